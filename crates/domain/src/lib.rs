@@ -1,0 +1,12 @@
+//! Haven's domain: the pure types and rules every other crate shares.
+//!
+//! Rules of this crate: no I/O, no async, no clock or randomness reads. Time arrives as a
+//! parameter (`OffsetDateTime`), identifiers arrive already generated.
+
+pub mod audit;
+pub mod category;
+pub mod ids;
+pub mod survivor;
+
+pub use category::DataCategory;
+pub use ids::{KeyId, OrgId, SurvivorId};
