@@ -70,7 +70,7 @@ impl BlindIndexKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{SeededEntropy, SecretKey};
+    use crate::{SecretKey, SeededEntropy};
 
     const A: BlindIndexSpec = BlindIndexSpec {
         table: "survivors",
@@ -88,7 +88,10 @@ mod tests {
     #[test]
     fn the_same_value_in_two_indexes_gives_unrelated_values() {
         let root = SecretKey::generate(&SeededEntropy::new(1));
-        let (a, b) = (BlindIndexKey::derive(&root, &A), BlindIndexKey::derive(&root, &B));
+        let (a, b) = (
+            BlindIndexKey::derive(&root, &A),
+            BlindIndexKey::derive(&root, &B),
+        );
         let same = (0..200)
             .filter(|i| {
                 let v = format!("name {i}");
@@ -110,7 +113,9 @@ mod tests {
         let a = BlindIndexKey::derive(&SecretKey::generate(&SeededEntropy::new(3)), &A);
         let b = BlindIndexKey::derive(&SecretKey::generate(&SeededEntropy::new(4)), &A);
         let same = (0..200)
-            .filter(|i| a.compute(format!("{i}").as_bytes()) == b.compute(format!("{i}").as_bytes()))
+            .filter(|i| {
+                a.compute(format!("{i}").as_bytes()) == b.compute(format!("{i}").as_bytes())
+            })
             .count();
         assert!(same < 3);
     }
@@ -119,7 +124,13 @@ mod tests {
     fn sizing_rule_rejects_too_many_and_too_few_bits() {
         let r = 1_000_000.0;
         assert!(A.is_safely_sized(r));
-        assert!(!BlindIndexSpec { bits: 20, ..A }.is_safely_sized(r), "nearly unique: leaks equality");
-        assert!(!BlindIndexSpec { bits: 8, ..A }.is_safely_sized(r), "too coarse to narrow a search");
+        assert!(
+            !BlindIndexSpec { bits: 20, ..A }.is_safely_sized(r),
+            "nearly unique: leaks equality"
+        );
+        assert!(
+            !BlindIndexSpec { bits: 8, ..A }.is_safely_sized(r),
+            "too coarse to narrow a search"
+        );
     }
 }

@@ -44,8 +44,11 @@ pub fn verify(
     let Ok(key) = VerifyingKey::from_bytes(public_key) else {
         return false;
     };
-    key.verify(&message(size, head, at_unix), &Signature::from_bytes(signature))
-        .is_ok()
+    key.verify(
+        &message(size, head, at_unix),
+        &Signature::from_bytes(signature),
+    )
+    .is_ok()
 }
 
 #[cfg(test)]
@@ -62,6 +65,12 @@ mod tests {
         assert!(!verify(&pk, 9, &[7; 32], 1_700_000_000, &sig));
         assert!(!verify(&pk, 10, &[8; 32], 1_700_000_000, &sig));
         let other = CheckpointSigner::new(&SecretKey::generate(&SeededEntropy::new(2)));
-        assert!(!verify(&other.public_key(), 10, &[7; 32], 1_700_000_000, &sig));
+        assert!(!verify(
+            &other.public_key(),
+            10,
+            &[7; 32],
+            1_700_000_000,
+            &sig
+        ));
     }
 }

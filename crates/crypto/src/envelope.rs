@@ -60,7 +60,11 @@ fn wrap_aad(id: &KeyId, generation: u32, kek_version: u32) -> Vec<u8> {
 }
 
 /// Wraps `dek` under the key file's current KEK.
-pub fn wrap(keys: &KeyFile, dek: &DataKey, entropy: &dyn Entropy) -> Result<WrappedKey, CryptoError> {
+pub fn wrap(
+    keys: &KeyFile,
+    dek: &DataKey,
+    entropy: &dyn Entropy,
+) -> Result<WrappedKey, CryptoError> {
     let (kek_version, kek) = keys.current_kek()?;
     let nonce: [u8; NONCE_LEN] = random_array(entropy);
     let aad = wrap_aad(&dek.id, dek.generation, kek_version);
@@ -120,7 +124,11 @@ pub fn rewrap(
 
 /// A value that proves a KEK belongs to this installation: sealed at init, opened at every
 /// start so that a wrong key file is refused before anything is written.
-pub fn kek_check(keys: &KeyFile, version: u32, entropy: &dyn Entropy) -> Result<Vec<u8>, CryptoError> {
+pub fn kek_check(
+    keys: &KeyFile,
+    version: u32,
+    entropy: &dyn Entropy,
+) -> Result<Vec<u8>, CryptoError> {
     let kek = keys.kek(version)?;
     let nonce: [u8; NONCE_LEN] = random_array(entropy);
     let ct = cipher(&kek.derive(b"haven kek-check v1"))
@@ -169,7 +177,10 @@ mod tests {
         let new = rewrap(&keys, &old, &e)?;
         assert_eq!(new.kek_version, 2);
         keys.retire_keks_before(2);
-        assert!(matches!(unwrap(&keys, &old), Err(CryptoError::UnknownKekVersion(1))));
+        assert!(matches!(
+            unwrap(&keys, &old),
+            Err(CryptoError::UnknownKekVersion(1))
+        ));
         assert_eq!(unwrap(&keys, &new)?.key, dek.key);
         Ok(())
     }
@@ -180,10 +191,16 @@ mod tests {
         let keys = KeyFile::generate(&e);
         let w = wrap(&keys, &DataKey::generate(&e), &e)?;
         let other = DataKey::generate(&e).id;
-        let moved = WrappedKey { id: other, ..w.clone() };
+        let moved = WrappedKey {
+            id: other,
+            ..w.clone()
+        };
         assert!(matches!(unwrap(&keys, &moved), Err(CryptoError::Integrity)));
         let wrong_keys = KeyFile::generate(&SeededEntropy::new(10));
-        assert!(matches!(unwrap(&wrong_keys, &w), Err(CryptoError::Integrity)));
+        assert!(matches!(
+            unwrap(&wrong_keys, &w),
+            Err(CryptoError::Integrity)
+        ));
         Ok(())
     }
 

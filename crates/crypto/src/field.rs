@@ -29,7 +29,8 @@ pub struct FieldContext<'a> {
 
 impl FieldContext<'_> {
     fn aad(&self, header: &[u8]) -> Vec<u8> {
-        let mut aad = Vec::with_capacity(AAD_DOMAIN.len() + 40 + self.table.len() + self.column.len());
+        let mut aad =
+            Vec::with_capacity(AAD_DOMAIN.len() + 40 + self.table.len() + self.column.len());
         aad.extend_from_slice(AAD_DOMAIN);
         aad.extend_from_slice(self.org.as_bytes());
         for part in [self.table, self.column] {
@@ -119,7 +120,12 @@ mod tests {
     use crate::SeededEntropy;
     use proptest::prelude::*;
 
-    fn ctx(org: u8, table: &'static str, column: &'static str, record: u8) -> FieldContext<'static> {
+    fn ctx(
+        org: u8,
+        table: &'static str,
+        column: &'static str,
+        record: u8,
+    ) -> FieldContext<'static> {
         FieldContext {
             org: OrgId::from_random_bytes([org; 16]),
             table,
@@ -141,7 +147,10 @@ mod tests {
             ctx(1, "notes", "legal_name", 1),
             ctx(2, "survivors", "legal_name", 1),
         ] {
-            assert!(matches!(key.open(&elsewhere, &ct), Err(CryptoError::Integrity)));
+            assert!(matches!(
+                key.open(&elsewhere, &ct),
+                Err(CryptoError::Integrity)
+            ));
         }
         let other_key = DataKey::generate(&e);
         assert!(other_key.open(&here, &ct).is_err());

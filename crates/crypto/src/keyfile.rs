@@ -165,8 +165,7 @@ impl KeyFile {
         let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
             CryptoError::KeyFile(format!("cannot read key file {}: {e}", path.display()))
         })?);
-        Self::parse(&text)
-            .map_err(|e| CryptoError::KeyFile(format!("{} ({})", e, path.display())))
+        Self::parse(&text).map_err(|e| CryptoError::KeyFile(format!("{} ({})", e, path.display())))
     }
 
     /// Writes the key file atomically (temporary file, fsync, rename) with mode 0600.

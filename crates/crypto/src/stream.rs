@@ -82,7 +82,11 @@ pub fn seal_stream(
     let mut counter: u32 = 0;
     loop {
         // A full chunk is final only if nothing follows it: look ahead one chunk.
-        let next_len = if len == size { read_full(input, &mut next)? } else { 0 };
+        let next_len = if len == size {
+            read_full(input, &mut next)?
+        } else {
+            0
+        };
         let last = next_len == 0;
         let ct = aead
             .encrypt(
@@ -223,7 +227,14 @@ mod tests {
 
     fn seal(key: &DataKey, plain: &[u8], chunk: u32) -> Result<Vec<u8>, CryptoError> {
         let mut out = Vec::new();
-        seal_stream(key, &ctx(), &SeededEntropy::new(5), chunk, &mut &plain[..], &mut out)?;
+        seal_stream(
+            key,
+            &ctx(),
+            &SeededEntropy::new(5),
+            chunk,
+            &mut &plain[..],
+            &mut out,
+        )?;
         Ok(out)
     }
 
@@ -233,7 +244,11 @@ mod tests {
         for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 64, 100] {
             let plain: Vec<u8> = (0..len).map(|i| i as u8).collect();
             let sealed = seal(&key, &plain, 16)?;
-            assert_eq!(open_to_vec(&key, &ctx(), &sealed)?.as_slice(), &plain[..], "len {len}");
+            assert_eq!(
+                open_to_vec(&key, &ctx(), &sealed)?.as_slice(),
+                &plain[..],
+                "len {len}"
+            );
         }
         Ok(())
     }
@@ -270,7 +285,10 @@ mod tests {
         for i in 0..sealed.len() {
             let mut bad = sealed.clone();
             bad[i] ^= 0x01;
-            assert!(open_to_vec(&key, &ctx(), &bad).is_err(), "flip at {i} opened");
+            assert!(
+                open_to_vec(&key, &ctx(), &bad).is_err(),
+                "flip at {i} opened"
+            );
         }
         Ok(())
     }
@@ -302,4 +320,3 @@ mod tests {
 
     const FROZEN: &str = "48564e5301111111111111111111111111111111110000000100000008611830d3641a68f94a690dcc25d1f4b0dac948f550575a140c956763329f41895086f13b74f4cb880d4648f1dc4da577f2df7cdecb0ae5372460e68be6767e025668038cf518818da9cd12241ce1e133cc8269ba14ceec65b14ee2c4d005d60e04d11677b5da78b3acd54667d05923";
 }
-

@@ -1,0 +1,201 @@
+//! Haven on PostgreSQL, for a network of organisations served by several stateless
+//! `haven serve` processes. The schema mirrors the SQLite backend; wrapped data keys live in
+//! the `haven_keys` schema. Survivor writes, key destruction and their audit entries share
+//! one transaction; audit appends are serialised across processes by a row lock on the
+//! chain head.
+
+mod audit;
+mod keystore;
+mod survivors;
+
+use haven_store::sqlx_support as convert;
+use haven_store::{SchemaState, StoreError};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`). Fails fast if the server is unreachable.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let opts = PgConnectOptions::from_str(url).map_err(|_| {
+            StoreError::Unavailable("the database URL is not a valid postgres:// URL".into())
+        })?;
+        Self::connect_with(opts).await
+    }
+
+    pub async fn connect_with(opts: PgConnectOptions) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts)
+            .await
+            .map_err(convert::error)?;
+        Ok(Self { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl haven_store::Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn schema_state(&self) -> Result<SchemaState, StoreError> {
+        let latest = MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0);
+        let has_table: Option<String> =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(convert::error)?;
+        if has_table.is_none() {
+            return Ok(SchemaState::from_versions(None, latest));
+        }
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(convert::error)?;
+        Ok(SchemaState::from_versions(applied, latest))
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        if let SchemaState::Newer { applied, latest } = self.schema_state().await? {
+            return Err(StoreError::SchemaTooNew { applied, latest });
+        }
+        MIGRATIONS
+            .run(&self.pool)
+            .await
+            .map_err(convert::migrate_error)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(convert::error)?;
+        Ok(())
+    }
+
+    fn put_kek_check(
+        &self,
+        version: u32,
+        check: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::put_kek_check(self, version, check)
+    }
+    fn kek_checks(&self) -> impl Future<Output = Result<Vec<(u32, Vec<u8>)>, StoreError>> + Send {
+        keystore::kek_checks(self)
+    }
+    fn delete_kek_checks_before(
+        &self,
+        version: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::delete_kek_checks_before(self, version)
+    }
+    fn insert_data_keys(
+        &self,
+        keys: &[haven_store::WrappedKey],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::insert_data_keys(self, keys)
+    }
+    fn data_key(
+        &self,
+        id: haven_domain::KeyId,
+    ) -> impl Future<Output = Result<Option<haven_store::WrappedKey>, StoreError>> + Send {
+        keystore::data_key(self, id)
+    }
+    fn data_keys_page(
+        &self,
+        after: Option<haven_domain::KeyId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_store::WrappedKey>, StoreError>> + Send {
+        keystore::data_keys_page(self, after, limit)
+    }
+    fn rewrap_data_keys(
+        &self,
+        keys: &[haven_store::WrappedKey],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::rewrap_data_keys(self, keys)
+    }
+    fn data_keys_by_kek(&self) -> impl Future<Output = Result<Vec<(u32, u64)>, StoreError>> + Send {
+        keystore::data_keys_by_kek(self)
+    }
+    fn insert_org(
+        &self,
+        org: &haven_store::OrgRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        survivors::insert_org(self, org, audit)
+    }
+    fn org(
+        &self,
+        id: haven_domain::OrgId,
+    ) -> impl Future<Output = Result<Option<haven_store::OrgRow>, StoreError>> + Send {
+        survivors::org(self, id)
+    }
+    fn insert_survivor(
+        &self,
+        row: &haven_store::SurvivorRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        survivors::insert_survivor(self, row, audit)
+    }
+    fn survivor(
+        &self,
+        id: haven_domain::SurvivorId,
+    ) -> impl Future<Output = Result<Option<haven_store::SurvivorRow>, StoreError>> + Send {
+        survivors::survivor(self, id)
+    }
+    fn survivors_by_index(
+        &self,
+        name: &str,
+        value: u32,
+    ) -> impl Future<Output = Result<Vec<haven_domain::SurvivorId>, StoreError>> + Send {
+        survivors::survivors_by_index(self, name, value)
+    }
+    fn erase_survivor(
+        &self,
+        id: haven_domain::SurvivorId,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        survivors::erase_survivor(self, id, audit)
+    }
+    fn append_audit(&self, body: &[u8]) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        audit::append_alone(self, body)
+    }
+    fn audit_head(
+        &self,
+    ) -> impl Future<Output = Result<haven_domain::audit::ChainHead, StoreError>> + Send {
+        audit::head(self)
+    }
+    fn audit_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_domain::audit::AuditRecord>, StoreError>> + Send
+    {
+        audit::page(self, after, limit)
+    }
+    fn insert_checkpoint(
+        &self,
+        c: &haven_store::CheckpointRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        audit::insert_checkpoint(self, c)
+    }
+    fn latest_checkpoint(
+        &self,
+    ) -> impl Future<Output = Result<Option<haven_store::CheckpointRow>, StoreError>> + Send {
+        audit::latest_checkpoint(self)
+    }
+}

@@ -1,0 +1,123 @@
+//! The audit log in SQLite: appends chain onto the head row inside the caller's
+//! transaction; the single writer connection serialises them.
+
+use crate::{SqliteStore, convert};
+use haven_domain::audit::{AuditRecord, ChainHash, ChainHead};
+use haven_store::{CheckpointRow, StoreError};
+use sqlx::{Row, SqliteConnection};
+
+/// Appends one entry within an open transaction. Returns its sequence number.
+pub(crate) async fn append(conn: &mut SqliteConnection, body: &[u8]) -> Result<u64, StoreError> {
+    let row = sqlx::query("SELECT size, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(convert::error)?;
+    let head = ChainHead {
+        size: convert::to_u64(row.try_get("size").map_err(convert::error)?)?,
+        hash: ChainHash(convert::array(
+            &row.try_get::<Vec<u8>, _>("hash").map_err(convert::error)?,
+        )?),
+    };
+    let next = head.append(body);
+    let seq = convert::to_i64(next.size)?;
+    sqlx::query("INSERT INTO audit_log (seq, body, hash) VALUES (?, ?, ?)")
+        .bind(seq)
+        .bind(body)
+        .bind(&next.hash.0[..])
+        .execute(&mut *conn)
+        .await
+        .map_err(convert::error)?;
+    sqlx::query("UPDATE audit_head SET size = ?, hash = ? WHERE id = 1")
+        .bind(seq)
+        .bind(&next.hash.0[..])
+        .execute(&mut *conn)
+        .await
+        .map_err(convert::error)?;
+    Ok(next.size)
+}
+
+pub(crate) async fn append_alone(store: &SqliteStore, body: &[u8]) -> Result<u64, StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    let seq = append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(seq)
+}
+
+pub(crate) async fn head(store: &SqliteStore) -> Result<ChainHead, StoreError> {
+    let row = sqlx::query("SELECT size, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&store.reader)
+        .await
+        .map_err(convert::error)?;
+    Ok(ChainHead {
+        size: convert::to_u64(row.try_get("size").map_err(convert::error)?)?,
+        hash: ChainHash(convert::array(
+            &row.try_get::<Vec<u8>, _>("hash").map_err(convert::error)?,
+        )?),
+    })
+}
+
+pub(crate) async fn page(
+    store: &SqliteStore,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows =
+        sqlx::query("SELECT seq, body, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(convert::to_i64(after)?)
+            .bind(i64::from(limit))
+            .fetch_all(&store.reader)
+            .await
+            .map_err(convert::error)?;
+    rows.into_iter()
+        .map(|r| {
+            let hash: Vec<u8> = r.try_get("hash").map_err(convert::error)?;
+            Ok(AuditRecord {
+                seq: convert::to_u64(r.try_get("seq").map_err(convert::error)?)?,
+                body: r.try_get("body").map_err(convert::error)?,
+                // A hash of the wrong length is a tampered row: let the verifier name it.
+                hash: ChainHash::from_slice(&hash).unwrap_or(ChainHash([0xff; 32])),
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn insert_checkpoint(
+    store: &SqliteStore,
+    c: &CheckpointRow,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_checkpoints (size, head, at, public_key, signature) VALUES (?, ?, ?, ?, ?)")
+        .bind(convert::to_i64(c.size)?)
+        .bind(&c.head[..])
+        .bind(c.at)
+        .bind(&c.public_key[..])
+        .bind(&c.signature[..])
+        .execute(&store.writer)
+        .await
+        .map_err(convert::error)?;
+    Ok(())
+}
+
+pub(crate) async fn latest_checkpoint(
+    store: &SqliteStore,
+) -> Result<Option<CheckpointRow>, StoreError> {
+    let row = sqlx::query("SELECT size, head, at, public_key, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
+        .fetch_optional(&store.reader)
+        .await
+        .map_err(convert::error)?;
+    row.map(|r| {
+        Ok(CheckpointRow {
+            size: convert::to_u64(r.try_get("size").map_err(convert::error)?)?,
+            head: convert::array(&r.try_get::<Vec<u8>, _>("head").map_err(convert::error)?)?,
+            at: r.try_get("at").map_err(convert::error)?,
+            public_key: convert::array(
+                &r.try_get::<Vec<u8>, _>("public_key")
+                    .map_err(convert::error)?,
+            )?,
+            signature: convert::array(
+                &r.try_get::<Vec<u8>, _>("signature")
+                    .map_err(convert::error)?,
+            )?,
+        })
+    })
+    .transpose()
+}

@@ -1,0 +1,295 @@
+//! Haven's embedded backend: bundled SQLite in WAL mode with `synchronous=FULL`, so an
+//! acknowledged write survives power loss (security.md §5.1). One writer connection per
+//! file and a small pool of readers. `secure_delete` is on, and erasure truncates the WAL,
+//! so a destroyed key leaves no copy in the live files.
+//!
+//! The keystore is a second SQLite file. Writes that touch both files are ordered so that a
+//! crash between them is harmless: keys are stored before the rows that use them, and
+//! destroyed before the rows they opened are deleted.
+
+mod audit;
+mod keystore;
+mod survivors;
+
+use haven_store::sqlx_support as convert;
+use haven_store::{SchemaState, StoreError};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+static DATA_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/data");
+static KEYSTORE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/keystore");
+
+/// Where the two files live.
+#[derive(Debug, Clone)]
+pub struct SqlitePaths {
+    pub data: PathBuf,
+    pub keystore: PathBuf,
+}
+
+impl SqlitePaths {
+    /// The standard layout under a data directory: `db/haven.db` and
+    /// `keystore/keystore.db`, in separate directories so they can be backed up apart.
+    pub fn in_data_dir(dir: &Path) -> Self {
+        Self {
+            data: dir.join("db").join("haven.db"),
+            keystore: dir.join("keystore").join("keystore.db"),
+        }
+    }
+}
+
+/// Whether opening may create missing files (only `haven init` and tests do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    Create,
+    Existing,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pub(crate) writer: SqlitePool,
+    pub(crate) reader: SqlitePool,
+    pub(crate) keys_writer: SqlitePool,
+    pub(crate) keys_reader: SqlitePool,
+}
+
+fn options(path: &Path, create: bool) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(create)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("secure_delete", "ON")
+}
+
+async fn pool(opts: SqliteConnectOptions, max: u32) -> Result<SqlitePool, StoreError> {
+    SqlitePoolOptions::new()
+        .max_connections(max)
+        .min_connections(0)
+        .connect_with(opts)
+        .await
+        .map_err(convert::error)
+}
+
+impl SqliteStore {
+    pub async fn open(paths: &SqlitePaths, mode: OpenMode) -> Result<Self, StoreError> {
+        let create = mode == OpenMode::Create;
+        for p in [&paths.data, &paths.keystore] {
+            if !create && !p.exists() {
+                return Err(StoreError::NotInitialised);
+            }
+            if create {
+                if let Some(dir) = p.parent() {
+                    create_private_dir(dir)?;
+                }
+            }
+        }
+        let writer = pool(options(&paths.data, create), 1).await?;
+        let reader = pool(options(&paths.data, false), 4).await?;
+        let keys_writer = pool(options(&paths.keystore, create), 1).await?;
+        let keys_reader = pool(options(&paths.keystore, false), 2).await?;
+        Ok(Self {
+            writer,
+            reader,
+            keys_writer,
+            keys_reader,
+        })
+    }
+
+    /// Closes every connection, checkpointing the WAL into the main files.
+    pub async fn close(&self) {
+        for p in [
+            &self.reader,
+            &self.keys_reader,
+            &self.writer,
+            &self.keys_writer,
+        ] {
+            p.close().await;
+        }
+    }
+
+    async fn state_of(pool: &SqlitePool, migrator: &Migrator) -> Result<SchemaState, StoreError> {
+        let has_table: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_optional(pool)
+        .await
+        .map_err(convert::error)?;
+        let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        if has_table.is_none() {
+            return Ok(SchemaState::from_versions(None, latest));
+        }
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await
+                .map_err(convert::error)?;
+        Ok(SchemaState::from_versions(applied, latest))
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
+
+impl haven_store::Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn schema_state(&self) -> Result<SchemaState, StoreError> {
+        let data = Self::state_of(&self.reader, &DATA_MIGRATIONS).await?;
+        let keys = Self::state_of(&self.keys_reader, &KEYSTORE_MIGRATIONS).await?;
+        Ok(SchemaState::combine(data, keys))
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        if let SchemaState::Newer { applied, latest } = self.schema_state().await? {
+            return Err(StoreError::SchemaTooNew { applied, latest });
+        }
+        KEYSTORE_MIGRATIONS
+            .run(&self.keys_writer)
+            .await
+            .map_err(convert::migrate_error)?;
+        DATA_MIGRATIONS
+            .run(&self.writer)
+            .await
+            .map_err(convert::migrate_error)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(convert::error)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.keys_reader)
+            .await
+            .map_err(convert::error)?;
+        Ok(())
+    }
+
+    fn put_kek_check(
+        &self,
+        version: u32,
+        check: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::put_kek_check(self, version, check)
+    }
+    fn kek_checks(&self) -> impl Future<Output = Result<Vec<(u32, Vec<u8>)>, StoreError>> + Send {
+        keystore::kek_checks(self)
+    }
+    fn delete_kek_checks_before(
+        &self,
+        version: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::delete_kek_checks_before(self, version)
+    }
+    fn insert_data_keys(
+        &self,
+        keys: &[haven_store::WrappedKey],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::insert_data_keys(self, keys)
+    }
+    fn data_key(
+        &self,
+        id: haven_domain::KeyId,
+    ) -> impl Future<Output = Result<Option<haven_store::WrappedKey>, StoreError>> + Send {
+        keystore::data_key(self, id)
+    }
+    fn data_keys_page(
+        &self,
+        after: Option<haven_domain::KeyId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_store::WrappedKey>, StoreError>> + Send {
+        keystore::data_keys_page(self, after, limit)
+    }
+    fn rewrap_data_keys(
+        &self,
+        keys: &[haven_store::WrappedKey],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::rewrap_data_keys(self, keys)
+    }
+    fn data_keys_by_kek(&self) -> impl Future<Output = Result<Vec<(u32, u64)>, StoreError>> + Send {
+        keystore::data_keys_by_kek(self)
+    }
+    fn insert_org(
+        &self,
+        org: &haven_store::OrgRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        survivors::insert_org(self, org, audit)
+    }
+    fn org(
+        &self,
+        id: haven_domain::OrgId,
+    ) -> impl Future<Output = Result<Option<haven_store::OrgRow>, StoreError>> + Send {
+        survivors::org(self, id)
+    }
+    fn insert_survivor(
+        &self,
+        row: &haven_store::SurvivorRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        survivors::insert_survivor(self, row, audit)
+    }
+    fn survivor(
+        &self,
+        id: haven_domain::SurvivorId,
+    ) -> impl Future<Output = Result<Option<haven_store::SurvivorRow>, StoreError>> + Send {
+        survivors::survivor(self, id)
+    }
+    fn survivors_by_index(
+        &self,
+        name: &str,
+        value: u32,
+    ) -> impl Future<Output = Result<Vec<haven_domain::SurvivorId>, StoreError>> + Send {
+        survivors::survivors_by_index(self, name, value)
+    }
+    fn erase_survivor(
+        &self,
+        id: haven_domain::SurvivorId,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        survivors::erase_survivor(self, id, audit)
+    }
+    fn append_audit(&self, body: &[u8]) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        audit::append_alone(self, body)
+    }
+    fn audit_head(
+        &self,
+    ) -> impl Future<Output = Result<haven_domain::audit::ChainHead, StoreError>> + Send {
+        audit::head(self)
+    }
+    fn audit_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_domain::audit::AuditRecord>, StoreError>> + Send
+    {
+        audit::page(self, after, limit)
+    }
+    fn insert_checkpoint(
+        &self,
+        c: &haven_store::CheckpointRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        audit::insert_checkpoint(self, c)
+    }
+    fn latest_checkpoint(
+        &self,
+    ) -> impl Future<Output = Result<Option<haven_store::CheckpointRow>, StoreError>> + Send {
+        audit::latest_checkpoint(self)
+    }
+}

@@ -1,0 +1,163 @@
+//! Organisations and survivors in SQLite.
+
+use crate::{SqliteStore, audit, convert, keystore};
+use haven_domain::{KeyId, OrgId, SurvivorId};
+use haven_store::{OrgRow, StoreError, SurvivorCiphertexts, SurvivorRow};
+use sqlx::Row;
+use uuid::Uuid;
+
+pub(crate) async fn insert_org(
+    store: &SqliteStore,
+    org: &OrgRow,
+    body: &[u8],
+) -> Result<u64, StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    sqlx::query("INSERT INTO organisations (id, name, kind, created_at) VALUES (?, ?, ?, ?)")
+        .bind(org.id.as_uuid())
+        .bind(&org.name)
+        .bind(&org.kind)
+        .bind(org.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    let seq = audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(seq)
+}
+
+pub(crate) async fn org(store: &SqliteStore, id: OrgId) -> Result<Option<OrgRow>, StoreError> {
+    let row = sqlx::query("SELECT id, name, kind, created_at FROM organisations WHERE id = ?")
+        .bind(id.as_uuid())
+        .fetch_optional(&store.reader)
+        .await
+        .map_err(convert::error)?;
+    row.map(|r| {
+        Ok(OrgRow {
+            id: OrgId::from_uuid(r.try_get("id").map_err(convert::error)?),
+            name: r.try_get("name").map_err(convert::error)?,
+            kind: r.try_get("kind").map_err(convert::error)?,
+            created_at: r.try_get("created_at").map_err(convert::error)?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn insert_survivor(
+    store: &SqliteStore,
+    row: &SurvivorRow,
+    body: &[u8],
+) -> Result<u64, StoreError> {
+    let f = &row.fields;
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    sqlx::query(
+        "INSERT INTO survivors (id, org_id, key_id, created_at, pseudonym, legal_name, aliases, \
+         date_of_birth, phone, email, safe_contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(row.id.as_uuid())
+    .bind(row.org.as_uuid())
+    .bind(row.key_id.as_uuid())
+    .bind(row.created_at)
+    .bind(&f.pseudonym)
+    .bind(&f.legal_name)
+    .bind(&f.aliases)
+    .bind(&f.date_of_birth)
+    .bind(&f.phone)
+    .bind(&f.email)
+    .bind(&f.safe_contact)
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    for entry in &row.index {
+        sqlx::query("INSERT INTO survivor_index (name, value, survivor_id) VALUES (?, ?, ?)")
+            .bind(&entry.name)
+            .bind(i64::from(entry.value))
+            .bind(row.id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(convert::error)?;
+    }
+    let seq = audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(seq)
+}
+
+pub(crate) async fn survivor(
+    store: &SqliteStore,
+    id: SurvivorId,
+) -> Result<Option<SurvivorRow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, org_id, key_id, created_at, pseudonym, legal_name, aliases, date_of_birth, \
+         phone, email, safe_contact FROM survivors WHERE id = ?",
+    )
+    .bind(id.as_uuid())
+    .fetch_optional(&store.reader)
+    .await
+    .map_err(convert::error)?;
+    row.map(|r| {
+        let get = |c: &str| r.try_get::<Option<Vec<u8>>, _>(c).map_err(convert::error);
+        Ok(SurvivorRow {
+            id: SurvivorId::from_uuid(r.try_get::<Uuid, _>("id").map_err(convert::error)?),
+            org: OrgId::from_uuid(r.try_get::<Uuid, _>("org_id").map_err(convert::error)?),
+            key_id: KeyId::from_uuid(r.try_get::<Uuid, _>("key_id").map_err(convert::error)?),
+            created_at: r.try_get("created_at").map_err(convert::error)?,
+            fields: SurvivorCiphertexts {
+                pseudonym: r.try_get("pseudonym").map_err(convert::error)?,
+                legal_name: get("legal_name")?,
+                aliases: get("aliases")?,
+                date_of_birth: get("date_of_birth")?,
+                phone: get("phone")?,
+                email: get("email")?,
+                safe_contact: get("safe_contact")?,
+            },
+            index: Vec::new(),
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn survivors_by_index(
+    store: &SqliteStore,
+    name: &str,
+    value: u32,
+) -> Result<Vec<SurvivorId>, StoreError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT survivor_id FROM survivor_index WHERE name = ? AND value = ? ORDER BY survivor_id",
+    )
+    .bind(name)
+    .bind(i64::from(value))
+    .fetch_all(&store.reader)
+    .await
+    .map_err(convert::error)?;
+    Ok(ids.into_iter().map(SurvivorId::from_uuid).collect())
+}
+
+pub(crate) async fn erase_survivor(
+    store: &SqliteStore,
+    id: SurvivorId,
+    body: &[u8],
+) -> Result<Option<u64>, StoreError> {
+    let key: Option<Uuid> = sqlx::query_scalar("SELECT key_id FROM survivors WHERE id = ?")
+        .bind(id.as_uuid())
+        .fetch_optional(&store.writer)
+        .await
+        .map_err(convert::error)?;
+    let Some(key) = key else { return Ok(None) };
+    // Key first: if we stop after this, the row is already unreadable and a second
+    // `erase` finishes the job.
+    keystore::destroy_data_key(store, KeyId::from_uuid(key)).await?;
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    sqlx::query("DELETE FROM survivor_index WHERE survivor_id = ?")
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    sqlx::query("DELETE FROM survivors WHERE id = ?")
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    let seq = audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    keystore::purge(&store.writer).await?;
+    Ok(Some(seq))
+}

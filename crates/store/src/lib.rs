@@ -1,0 +1,180 @@
+//! The storage interface: one trait, implemented once per backend (`haven-store-sqlite`,
+//! `haven-store-postgres`), and one conformance suite both must pass.
+//!
+//! The trait speaks in rows that are already encrypted: a store never sees a key or a
+//! plaintext personal field. Every method that changes survivor data takes the audit entry
+//! that records it and writes both in one transaction, chaining the entry onto the log's head
+//! inside that transaction, so a change can never land unaudited.
+//!
+//! Wrapped data keys live in a keystore apart from the data — its own SQLite file, or its own
+//! PostgreSQL schema — so erasure by key destruction reaches every copy of the data.
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod error;
+mod rows;
+#[cfg(feature = "sqlx")]
+pub mod sqlx_support;
+
+pub use error::StoreError;
+pub use rows::*;
+
+use haven_domain::audit::{AuditRecord, ChainHead};
+use haven_domain::{KeyId, OrgId, SurvivorId};
+use std::future::Future;
+
+/// Where a database stands relative to this binary's migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaState {
+    /// No Haven schema at all: `haven init` has not run here.
+    Uninitialised,
+    /// Migrations this binary knows are pending.
+    Behind {
+        applied: i64,
+        latest: i64,
+    },
+    Current {
+        version: i64,
+    },
+    /// The database was migrated by a newer Haven: refuse to touch it.
+    Newer {
+        applied: i64,
+        latest: i64,
+    },
+}
+
+impl SchemaState {
+    /// The state given the highest applied migration (if any) and this binary's latest.
+    pub fn from_versions(applied: Option<i64>, latest: i64) -> Self {
+        match applied {
+            None => Self::Uninitialised,
+            Some(v) if v > latest => Self::Newer { applied: v, latest },
+            Some(v) if v < latest => Self::Behind { applied: v, latest },
+            Some(v) => Self::Current { version: v },
+        }
+    }
+
+    /// The state of an installation made of two schemas (data and keystore): the worst of
+    /// the two, so that either being newer refuses start-up.
+    pub fn combine(a: Self, b: Self) -> Self {
+        use SchemaState::*;
+        match (a, b) {
+            (n @ Newer { .. }, _) | (_, n @ Newer { .. }) => n,
+            (Uninitialised, Uninitialised) => Uninitialised,
+            (Current { version }, Current { .. }) => Current { version },
+            (b @ Behind { .. }, _) | (_, b @ Behind { .. }) => b,
+            // One part exists, the other does not: migrating completes it.
+            (Uninitialised, Current { version }) | (Current { version }, Uninitialised) => Behind {
+                applied: 0,
+                latest: version,
+            },
+        }
+    }
+}
+
+/// The storage backend. Implementations are cheap to clone (they hold pools).
+pub trait Store: Clone + Send + Sync + 'static {
+    /// The backend's name for messages: `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+
+    /// Reads the schema version without changing anything.
+    fn schema_state(&self) -> impl Future<Output = Result<SchemaState, StoreError>> + Send;
+    /// Applies pending migrations. Refuses a newer schema.
+    fn migrate(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A cheap round trip to the database, for `/readyz`.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    // --- keystore -------------------------------------------------------------------------
+
+    /// Records the value proving KEK `version` belongs to this installation.
+    fn put_kek_check(
+        &self,
+        version: u32,
+        check: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn kek_checks(&self) -> impl Future<Output = Result<Vec<(u32, Vec<u8>)>, StoreError>> + Send;
+    fn delete_kek_checks_before(
+        &self,
+        version: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores freshly wrapped data keys, durably, in one transaction.
+    fn insert_data_keys(
+        &self,
+        keys: &[WrappedKey],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn data_key(
+        &self,
+        id: KeyId,
+    ) -> impl Future<Output = Result<Option<WrappedKey>, StoreError>> + Send;
+    /// Data keys in id order after `after`, for rotation.
+    fn data_keys_page(
+        &self,
+        after: Option<KeyId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<WrappedKey>, StoreError>> + Send;
+    /// Replaces the wrapping of existing keys (same ids), in one transaction.
+    fn rewrap_data_keys(
+        &self,
+        keys: &[WrappedKey],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// How many data keys are wrapped under each KEK version.
+    fn data_keys_by_kek(&self) -> impl Future<Output = Result<Vec<(u32, u64)>, StoreError>> + Send;
+
+    // --- organisations --------------------------------------------------------------------
+
+    fn insert_org(
+        &self,
+        org: &OrgRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn org(&self, id: OrgId) -> impl Future<Output = Result<Option<OrgRow>, StoreError>> + Send;
+
+    // --- survivors ------------------------------------------------------------------------
+
+    /// Inserts a survivor and its blind-index entries with its audit entry. Returns the
+    /// entry's sequence number.
+    fn insert_survivor(
+        &self,
+        row: &SurvivorRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn survivor(
+        &self,
+        id: SurvivorId,
+    ) -> impl Future<Output = Result<Option<SurvivorRow>, StoreError>> + Send;
+    fn survivors_by_index(
+        &self,
+        name: &str,
+        value: u32,
+    ) -> impl Future<Output = Result<Vec<SurvivorId>, StoreError>> + Send;
+    /// Erases a survivor: first destroys the data key (durably, on its own if the keystore is
+    /// a separate file), then deletes the row and its index entries with the audit entry, and
+    /// finally purges freed pages so no ciphertext or key stays in the live files.
+    /// Returns `Ok(None)` if there is no such survivor.
+    fn erase_survivor(
+        &self,
+        id: SurvivorId,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+
+    // --- audit log ------------------------------------------------------------------------
+
+    /// Appends an entry that accompanies no data change (a view, a checkpoint, a denial).
+    /// Durable when it returns.
+    fn append_audit(&self, body: &[u8]) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// The head recorded at the last append.
+    fn audit_head(&self) -> impl Future<Output = Result<ChainHead, StoreError>> + Send;
+    /// Entries with `seq > after`, in order, at most `limit`.
+    fn audit_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
+    fn insert_checkpoint(
+        &self,
+        checkpoint: &CheckpointRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn latest_checkpoint(
+        &self,
+    ) -> impl Future<Output = Result<Option<CheckpointRow>, StoreError>> + Send;
+}
