@@ -1,0 +1,170 @@
+//! Configuration: `haven.toml` in the data directory, overridden by `HAVEN_*` environment
+//! variables, overridden by command-line flags. Secrets (the database URL may carry a
+//! password) can also come from a file named by `HAVEN_*_FILE`, for container secrets.
+//! Unknown `HAVEN_*` variables are reported, since a typo there silently changes nothing.
+//!
+//! Where the key file lives: by default `DATA_DIR/keys/haven.key`, a 0700 directory apart
+//! from the database's `DATA_DIR/db/`. Haven refuses a key file in the database's own
+//! directory and warns when it sits anywhere under the data directory, because a copy of the
+//! data directory should not carry its own key (point `HAVEN_KEY_FILE` or `key_file` at
+//! separate storage in production).
+
+use crate::CliError;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "haven.toml";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+
+const KNOWN_VARS: &[&str] = &[
+    "HAVEN_DATABASE_URL",
+    "HAVEN_DATABASE_URL_FILE",
+    "HAVEN_KEY_FILE",
+    "HAVEN_LISTEN",
+    "HAVEN_LOG",
+    // Read by the test suite, not by the binary.
+    "HAVEN_TEST_POSTGRES_URL",
+    "HAVEN_REQUIRE_POSTGRES",
+    "HAVEN_ADMIN_PASSWORD",
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    key_file: Option<PathBuf>,
+    listen: Option<String>,
+}
+
+/// Where the data lives.
+#[derive(Clone)]
+pub enum Database {
+    Sqlite,
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite => f.write_str("Sqlite"),
+            Self::Postgres(_) => f.write_str("Postgres(<redacted url>)"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database: Database,
+    pub key_file: PathBuf,
+    pub listen: String,
+}
+
+/// What the command line said, before merging.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database: Option<String>,
+    pub listen: Option<String>,
+}
+
+fn env(name: &str) -> Result<Option<String>, CliError> {
+    if let Ok(v) = std::env::var(name) {
+        return Ok(Some(v));
+    }
+    let file_var = format!("{name}_FILE");
+    match std::env::var(&file_var) {
+        Ok(path) => std::fs::read_to_string(&path)
+            .map(|s| Some(s.trim().to_owned()))
+            .map_err(|e| CliError::Config(format!("{file_var}: cannot read {path}: {e}"))),
+        Err(_) => Ok(None),
+    }
+}
+
+impl Config {
+    pub fn load(data_dir: &Path, over: &Overrides) -> Result<Self, CliError> {
+        warn_unknown_vars();
+        let path = data_dir.join(CONFIG_FILE);
+        let file: FileConfig = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| CliError::Config(format!("{}: {}", path.display(), e.message())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(e) => return Err(CliError::Config(format!("{}: {e}", path.display()))),
+        };
+        let url = over
+            .database
+            .clone()
+            .or(env("HAVEN_DATABASE_URL")?)
+            .or(file.database_url);
+        let database = match url {
+            None => Database::Sqlite,
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Database::Postgres(u),
+            Some(u) if u.starts_with("sqlite:") || u.is_empty() => Database::Sqlite,
+            Some(_) => {
+                return Err(CliError::Config(
+                    "--database must be a postgres:// URL (omit it for the embedded SQLite database)".into(),
+                ));
+            }
+        };
+        let key_file = env("HAVEN_KEY_FILE")?
+            .map(PathBuf::from)
+            .or(file.key_file)
+            .map(|p| if p.is_relative() { data_dir.join(p) } else { p })
+            .unwrap_or_else(|| default_key_file(data_dir));
+        let listen = over
+            .listen
+            .clone()
+            .or(env("HAVEN_LISTEN")?)
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        Ok(Self { data_dir: data_dir.to_path_buf(), database, key_file, listen })
+    }
+
+    /// Refuses a key file in the database's directory.
+    pub fn check_key_placement(&self) -> Result<(), CliError> {
+        let db_dir = self.data_dir.join("db");
+        let key_dir = self.key_file.parent().unwrap_or(Path::new("."));
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        if matches!(self.database, Database::Sqlite) && same(key_dir, &db_dir) {
+            return Err(CliError::Config(format!(
+                "the key file {} is in the database directory; keep it apart from the data",
+                self.key_file.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Said once when a server starts: a copy of the data directory should not carry its key.
+    pub fn warn_if_key_in_data_dir(&self) {
+        if self.key_file.starts_with(&self.data_dir) {
+            tracing::warn!(
+                key_file = %self.key_file.display(),
+                "the key file is inside the data directory; in production keep it on separate storage (HAVEN_KEY_FILE)"
+            );
+        }
+    }
+}
+
+pub fn default_key_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("keys").join("haven.key")
+}
+
+fn warn_unknown_vars() {
+    for (name, _) in std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v))) {
+        if name.starts_with("HAVEN_") && !KNOWN_VARS.contains(&name.as_str()) {
+            tracing::warn!(variable = %name, "unknown HAVEN_* environment variable ignored");
+        }
+    }
+}
+
+/// The config file `haven init` writes: every setting, commented.
+pub fn default_file_text() -> String {
+    format!(
+        "# Haven configuration. Environment variables HAVEN_* override these; flags override both.\n\
+         # database_url = \"postgres://haven@db.internal/haven\"  # or HAVEN_DATABASE_URL(_FILE); absent: embedded SQLite\n\
+         # key_file = \"/run/secrets/haven.key\"  # or HAVEN_KEY_FILE; default keys/haven.key\n\
+         listen = \"{DEFAULT_LISTEN}\"\n"
+    )
+}

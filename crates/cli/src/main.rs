@@ -1,0 +1,144 @@
+//! The `haven` binary. Every command prints one clear line on failure and exits non-zero:
+//! 1 for an error, 2 for a usage mistake, 3 when `audit verify` finds the log tampered with.
+
+mod backend;
+mod commands;
+mod config;
+mod logging;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "haven", version, about = "Confidential case management and referrals for organisations supporting survivors of trafficking")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the installation lives.
+#[derive(Debug, Args, Clone)]
+pub struct Location {
+    /// Data directory: configuration, embedded database, keys, logs.
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+    /// postgres://… to use PostgreSQL instead of the embedded SQLite database.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a data directory, its key file and database.
+    Init {
+        #[command(flatten)]
+        at: Location,
+    },
+    /// Run the web server.
+    Serve {
+        #[command(flatten)]
+        at: Location,
+        /// Address to listen on (default 127.0.0.1:7878).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Start a demo installation with synthetic data.
+    Demo {
+        /// Data directory (default: a new temporary one, removed on exit).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Synthetic survivors to create.
+        #[arg(long, value_name = "N", default_value_t = 60)]
+        people: u32,
+    },
+    /// Verify or checkpoint the tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+    /// Manage encryption keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+    /// Erase a survivor by destroying their data key.
+    Erase {
+        #[command(flatten)]
+        at: Location,
+        /// The survivor's id.
+        #[arg(long, value_name = "ID")]
+        survivor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the whole chain; with --checkpoint, also check it extends that checkpoint.
+    Verify {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Sign the current head and write it to FILE, to keep off this machine.
+    Checkpoint {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// New key-encryption key; rewrap every data key; destroy the old one.
+    Rotate {
+        #[command(flatten)]
+        at: Location,
+    },
+}
+
+/// Everything a command can fail with, each shown as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Key(#[from] haven_crypto::CryptoError),
+    #[error("{0}")]
+    Core(#[from] haven_core::CoreError),
+    #[error("{0}")]
+    Store(#[from] haven_store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Core(haven_core::CoreError::Audit(_)) => 3,
+            _ => 1,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("haven: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("haven: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

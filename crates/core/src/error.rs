@@ -1,0 +1,27 @@
+//! The use-case layer's one error type. The web layer maps it to HTTP in one function; the
+//! CLI prints it as one line. No variant carries personal data.
+
+use haven_domain::survivor::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// Absent, or not visible to the actor: the two are indistinguishable by design.
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {0}")]
+    Invalid(#[from] FieldError),
+    #[error("the key file does not belong to this database (its key-encryption key does not open this installation's key check)")]
+    WrongKeyFile,
+    #[error("the key file lacks key-encryption key version {0}, which this database still uses")]
+    MissingKek(u32),
+    #[error("this database is already initialised")]
+    AlreadyInitialised,
+    #[error("key rotation stopped: {0} data keys are still wrapped under a retired key-encryption key")]
+    RotationIncomplete(u64),
+    #[error(transparent)]
+    Audit(#[from] crate::audit_log::AuditFault),
+    #[error(transparent)]
+    Store(#[from] haven_store::StoreError),
+    #[error(transparent)]
+    Crypto(#[from] haven_crypto::CryptoError),
+}

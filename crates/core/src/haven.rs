@@ -1,0 +1,179 @@
+//! The service value: a store, the key file, the clock and the entropy source, checked
+//! against each other at start-up.
+
+use crate::keypool::KeyPool;
+use crate::survivor_index::SurvivorIndexKeys;
+use crate::{Clock, CoreError};
+use haven_crypto::checkpoint::CheckpointSigner;
+use haven_crypto::keyfile::KeyFile;
+use haven_crypto::{Entropy, envelope};
+use haven_domain::DataCategory;
+use haven_domain::audit::{Actor, AuditAction, AuditEvent, AuditTarget, Decision};
+use haven_domain::OrgId;
+use haven_store::{SchemaState, Store, StoreError};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+pub struct Haven<S> {
+    inner: Arc<Inner<S>>,
+}
+
+impl<S> Clone for Haven<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+pub(crate) struct Inner<S> {
+    pub(crate) store: S,
+    pub(crate) keys: KeyFile,
+    pub(crate) index: SurvivorIndexKeys,
+    pub(crate) signer: CheckpointSigner,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) entropy: Arc<dyn Entropy>,
+    pub(crate) pool: KeyPool,
+}
+
+impl<S: Store> Haven<S> {
+    fn assemble(store: S, keys: KeyFile, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                index: SurvivorIndexKeys::derive(keys.index_root()),
+                signer: CheckpointSigner::new(keys.audit_signing()),
+                store,
+                keys,
+                clock,
+                entropy,
+                pool: KeyPool::default(),
+            }),
+        }
+    }
+
+    /// Creates the schema in an empty database and binds it to this key file.
+    pub async fn init(
+        store: S,
+        keys: KeyFile,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+    ) -> Result<Self, CoreError> {
+        if store.schema_state().await? != SchemaState::Uninitialised {
+            return Err(CoreError::AlreadyInitialised);
+        }
+        store.migrate().await?;
+        let (version, _) = keys.current_kek()?;
+        store
+            .put_kek_check(version, &envelope::kek_check(&keys, version, entropy.as_ref())?)
+            .await?;
+        let haven = Self::assemble(store, keys, clock, entropy);
+        haven
+            .record(system("init"), None, AuditAction::Init, None, &[], "cli_init")
+            .await?;
+        Ok(haven)
+    }
+
+    /// Opens an initialised database. Refuses a newer schema, a key file that does not
+    /// belong to it, and a key file missing a KEK version still in use — all before
+    /// writing anything. Applies pending migrations only after those checks pass.
+    pub async fn open(
+        store: S,
+        keys: KeyFile,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+    ) -> Result<Self, CoreError> {
+        match store.schema_state().await? {
+            SchemaState::Uninitialised => return Err(StoreError::NotInitialised.into()),
+            SchemaState::Newer { applied, latest } => {
+                return Err(StoreError::SchemaTooNew { applied, latest }.into());
+            }
+            SchemaState::Behind { .. } | SchemaState::Current { .. } => {}
+        }
+        let checks = store.kek_checks().await?;
+        let mut matched = false;
+        for (version, check) in &checks {
+            match envelope::verify_kek_check(&keys, *version, check) {
+                Ok(()) => matched = true,
+                // A version this key file does not hold: the next check decides.
+                Err(haven_crypto::CryptoError::UnknownKekVersion(_)) => {}
+                Err(_) => return Err(CoreError::WrongKeyFile),
+            }
+        }
+        if !matched {
+            return Err(CoreError::WrongKeyFile);
+        }
+        for (version, _) in store.data_keys_by_kek().await? {
+            keys.kek(version).map_err(|_| CoreError::MissingKek(version))?;
+        }
+        store.migrate().await?;
+        Ok(Self::assemble(store, keys, clock, entropy))
+    }
+
+    /// The same installation seen through another version of its key file (rotation).
+    pub(crate) fn with_key_file(&self, keys: KeyFile) -> Self {
+        let i = &self.inner;
+        Self::assemble(i.store.clone(), keys, Arc::clone(&i.clock), Arc::clone(&i.entropy))
+    }
+
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+
+    pub(crate) fn inner(&self) -> &Inner<S> {
+        &self.inner
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    pub fn key_file(&self) -> &KeyFile {
+        &self.inner.keys
+    }
+
+    /// Serialises one audit event for the store to chain.
+    pub(crate) fn audit_body(
+        &self,
+        actor: Actor,
+        org: Option<OrgId>,
+        action: AuditAction,
+        target: Option<AuditTarget>,
+        categories: &[DataCategory],
+        reason: &str,
+    ) -> Result<Vec<u8>, CoreError> {
+        AuditEvent {
+            at: self.now(),
+            actor,
+            org,
+            action,
+            target,
+            categories: categories.to_vec(),
+            consent: None,
+            decision: Decision::Allow,
+            reason: reason.to_owned(),
+        }
+        .to_canonical_bytes()
+        .map_err(|_| CoreError::Store(StoreError::Corrupt("audit entry could not be encoded")))
+    }
+
+    /// Appends an audit entry that accompanies no data change.
+    pub(crate) async fn record(
+        &self,
+        actor: Actor,
+        org: Option<OrgId>,
+        action: AuditAction,
+        target: Option<AuditTarget>,
+        categories: &[DataCategory],
+        reason: &str,
+    ) -> Result<u64, CoreError> {
+        let body = self.audit_body(actor, org, action, target, categories, reason)?;
+        Ok(self.inner.store.append_audit(&body).await?)
+    }
+}
+
+/// The actor for an operator's CLI command.
+pub fn system(command: &str) -> Actor {
+    Actor::System {
+        command: command.to_owned(),
+    }
+}

@@ -1,0 +1,190 @@
+//! Survivor records: intake, reading, lookup by blind index and erasure by key destruction.
+//! Each operation loads, decrypts and audits here and nowhere else.
+
+use crate::survivor_index::IndexedField;
+use crate::{CoreError, Haven};
+use haven_crypto::envelope::{self, DataKey};
+use haven_crypto::field::FieldContext;
+use haven_crypto::{CryptoError, Entropy};
+use haven_domain::audit::{Actor, AuditAction, AuditTarget};
+use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
+use haven_domain::{DataCategory, OrgId, SurvivorId};
+use haven_store::{OrgRow, Store, SurvivorCiphertexts, SurvivorRow};
+use time::OffsetDateTime;
+
+const TABLE: &str = "survivors";
+
+/// A survivor record as an authorised reader sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurvivorRecord {
+    pub id: SurvivorId,
+    pub org: OrgId,
+    pub created_at: OffsetDateTime,
+    pub profile: SurvivorProfile,
+}
+
+fn context(org: OrgId, id: SurvivorId, field: SurvivorField) -> FieldContext<'static> {
+    FieldContext {
+        org,
+        table: TABLE,
+        column: field.column(),
+        record: *id.as_bytes(),
+    }
+}
+
+fn seal_profile(
+    key: &DataKey,
+    org: OrgId,
+    id: SurvivorId,
+    p: &SurvivorProfile,
+    entropy: &dyn Entropy,
+) -> Result<SurvivorCiphertexts, CryptoError> {
+    let seal = |field: SurvivorField, bytes: &[u8]| key.seal(&context(org, id, field), bytes, entropy);
+    let text = |field: SurvivorField, v: &Option<PersonalText>| {
+        v.as_ref().map(|t| seal(field, t.as_str().as_bytes())).transpose()
+    };
+    let aliases = if p.aliases.is_empty() {
+        None
+    } else {
+        let json = serde_json::to_vec(&p.aliases).map_err(|_| CryptoError::Malformed)?;
+        Some(seal(SurvivorField::Aliases, &json)?)
+    };
+    Ok(SurvivorCiphertexts {
+        pseudonym: seal(SurvivorField::Pseudonym, p.pseudonym.as_str().as_bytes())?,
+        legal_name: text(SurvivorField::LegalName, &p.legal_name)?,
+        aliases,
+        date_of_birth: p
+            .date_of_birth
+            .map(|d| seal(SurvivorField::DateOfBirth, d.to_string().as_bytes()))
+            .transpose()?,
+        phone: text(SurvivorField::Phone, &p.phone)?,
+        email: text(SurvivorField::Email, &p.email)?,
+        safe_contact: text(SurvivorField::SafeContact, &p.safe_contact)?,
+    })
+}
+
+fn open_profile(
+    key: &DataKey,
+    org: OrgId,
+    id: SurvivorId,
+    c: &SurvivorCiphertexts,
+) -> Result<SurvivorProfile, CoreError> {
+    let open = |field: SurvivorField, ct: &[u8]| -> Result<String, CoreError> {
+        let plain = key.open(&context(org, id, field), ct)?;
+        String::from_utf8(plain.to_vec()).map_err(|_| CryptoError::Malformed.into())
+    };
+    let text = |field: SurvivorField, ct: &Option<Vec<u8>>| -> Result<Option<PersonalText>, CoreError> {
+        ct.as_ref()
+            .map(|ct| Ok(PersonalText::parse(field, &open(field, ct)?)?))
+            .transpose()
+    };
+    let aliases = match &c.aliases {
+        Some(ct) => serde_json::from_str(&open(SurvivorField::Aliases, ct)?)
+            .map_err(|_| CoreError::Crypto(CryptoError::Malformed))?,
+        None => Vec::new(),
+    };
+    let date_of_birth = c
+        .date_of_birth
+        .as_ref()
+        .map(|ct| {
+            let s = open(SurvivorField::DateOfBirth, ct)?;
+            time::Date::parse(&s, &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| CoreError::Crypto(CryptoError::Malformed))
+        })
+        .transpose()?;
+    Ok(SurvivorProfile {
+        pseudonym: PersonalText::parse(SurvivorField::Pseudonym, &open(SurvivorField::Pseudonym, &c.pseudonym)?)?,
+        legal_name: text(SurvivorField::LegalName, &c.legal_name)?,
+        aliases,
+        date_of_birth,
+        phone: text(SurvivorField::Phone, &c.phone)?,
+        email: text(SurvivorField::Email, &c.email)?,
+        safe_contact: text(SurvivorField::SafeContact, &c.safe_contact)?,
+    })
+}
+
+const PROFILE_CATEGORIES: [DataCategory; 3] = [DataCategory::Case, DataCategory::Identity, DataCategory::Contact];
+
+impl<S: Store> Haven<S> {
+    /// Registers an organisation (the administrative side grows in the access-model issue).
+    pub async fn create_org(&self, actor: Actor, name: &str, kind: &str) -> Result<OrgId, CoreError> {
+        let inner = self.inner();
+        let id = OrgId::from_random_bytes(haven_crypto::entropy::random_array(inner.entropy.as_ref()));
+        let body = self.audit_body(actor, Some(id), AuditAction::Init, Some(AuditTarget::Organisation(*id.as_uuid())), &[], "org_create")?;
+        inner
+            .store
+            .insert_org(&OrgRow { id, name: name.to_owned(), kind: kind.to_owned(), created_at: self.now() }, &body)
+            .await?;
+        Ok(id)
+    }
+
+    /// Intake: encrypts every personal field under a fresh data key, writes the row, its
+    /// blind-index entries and the audit entry in one transaction.
+    pub async fn create_survivor(&self, actor: Actor, org: OrgId, profile: &SurvivorProfile) -> Result<SurvivorId, CoreError> {
+        let inner = self.inner();
+        let entropy = inner.entropy.as_ref();
+        let id = SurvivorId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
+        let key = inner.pool.take(&inner.store, &inner.keys, entropy).await?;
+        let row = SurvivorRow {
+            id,
+            org,
+            key_id: key.id,
+            created_at: self.now(),
+            fields: seal_profile(&key, org, id, profile, entropy)?,
+            index: inner.index.entries(profile),
+        };
+        let body = self.audit_body(
+            actor,
+            Some(org),
+            AuditAction::SurvivorCreate,
+            Some(AuditTarget::Survivor(*id.as_uuid())),
+            &PROFILE_CATEGORIES,
+            "intake",
+        )?;
+        inner.store.insert_survivor(&row, &body).await?;
+        Ok(id)
+    }
+
+    /// Reads and decrypts a survivor record; the view is audited (durably) before the
+    /// record is returned.
+    pub async fn read_survivor(&self, actor: Actor, id: SurvivorId) -> Result<SurvivorRecord, CoreError> {
+        let inner = self.inner();
+        let row = inner.store.survivor(id).await?.ok_or(CoreError::NotFound)?;
+        let wrapped = inner.store.data_key(row.key_id).await?.ok_or(CoreError::NotFound)?;
+        let key = envelope::unwrap(&inner.keys, &wrapped)?;
+        let profile = open_profile(&key, row.org, id, &row.fields)?;
+        self.record(
+            actor,
+            Some(row.org),
+            AuditAction::SurvivorView,
+            Some(AuditTarget::Survivor(*id.as_uuid())),
+            &PROFILE_CATEGORIES,
+            "view",
+        )
+        .await?;
+        Ok(SurvivorRecord { id, org: row.org, created_at: row.created_at, profile })
+    }
+
+    /// Candidate records whose blind index matches `value` in `field`. Candidates share a
+    /// truncated index value with a few others; callers confirm by opening the record.
+    pub async fn survivor_candidates(&self, field: IndexedField, value: &str) -> Result<Vec<SurvivorId>, CoreError> {
+        let (name, v) = self.inner().index.lookup(field, value);
+        Ok(self.inner().store.survivors_by_index(name, v).await?)
+    }
+
+    /// Erasure by key destruction: the survivor's data key, row and index entries go; every
+    /// copy of their ciphertext, backups included, can no longer be opened. The audit log
+    /// keeps only the opaque id, so it still verifies.
+    pub async fn erase_survivor(&self, actor: Actor, id: SurvivorId, reason: &str) -> Result<(), CoreError> {
+        let body = self.audit_body(
+            actor,
+            None,
+            AuditAction::SurvivorErase,
+            Some(AuditTarget::Survivor(*id.as_uuid())),
+            &DataCategory::ALL,
+            reason,
+        )?;
+        self.inner().store.erase_survivor(id, &body).await?.ok_or(CoreError::NotFound)?;
+        Ok(())
+    }
+}
