@@ -35,7 +35,9 @@ pub async fn open(cfg: &Config) -> Result<Opened, CliError> {
     let entropy = Arc::new(OsEntropy);
     Ok(match &cfg.database {
         Database::Sqlite => {
-            let store = SqliteStore::open(&SqlitePaths::in_data_dir(&cfg.data_dir), OpenMode::Existing).await?;
+            let store =
+                SqliteStore::open(&SqlitePaths::in_data_dir(&cfg.data_dir), OpenMode::Existing)
+                    .await?;
             Opened::Sqlite(Haven::open(store, keys, clock, entropy).await?)
         }
         Database::Postgres(url) => {

@@ -97,7 +97,9 @@ impl Config {
             .or(file.database_url);
         let database = match url {
             None => Database::Sqlite,
-            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Database::Postgres(u),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Database::Postgres(u)
+            }
             Some(u) if u.starts_with("sqlite:") || u.is_empty() => Database::Sqlite,
             Some(_) => {
                 return Err(CliError::Config(
@@ -116,7 +118,12 @@ impl Config {
             .or(env("HAVEN_LISTEN")?)
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        Ok(Self { data_dir: data_dir.to_path_buf(), database, key_file, listen })
+        Ok(Self {
+            data_dir: data_dir.to_path_buf(),
+            database,
+            key_file,
+            listen,
+        })
     }
 
     /// Refuses a key file in the database's directory.

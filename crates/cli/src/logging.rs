@@ -12,14 +12,22 @@ fn filter() -> EnvFilter {
 
 /// Logging to stderr only (one-shot commands).
 pub fn to_stderr() {
-    let _ = tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Logging to stderr and to the data directory's log file.
 pub fn to_stderr_and_file(data_dir: &Path) -> std::io::Result<()> {
     let dir = data_dir.join("logs");
     std::fs::create_dir_all(&dir)?;
-    let file = Arc::new(std::fs::OpenOptions::new().create(true).append(true).open(dir.join("haven.log"))?);
+    let file = Arc::new(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("haven.log"))?,
+    );
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter())
         .with_ansi(false)

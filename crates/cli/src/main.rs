@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "haven", version, about = "Confidential case management and referrals for organisations supporting survivors of trafficking")]
+#[command(
+    name = "haven",
+    version,
+    about = "Confidential case management and referrals for organisations supporting survivors of trafficking"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -127,7 +131,10 @@ impl CliError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("haven: cannot start the runtime: {e}");

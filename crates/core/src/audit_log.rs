@@ -8,7 +8,9 @@
 
 use crate::{CoreError, Haven, system};
 use haven_crypto::checkpoint;
-use haven_domain::audit::{AuditAction, AuditTarget, ChainFault, ChainHead, ChainVerifier, ChainHash};
+use haven_domain::audit::{
+    AuditAction, AuditTarget, ChainFault, ChainHash, ChainHead, ChainVerifier,
+};
 use haven_store::{CheckpointRow, Store};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -19,9 +21,13 @@ const PAGE: u32 = 5_000;
 pub enum AuditFault {
     #[error("{0}")]
     Chain(#[from] ChainFault),
-    #[error("the audit log has {log_size} entries but the checkpoint covers {checkpoint_size}: it was rolled back")]
+    #[error(
+        "the audit log has {log_size} entries but the checkpoint covers {checkpoint_size}: it was rolled back"
+    )]
     RolledBack { checkpoint_size: u64, log_size: u64 },
-    #[error("audit entries up to {size} differ from the checkpoint: the log was rewritten below it")]
+    #[error(
+        "audit entries up to {size} differ from the checkpoint: the log was rewritten below it"
+    )]
     Rewritten { size: u64 },
     #[error("the checkpoint at entry {size} has an invalid signature")]
     BadSignature { size: u64 },
@@ -51,13 +57,25 @@ pub struct Checkpoint {
 
 impl From<CheckpointRow> for Checkpoint {
     fn from(r: CheckpointRow) -> Self {
-        Self { size: r.size, head: r.head, at: r.at, public_key: r.public_key, signature: r.signature }
+        Self {
+            size: r.size,
+            head: r.head,
+            at: r.at,
+            public_key: r.public_key,
+            signature: r.signature,
+        }
     }
 }
 
 impl Checkpoint {
     fn signature_ok(&self) -> bool {
-        checkpoint::verify(&self.public_key, self.size, &self.head, self.at.unix_timestamp(), &self.signature)
+        checkpoint::verify(
+            &self.public_key,
+            self.size,
+            &self.head,
+            self.at.unix_timestamp(),
+            &self.signature,
+        )
     }
 
     /// The text form kept off the machine: a few `key value` lines.
@@ -75,21 +93,33 @@ impl Checkpoint {
     pub fn parse(text: &str) -> Result<Self, AuditFault> {
         let mut lines = text.lines();
         if lines.next() != Some("haven-audit-checkpoint v1") {
-            return Err(AuditFault::MalformedCheckpoint("not a Haven audit checkpoint"));
+            return Err(AuditFault::MalformedCheckpoint(
+                "not a Haven audit checkpoint",
+            ));
         }
         let fields: BTreeMap<&str, &str> = lines.filter_map(|l| l.split_once(' ')).collect();
-        let get = |k: &'static str| fields.get(k).copied().ok_or(AuditFault::MalformedCheckpoint(k));
+        let get = |k: &'static str| {
+            fields
+                .get(k)
+                .copied()
+                .ok_or(AuditFault::MalformedCheckpoint(k))
+        };
         fn hex_array<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], AuditFault> {
             hex::decode(s)
                 .ok()
                 .and_then(|v| v.try_into().ok())
                 .ok_or(AuditFault::MalformedCheckpoint(what))
         }
-        let at: i64 = get("at")?.parse().map_err(|_| AuditFault::MalformedCheckpoint("at"))?;
+        let at: i64 = get("at")?
+            .parse()
+            .map_err(|_| AuditFault::MalformedCheckpoint("at"))?;
         Ok(Self {
-            size: get("size")?.parse().map_err(|_| AuditFault::MalformedCheckpoint("size"))?,
+            size: get("size")?
+                .parse()
+                .map_err(|_| AuditFault::MalformedCheckpoint("size"))?,
             head: hex_array(get("head")?, "head")?,
-            at: OffsetDateTime::from_unix_timestamp(at).map_err(|_| AuditFault::MalformedCheckpoint("at"))?,
+            at: OffsetDateTime::from_unix_timestamp(at)
+                .map_err(|_| AuditFault::MalformedCheckpoint("at"))?,
             public_key: hex_array(get("public_key")?, "public_key")?,
             signature: hex_array(get("signature")?, "signature")?,
         })
@@ -98,7 +128,10 @@ impl Checkpoint {
 
 impl<S: Store> Haven<S> {
     /// Recomputes the whole chain; see the module note.
-    pub async fn verify_audit(&self, external: Option<&Checkpoint>) -> Result<VerifyReport, CoreError> {
+    pub async fn verify_audit(
+        &self,
+        external: Option<&Checkpoint>,
+    ) -> Result<VerifyReport, CoreError> {
         let store = self.store();
         let own_key = self.inner().signer.public_key();
         if let Some(c) = external {
@@ -131,25 +164,38 @@ impl<S: Store> Haven<S> {
             let Some(last) = page.last() else { break };
             after = last.seq;
             for r in &page {
-                verifier.push(r.seq, &r.body, &r.hash).map_err(AuditFault::from)?;
-                if let Some(head) = expected.get(&r.seq) {
-                    if r.hash != ChainHash(*head) {
-                        return Err(AuditFault::Rewritten { size: r.seq }.into());
-                    }
+                verifier
+                    .push(r.seq, &r.body, &r.hash)
+                    .map_err(AuditFault::from)?;
+                if expected
+                    .get(&r.seq)
+                    .is_some_and(|h| r.hash != ChainHash(*h))
+                {
+                    return Err(AuditFault::Rewritten { size: r.seq }.into());
                 }
             }
         }
         let head = verifier.head();
         let recorded = store.audit_head().await?;
         if recorded != head {
-            return Err(AuditFault::Chain(ChainFault::HeadMismatch { recorded: recorded.size, actual: head.size }).into());
+            return Err(AuditFault::Chain(ChainFault::HeadMismatch {
+                recorded: recorded.size,
+                actual: head.size,
+            })
+            .into());
         }
-        if let Some((&size, _)) = expected.iter().next_back() {
-            if size > head.size {
-                return Err(AuditFault::RolledBack { checkpoint_size: size, log_size: head.size }.into());
+        if let Some(&size) = expected.keys().next_back().filter(|s| **s > head.size) {
+            return Err(AuditFault::RolledBack {
+                checkpoint_size: size,
+                log_size: head.size,
             }
+            .into());
         }
-        Ok(VerifyReport { entries: head.size, head, checkpoints_checked: stored + usize::from(external.is_some()) })
+        Ok(VerifyReport {
+            entries: head.size,
+            head,
+            checkpoints_checked: stored + usize::from(external.is_some()),
+        })
     }
 
     /// Signs the current head, stores the checkpoint and returns it for export. The
@@ -167,10 +213,23 @@ impl<S: Store> Haven<S> {
             signature: signer.sign(head.size, &head.hash.0, at.unix_timestamp()),
         };
         store
-            .insert_checkpoint(&CheckpointRow { size: c.size, head: c.head, at: c.at, public_key: c.public_key, signature: c.signature })
+            .insert_checkpoint(&CheckpointRow {
+                size: c.size,
+                head: c.head,
+                at: c.at,
+                public_key: c.public_key,
+                signature: c.signature,
+            })
             .await?;
-        self.record(system("audit checkpoint"), None, AuditAction::AuditCheckpoint, Some(AuditTarget::AuditLog), &[], "checkpoint")
-            .await?;
+        self.record(
+            system("audit checkpoint"),
+            None,
+            AuditAction::AuditCheckpoint,
+            Some(AuditTarget::AuditLog),
+            &[],
+            "checkpoint",
+        )
+        .await?;
         Ok(c)
     }
 }
@@ -189,7 +248,10 @@ mod tests {
             signature: [5; 64],
         };
         assert_eq!(Checkpoint::parse(&c.to_text())?, c);
-        assert!(matches!(Checkpoint::parse("hello"), Err(AuditFault::MalformedCheckpoint(_))));
+        assert!(matches!(
+            Checkpoint::parse("hello"),
+            Err(AuditFault::MalformedCheckpoint(_))
+        ));
         Ok(())
     }
 }

@@ -10,13 +10,17 @@ pub enum CoreError {
     NotFound,
     #[error("invalid input: {0}")]
     Invalid(#[from] FieldError),
-    #[error("the key file does not belong to this database (its key-encryption key does not open this installation's key check)")]
+    #[error(
+        "the key file does not belong to this database (its key-encryption key does not open this installation's key check)"
+    )]
     WrongKeyFile,
     #[error("the key file lacks key-encryption key version {0}, which this database still uses")]
     MissingKek(u32),
     #[error("this database is already initialised")]
     AlreadyInitialised,
-    #[error("key rotation stopped: {0} data keys are still wrapped under a retired key-encryption key")]
+    #[error(
+        "key rotation stopped: {0} data keys are still wrapped under a retired key-encryption key"
+    )]
     RotationIncomplete(u64),
     #[error(transparent)]
     Audit(#[from] crate::audit_log::AuditFault),

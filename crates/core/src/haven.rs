@@ -8,8 +8,8 @@ use haven_crypto::checkpoint::CheckpointSigner;
 use haven_crypto::keyfile::KeyFile;
 use haven_crypto::{Entropy, envelope};
 use haven_domain::DataCategory;
-use haven_domain::audit::{Actor, AuditAction, AuditEvent, AuditTarget, Decision};
 use haven_domain::OrgId;
+use haven_domain::audit::{Actor, AuditAction, AuditEvent, AuditTarget, Decision};
 use haven_store::{SchemaState, Store, StoreError};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -64,11 +64,21 @@ impl<S: Store> Haven<S> {
         store.migrate().await?;
         let (version, _) = keys.current_kek()?;
         store
-            .put_kek_check(version, &envelope::kek_check(&keys, version, entropy.as_ref())?)
+            .put_kek_check(
+                version,
+                &envelope::kek_check(&keys, version, entropy.as_ref())?,
+            )
             .await?;
         let haven = Self::assemble(store, keys, clock, entropy);
         haven
-            .record(system("init"), None, AuditAction::Init, None, &[], "cli_init")
+            .record(
+                system("init"),
+                None,
+                AuditAction::Init,
+                None,
+                &[],
+                "cli_init",
+            )
             .await?;
         Ok(haven)
     }
@@ -103,7 +113,8 @@ impl<S: Store> Haven<S> {
             return Err(CoreError::WrongKeyFile);
         }
         for (version, _) in store.data_keys_by_kek().await? {
-            keys.kek(version).map_err(|_| CoreError::MissingKek(version))?;
+            keys.kek(version)
+                .map_err(|_| CoreError::MissingKek(version))?;
         }
         store.migrate().await?;
         Ok(Self::assemble(store, keys, clock, entropy))
@@ -112,7 +123,12 @@ impl<S: Store> Haven<S> {
     /// The same installation seen through another version of its key file (rotation).
     pub(crate) fn with_key_file(&self, keys: KeyFile) -> Self {
         let i = &self.inner;
-        Self::assemble(i.store.clone(), keys, Arc::clone(&i.clock), Arc::clone(&i.entropy))
+        Self::assemble(
+            i.store.clone(),
+            keys,
+            Arc::clone(&i.clock),
+            Arc::clone(&i.entropy),
+        )
     }
 
     pub fn store(&self) -> &S {

@@ -5,9 +5,9 @@
 //! database's `survivors.key_id` is unique.
 
 use crate::CoreError;
+use haven_crypto::Entropy;
 use haven_crypto::envelope::{self, DataKey};
 use haven_crypto::keyfile::KeyFile;
-use haven_crypto::Entropy;
 use haven_store::Store;
 use tokio::sync::Mutex;
 

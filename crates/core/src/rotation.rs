@@ -66,7 +66,11 @@ impl<S: Store> Haven<S> {
         }
         let mut keys = self.key_file().clone();
         let (current, _) = keys.current_kek()?;
-        let retired: Vec<u32> = keys.kek_versions().into_iter().filter(|v| *v < current).collect();
+        let retired: Vec<u32> = keys
+            .kek_versions()
+            .into_iter()
+            .filter(|v| *v < current)
+            .collect();
         keys.retire_keks_before(current);
         Ok((keys, retired))
     }
@@ -91,8 +95,19 @@ impl<S: Store> Haven<S> {
         persist(&final_keys)?;
         inner.store.delete_kek_checks_before(new_version).await?;
         rotated
-            .record(system("keys rotate"), None, AuditAction::KeyRotate, Some(AuditTarget::Keystore), &[], "kek_rotate")
+            .record(
+                system("keys rotate"),
+                None,
+                AuditAction::KeyRotate,
+                Some(AuditTarget::Keystore),
+                &[],
+                "kek_rotate",
+            )
             .await?;
-        Ok(RotationReport { new_version, rewrapped, retired })
+        Ok(RotationReport {
+            new_version,
+            rewrapped,
+            retired,
+        })
     }
 }

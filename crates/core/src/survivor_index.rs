@@ -28,7 +28,12 @@ pub const LEGAL_NAME_EXACT: BlindIndexSpec = spec("legal_name", "legal_name_exac
 pub const DATE_OF_BIRTH: BlindIndexSpec = spec("date_of_birth", "date_of_birth");
 pub const PHONE_EXACT: BlindIndexSpec = spec("phone", "phone_exact");
 
-pub const ALL: [BlindIndexSpec; 4] = [PSEUDONYM_EXACT, LEGAL_NAME_EXACT, DATE_OF_BIRTH, PHONE_EXACT];
+pub const ALL: [BlindIndexSpec; 4] = [
+    PSEUDONYM_EXACT,
+    LEGAL_NAME_EXACT,
+    DATE_OF_BIRTH,
+    PHONE_EXACT,
+];
 
 /// Names are compared case-insensitively with runs of whitespace collapsed.
 pub fn normalise_name(raw: &str) -> String {
@@ -64,9 +69,17 @@ impl SurvivorIndexKeys {
 
     /// Index entries for a profile (absent fields have none).
     pub fn entries(&self, p: &SurvivorProfile) -> Vec<IndexEntry> {
-        let mut out = vec![entry(&PSEUDONYM_EXACT, &self.pseudonym, &normalise_name(p.pseudonym.as_str()))];
+        let mut out = vec![entry(
+            &PSEUDONYM_EXACT,
+            &self.pseudonym,
+            &normalise_name(p.pseudonym.as_str()),
+        )];
         if let Some(n) = &p.legal_name {
-            out.push(entry(&LEGAL_NAME_EXACT, &self.legal_name, &normalise_name(n.as_str())));
+            out.push(entry(
+                &LEGAL_NAME_EXACT,
+                &self.legal_name,
+                &normalise_name(n.as_str()),
+            ));
         }
         if let Some(d) = p.date_of_birth {
             out.push(entry(&DATE_OF_BIRTH, &self.date_of_birth, &d.to_string()));
@@ -85,7 +98,9 @@ impl SurvivorIndexKeys {
         let (spec, key, normalised) = match field {
             IndexedField::Pseudonym => (&PSEUDONYM_EXACT, &self.pseudonym, normalise_name(raw)),
             IndexedField::LegalName => (&LEGAL_NAME_EXACT, &self.legal_name, normalise_name(raw)),
-            IndexedField::DateOfBirth => (&DATE_OF_BIRTH, &self.date_of_birth, raw.trim().to_owned()),
+            IndexedField::DateOfBirth => {
+                (&DATE_OF_BIRTH, &self.date_of_birth, raw.trim().to_owned())
+            }
             IndexedField::Phone => (&PHONE_EXACT, &self.phone, normalise_phone(raw)),
         };
         (spec.name, key.compute(normalised.as_bytes()))

@@ -39,9 +39,12 @@ fn seal_profile(
     p: &SurvivorProfile,
     entropy: &dyn Entropy,
 ) -> Result<SurvivorCiphertexts, CryptoError> {
-    let seal = |field: SurvivorField, bytes: &[u8]| key.seal(&context(org, id, field), bytes, entropy);
+    let seal =
+        |field: SurvivorField, bytes: &[u8]| key.seal(&context(org, id, field), bytes, entropy);
     let text = |field: SurvivorField, v: &Option<PersonalText>| {
-        v.as_ref().map(|t| seal(field, t.as_str().as_bytes())).transpose()
+        v.as_ref()
+            .map(|t| seal(field, t.as_str().as_bytes()))
+            .transpose()
     };
     let aliases = if p.aliases.is_empty() {
         None
@@ -73,11 +76,12 @@ fn open_profile(
         let plain = key.open(&context(org, id, field), ct)?;
         String::from_utf8(plain.to_vec()).map_err(|_| CryptoError::Malformed.into())
     };
-    let text = |field: SurvivorField, ct: &Option<Vec<u8>>| -> Result<Option<PersonalText>, CoreError> {
-        ct.as_ref()
-            .map(|ct| Ok(PersonalText::parse(field, &open(field, ct)?)?))
-            .transpose()
-    };
+    let text =
+        |field: SurvivorField, ct: &Option<Vec<u8>>| -> Result<Option<PersonalText>, CoreError> {
+            ct.as_ref()
+                .map(|ct| Ok(PersonalText::parse(field, &open(field, ct)?)?))
+                .transpose()
+        };
     let aliases = match &c.aliases {
         Some(ct) => serde_json::from_str(&open(SurvivorField::Aliases, ct)?)
             .map_err(|_| CoreError::Crypto(CryptoError::Malformed))?,
@@ -93,7 +97,10 @@ fn open_profile(
         })
         .transpose()?;
     Ok(SurvivorProfile {
-        pseudonym: PersonalText::parse(SurvivorField::Pseudonym, &open(SurvivorField::Pseudonym, &c.pseudonym)?)?,
+        pseudonym: PersonalText::parse(
+            SurvivorField::Pseudonym,
+            &open(SurvivorField::Pseudonym, &c.pseudonym)?,
+        )?,
         legal_name: text(SurvivorField::LegalName, &c.legal_name)?,
         aliases,
         date_of_birth,
@@ -103,24 +110,54 @@ fn open_profile(
     })
 }
 
-const PROFILE_CATEGORIES: [DataCategory; 3] = [DataCategory::Case, DataCategory::Identity, DataCategory::Contact];
+const PROFILE_CATEGORIES: [DataCategory; 3] = [
+    DataCategory::Case,
+    DataCategory::Identity,
+    DataCategory::Contact,
+];
 
 impl<S: Store> Haven<S> {
     /// Registers an organisation (the administrative side grows in the access-model issue).
-    pub async fn create_org(&self, actor: Actor, name: &str, kind: &str) -> Result<OrgId, CoreError> {
+    pub async fn create_org(
+        &self,
+        actor: Actor,
+        name: &str,
+        kind: &str,
+    ) -> Result<OrgId, CoreError> {
         let inner = self.inner();
-        let id = OrgId::from_random_bytes(haven_crypto::entropy::random_array(inner.entropy.as_ref()));
-        let body = self.audit_body(actor, Some(id), AuditAction::Init, Some(AuditTarget::Organisation(*id.as_uuid())), &[], "org_create")?;
+        let id =
+            OrgId::from_random_bytes(haven_crypto::entropy::random_array(inner.entropy.as_ref()));
+        let body = self.audit_body(
+            actor,
+            Some(id),
+            AuditAction::OrgCreate,
+            Some(AuditTarget::Organisation(*id.as_uuid())),
+            &[],
+            "org_create",
+        )?;
         inner
             .store
-            .insert_org(&OrgRow { id, name: name.to_owned(), kind: kind.to_owned(), created_at: self.now() }, &body)
+            .insert_org(
+                &OrgRow {
+                    id,
+                    name: name.to_owned(),
+                    kind: kind.to_owned(),
+                    created_at: self.now(),
+                },
+                &body,
+            )
             .await?;
         Ok(id)
     }
 
     /// Intake: encrypts every personal field under a fresh data key, writes the row, its
     /// blind-index entries and the audit entry in one transaction.
-    pub async fn create_survivor(&self, actor: Actor, org: OrgId, profile: &SurvivorProfile) -> Result<SurvivorId, CoreError> {
+    pub async fn create_survivor(
+        &self,
+        actor: Actor,
+        org: OrgId,
+        profile: &SurvivorProfile,
+    ) -> Result<SurvivorId, CoreError> {
         let inner = self.inner();
         let entropy = inner.entropy.as_ref();
         let id = SurvivorId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
@@ -147,10 +184,18 @@ impl<S: Store> Haven<S> {
 
     /// Reads and decrypts a survivor record; the view is audited (durably) before the
     /// record is returned.
-    pub async fn read_survivor(&self, actor: Actor, id: SurvivorId) -> Result<SurvivorRecord, CoreError> {
+    pub async fn read_survivor(
+        &self,
+        actor: Actor,
+        id: SurvivorId,
+    ) -> Result<SurvivorRecord, CoreError> {
         let inner = self.inner();
         let row = inner.store.survivor(id).await?.ok_or(CoreError::NotFound)?;
-        let wrapped = inner.store.data_key(row.key_id).await?.ok_or(CoreError::NotFound)?;
+        let wrapped = inner
+            .store
+            .data_key(row.key_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let key = envelope::unwrap(&inner.keys, &wrapped)?;
         let profile = open_profile(&key, row.org, id, &row.fields)?;
         self.record(
@@ -162,12 +207,21 @@ impl<S: Store> Haven<S> {
             "view",
         )
         .await?;
-        Ok(SurvivorRecord { id, org: row.org, created_at: row.created_at, profile })
+        Ok(SurvivorRecord {
+            id,
+            org: row.org,
+            created_at: row.created_at,
+            profile,
+        })
     }
 
     /// Candidate records whose blind index matches `value` in `field`. Candidates share a
     /// truncated index value with a few others; callers confirm by opening the record.
-    pub async fn survivor_candidates(&self, field: IndexedField, value: &str) -> Result<Vec<SurvivorId>, CoreError> {
+    pub async fn survivor_candidates(
+        &self,
+        field: IndexedField,
+        value: &str,
+    ) -> Result<Vec<SurvivorId>, CoreError> {
         let (name, v) = self.inner().index.lookup(field, value);
         Ok(self.inner().store.survivors_by_index(name, v).await?)
     }
@@ -175,7 +229,12 @@ impl<S: Store> Haven<S> {
     /// Erasure by key destruction: the survivor's data key, row and index entries go; every
     /// copy of their ciphertext, backups included, can no longer be opened. The audit log
     /// keeps only the opaque id, so it still verifies.
-    pub async fn erase_survivor(&self, actor: Actor, id: SurvivorId, reason: &str) -> Result<(), CoreError> {
+    pub async fn erase_survivor(
+        &self,
+        actor: Actor,
+        id: SurvivorId,
+        reason: &str,
+    ) -> Result<(), CoreError> {
         let body = self.audit_body(
             actor,
             None,
@@ -184,7 +243,11 @@ impl<S: Store> Haven<S> {
             &DataCategory::ALL,
             reason,
         )?;
-        self.inner().store.erase_survivor(id, &body).await?.ok_or(CoreError::NotFound)?;
+        self.inner()
+            .store
+            .erase_survivor(id, &body)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         Ok(())
     }
 }

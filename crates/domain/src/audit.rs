@@ -62,6 +62,7 @@ pub enum Decision {
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     Init,
+    OrgCreate,
     SurvivorCreate,
     SurvivorView,
     SurvivorErase,

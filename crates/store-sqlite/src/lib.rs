@@ -83,10 +83,8 @@ impl SqliteStore {
             if !create && !p.exists() {
                 return Err(StoreError::NotInitialised);
             }
-            if create {
-                if let Some(dir) = p.parent() {
-                    create_private_dir(dir)?;
-                }
+            if let (true, Some(dir)) = (create, p.parent()) {
+                create_private_dir(dir)?;
             }
         }
         let writer = pool(options(&paths.data, create), 1).await?;

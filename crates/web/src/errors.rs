@@ -21,7 +21,11 @@ impl From<CoreError> for ApiError {
 }
 
 fn body(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
 }
 
 fn opaque(status: StatusCode, detail: &dyn std::fmt::Display) -> Response {
@@ -37,8 +41,12 @@ fn opaque(status: StatusCode, detail: &dyn std::fmt::Display) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::Core(CoreError::NotFound) => body(StatusCode::NOT_FOUND, "not_found", "not found"),
-            ApiError::Core(CoreError::Invalid(e)) => body(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.to_string()),
+            ApiError::Core(CoreError::NotFound) => {
+                body(StatusCode::NOT_FOUND, "not_found", "not found")
+            }
+            ApiError::Core(CoreError::Invalid(e)) => {
+                body(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.to_string())
+            }
             ApiError::Core(other) => opaque(StatusCode::INTERNAL_SERVER_ERROR, &other),
             ApiError::Unavailable(detail) => opaque(StatusCode::SERVICE_UNAVAILABLE, &detail),
         }

@@ -21,6 +21,12 @@ async fn healthz() -> Json<Value> {
 }
 
 async fn readyz<S: Store>(State(haven): State<Haven<S>>) -> Result<Json<Value>, ApiError> {
-    haven.store().ping().await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(Json(json!({ "status": "ready", "database": haven.store().backend() })))
+    haven
+        .store()
+        .ping()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Json(
+        json!({ "status": "ready", "database": haven.store().backend() }),
+    ))
 }

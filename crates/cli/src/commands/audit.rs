@@ -10,8 +10,9 @@ use std::path::Path;
 pub async fn verify(cfg: &Config, checkpoint: Option<&Path>) -> Result<(), CliError> {
     let external = match checkpoint {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::Config(format!("cannot read checkpoint {}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CliError::Config(format!("cannot read checkpoint {}: {e}", path.display()))
+            })?;
             Some(Checkpoint::parse(&text).map_err(CoreError::from)?)
         }
         None => None,
@@ -32,6 +33,10 @@ pub async fn checkpoint(cfg: &Config, out: &Path) -> Result<(), CliError> {
     let c = with_haven!(opened, |haven| haven.checkpoint_audit().await)?;
     std::fs::write(out, c.to_text())
         .map_err(|e| CliError::Config(format!("cannot write {}: {e}", out.display())))?;
-    println!("checkpoint of {} audit entries written to {}; keep it off this machine", c.size, out.display());
+    println!(
+        "checkpoint of {} audit entries written to {}; keep it off this machine",
+        c.size,
+        out.display()
+    );
     Ok(())
 }

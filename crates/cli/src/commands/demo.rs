@@ -23,12 +23,26 @@ pub const ORGANISATIONS: [(&str, &str); 7] = [
 ];
 
 const GIVEN: [&str; 16] = [
-    "Amina", "Lucía", "Mei", "Olena", "Grace", "Fatima", "Rosa", "Nadia", "Thi", "Esther", "Ana", "Joy",
-    "Mariam", "Daniel", "Tomas", "Ali",
+    "Amina", "Lucía", "Mei", "Olena", "Grace", "Fatima", "Rosa", "Nadia", "Thi", "Esther", "Ana",
+    "Joy", "Mariam", "Daniel", "Tomas", "Ali",
 ];
 const FAMILY: [&str; 16] = [
-    "Okafor", "Hernández", "Chen", "Kovalenko", "Mensah", "Rahman", "Lopez", "Petrova", "Nguyen", "Adeyemi",
-    "Silva", "Haddad", "Ivanova", "Mwangi", "Reyes", "Popescu",
+    "Okafor",
+    "Hernández",
+    "Chen",
+    "Kovalenko",
+    "Mensah",
+    "Rahman",
+    "Lopez",
+    "Petrova",
+    "Nguyen",
+    "Adeyemi",
+    "Silva",
+    "Haddad",
+    "Ivanova",
+    "Mwangi",
+    "Reyes",
+    "Popescu",
 ];
 
 fn pick<'a>(rng: &SeededEntropy, from: &[&'a str]) -> &'a str {
@@ -40,12 +54,25 @@ fn pick<'a>(rng: &SeededEntropy, from: &[&'a str]) -> &'a str {
 /// A synthetic profile: pseudonym always, a legal name and phone for most.
 pub fn synthetic_profile(rng: &SeededEntropy, n: u32) -> Result<SurvivorProfile, CliError> {
     let text = |f, s: &str| PersonalText::parse(f, s).map_err(|e| CliError::Config(e.to_string()));
-    let mut p = SurvivorProfile::pseudonymous(&format!("{} {}", pick(rng, &["Client", "Guest", "Friend"]), n))
-        .map_err(|e| CliError::Config(e.to_string()))?;
-    if n % 5 != 0 {
-        p.legal_name = Some(text(SurvivorField::LegalName, &format!("{} {}", pick(rng, &GIVEN), pick(rng, &FAMILY)))?);
-        p.phone = Some(text(SurvivorField::Phone, &format!("+1 555 01{:02} {:04}", n % 100, n % 10_000))?);
-        p.safe_contact = Some(text(SurvivorField::SafeContact, "Texts only; never call after 6 pm")?);
+    let mut p = SurvivorProfile::pseudonymous(&format!(
+        "{} {}",
+        pick(rng, &["Client", "Guest", "Friend"]),
+        n
+    ))
+    .map_err(|e| CliError::Config(e.to_string()))?;
+    if !n.is_multiple_of(5) {
+        p.legal_name = Some(text(
+            SurvivorField::LegalName,
+            &format!("{} {}", pick(rng, &GIVEN), pick(rng, &FAMILY)),
+        )?);
+        p.phone = Some(text(
+            SurvivorField::Phone,
+            &format!("+1 555 01{:02} {:04}", n % 100, n % 10_000),
+        )?);
+        p.safe_contact = Some(text(
+            SurvivorField::SafeContact,
+            "Texts only; never call after 6 pm",
+        )?);
     }
     Ok(p)
 }
@@ -59,12 +86,18 @@ async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<Vec<OrgId>, Cli
     let owners = [orgs[0], orgs[1], orgs[4]];
     for n in 1..=people {
         let org = owners[n as usize % owners.len()];
-        haven.create_survivor(system("demo"), org, &synthetic_profile(&rng, n)?).await?;
+        haven
+            .create_survivor(system("demo"), org, &synthetic_profile(&rng, n)?)
+            .await?;
     }
     Ok(orgs)
 }
 
-pub async fn run(data_dir: Option<PathBuf>, listen: Option<String>, people: u32) -> Result<(), CliError> {
+pub async fn run(
+    data_dir: Option<PathBuf>,
+    listen: Option<String>,
+    people: u32,
+) -> Result<(), CliError> {
     // A temporary directory lives (and is removed) with this process.
     let temp = match data_dir {
         Some(_) => None,
@@ -75,7 +108,13 @@ pub async fn run(data_dir: Option<PathBuf>, listen: Option<String>, people: u32)
         (None, Some(t)) => t.path().to_path_buf(),
         (None, None) => return Err(CliError::Config("no data directory".into())),
     };
-    let cfg = Config::load(&dir, &Overrides { database: None, listen })?;
+    let cfg = Config::load(
+        &dir,
+        &Overrides {
+            database: None,
+            listen,
+        },
+    )?;
     logging::to_stderr_and_file(&dir)?;
     let fresh = !cfg.key_file.exists();
     if fresh {
@@ -86,10 +125,20 @@ pub async fn run(data_dir: Option<PathBuf>, listen: Option<String>, people: u32)
         if fresh {
             let started = std::time::Instant::now();
             seed(&haven, people).await?;
-            println!("created {} organisations and {people} synthetic survivors in {:.1?}", ORGANISATIONS.len(), started.elapsed());
+            println!(
+                "created {} organisations and {people} synthetic survivors in {:.1?}",
+                ORGANISATIONS.len(),
+                started.elapsed()
+            );
         }
-        println!("DEMO — synthetic data only. Data directory: {}", dir.display());
-        println!("try: curl http://{}/readyz   (staff sign-in and case pages arrive with the access-model and cases issues)", cfg.listen);
+        println!(
+            "DEMO — synthetic data only. Data directory: {}",
+            dir.display()
+        );
+        println!(
+            "try: curl http://{}/readyz   (staff sign-in and case pages arrive with the access-model and cases issues)",
+            cfg.listen
+        );
         super::serve::serve(haven_web::router(haven), &cfg.listen).await
     })
 }

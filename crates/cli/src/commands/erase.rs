@@ -11,10 +11,17 @@ pub async fn run(cfg: &Config, survivor: &str) -> Result<(), CliError> {
         .parse()
         .map_err(|_| CliError::Config("--survivor must be a survivor id (a UUID)".into()))?;
     let opened = backend::open(cfg).await?;
-    with_haven!(opened, |haven| haven.erase_survivor(system("erase"), id, "cli_erase").await).map_err(|e| match e {
-        CoreError::NotFound => CliError::Config(format!("no survivor {id} (already erased, or never existed)")),
+    with_haven!(opened, |haven| haven
+        .erase_survivor(system("erase"), id, "cli_erase")
+        .await)
+    .map_err(|e| match e {
+        CoreError::NotFound => CliError::Config(format!(
+            "no survivor {id} (already erased, or never existed)"
+        )),
         other => other.into(),
     })?;
-    println!("survivor {id} erased: their data key is destroyed and their record can no longer be read");
+    println!(
+        "survivor {id} erased: their data key is destroyed and their record can no longer be read"
+    );
     Ok(())
 }

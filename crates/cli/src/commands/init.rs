@@ -51,7 +51,9 @@ pub async fn run(cfg: &Config) -> Result<(), CliError> {
     }
     let backend = match &cfg.database {
         Database::Sqlite => {
-            let store = SqliteStore::open(&SqlitePaths::in_data_dir(&cfg.data_dir), OpenMode::Create).await?;
+            let store =
+                SqliteStore::open(&SqlitePaths::in_data_dir(&cfg.data_dir), OpenMode::Create)
+                    .await?;
             init_on(store.clone(), cfg).await?;
             store.close().await;
             "embedded SQLite"
@@ -61,7 +63,10 @@ pub async fn run(cfg: &Config) -> Result<(), CliError> {
             "PostgreSQL"
         }
     };
-    println!("initialised Haven in {} ({backend})", cfg.data_dir.display());
+    println!(
+        "initialised Haven in {} ({backend})",
+        cfg.data_dir.display()
+    );
     println!(
         "key file: {} — back it up offline; without it no survivor record can be read",
         cfg.key_file.display()

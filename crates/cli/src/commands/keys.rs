@@ -9,7 +9,9 @@ use haven_core::CoreError;
 pub async fn rotate(cfg: &Config) -> Result<(), CliError> {
     let opened = backend::open(cfg).await?;
     let path = cfg.key_file.clone();
-    let persist = move |keys: &haven_crypto::keyfile::KeyFile| keys.store(&path, false).map_err(CoreError::from);
+    let persist = move |keys: &haven_crypto::keyfile::KeyFile| {
+        keys.store(&path, false).map_err(CoreError::from)
+    };
     let report = with_haven!(opened, |haven| haven.rotate_kek(&persist).await)?;
     println!(
         "rotated to key-encryption key version {}: {} data keys rewrapped, version(s) {:?} destroyed",

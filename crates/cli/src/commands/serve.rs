@@ -7,7 +7,8 @@ use crate::config::Config;
 pub async fn run(cfg: &Config) -> Result<(), CliError> {
     cfg.warn_if_key_in_data_dir();
     let opened = backend::open(cfg).await?;
-    with_haven!(opened, |haven| serve(haven_web::router(haven), &cfg.listen).await)
+    with_haven!(opened, |haven| serve(haven_web::router(haven), &cfg.listen)
+        .await)
 }
 
 pub(crate) async fn serve(router: axum::Router, listen: &str) -> Result<(), CliError> {
@@ -17,7 +18,9 @@ pub(crate) async fn serve(router: axum::Router, listen: &str) -> Result<(), CliE
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "haven listening");
     println!("haven listening on http://{addr}");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -25,13 +28,14 @@ async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

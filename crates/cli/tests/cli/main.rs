@@ -1,0 +1,14 @@
+//! End-to-end tests of the `haven` binary and the installation it manages: one test binary
+//! for the crate (link time matters on two cores).
+
+// Test helpers outside `#[test]` functions should fail loudly too.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod at_rest;
+mod audit_tamper;
+mod bad_input;
+mod erasure;
+mod postgres;
+mod rotation;
+mod serve;
+mod support;
