@@ -11,7 +11,7 @@ use haven_crypto::checkpoint;
 use haven_domain::audit::{
     AuditAction, AuditTarget, ChainFault, ChainHash, ChainHead, ChainVerifier,
 };
-use haven_store::{CheckpointRow, Store};
+use haven_store::{CheckpointRow, Store, StoreError};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -158,11 +158,19 @@ impl<S: Store> Haven<S> {
         }
 
         let mut verifier = ChainVerifier::default();
-        let mut after = 0;
+        // The next page is read while this one is hashed: reading, not hashing, is the
+        // slower half, and the two run on different cores.
+        let fetch = |after: u64| {
+            let store = store.clone();
+            tokio::spawn(async move { store.audit_page(after, PAGE).await })
+        };
+        let mut pending = fetch(0);
         loop {
-            let page = store.audit_page(after, PAGE).await?;
+            let page = pending
+                .await
+                .map_err(|_| StoreError::Backend("audit page reader stopped".into()))??;
             let Some(last) = page.last() else { break };
-            after = last.seq;
+            pending = fetch(last.seq);
             for r in &page {
                 verifier
                     .push(r.seq, &r.body, &r.hash)

@@ -1,0 +1,235 @@
+//! Foundation benchmarks (issue #2), each a ratio measured within one run:
+//!
+//! 1. Encrypted survivor writes per second against plain writes of the same rows through
+//!    the same store (bound: encrypted at most 1.5× slower, i.e. ratio ≥ 0.67).
+//! 2. `audit verify` entries per second against raw SHA-256 over the same entry bytes
+//!    (bound: at least 50 %).
+//!
+//! Run: `cargo bench -p haven-bench --bench foundation` (SQLite, synchronous=FULL, on this
+//! machine's disk). `HAVEN_BENCH_SCALE` multiplies the sizes.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use haven_bench::{rate, report, timed};
+use haven_core::{Haven, SystemClock, system};
+use haven_crypto::OsEntropy;
+use haven_crypto::keyfile::KeyFile;
+use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
+use haven_domain::{KeyId, SurvivorId};
+use haven_store::{IndexEntry, Store, SurvivorCiphertexts, SurvivorRow};
+use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+fn scale() -> u64 {
+    std::env::var("HAVEN_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+}
+
+fn profile(n: u64) -> SurvivorProfile {
+    let t = |f, s: String| PersonalText::parse(f, &s).unwrap();
+    SurvivorProfile {
+        pseudonym: t(SurvivorField::Pseudonym, format!("Guest {n}")),
+        legal_name: Some(t(SurvivorField::LegalName, format!("Maria Example {n}"))),
+        aliases: vec![t(SurvivorField::Aliases, format!("Mia {n}"))],
+        date_of_birth: Some(time::macros::date!(1998 - 07 - 21)),
+        phone: Some(t(SurvivorField::Phone, format!("+1 555 010 {n:04}"))),
+        email: Some(t(SurvivorField::Email, format!("person{n}@example.org"))),
+        safe_contact: Some(t(
+            SurvivorField::SafeContact,
+            "Texts only, never after 6 pm".into(),
+        )),
+    }
+}
+
+/// The same row, unencrypted: plaintext bytes where the ciphertexts would be.
+fn plain_row(n: u64, org: haven_domain::OrgId) -> SurvivorRow {
+    let p = profile(n);
+    let b = |s: &str| s.as_bytes().to_vec();
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&n.to_be_bytes());
+    id[8] = 0x5a;
+    let mut key = id;
+    key[9] = 0x6b;
+    SurvivorRow {
+        id: SurvivorId::from_random_bytes(id),
+        org,
+        key_id: KeyId::from_random_bytes(key),
+        created_at: time::OffsetDateTime::now_utc(),
+        fields: SurvivorCiphertexts {
+            pseudonym: b(p.pseudonym.as_str()),
+            legal_name: p.legal_name.as_ref().map(|t| b(t.as_str())),
+            aliases: Some(b(&format!("[\"{}\"]", p.aliases[0].as_str()))),
+            date_of_birth: Some(b("1998-07-21")),
+            phone: p.phone.as_ref().map(|t| b(t.as_str())),
+            email: p.email.as_ref().map(|t| b(t.as_str())),
+            safe_contact: p.safe_contact.as_ref().map(|t| b(t.as_str())),
+        },
+        index: vec![
+            IndexEntry {
+                name: "pseudonym_exact".into(),
+                value: n as u32 & 0xffff,
+            },
+            IndexEntry {
+                name: "legal_name_exact".into(),
+                value: (n as u32 >> 1) & 0xffff,
+            },
+            IndexEntry {
+                name: "date_of_birth".into(),
+                value: 7,
+            },
+            IndexEntry {
+                name: "phone_exact".into(),
+                value: (n as u32 >> 2) & 0xffff,
+            },
+        ],
+    }
+}
+
+async fn install(dir: &std::path::Path) -> Haven<SqliteStore> {
+    let store = SqliteStore::open(&SqlitePaths::in_data_dir(dir), OpenMode::Create)
+        .await
+        .unwrap();
+    let keys = KeyFile::generate(&OsEntropy);
+    Haven::init(store, keys, Arc::new(SystemClock), Arc::new(OsEntropy))
+        .await
+        .unwrap()
+}
+
+async fn writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let haven = install(dir.path()).await;
+    let org = haven
+        .create_org(system("bench"), "Bench NGO", "ngo")
+        .await
+        .unwrap();
+    let rounds = 4;
+    let per_round = 500 * scale();
+    let (mut enc_time, mut plain_time) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let mut n = 0;
+    // Interleaved rounds, so drift in the machine's load hits both sides alike.
+    for _ in 0..rounds {
+        let ((), t) = timed(async {
+            for i in 0..per_round {
+                haven
+                    .create_survivor(system("bench"), org, &profile(n + i))
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+        enc_time += t;
+        let ((), t) = timed(async {
+            for i in 0..per_round {
+                let audit = b"{\"at\":\"2026-11-28T00:00:00Z\",\"actor\":{\"kind\":\"system\",\"command\":\"bench\"},\"action\":\"survivor_create\"}";
+                haven.store().insert_survivor(&plain_row(n + i, org), audit).await.unwrap();
+            }
+        })
+        .await;
+        plain_time += t;
+        n += per_round;
+    }
+    let total = rounds * per_round;
+    let (enc, plain) = (rate(total, enc_time), rate(total, plain_time));
+    report(
+        "survivor writes (sqlite, synchronous=FULL)",
+        ("encrypted", enc),
+        ("plain", plain),
+        "overhead ≤ 1.5×",
+        plain / enc <= 1.5,
+    );
+    haven.store().close().await;
+}
+
+async fn audit_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let haven = install(dir.path()).await;
+    let entries = 200_000 * scale();
+    // Fill the log quickly: realistic entry bodies chained in one transaction (setup only).
+    let body = |i: u64| {
+        format!(
+            "{{\"at\":\"2026-11-28T10:00:00Z\",\"actor\":{{\"kind\":\"staff\",\"user\":\"6f1c2f4e-0b7a-4c55-9d7e-{i:012}\",\"role\":\"case_manager\"}},\"org\":\"1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed\",\"action\":\"survivor_view\",\"target\":{{\"kind\":\"survivor\",\"id\":\"a4c1e2f0-6d3b-4a8e-9f1d-{i:012}\"}},\"categories\":[\"case\",\"identity\",\"contact\"],\"consent\":null,\"decision\":\"allow\",\"reason\":\"view\"}}"
+        )
+        .into_bytes()
+    };
+    let bodies: Vec<Vec<u8>> = (0..entries).map(body).collect();
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!(
+            "sqlite://{}",
+            dir.path().join("db/haven.db").display()
+        ))
+        .await
+        .unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        let mut head = haven.store().audit_head().await.unwrap();
+        for b in &bodies {
+            head = head.append(b);
+            sqlx::query("INSERT INTO audit_log (seq, body, hash) VALUES (?, ?, ?)")
+                .bind(head.size as i64)
+                .bind(&b[..])
+                .bind(&head.hash.0[..])
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        sqlx::query("UPDATE audit_head SET size = ?, hash = ?")
+            .bind(head.size as i64)
+            .bind(&head.hash.0[..])
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let bytes: u64 = bodies.iter().map(|b| b.len() as u64).sum();
+    // Where the time goes: reading the pages alone, without hashing.
+    let (read, read_time) = timed(async {
+        let (mut after, mut n) = (0, 0u64);
+        while let Some(last) = haven.store().audit_page(after, 5000).await.unwrap().last() {
+            n += last.seq - after;
+            after = last.seq;
+        }
+        n
+    })
+    .await;
+    let (report_v, verify_time) = timed(haven.verify_audit(None)).await;
+    let report_v = report_v.unwrap();
+    let (digest, raw_time) = timed(async {
+        let mut x = 0u8;
+        for b in &bodies {
+            x ^= Sha256::digest(b)[0];
+        }
+        x
+    })
+    .await;
+    std::hint::black_box(digest);
+    println!(
+        "  of which reading the log alone: {:.0} entries/s",
+        rate(read, read_time)
+    );
+    let (v, raw) = (rate(report_v.entries, verify_time), rate(entries, raw_time));
+    report(
+        &format!(
+            "audit verify ({entries} entries, {} bytes avg)",
+            bytes / entries
+        ),
+        ("verify", v),
+        ("raw sha-256", raw),
+        "≥ 50 % of raw hashing",
+        v / raw >= 0.5,
+    );
+    haven.store().close().await;
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        writes().await;
+        audit_verify().await;
+    });
+}
