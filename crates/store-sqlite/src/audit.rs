@@ -214,14 +214,20 @@ mod tests {
         let long = vec![b'x'; 3000];
         let packed = pack(&[(b"{}", &[0u8; 32]), (&long, &[7u8; 32])]);
         let records = unpack(&packed, 41).expect("frames");
-        assert_eq!(records.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![41, 42]);
+        assert_eq!(
+            records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            vec![41, 42]
+        );
         assert_eq!(records[1].body.len(), 3000);
         assert_eq!(records[1].hash, ChainHash([7; 32]));
     }
 
     #[test]
     fn bad_framing_is_refused_so_the_page_is_read_row_by_row() {
-        assert!(unpack(&pack(&[(b"{}", &[0u8; 31])]), 1).is_none(), "short hash");
+        assert!(
+            unpack(&pack(&[(b"{}", &[0u8; 31])]), 1).is_none(),
+            "short hash"
+        );
         let mut cut = pack(&[(b"{}", &[0u8; 32])]);
         cut.pop();
         assert!(unpack(&cut, 1).is_none(), "truncated");
