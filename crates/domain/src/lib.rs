@@ -3,6 +3,7 @@
 //! Rules of this crate: no I/O, no async, no clock or randomness reads. Time arrives as a
 //! parameter (`OffsetDateTime`), identifiers arrive already generated.
 
+pub mod access;
 pub mod audit;
 pub mod category;
 pub mod ids;
