@@ -1,7 +1,7 @@
 //! The access matrix: every role × every action × every relationship, against expectations
+//! written out by hand from `shared/POLICY.md` — not computed from the policy's own tables.
 
 #![allow(clippy::panic, clippy::unwrap_used)]
-//! written out by hand from `shared/POLICY.md` — not computed from the policy's own tables.
 
 use haven_domain::DataCategory;
 use haven_domain::OrgId;
