@@ -16,8 +16,10 @@ pub mod envelope;
 mod error;
 pub mod field;
 pub mod keyfile;
+pub mod password;
 mod secret;
 pub mod stream;
+pub mod totp;
 
 pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::CryptoError;
