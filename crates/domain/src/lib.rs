@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod category;
+pub mod staff;
 pub mod ids;
 pub mod survivor;
 
