@@ -16,9 +16,17 @@ pub struct PasswordParams {
 
 impl PasswordParams {
     /// The minimum for production: 64 MiB, three passes, one lane.
-    pub const FLOOR: PasswordParams = PasswordParams { m_kib: 64 * 1024, t: 3, p: 1 };
+    pub const FLOOR: PasswordParams = PasswordParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 1,
+    };
     /// Cheap parameters for tests that evaluate many passwords. Never for production.
-    pub const TESTING: PasswordParams = PasswordParams { m_kib: 256, t: 1, p: 1 };
+    pub const TESTING: PasswordParams = PasswordParams {
+        m_kib: 256,
+        t: 1,
+        p: 1,
+    };
 
     /// Raises `t` from the floor until one hash takes about `target`, up to `t = 10`.
     pub fn calibrate(target: Duration) -> PasswordParams {
@@ -75,7 +83,11 @@ pub fn parse_params(phc: &str) -> Option<PasswordParams> {
             _ => {}
         }
     }
-    Some(PasswordParams { m_kib: m?, t: t?, p: p? })
+    Some(PasswordParams {
+        m_kib: m?,
+        t: t?,
+        p: p?,
+    })
 }
 
 /// Checks a password against a stored PHC string (parameters are read from the string).
@@ -90,28 +102,45 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_salted_and_verify_only_the_same_password() {
         let p = PasswordParams::TESTING;
-        let a = p.hash(b"correct horse battery", &[1; 16]).unwrap_or_default();
-        let b = p.hash(b"correct horse battery", &[2; 16]).unwrap_or_default();
+        let a = p
+            .hash(b"correct horse battery", &[1; 16])
+            .unwrap_or_default();
+        let b = p
+            .hash(b"correct horse battery", &[2; 16])
+            .unwrap_or_default();
         assert!(a.starts_with("$argon2id$v=19$"));
         assert_ne!(a, b, "per-user salts");
         assert!(verify(b"correct horse battery", &a));
         assert!(!verify(b"correct horse batterx", &a));
-        assert!(!verify(b"correct horse battery ", &a), "no truncation or trimming");
+        assert!(
+            !verify(b"correct horse battery ", &a),
+            "no truncation or trimming"
+        );
     }
 
     #[test]
     fn a_change_of_parameters_asks_for_a_rehash() {
-        let old = PasswordParams::TESTING.hash(b"pw pw pw pw pw", &[3; 16]).unwrap_or_default();
+        let old = PasswordParams::TESTING
+            .hash(b"pw pw pw pw pw", &[3; 16])
+            .unwrap_or_default();
         assert_eq!(parse_params(&old), Some(PasswordParams::TESTING));
         assert!(!PasswordParams::TESTING.needs_rehash(&old));
-        assert!(PasswordParams { t: 2, ..PasswordParams::TESTING }.needs_rehash(&old));
+        assert!(
+            PasswordParams {
+                t: 2,
+                ..PasswordParams::TESTING
+            }
+            .needs_rehash(&old)
+        );
     }
 
     #[test]
     fn the_production_floor_is_at_least_64_mib_and_three_passes() {
         let f = PasswordParams::FLOOR;
         assert!(f.m_kib >= 64 * 1024 && f.t >= 3);
-        let phc = f.hash(b"floor check password", &[4; 16]).unwrap_or_default();
+        let phc = f
+            .hash(b"floor check password", &[4; 16])
+            .unwrap_or_default();
         assert!(phc.contains("m=65536,t=3,p=1"), "{phc}");
     }
 }

@@ -13,7 +13,12 @@ pub const SECRET_LEN: usize = 20;
 
 /// The code for `unix_time` with `algorithm` and `digits` (for known-answer tests and
 /// enrolment); `None` if the parameters are invalid.
-pub fn code_with(secret: &[u8], unix_time: u64, algorithm: Algorithm, digits: u8) -> Option<String> {
+pub fn code_with(
+    secret: &[u8],
+    unix_time: u64,
+    algorithm: Algorithm,
+    digits: u8,
+) -> Option<String> {
     let totp = Builder::new()
         .with_algorithm(algorithm)
         .with_digits(digits)
@@ -37,7 +42,12 @@ pub fn step_of(unix_time: u64) -> u64 {
 
 /// The step whose code `submitted` is, among now−1, now and now+1 and later than
 /// `last_step`; `None` if there is none (wrong, expired, or replayed).
-pub fn accept(secret: &[u8], submitted: &str, unix_time: u64, last_step: Option<u64>) -> Option<u64> {
+pub fn accept(
+    secret: &[u8],
+    submitted: &str,
+    unix_time: u64,
+    last_step: Option<u64>,
+) -> Option<u64> {
     let now = step_of(unix_time);
     let mut found = None;
     for step in [now.saturating_sub(1), now, now + 1] {
@@ -55,7 +65,9 @@ pub fn provisioning_uri(secret: &[u8], issuer: &str, account: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -107,9 +119,21 @@ mod tests {
             (20000000000, "65353130", "77737706", "47863826"),
         ];
         for (t, a, b, c) in vectors {
-            assert_eq!(code_with(sha1, t, Algorithm::SHA1, 8).as_deref(), Some(a), "SHA1 T={t}");
-            assert_eq!(code_with(sha256, t, Algorithm::SHA256, 8).as_deref(), Some(b), "SHA256 T={t}");
-            assert_eq!(code_with(sha512, t, Algorithm::SHA512, 8).as_deref(), Some(c), "SHA512 T={t}");
+            assert_eq!(
+                code_with(sha1, t, Algorithm::SHA1, 8).as_deref(),
+                Some(a),
+                "SHA1 T={t}"
+            );
+            assert_eq!(
+                code_with(sha256, t, Algorithm::SHA256, 8).as_deref(),
+                Some(b),
+                "SHA256 T={t}"
+            );
+            assert_eq!(
+                code_with(sha512, t, Algorithm::SHA512, 8).as_deref(),
+                Some(c),
+                "SHA512 T={t}"
+            );
         }
     }
 
@@ -117,12 +141,20 @@ mod tests {
     fn codes_one_step_either_side_are_accepted_two_steps_are_not() {
         let secret = [42u8; SECRET_LEN];
         let now = 1_800_000_000u64;
-        let at = |offset: i64| code(&secret, (now as i64 + offset * STEP_SECONDS as i64) as u64).unwrap_or_default();
+        let at = |offset: i64| {
+            code(&secret, (now as i64 + offset * STEP_SECONDS as i64) as u64).unwrap_or_default()
+        };
         for offset in [-1, 0, 1] {
-            assert!(accept(&secret, &at(offset), now, None).is_some(), "step {offset}");
+            assert!(
+                accept(&secret, &at(offset), now, None).is_some(),
+                "step {offset}"
+            );
         }
         for offset in [-2, 2] {
-            assert!(accept(&secret, &at(offset), now, None).is_none(), "step {offset}");
+            assert!(
+                accept(&secret, &at(offset), now, None).is_none(),
+                "step {offset}"
+            );
         }
     }
 
@@ -137,7 +169,10 @@ mod tests {
         let previous = code(&secret, now - STEP_SECONDS).unwrap_or_default();
         assert_eq!(accept(&secret, &previous, now, step), None, "earlier step");
         let next = code(&secret, now + STEP_SECONDS).unwrap_or_default();
-        assert!(accept(&secret, &next, now, step).is_some(), "a later step is fine");
+        assert!(
+            accept(&secret, &next, now, step).is_some(),
+            "a later step is fine"
+        );
     }
 
     #[test]

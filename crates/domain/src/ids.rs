@@ -61,3 +61,15 @@ opaque_id!(
     /// A data-encryption key in the keystore.
     KeyId
 );
+opaque_id!(
+    /// A staff account.
+    UserId
+);
+opaque_id!(
+    /// A case: one organisation's work with one survivor.
+    CaseId
+);
+opaque_id!(
+    /// An API token (its id, not its secret).
+    TokenId
+);

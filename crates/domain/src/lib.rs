@@ -6,9 +6,9 @@
 pub mod access;
 pub mod audit;
 pub mod category;
-pub mod staff;
 pub mod ids;
+pub mod staff;
 pub mod survivor;
 
 pub use category::DataCategory;
-pub use ids::{KeyId, OrgId, SurvivorId};
+pub use ids::{CaseId, KeyId, OrgId, SurvivorId, TokenId, UserId};

@@ -76,7 +76,11 @@ pub fn check_new_password(password: &str, context: &[&str]) -> Result<(), Passwo
     }
     let squashed: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
     for word in context {
-        let w: String = word.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+        let w: String = word
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
         if w.chars().count() >= 4 && squashed.contains(&w) {
             return Err(PasswordRejection::ContainsContext);
         }
@@ -96,9 +100,15 @@ mod tests {
 
     #[test]
     fn length_rules_without_composition_rules() {
-        assert_eq!(check_new_password("short pass", &[]), Err(PasswordRejection::TooShort));
+        assert_eq!(
+            check_new_password("short pass", &[]),
+            Err(PasswordRejection::TooShort)
+        );
         assert_eq!(check_new_password("lowercase only words", &[]), Ok(()));
-        assert_eq!(check_new_password(&"x".repeat(257), &[]), Err(PasswordRejection::TooLong));
+        assert_eq!(
+            check_new_password(&"x".repeat(257), &[]),
+            Err(PasswordRejection::TooLong)
+        );
     }
 
     #[test]
@@ -127,13 +137,27 @@ mod tests {
             check_new_password("Riverside-Safe-House-2026", &["Riverside Safe House"]),
             Err(PasswordRejection::ContainsContext)
         );
-        assert_eq!(check_new_password("i love haven so much", &["haven"]), Err(PasswordRejection::ContainsContext));
+        assert_eq!(
+            check_new_password("i love haven so much", &["haven"]),
+            Err(PasswordRejection::ContainsContext)
+        );
     }
 
     #[test]
     fn emails_are_normalised_and_validated() {
-        assert_eq!(Email::parse("  Ana.Lopez@Example.ORG ").map(|e| e.as_str().to_owned()), Ok("ana.lopez@example.org".into()));
-        for bad in ["", "ana", "ana@", "@example.org", "ana@example", "a na@example.org", "ana@@example.org"] {
+        assert_eq!(
+            Email::parse("  Ana.Lopez@Example.ORG ").map(|e| e.as_str().to_owned()),
+            Ok("ana.lopez@example.org".into())
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.org",
+            "ana@example",
+            "a na@example.org",
+            "ana@@example.org",
+        ] {
             assert_eq!(Email::parse(bad), Err(InvalidEmail), "{bad}");
         }
     }

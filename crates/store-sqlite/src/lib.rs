@@ -8,7 +8,9 @@
 //! destroyed before the rows they opened are deleted.
 
 mod audit;
+mod cases;
 mod keystore;
+mod staff;
 mod survivors;
 
 use haven_store::sqlx_support as convert;
@@ -289,5 +291,123 @@ impl haven_store::Store for SqliteStore {
         &self,
     ) -> impl Future<Output = Result<Option<haven_store::CheckpointRow>, StoreError>> + Send {
         audit::latest_checkpoint(self)
+    }
+    fn orgs(&self) -> impl Future<Output = Result<Vec<haven_store::OrgRow>, StoreError>> + Send {
+        staff::orgs(self)
+    }
+    fn insert_user(
+        &self,
+        user: &haven_store::UserRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        staff::insert_user(self, user, audit)
+    }
+    fn user(
+        &self,
+        id: haven_domain::UserId,
+    ) -> impl Future<Output = Result<Option<haven_store::UserRow>, StoreError>> + Send {
+        staff::user_by(self, Some(id), None)
+    }
+    fn user_by_email(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<haven_store::UserRow>, StoreError>> + Send {
+        staff::user_by(self, None, Some(email))
+    }
+    fn users_in_org(
+        &self,
+        org: haven_domain::OrgId,
+    ) -> impl Future<Output = Result<Vec<haven_store::UserRow>, StoreError>> + Send {
+        staff::users_in_org(self, org)
+    }
+    fn update_user(
+        &self,
+        user: &haven_store::UserRow,
+        audit: Option<&[u8]>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::update_user(self, user, audit)
+    }
+    fn replace_recovery_codes(
+        &self,
+        user: haven_domain::UserId,
+        hashes: &[[u8; 32]],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::replace_recovery_codes(self, user, hashes)
+    }
+    fn use_recovery_code(
+        &self,
+        user: haven_domain::UserId,
+        hash: &[u8; 32],
+        at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        staff::use_recovery_code(self, user, hash, at)
+    }
+    fn insert_session(
+        &self,
+        session: &haven_store::SessionRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::insert_session(self, session)
+    }
+    fn session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<haven_store::SessionRow>, StoreError>> + Send {
+        staff::session_by_hash(self, token_hash)
+    }
+    fn touch_session(
+        &self,
+        token_hash: &[u8; 32],
+        at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::touch_session(self, token_hash, at)
+    }
+    fn delete_session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::delete_session(self, token_hash)
+    }
+    fn insert_api_token(
+        &self,
+        token: &haven_store::ApiTokenRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        staff::insert_api_token(self, token, audit)
+    }
+    fn api_token_by_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<haven_store::ApiTokenRow>, StoreError>> + Send {
+        staff::api_token_by_hash(self, token_hash)
+    }
+    fn api_tokens_of(
+        &self,
+        user: haven_domain::UserId,
+    ) -> impl Future<Output = Result<Vec<haven_store::ApiTokenRow>, StoreError>> + Send {
+        staff::api_tokens_of(self, user)
+    }
+    fn revoke_api_token(
+        &self,
+        id: haven_domain::TokenId,
+        at: time::OffsetDateTime,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        staff::revoke_api_token(self, id, at, audit)
+    }
+    fn insert_case(
+        &self,
+        case: &haven_store::CaseRow,
+        team: &[haven_domain::UserId],
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        cases::insert_case(self, case, team, audit)
+    }
+    fn cases_of_survivor(
+        &self,
+        survivor: haven_domain::SurvivorId,
+    ) -> impl Future<
+        Output = Result<Vec<(haven_store::CaseRow, Vec<haven_domain::UserId>)>, StoreError>,
+    > + Send {
+        cases::cases_of_survivor(self, survivor)
     }
 }

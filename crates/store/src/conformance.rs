@@ -3,11 +3,11 @@
 //! store, so the same stories run on SQLite always and on PostgreSQL when it is available.
 
 use crate::{
-    CheckpointRow, IndexEntry, OrgRow, SchemaState, Store, StoreError, SurvivorCiphertexts,
-    SurvivorRow, WrappedKey,
+    ApiTokenRow, CaseRow, CheckpointRow, IndexEntry, OrgRow, SchemaState, SessionRow, Store,
+    StoreError, SurvivorCiphertexts, SurvivorRow, UserRow, WrappedKey,
 };
 use haven_domain::audit::{ChainHead, ChainVerifier};
-use haven_domain::{KeyId, OrgId, SurvivorId};
+use haven_domain::{CaseId, KeyId, OrgId, SurvivorId, TokenId, UserId};
 use time::macros::datetime;
 
 pub type Outcome = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -340,6 +340,196 @@ pub async fn checkpoints_are_kept_in_order<S: Store>(store: S) -> Outcome {
     Ok(())
 }
 
+pub fn user(n: u32, org: &OrgRow) -> UserRow {
+    UserRow {
+        id: UserId::from_random_bytes(id_bytes(n, 0xd0)),
+        org: org.id,
+        email: format!("user{n}@example.org"),
+        display_name: format!("User {n}"),
+        roles: vec!["case_manager".into(), "supervisor".into()],
+        password_hash: "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA".into(),
+        totp_secret: None,
+        totp_last_step: None,
+        totp_failures: 0,
+        totp_locked_until: None,
+        failed_logins: 0,
+        failed_window_start: None,
+        must_change_password: false,
+        security_epoch: 0,
+        disabled_at: None,
+        created_at: datetime!(2026-11-04 09:00 UTC),
+    }
+}
+
+pub async fn staff_sessions_and_tokens_round_trip<S: Store>(store: S) -> Outcome {
+    store.migrate().await?;
+    let o = org(1);
+    store.insert_org(&o, b"org").await?;
+    let u = user(1, &o);
+    store.insert_user(&u, b"user").await?;
+    ensure(
+        store.user(u.id).await? == Some(u.clone()),
+        "user reads back by id",
+    )?;
+    ensure(
+        store.user_by_email("user1@example.org").await? == Some(u.clone()),
+        "user reads back by email",
+    )?;
+    ensure(
+        store
+            .insert_user(
+                &UserRow {
+                    id: user(2, &o).id,
+                    ..u.clone()
+                },
+                b"dup",
+            )
+            .await
+            .is_err(),
+        "emails are unique",
+    )?;
+    let changed = UserRow {
+        totp_secret: Some(vec![1, 2, 3]),
+        totp_last_step: Some(59_000_000),
+        failed_logins: 3,
+        failed_window_start: Some(datetime!(2026-11-05 10:00 UTC)),
+        security_epoch: 4,
+        disabled_at: Some(datetime!(2026-11-06 10:00 UTC)),
+        roles: vec!["clinician".into()],
+        ..u.clone()
+    };
+    let head = store.audit_head().await?.size;
+    store.update_user(&changed, Some(b"changed")).await?;
+    ensure(
+        store.user(u.id).await? == Some(changed.clone()),
+        "every mutable field is written",
+    )?;
+    ensure(
+        store.audit_head().await?.size == head + 1,
+        "the change is audited",
+    )?;
+    ensure(
+        store.users_in_org(o.id).await?.len() == 1,
+        "users by organisation",
+    )?;
+
+    store
+        .replace_recovery_codes(u.id, &[[1; 32], [2; 32]])
+        .await?;
+    let at = datetime!(2026-11-07 10:00 UTC);
+    ensure(
+        store.use_recovery_code(u.id, &[1; 32], at).await?,
+        "a recovery code works once",
+    )?;
+    ensure(
+        !store.use_recovery_code(u.id, &[1; 32], at).await?,
+        "and only once",
+    )?;
+    ensure(
+        !store.use_recovery_code(u.id, &[3; 32], at).await?,
+        "an unknown code does not",
+    )?;
+
+    let session = SessionRow {
+        token_hash: [9; 32],
+        user: u.id,
+        csrf_token: "csrf".into(),
+        mfa_verified: true,
+        security_epoch: 4,
+        created_at: at,
+        last_seen_at: at,
+    };
+    store.insert_session(&session).await?;
+    let later = datetime!(2026-11-07 10:05 UTC);
+    store.touch_session(&[9; 32], later).await?;
+    ensure(
+        store.session(&[9; 32]).await?
+            == Some(SessionRow {
+                last_seen_at: later,
+                ..session.clone()
+            }),
+        "session reads back",
+    )?;
+    store.delete_session(&[9; 32]).await?;
+    ensure(
+        store.session(&[9; 32]).await?.is_none(),
+        "deleted session is gone",
+    )?;
+
+    let token = ApiTokenRow {
+        id: TokenId::from_random_bytes(id_bytes(1, 0xe0)),
+        user: u.id,
+        name: "sync".into(),
+        token_hash: [5; 32],
+        created_at: at,
+        revoked_at: None,
+    };
+    store.insert_api_token(&token, b"token").await?;
+    ensure(
+        store.api_token_by_hash(&[5; 32]).await? == Some(token.clone()),
+        "token by hash",
+    )?;
+    ensure(
+        store.revoke_api_token(token.id, later, b"revoke").await?,
+        "revocation",
+    )?;
+    ensure(
+        !store.revoke_api_token(token.id, later, b"again").await?,
+        "revoking twice is a no-op",
+    )?;
+    ensure(
+        store.api_tokens_of(u.id).await?[0].revoked_at == Some(later),
+        "revocation time kept",
+    )?;
+    Ok(())
+}
+
+pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
+    store.migrate().await?;
+    let o = org(1);
+    store.insert_org(&o, b"org").await?;
+    let (u1, u2) = (user(1, &o), user(2, &o));
+    store.insert_user(&u1, b"u1").await?;
+    store
+        .insert_user(
+            &UserRow {
+                email: "two@example.org".into(),
+                ..u2.clone()
+            },
+            b"u2",
+        )
+        .await?;
+    let k = key(1, 1);
+    store.insert_data_keys(std::slice::from_ref(&k)).await?;
+    let s = survivor(1, &o, &k);
+    store.insert_survivor(&s, b"s").await?;
+    let case = CaseRow {
+        id: CaseId::from_random_bytes(id_bytes(1, 0xf0)),
+        survivor: s.id,
+        org: o.id,
+        created_at: datetime!(2026-11-08 10:00 UTC),
+    };
+    store.insert_case(&case, &[u1.id, u2.id], b"case").await?;
+    let cases = store.cases_of_survivor(s.id).await?;
+    ensure(
+        cases.len() == 1 && cases[0].0 == case,
+        "the case reads back",
+    )?;
+    let mut team = cases[0].1.clone();
+    team.sort();
+    let mut want = vec![u1.id, u2.id];
+    want.sort();
+    ensure(team == want, "with its team")?;
+    ensure(
+        store
+            .cases_of_survivor(survivor(2, &o, &k).id)
+            .await?
+            .is_empty(),
+        "no cases for others",
+    )?;
+    Ok(())
+}
+
 /// Expands to one `#[tokio::test]` per story, each on a fresh store from `$make`: an async
 /// fn returning `Result<Option<S>, _>`, where `Ok(None)` skips (PostgreSQL not configured)
 /// and an error fails the test.
@@ -353,7 +543,9 @@ macro_rules! conformance_tests {
             a_failed_write_leaves_no_audit_entry_and_no_row,
             erasure_destroys_the_key_row_and_index,
             concurrent_appends_form_one_gapless_chain,
-            checkpoints_are_kept_in_order
+            checkpoints_are_kept_in_order,
+            staff_sessions_and_tokens_round_trip,
+            cases_carry_their_team
         );
     };
     (@each $make:path, $($story:ident),*) => {

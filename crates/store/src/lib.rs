@@ -20,7 +20,7 @@ pub use error::StoreError;
 pub use rows::*;
 
 use haven_domain::audit::{AuditRecord, ChainHead};
-use haven_domain::{KeyId, OrgId, SurvivorId};
+use haven_domain::{KeyId, OrgId, SurvivorId, TokenId, UserId};
 use std::future::Future;
 
 /// Where a database stands relative to this binary's migrations.
@@ -177,4 +177,91 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn latest_checkpoint(
         &self,
     ) -> impl Future<Output = Result<Option<CheckpointRow>, StoreError>> + Send;
+
+    // --- staff, sessions, tokens ----------------------------------------------------------
+
+    fn orgs(&self) -> impl Future<Output = Result<Vec<OrgRow>, StoreError>> + Send;
+    fn insert_user(
+        &self,
+        user: &UserRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn user(&self, id: UserId) -> impl Future<Output = Result<Option<UserRow>, StoreError>> + Send;
+    fn user_by_email(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<UserRow>, StoreError>> + Send;
+    fn users_in_org(
+        &self,
+        org: OrgId,
+    ) -> impl Future<Output = Result<Vec<UserRow>, StoreError>> + Send;
+    /// Writes every mutable field of the user, with an audit entry when one is given.
+    fn update_user(
+        &self,
+        user: &UserRow,
+        audit: Option<&[u8]>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        hashes: &[[u8; 32]],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Marks an unused recovery code used; `false` if there is none such.
+    fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: &[u8; 32],
+        at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn insert_session(
+        &self,
+        session: &SessionRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<SessionRow>, StoreError>> + Send;
+    fn touch_session(
+        &self,
+        token_hash: &[u8; 32],
+        at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn delete_session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert_api_token(
+        &self,
+        token: &ApiTokenRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn api_token_by_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<ApiTokenRow>, StoreError>> + Send;
+    fn api_tokens_of(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Vec<ApiTokenRow>, StoreError>> + Send;
+    /// Revokes one token (if not already), with its audit entry; `false` if none was live.
+    fn revoke_api_token(
+        &self,
+        id: TokenId,
+        at: time::OffsetDateTime,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    // --- cases ----------------------------------------------------------------------------
+
+    fn insert_case(
+        &self,
+        case: &CaseRow,
+        team: &[UserId],
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// The survivor's cases, each with its team.
+    fn cases_of_survivor(
+        &self,
+        survivor: SurvivorId,
+    ) -> impl Future<Output = Result<Vec<(CaseRow, Vec<UserId>)>, StoreError>> + Send;
 }

@@ -1,6 +1,6 @@
 //! Rows as the stores hold them: ids, timestamps and ciphertext. No plaintext personal data.
 
-use haven_domain::{KeyId, OrgId, SurvivorId};
+use haven_domain::{CaseId, KeyId, OrgId, SurvivorId, TokenId, UserId};
 
 use time::OffsetDateTime;
 
@@ -52,4 +52,59 @@ pub struct CheckpointRow {
     pub at: OffsetDateTime,
     pub public_key: [u8; 32],
     pub signature: [u8; 64],
+}
+
+/// A staff account with its authentication state. The TOTP secret is ciphertext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: UserId,
+    pub org: OrgId,
+    pub email: String,
+    pub display_name: String,
+    /// Role names, as `haven_domain::access::Role` spells them.
+    pub roles: Vec<String>,
+    pub password_hash: String,
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_last_step: Option<u64>,
+    pub totp_failures: u32,
+    pub totp_locked_until: Option<OffsetDateTime>,
+    pub failed_logins: u32,
+    pub failed_window_start: Option<OffsetDateTime>,
+    pub must_change_password: bool,
+    /// Bumped when every session and token must end (disable, password change, MFA reset).
+    pub security_epoch: u64,
+    pub disabled_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A signed-in browser session; only the token's hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub token_hash: [u8; 32],
+    pub user: UserId,
+    pub csrf_token: String,
+    pub mfa_verified: bool,
+    pub security_epoch: u64,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+}
+
+/// An API token; only the token's hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    pub id: TokenId,
+    pub user: UserId,
+    pub name: String,
+    pub token_hash: [u8; 32],
+    pub created_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A case: which organisation works with which survivor. Grows with the cases issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub id: CaseId,
+    pub survivor: SurvivorId,
+    pub org: OrgId,
+    pub created_at: OffsetDateTime,
 }
