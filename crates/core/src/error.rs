@@ -10,6 +10,21 @@ pub enum CoreError {
     NotFound,
     #[error("invalid input: {0}")]
     Invalid(#[from] FieldError),
+    #[error("{field}: {message}")]
+    InvalidInput { field: &'static str, message: String },
+    #[error("{0}")]
+    PasswordRejected(#[from] haven_domain::staff::PasswordRejection),
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// Sign-in failed; deliberately says nothing about why.
+    #[error("sign-in failed")]
+    LoginFailed,
+    /// No valid session or token.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Visible, but this action is not the actor's to take.
+    #[error("not permitted")]
+    Forbidden,
     #[error(
         "the key file does not belong to this database (its key-encryption key does not open this installation's key check)"
     )]

@@ -1,7 +1,11 @@
 //! The service value: a store, the key file, the clock and the entropy source, checked
 //! against each other at start-up.
 
+use crate::auth::AuthSettings;
 use crate::keypool::KeyPool;
+use haven_crypto::envelope::DataKey;
+use haven_domain::KeyId;
+use tokio::sync::OnceCell;
 use crate::survivor_index::SurvivorIndexKeys;
 use crate::{Clock, CoreError};
 use haven_crypto::checkpoint::CheckpointSigner;
@@ -13,6 +17,9 @@ use haven_domain::audit::{Actor, AuditAction, AuditEvent, AuditTarget, Decision}
 use haven_store::{SchemaState, Store, StoreError};
 use std::sync::Arc;
 use time::OffsetDateTime;
+
+/// The id naming the staff-TOTP service key in its ciphertexts.
+const STAFF_TOTP_KEY: KeyId = KeyId::from_uuid(uuid::Uuid::from_bytes(*b"haven-staff-totp"));
 
 pub struct Haven<S> {
     inner: Arc<Inner<S>>,
@@ -34,12 +41,30 @@ pub(crate) struct Inner<S> {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) entropy: Arc<dyn Entropy>,
     pub(crate) pool: KeyPool,
+    pub(crate) auth: AuthSettings,
+    /// A password hash with the configured parameters, verified when there is no account.
+    pub(crate) dummy_phc: OnceCell<String>,
+    /// Seals staff TOTP secrets; derived from the key file's non-rotating root.
+    pub(crate) totp_key: DataKey,
 }
 
 impl<S: Store> Haven<S> {
     fn assemble(store: S, keys: KeyFile, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> Self {
+        Self::assemble_with(store, keys, clock, entropy, AuthSettings::default())
+    }
+
+    fn assemble_with(
+        store: S,
+        keys: KeyFile,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+        auth: AuthSettings,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                auth,
+                dummy_phc: OnceCell::new(),
+                totp_key: DataKey::derived(STAFF_TOTP_KEY, keys.index_root(), b"haven staff-totp v1"),
                 index: SurvivorIndexKeys::derive(keys.index_root()),
                 signer: CheckpointSigner::new(keys.audit_signing()),
                 store,
@@ -123,12 +148,34 @@ impl<S: Store> Haven<S> {
     /// The same installation seen through another version of its key file (rotation).
     pub(crate) fn with_key_file(&self, keys: KeyFile) -> Self {
         let i = &self.inner;
-        Self::assemble(
-            i.store.clone(),
-            keys,
-            Arc::clone(&i.clock),
-            Arc::clone(&i.entropy),
-        )
+        Self::assemble_with(i.store.clone(), keys, Arc::clone(&i.clock), Arc::clone(&i.entropy), i.auth.clone())
+    }
+
+    /// The same installation with other authentication settings (calibrated password
+    /// parameters, timeouts). Call once at start-up.
+    pub fn with_auth(self, auth: AuthSettings) -> Self {
+        let i = &self.inner;
+        Self::assemble_with(i.store.clone(), i.keys.clone(), Arc::clone(&i.clock), Arc::clone(&i.entropy), auth)
+    }
+
+    pub fn auth_settings(&self) -> &AuthSettings {
+        &self.inner.auth
+    }
+
+    /// The dummy hash, made on first use (it costs one full password hash).
+    pub(crate) async fn dummy_phc(&self) -> String {
+        let params = self.inner.auth.password;
+        self.inner
+            .dummy_phc
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || params.hash(b"haven dummy password", &[0u8; 16]))
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+            })
+            .await
+            .clone()
     }
 
     pub fn store(&self) -> &S {
@@ -170,6 +217,33 @@ impl<S: Store> Haven<S> {
         }
         .to_canonical_bytes()
         .map_err(|_| CoreError::Store(StoreError::Corrupt("audit entry could not be encoded")))
+    }
+
+    /// A blank audit event at the current time: allowed, no target, no categories. Callers
+    /// fill in what applies and [`Haven::encode`] it.
+    pub(crate) fn event(&self, actor: Actor, action: AuditAction, reason: &str) -> AuditEvent {
+        AuditEvent {
+            at: self.now(),
+            actor,
+            org: None,
+            action,
+            target: None,
+            categories: Vec::new(),
+            consent: None,
+            decision: Decision::Allow,
+            reason: reason.to_owned(),
+        }
+    }
+
+    pub(crate) fn encode(&self, event: &AuditEvent) -> Result<Vec<u8>, CoreError> {
+        event
+            .to_canonical_bytes()
+            .map_err(|_| CoreError::Store(StoreError::Corrupt("audit entry could not be encoded")))
+    }
+
+    /// Appends an event that accompanies no data change.
+    pub(crate) async fn append(&self, event: &AuditEvent) -> Result<u64, CoreError> {
+        Ok(self.inner.store.append_audit(&self.encode(event)?).await?)
     }
 
     /// Appends an audit entry that accompanies no data change.

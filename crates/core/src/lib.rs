@@ -3,7 +3,9 @@
 //! writes in the same transaction as the change — so no path reads or changes survivor data
 //! unaudited. Time and randomness are injected ([`Clock`], `haven_crypto::Entropy`).
 
+pub mod access;
 pub mod audit_log;
+pub mod auth;
 mod clock;
 mod error;
 mod haven;

@@ -28,6 +28,16 @@ pub struct DataKey {
 }
 
 impl DataKey {
+    /// A service key derived from a key-file secret (e.g. for staff TOTP secrets), used with
+    /// the same field format. `id` names it in every ciphertext.
+    pub fn derived(id: KeyId, root: &SecretKey, info: &[u8]) -> Self {
+        Self {
+            id,
+            generation: 1,
+            key: root.derive(info),
+        }
+    }
+
     pub fn generate(entropy: &dyn Entropy) -> Self {
         Self {
             id: KeyId::from_random_bytes(random_array(entropy)),

@@ -48,6 +48,8 @@ pub fn chain_hash(seq: u64, prev: &ChainHash, bytes: &[u8]) -> ChainHash {
 pub enum Actor {
     System { command: String },
     Staff { user: Uuid, role: String },
+    /// Someone not signed in (a failed login names no account).
+    Anonymous,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +70,18 @@ pub enum AuditAction {
     SurvivorErase,
     KeyRotate,
     AuditCheckpoint,
+    CaseCreate,
+    Login,
+    LoginFailed,
+    Logout,
+    MfaEnrol,
+    MfaReset,
+    PasswordChange,
+    UserCreate,
+    UserDisable,
+    TokenCreate,
+    TokenRevoke,
+    AccessDenied,
 }
 
 /// The opaque record an entry is about.
@@ -78,6 +92,9 @@ pub enum AuditTarget {
     Organisation(Uuid),
     Keystore,
     AuditLog,
+    User(Uuid),
+    Case(Uuid),
+    Token(Uuid),
 }
 
 /// One audit event, as recorded. `reason` is a short code (`"cli_erase"`), never free text

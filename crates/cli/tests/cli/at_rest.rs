@@ -22,7 +22,7 @@ async fn ten_thousand_survivors_leave_no_canary_in_any_file() -> TestResult {
     }
     // The canaries really went in: the first record decrypts to them.
     let back = haven
-        .read_survivor(system("test"), first.ok_or("no survivor")?)
+        .read_survivor_as_operator("test", first.ok_or("no survivor")?)
         .await?;
     assert_eq!(
         back.profile.legal_name.as_ref().map(|t| t.as_str()),
@@ -101,14 +101,14 @@ async fn a_ciphertext_copied_to_another_row_column_or_organisation_fails_to_open
 
     let haven = install.open().await;
     for id in [a, b] {
-        let r = haven.read_survivor(system("test"), id).await;
+        let r = haven.read_survivor_as_operator("test", id).await;
         assert!(
             matches!(r, Err(haven_core::CoreError::Crypto(_))),
             "moved ciphertext opened: {r:?}"
         );
     }
     // C itself is untouched and still opens.
-    assert!(haven.read_survivor(system("test"), c).await.is_ok());
+    assert!(haven.read_survivor_as_operator("test", c).await.is_ok());
     haven.store().close().await;
     Ok(())
 }

@@ -18,7 +18,7 @@ async fn with_history() -> Result<(Install, u64), Box<dyn std::error::Error>> {
         let id = haven
             .create_survivor(system("test"), org, &canary_profile(n).0)
             .await?;
-        haven.read_survivor(system("test"), id).await?;
+        haven.read_survivor_as_operator("test", id).await?;
     }
     let size = haven.store().audit_head().await?.size;
     haven.store().close().await;

@@ -45,10 +45,10 @@ async fn an_erased_survivor_cannot_be_read_from_the_live_data_or_an_old_backup()
     // Live: not found, and neither the wrapped key nor the ciphertext is in the live files.
     let haven = install.open().await;
     assert!(matches!(
-        haven.read_survivor(system("test"), gone).await,
+        haven.read_survivor_as_operator("test", gone).await,
         Err(CoreError::NotFound)
     ));
-    assert!(haven.read_survivor(system("test"), kept).await.is_ok());
+    assert!(haven.read_survivor_as_operator("test", kept).await.is_ok());
     assert_eq!(
         haven
             .survivor_candidates(
@@ -81,10 +81,10 @@ async fn an_erased_survivor_cannot_be_read_from_the_live_data_or_an_old_backup()
         haven.store().survivor(gone).await?.is_some(),
         "the backup holds the row"
     );
-    let read = haven.read_survivor(system("test"), gone).await;
+    let read = haven.read_survivor_as_operator("test", gone).await;
     assert!(read.is_err(), "an erased survivor was read from a backup");
     assert!(
-        haven.read_survivor(system("test"), kept).await.is_ok(),
+        haven.read_survivor_as_operator("test", kept).await.is_ok(),
         "others restore fine"
     );
     haven.store().close().await;

@@ -46,7 +46,7 @@ async fn after_rotation_every_record_decrypts_and_no_key_uses_the_old_kek() -> T
             vec![(expected_version, before)]
         );
         for (n, id) in &ids {
-            let record = haven.read_survivor(system("test"), *id).await?;
+            let record = haven.read_survivor_as_operator("test", *id).await?;
             assert_eq!(
                 record.profile.pseudonym.as_str(),
                 format!("{CANARY_PREFIX}-pseudonym-{n:06}")

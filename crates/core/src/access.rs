@@ -1,0 +1,119 @@
+//! Authorisation by capability. A function that reads survivor data takes a [`CaseAccess`],
+//! and only the policy check here (or the explicit, audited operator path) can make one.
+//! Whatever the policy denies answers `NotFound`, identical to a record that does not exist;
+//! the denial itself is audited.
+
+use crate::auth::Authenticated;
+use crate::{CoreError, Haven};
+use haven_domain::access::{Access, Action, Basis, Decision, DenyReason, ResourceContext, decide};
+use haven_domain::audit::{Actor, AuditAction, AuditTarget, Decision as Logged};
+use haven_domain::{DataCategory, OrgId, SurvivorId};
+use haven_store::Store;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Permission to read one survivor's record, limited to the categories the policy allowed.
+#[derive(Debug, Clone)]
+pub struct CaseAccess {
+    survivor: SurvivorId,
+    org: OrgId,
+    access: BTreeMap<DataCategory, Access>,
+    basis: Basis,
+    actor: Actor,
+}
+
+impl CaseAccess {
+    pub fn survivor(&self) -> SurvivorId {
+        self.survivor
+    }
+    pub fn org(&self) -> OrgId {
+        self.org
+    }
+    pub fn basis(&self) -> Basis {
+        self.basis
+    }
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+    pub fn can_read(&self, category: DataCategory) -> bool {
+        self.access.contains_key(&category)
+    }
+    pub fn categories(&self) -> Vec<DataCategory> {
+        self.access.keys().copied().collect()
+    }
+    pub fn consent(&self) -> Option<uuid::Uuid> {
+        match self.basis {
+            Basis::Consent(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+fn basis_reason(b: Basis) -> &'static str {
+    match b {
+        Basis::CaseTeam => "case_team",
+        Basis::Oversight => "oversight",
+        Basis::SameOrganisation => "same_organisation",
+        Basis::Consent(_) => "consent",
+        Basis::Role => "role",
+    }
+}
+
+impl<S: Store> Haven<S> {
+    /// The policy check for `action` on a survivor's record. A signed-in person without a
+    /// second factor is not authenticated for this.
+    pub async fn authorize_survivor(&self, auth: &Authenticated, id: SurvivorId, action: Action) -> Result<CaseAccess, CoreError> {
+        if !auth.mfa_verified() {
+            return Err(CoreError::Unauthenticated);
+        }
+        let staff = &auth.staff;
+        let Some(row) = self.store().survivor(id).await? else {
+            return Err(self.deny(auth, id, None).await);
+        };
+        let team: BTreeSet<uuid::Uuid> = self
+            .store()
+            .cases_of_survivor(id)
+            .await?
+            .into_iter()
+            .filter(|(case, _)| case.org == row.org)
+            .flat_map(|(_, team)| team.into_iter().map(|u| *u.as_uuid()))
+            .collect();
+        let ctx = ResourceContext { owning_org: row.org, team, consents: Vec::new() };
+        match decide(&staff.principal(), action, &ctx, self.now()) {
+            Decision::Allow { access, basis } => Ok(CaseAccess { survivor: id, org: row.org, access, basis, actor: staff.actor() }),
+            Decision::Deny(DenyReason::NotPermitted) => Err(match self.deny(auth, id, Some(row.org)).await {
+                CoreError::NotFound => CoreError::Forbidden,
+                other => other,
+            }),
+            Decision::Deny(DenyReason::NotVisible) => Err(self.deny(auth, id, Some(row.org)).await),
+        }
+    }
+
+    /// Audits a denial and returns the error the caller should answer with.
+    async fn deny(&self, auth: &Authenticated, id: SurvivorId, org: Option<OrgId>) -> CoreError {
+        let mut event = self.event(auth.staff.actor(), AuditAction::AccessDenied, "policy_deny");
+        event.decision = Logged::Deny;
+        event.org = org;
+        event.target = Some(AuditTarget::Survivor(*id.as_uuid()));
+        match self.append(&event).await {
+            Ok(_) => CoreError::NotFound,
+            Err(e) => e,
+        }
+    }
+
+    /// Full access for an operator's command (erasure, subject export, maintenance). Audited
+    /// as the command, with every category.
+    pub async fn operator_access(&self, command: &str, id: SurvivorId) -> Result<CaseAccess, CoreError> {
+        let row = self.store().survivor(id).await?.ok_or(CoreError::NotFound)?;
+        Ok(CaseAccess {
+            survivor: id,
+            org: row.org,
+            access: DataCategory::ALL.iter().map(|c| (*c, Access::ReadWrite)).collect(),
+            basis: Basis::Role,
+            actor: Actor::System { command: command.to_owned() },
+        })
+    }
+
+    pub(crate) fn access_reason(access: &CaseAccess) -> &'static str {
+        basis_reason(access.basis)
+    }
+}

@@ -1,0 +1,186 @@
+//! Signing in. One form takes email, password and code; the second factor is checked
+//! before the password is evaluated, failures are throttled per account (at most
+//! `max_failures_per_hour` evaluations), and every failure — unknown account, disabled,
+//! throttled, wrong code, wrong password — looks the same to the caller and costs the same
+//! time, because a password hash is always verified (a dummy one when there is no account).
+
+use super::{Staff, secrets};
+use crate::{CoreError, Haven};
+use haven_crypto::{password, totp};
+use haven_domain::audit::{Actor, AuditAction, AuditTarget, Decision};
+use haven_domain::staff::Email;
+use haven_store::{SessionRow, Store, UserRow};
+use time::Duration;
+
+/// What a successful sign-in gives the browser.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// The cookie value; shown once, stored only as a hash.
+    pub token: String,
+    pub csrf_token: String,
+    /// False for an account still without a second factor: such a session reaches only the
+    /// enrolment page.
+    pub mfa_verified: bool,
+    pub staff: Staff,
+}
+
+enum Failure {
+    UnknownAccount,
+    Disabled,
+    Throttled,
+    FactorLocked,
+    WrongCode,
+    WrongPassword,
+}
+
+impl Failure {
+    fn reason(&self) -> &'static str {
+        match self {
+            Failure::UnknownAccount => "unknown_account",
+            Failure::Disabled => "disabled",
+            Failure::Throttled => "throttled",
+            Failure::FactorLocked => "factor_locked",
+            Failure::WrongCode => "wrong_code",
+            Failure::WrongPassword => "wrong_password",
+        }
+    }
+}
+
+impl<S: Store> Haven<S> {
+    /// Verifies `password` against `phc` off the async threads.
+    pub(crate) async fn verify_password(&self, password: &str, phc: String) -> bool {
+        let pw = password.to_owned();
+        tokio::task::spawn_blocking(move || password::verify(pw.as_bytes(), &phc))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Hashes a password with the configured parameters off the async threads.
+    pub(crate) async fn hash_password(&self, password: &str) -> Result<String, CoreError> {
+        let params = self.inner().auth.password;
+        let pw = password.to_owned();
+        let salt: [u8; 16] = haven_crypto::entropy::random_array(self.inner().entropy.as_ref());
+        tokio::task::spawn_blocking(move || params.hash(pw.as_bytes(), &salt))
+            .await
+            .ok()
+            .flatten()
+            .ok_or(CoreError::Crypto(haven_crypto::CryptoError::Malformed))
+    }
+
+    /// Spends the time of one password verification, for accounts that do not get one.
+    async fn dummy_verification(&self, password: &str) {
+        let phc = self.dummy_phc().await;
+        let _ = self.verify_password(password, phc).await;
+    }
+
+    async fn fail(&self, user: Option<&UserRow>, failure: Failure) -> CoreError {
+        let mut event = self.event(Actor::Anonymous, AuditAction::LoginFailed, failure.reason());
+        event.decision = Decision::Deny;
+        if let Some(u) = user {
+            event.org = Some(u.org);
+            event.target = Some(AuditTarget::User(*u.id.as_uuid()));
+        }
+        if let Err(e) = self.append(&event).await {
+            tracing::error!(error = %e, "could not record a failed login");
+        }
+        CoreError::LoginFailed
+    }
+
+    pub async fn login(&self, email: &str, password: &str, code: &str) -> Result<NewSession, CoreError> {
+        let settings = self.inner().auth.clone();
+        let now = self.now();
+        let user = match Email::parse(email) {
+            Ok(e) => self.store().user_by_email(e.as_str()).await?,
+            Err(_) => None,
+        };
+        let Some(mut user) = user else {
+            self.dummy_verification(password).await;
+            return Err(self.fail(None, Failure::UnknownAccount).await);
+        };
+        if user.disabled_at.is_some() {
+            self.dummy_verification(password).await;
+            return Err(self.fail(Some(&user), Failure::Disabled).await);
+        }
+        if user.failed_window_start.is_none_or(|start| now - start >= Duration::hours(1)) {
+            user.failed_window_start = Some(now);
+            user.failed_logins = 0;
+        }
+        if user.failed_logins >= settings.max_failures_per_hour {
+            self.dummy_verification(password).await;
+            return Err(self.fail(Some(&user), Failure::Throttled).await);
+        }
+        let enrolled = user.totp_secret.is_some();
+        if enrolled {
+            if user.totp_locked_until.is_some_and(|until| now < until) {
+                self.dummy_verification(password).await;
+                return Err(self.fail(Some(&user), Failure::FactorLocked).await);
+            }
+            if !self.second_factor_ok(&mut user, code, now).await? {
+                user.failed_logins += 1;
+                user.totp_failures += 1;
+                if user.totp_failures >= settings.totp_lock_after {
+                    user.totp_locked_until = Some(now + settings.totp_lock_for);
+                    user.totp_failures = 0;
+                }
+                self.store().update_user(&user, None).await?;
+                self.dummy_verification(password).await;
+                return Err(self.fail(Some(&user), Failure::WrongCode).await);
+            }
+        }
+        if !self.verify_password(password, user.password_hash.clone()).await {
+            user.failed_logins += 1;
+            self.store().update_user(&user, None).await?;
+            return Err(self.fail(Some(&user), Failure::WrongPassword).await);
+        }
+        user.failed_logins = 0;
+        user.totp_failures = 0;
+        user.totp_locked_until = None;
+        if settings.password.needs_rehash(&user.password_hash) {
+            user.password_hash = self.hash_password(password).await?;
+        }
+        if haven_domain::staff::is_common(password) {
+            user.must_change_password = true;
+        }
+        let staff = Staff::from_row(&user);
+        let mut event = self.event(staff.actor(), AuditAction::Login, if enrolled { "password_totp" } else { "password_only_enrolment" });
+        event.org = Some(user.org);
+        event.target = Some(AuditTarget::User(*user.id.as_uuid()));
+        self.store().update_user(&user, Some(&self.encode(&event)?)).await?;
+        self.start_session(&user, enrolled).await
+    }
+
+    /// Checks a TOTP code (or an unused recovery code) and consumes it.
+    async fn second_factor_ok(&self, user: &mut UserRow, code: &str, now: time::OffsetDateTime) -> Result<bool, CoreError> {
+        let secret = self.open_totp_secret(user)?;
+        let unix = u64::try_from(now.unix_timestamp()).unwrap_or(0);
+        if let Some(step) = totp::accept(&secret, code, unix, user.totp_last_step) {
+            user.totp_last_step = Some(step);
+            return Ok(true);
+        }
+        let normalised = secrets::normalise_recovery_code(code);
+        if normalised.len() == 10 {
+            return Ok(self.store().use_recovery_code(user.id, &secrets::hash(&normalised), now).await?);
+        }
+        Ok(false)
+    }
+
+    /// A new session for `user`: a fresh token every time (no fixation).
+    pub(crate) async fn start_session(&self, user: &UserRow, mfa_verified: bool) -> Result<NewSession, CoreError> {
+        let entropy = self.inner().entropy.as_ref();
+        let token = secrets::token(entropy);
+        let csrf_token = secrets::token(entropy);
+        let now = self.now();
+        self.store()
+            .insert_session(&SessionRow {
+                token_hash: secrets::hash(&token),
+                user: user.id,
+                csrf_token: csrf_token.clone(),
+                mfa_verified,
+                security_epoch: user.security_epoch,
+                created_at: now,
+                last_seen_at: now,
+            })
+            .await?;
+        Ok(NewSession { token, csrf_token, mfa_verified, staff: Staff::from_row(user) })
+    }
+}

@@ -1,0 +1,89 @@
+//! Staff authentication: sign-in with password and mandatory TOTP, server-side sessions,
+//! API tokens, and the administration of accounts. Who may read survivor data is decided
+//! separately, by the policy (`crate::access`).
+
+mod enrolment;
+mod login;
+mod secrets;
+mod sessions;
+mod users;
+
+pub use enrolment::TotpEnrolment;
+pub use login::NewSession;
+pub use sessions::{Authenticated, Via};
+pub use users::{Acting, NewUser};
+
+use haven_crypto::password::PasswordParams;
+use haven_domain::OrgId;
+use haven_domain::UserId;
+use haven_domain::access::{Principal, Role};
+use haven_domain::audit::Actor;
+use haven_store::UserRow;
+use std::collections::BTreeSet;
+use time::Duration;
+
+/// Authentication settings; defaults follow `reference/security.md` §3 and §7 B–C.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub password: PasswordParams,
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+    /// Password evaluations allowed per account per hour before it is throttled.
+    pub max_failures_per_hour: u32,
+    /// Wrong codes in a row before the second factor locks, and for how long.
+    pub totp_lock_after: u32,
+    pub totp_lock_for: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            password: PasswordParams::FLOOR,
+            idle_timeout: Duration::minutes(30),
+            absolute_timeout: Duration::hours(12),
+            max_failures_per_hour: 100,
+            totp_lock_after: 5,
+            totp_lock_for: Duration::seconds(60),
+        }
+    }
+}
+
+/// A signed-in member of staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub id: UserId,
+    pub org: OrgId,
+    pub email: String,
+    pub display_name: String,
+    pub roles: BTreeSet<Role>,
+    pub mfa_enrolled: bool,
+}
+
+impl Staff {
+    pub(crate) fn from_row(u: &UserRow) -> Self {
+        Self {
+            id: u.id,
+            org: u.org,
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            roles: u.roles.iter().filter_map(|r| r.parse().ok()).collect(),
+            mfa_enrolled: u.totp_secret.is_some(),
+        }
+    }
+
+    pub fn principal(&self) -> Principal {
+        Principal {
+            user: *self.id.as_uuid(),
+            org: self.org,
+            roles: self.roles.clone(),
+        }
+    }
+
+    /// How this person appears in the audit log: opaque id and roles, never a name.
+    pub fn actor(&self) -> Actor {
+        Actor::Staff {
+            user: *self.id.as_uuid(),
+            role: self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("+"),
+        }
+    }
+}

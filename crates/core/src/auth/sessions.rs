@@ -1,0 +1,147 @@
+//! Who is asking: a session cookie or an API token, checked on every request against the
+//! account as it is now. Idle and absolute timeouts are enforced here, server-side; a
+//! disabled account, a changed password or a reset factor (each bumps the account's
+//! security epoch) ends every session on its next request.
+
+use super::{Acting, Staff, secrets};
+use crate::{CoreError, Haven};
+use haven_domain::TokenId;
+use haven_domain::audit::{AuditAction, AuditTarget};
+use haven_store::{ApiTokenRow, Store};
+use time::Duration;
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Session { token_hash: [u8; 32], csrf_token: String, mfa_verified: bool },
+    ApiToken(TokenId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    pub staff: Staff,
+    pub via: Via,
+}
+
+impl Authenticated {
+    /// Whether the second factor was presented (always true for API tokens, which only
+    /// enrolled accounts can be given).
+    pub fn mfa_verified(&self) -> bool {
+        match &self.via {
+            Via::Session { mfa_verified, .. } => *mfa_verified,
+            Via::ApiToken(_) => true,
+        }
+    }
+
+    pub fn csrf_token(&self) -> Option<&str> {
+        match &self.via {
+            Via::Session { csrf_token, .. } => Some(csrf_token),
+            Via::ApiToken(_) => None,
+        }
+    }
+}
+
+/// Sessions are touched at most this often, to spare a write on every request.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+impl<S: Store> Haven<S> {
+    pub async fn authenticate_session(&self, token: &str) -> Result<Authenticated, CoreError> {
+        let hash = secrets::hash(token);
+        let session = self.store().session(&hash).await?.ok_or(CoreError::Unauthenticated)?;
+        let user = self.store().user(session.user).await?.ok_or(CoreError::Unauthenticated)?;
+        let now = self.now();
+        let settings = &self.inner().auth;
+        let expired = now - session.last_seen_at > settings.idle_timeout
+            || now - session.created_at > settings.absolute_timeout;
+        if user.disabled_at.is_some() || user.security_epoch != session.security_epoch || expired {
+            self.store().delete_session(&hash).await?;
+            return Err(CoreError::Unauthenticated);
+        }
+        if now - session.last_seen_at >= TOUCH_EVERY {
+            self.store().touch_session(&hash, now).await?;
+        }
+        Ok(Authenticated {
+            staff: Staff::from_row(&user),
+            via: Via::Session { token_hash: hash, csrf_token: session.csrf_token, mfa_verified: session.mfa_verified },
+        })
+    }
+
+    pub async fn authenticate_bearer(&self, token: &str) -> Result<Authenticated, CoreError> {
+        if !token.starts_with(secrets::API_TOKEN_PREFIX) {
+            return Err(CoreError::Unauthenticated);
+        }
+        let row = self
+            .store()
+            .api_token_by_hash(&secrets::hash(token))
+            .await?
+            .filter(|t| t.revoked_at.is_none())
+            .ok_or(CoreError::Unauthenticated)?;
+        let user = self.store().user(row.user).await?.ok_or(CoreError::Unauthenticated)?;
+        if user.disabled_at.is_some() || user.totp_secret.is_none() {
+            return Err(CoreError::Unauthenticated);
+        }
+        Ok(Authenticated { staff: Staff::from_row(&user), via: Via::ApiToken(row.id) })
+    }
+
+    /// Ends this session; the cookie no longer works.
+    pub async fn logout(&self, auth: &Authenticated) -> Result<(), CoreError> {
+        if let Via::Session { token_hash, .. } = &auth.via {
+            self.store().delete_session(token_hash).await?;
+            let mut event = self.event(auth.staff.actor(), AuditAction::Logout, "logout");
+            event.org = Some(auth.staff.org);
+            event.target = Some(AuditTarget::User(*auth.staff.id.as_uuid()));
+            self.append(&event).await?;
+        }
+        Ok(())
+    }
+
+    /// Creates an API token for an enrolled account; the secret is returned once.
+    pub async fn create_api_token(&self, by: &Acting, email: &str, name: &str) -> Result<(TokenId, String), CoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(CoreError::InvalidInput { field: "name", message: "give the token a name of at most 100 characters".into() });
+        }
+        let user = self.user_for(by, email).await?;
+        if user.totp_secret.is_none() {
+            return Err(CoreError::InvalidInput { field: "user", message: "the account has no second factor yet".into() });
+        }
+        let entropy = self.inner().entropy.as_ref();
+        let secret = format!("{}{}", secrets::API_TOKEN_PREFIX, secrets::token(entropy));
+        let id = TokenId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
+        let mut event = self.event(by.actor(), AuditAction::TokenCreate, "token_create");
+        event.org = Some(user.org);
+        event.target = Some(AuditTarget::Token(*id.as_uuid()));
+        let row = ApiTokenRow {
+            id,
+            user: user.id,
+            name: name.to_owned(),
+            token_hash: secrets::hash(&secret),
+            created_at: self.now(),
+            revoked_at: None,
+        };
+        self.store().insert_api_token(&row, &self.encode(&event)?).await?;
+        Ok((id, secret))
+    }
+
+    /// The tokens of one account (owner, an admin of its organisation, or an operator).
+    pub async fn api_tokens(&self, by: &Acting, email: &str) -> Result<Vec<ApiTokenRow>, CoreError> {
+        let user = self.user_for(by, email).await?;
+        Ok(self.store().api_tokens_of(user.id).await?)
+    }
+
+    /// Revokes one of `email`'s tokens; the owner, an admin of the owner's organisation, or
+    /// an operator may.
+    pub async fn revoke_api_token(&self, by: &Acting, email: &str, id: TokenId) -> Result<(), CoreError> {
+        let user = self.user_for(by, email).await?;
+        if !self.store().api_tokens_of(user.id).await?.iter().any(|t| t.id == id) {
+            return Err(CoreError::NotFound);
+        }
+        let mut event = self.event(by.actor(), AuditAction::TokenRevoke, "token_revoke");
+        event.org = Some(user.org);
+        event.target = Some(AuditTarget::Token(*id.as_uuid()));
+        if !self.store().revoke_api_token(id, self.now(), &self.encode(&event)?).await? {
+            return Err(CoreError::NotFound);
+        }
+        Ok(())
+    }
+}

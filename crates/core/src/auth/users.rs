@@ -1,0 +1,226 @@
+//! Administering staff accounts: creation, disabling, factor resets, password changes. An
+//! organisation's admins manage its accounts (policy action `ManageUsers`); operators with
+//! the key file do the same from the command line. Every change is audited, and the ones that
+//! must end existing sign-ins bump the account's security epoch and revoke its API tokens.
+
+use super::{Authenticated, NewSession, Staff, secrets};
+use crate::{CoreError, Haven};
+use haven_domain::OrgId;
+use haven_domain::UserId;
+use haven_domain::access::{Action, Decision, ResourceContext, Role, decide};
+use haven_domain::audit::{Actor, AuditAction, AuditTarget};
+use haven_domain::staff::{Email, check_new_password};
+use haven_store::{Store, UserRow};
+use std::collections::BTreeSet;
+
+/// Who is administering.
+#[derive(Debug, Clone)]
+pub enum Acting {
+    /// An operator running a `haven` command (they hold the key file).
+    Operator(String),
+    Staff(Staff),
+}
+
+impl Acting {
+    pub fn actor(&self) -> Actor {
+        match self {
+            Acting::Operator(command) => Actor::System { command: command.clone() },
+            Acting::Staff(s) => s.actor(),
+        }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub org: OrgId,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// `None`: a strong one-time password is generated and returned.
+    pub password: Option<String>,
+}
+
+impl<S: Store> Haven<S> {
+    fn may_manage(&self, by: &Acting, org: OrgId) -> bool {
+        match by {
+            Acting::Operator(_) => true,
+            Acting::Staff(s) => {
+                let ctx = ResourceContext { owning_org: org, team: BTreeSet::new(), consents: Vec::new() };
+                matches!(decide(&s.principal(), Action::ManageUsers, &ctx, self.now()), Decision::Allow { .. })
+            }
+        }
+    }
+
+    /// The account `email`, if `by` may administer it (itself, an admin of its organisation,
+    /// or an operator); otherwise not found.
+    pub(crate) async fn user_for(&self, by: &Acting, email: &str) -> Result<UserRow, CoreError> {
+        let email = Email::parse(email).map_err(|_| CoreError::NotFound)?;
+        let user = self.store().user_by_email(email.as_str()).await?.ok_or(CoreError::NotFound)?;
+        let own = matches!(by, Acting::Staff(s) if s.id == user.id);
+        if own || self.may_manage(by, user.org) {
+            Ok(user)
+        } else {
+            Err(CoreError::NotFound)
+        }
+    }
+
+    async fn context_words(&self, org: OrgId, email: &str) -> Result<Vec<String>, CoreError> {
+        let mut words = vec!["haven".to_owned()];
+        if let Some(o) = self.store().org(org).await? {
+            words.push(o.name);
+        }
+        if let Some((local, _)) = email.split_once('@') {
+            words.push(local.to_owned());
+        }
+        Ok(words)
+    }
+
+    pub async fn add_user(&self, by: &Acting, new: NewUser) -> Result<(UserId, Option<String>), CoreError> {
+        if !self.may_manage(by, new.org) {
+            return Err(CoreError::Forbidden);
+        }
+        let email = Email::parse(&new.email)
+            .map_err(|_| CoreError::InvalidInput { field: "email", message: "not a valid email address".into() })?;
+        let name = new.display_name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(CoreError::InvalidInput { field: "display_name", message: "give a name of 1 to 100 characters".into() });
+        }
+        if new.roles.is_empty() {
+            return Err(CoreError::InvalidInput { field: "roles", message: "give at least one role".into() });
+        }
+        if self.store().org(new.org).await?.is_none() {
+            return Err(CoreError::NotFound);
+        }
+        if self.store().user_by_email(email.as_str()).await?.is_some() {
+            return Err(CoreError::Conflict("an account with this email already exists"));
+        }
+        let (password, generated) = match new.password {
+            Some(pw) => {
+                let words = self.context_words(new.org, email.as_str()).await?;
+                let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+                check_new_password(&pw, &refs)?;
+                (pw, None)
+            }
+            None => {
+                let pw = secrets::token(self.inner().entropy.as_ref());
+                (pw.clone(), Some(pw))
+            }
+        };
+        let entropy = self.inner().entropy.as_ref();
+        let id = UserId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
+        let mut roles: Vec<String> = new.roles.iter().map(|r| r.as_str().to_owned()).collect();
+        roles.sort();
+        roles.dedup();
+        let row = UserRow {
+            id,
+            org: new.org,
+            email: email.as_str().to_owned(),
+            display_name: name.to_owned(),
+            roles,
+            password_hash: self.hash_password(&password).await?,
+            totp_secret: None,
+            totp_last_step: None,
+            totp_failures: 0,
+            totp_locked_until: None,
+            failed_logins: 0,
+            failed_window_start: None,
+            must_change_password: false,
+            security_epoch: 0,
+            disabled_at: None,
+            created_at: self.now(),
+        };
+        let mut event = self.event(by.actor(), AuditAction::UserCreate, "user_create");
+        event.org = Some(new.org);
+        event.target = Some(AuditTarget::User(*id.as_uuid()));
+        self.store().insert_user(&row, &self.encode(&event)?).await?;
+        Ok((id, generated))
+    }
+
+    /// Applies `change` to an account, ends its sessions and tokens, and audits it.
+    async fn end_sign_ins(&self, by: &Acting, mut user: UserRow, action: AuditAction, reason: &str, change: impl FnOnce(&mut UserRow)) -> Result<UserRow, CoreError> {
+        change(&mut user);
+        user.security_epoch += 1;
+        let mut event = self.event(by.actor(), action, reason);
+        event.org = Some(user.org);
+        event.target = Some(AuditTarget::User(*user.id.as_uuid()));
+        self.store().update_user(&user, Some(&self.encode(&event)?)).await?;
+        let now = self.now();
+        for token in self.store().api_tokens_of(user.id).await?.into_iter().filter(|t| t.revoked_at.is_none()) {
+            let mut revoke = self.event(by.actor(), AuditAction::TokenRevoke, reason);
+            revoke.org = Some(user.org);
+            revoke.target = Some(AuditTarget::Token(*token.id.as_uuid()));
+            self.store().revoke_api_token(token.id, now, &self.encode(&revoke)?).await?;
+        }
+        Ok(user)
+    }
+
+    pub async fn disable_user(&self, by: &Acting, email: &str) -> Result<(), CoreError> {
+        let user = self.user_for(by, email).await?;
+        if matches!(by, Acting::Staff(s) if s.id == user.id) {
+            return Err(CoreError::InvalidInput { field: "email", message: "you cannot disable your own account".into() });
+        }
+        let now = self.now();
+        self.end_sign_ins(by, user, AuditAction::UserDisable, "user_disable", |u| u.disabled_at = Some(now)).await?;
+        Ok(())
+    }
+
+    pub async fn reset_mfa(&self, by: &Acting, email: &str) -> Result<(), CoreError> {
+        let user = self.user_for(by, email).await?;
+        let user = self
+            .end_sign_ins(by, user, AuditAction::MfaReset, "mfa_reset", |u| {
+                u.totp_secret = None;
+                u.totp_last_step = None;
+                u.totp_failures = 0;
+                u.totp_locked_until = None;
+            })
+            .await?;
+        self.store().replace_recovery_codes(user.id, &[]).await?;
+        Ok(())
+    }
+
+    /// Changes the signed-in user's own password: every session and token ends, and a new
+    /// session is returned for this browser.
+    pub async fn change_password(&self, auth: &Authenticated, current: &str, new: &str) -> Result<NewSession, CoreError> {
+        let by = Acting::Staff(auth.staff.clone());
+        let user = self.user_for(&by, &auth.staff.email).await?;
+        if !self.verify_password(current, user.password_hash.clone()).await {
+            return Err(CoreError::InvalidInput { field: "current_password", message: "the current password is not right".into() });
+        }
+        let words = self.context_words(user.org, &user.email).await?;
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        check_new_password(new, &refs)?;
+        let hash = self.hash_password(new).await?;
+        let user = self
+            .end_sign_ins(&by, user, AuditAction::PasswordChange, "password_change", |u| {
+                u.password_hash = hash;
+                u.must_change_password = false;
+            })
+            .await?;
+        self.start_session(&user, auth.mfa_verified()).await
+    }
+
+    /// The accounts of an organisation, for its admins.
+    pub async fn users_of(&self, by: &Acting, org: OrgId) -> Result<Vec<(Staff, bool)>, CoreError> {
+        if !self.may_manage(by, org) {
+            return Err(CoreError::Forbidden);
+        }
+        Ok(self
+            .store()
+            .users_in_org(org)
+            .await?
+            .iter()
+            .map(|u| (Staff::from_row(u), u.disabled_at.is_some()))
+            .collect())
+    }
+
+    /// Finds an organisation by its exact name (for the command line).
+    pub async fn org_by_name(&self, name: &str) -> Result<haven_store::OrgRow, CoreError> {
+        self.store()
+            .orgs()
+            .await?
+            .into_iter()
+            .find(|o| o.name == name)
+            .ok_or(CoreError::NotFound)
+    }
+}
