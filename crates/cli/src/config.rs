@@ -34,6 +34,8 @@ struct FileConfig {
     database_url: Option<String>,
     key_file: Option<PathBuf>,
     listen: Option<String>,
+    session_idle_minutes: Option<i64>,
+    session_absolute_hours: Option<i64>,
 }
 
 /// Where the data lives.
@@ -58,6 +60,9 @@ pub struct Config {
     pub database: Database,
     pub key_file: PathBuf,
     pub listen: String,
+    /// Session timeouts (defaults 30 minutes idle, 12 hours absolute).
+    pub session_idle: time::Duration,
+    pub session_absolute: time::Duration,
 }
 
 /// What the command line said, before merging.
@@ -118,11 +123,31 @@ impl Config {
             .or(env("HAVEN_LISTEN")?)
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let minutes = |v: Option<i64>, default: i64, what: &str| match v {
+            Some(m) if m > 0 => Ok(m),
+            Some(_) => Err(CliError::Config(format!(
+                "{}: {what} must be positive",
+                path.display()
+            ))),
+            None => Ok(default),
+        };
+        let session_idle = time::Duration::minutes(minutes(
+            file.session_idle_minutes,
+            30,
+            "session_idle_minutes",
+        )?);
+        let session_absolute = time::Duration::hours(minutes(
+            file.session_absolute_hours,
+            12,
+            "session_absolute_hours",
+        )?);
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
             database,
             key_file,
             listen,
+            session_idle,
+            session_absolute,
         })
     }
 
@@ -172,6 +197,8 @@ pub fn default_file_text() -> String {
         "# Haven configuration. Environment variables HAVEN_* override these; flags override both.\n\
          # database_url = \"postgres://haven@db.internal/haven\"  # or HAVEN_DATABASE_URL(_FILE); absent: embedded SQLite\n\
          # key_file = \"/run/secrets/haven.key\"  # or HAVEN_KEY_FILE; default keys/haven.key\n\
-         listen = \"{DEFAULT_LISTEN}\"\n"
+         listen = \"{DEFAULT_LISTEN}\"\n\
+         # session_idle_minutes = 30\n\
+         # session_absolute_hours = 12\n"
     )
 }

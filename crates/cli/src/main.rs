@@ -38,6 +38,31 @@ enum Command {
     Init {
         #[command(flatten)]
         at: Location,
+        /// Also create this organisation and its first admin (password from
+        /// HAVEN_ADMIN_PASSWORD, or asked for).
+        #[arg(long, value_name = "EMAIL", requires = "org")]
+        admin_email: Option<String>,
+        /// The first organisation's name (with --admin-email).
+        #[arg(long, value_name = "NAME", requires = "admin_email")]
+        org: Option<String>,
+        /// The first organisation's kind.
+        #[arg(long, value_name = "KIND", default_value = "ngo")]
+        org_kind: String,
+    },
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        action: OrgCommand,
+    },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
     },
     /// Run the web server.
     Serve {
@@ -93,6 +118,77 @@ enum AuditCommand {
         at: Location,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Add an organisation to the network.
+    Add {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// ngo, shelter, clinic, legal_aid, hotline, law_enforcement or government.
+        #[arg(long, value_name = "KIND")]
+        kind: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a staff account; prints a one-time password to sign in with and enrol a second factor.
+    Add {
+        #[command(flatten)]
+        at: Location,
+        /// The organisation's name.
+        #[arg(long, value_name = "ORG")]
+        org: String,
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// One or more roles.
+        #[arg(long = "role", value_name = "ROLE", required = true, num_args = 1..)]
+        roles: Vec<String>,
+        /// The name shown to colleagues (default: the email address).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// Disable an account: every session and token stops at once.
+    Disable {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+    },
+    /// Remove an account's second factor so it enrols again; sessions and tokens stop.
+    ResetMfa {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token; the token is the last line printed, shown once.
+    Create {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Revoke an API token.
+    Revoke {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        /// The token's id (printed at creation and in the account page).
+        #[arg(long, value_name = "ID")]
+        id: String,
     },
 }
 

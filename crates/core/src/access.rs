@@ -61,7 +61,12 @@ fn basis_reason(b: Basis) -> &'static str {
 impl<S: Store> Haven<S> {
     /// The policy check for `action` on a survivor's record. A signed-in person without a
     /// second factor is not authenticated for this.
-    pub async fn authorize_survivor(&self, auth: &Authenticated, id: SurvivorId, action: Action) -> Result<CaseAccess, CoreError> {
+    pub async fn authorize_survivor(
+        &self,
+        auth: &Authenticated,
+        id: SurvivorId,
+        action: Action,
+    ) -> Result<CaseAccess, CoreError> {
         if !auth.mfa_verified() {
             return Err(CoreError::Unauthenticated);
         }
@@ -77,13 +82,25 @@ impl<S: Store> Haven<S> {
             .filter(|(case, _)| case.org == row.org)
             .flat_map(|(_, team)| team.into_iter().map(|u| *u.as_uuid()))
             .collect();
-        let ctx = ResourceContext { owning_org: row.org, team, consents: Vec::new() };
+        let ctx = ResourceContext {
+            owning_org: row.org,
+            team,
+            consents: Vec::new(),
+        };
         match decide(&staff.principal(), action, &ctx, self.now()) {
-            Decision::Allow { access, basis } => Ok(CaseAccess { survivor: id, org: row.org, access, basis, actor: staff.actor() }),
-            Decision::Deny(DenyReason::NotPermitted) => Err(match self.deny(auth, id, Some(row.org)).await {
-                CoreError::NotFound => CoreError::Forbidden,
-                other => other,
+            Decision::Allow { access, basis } => Ok(CaseAccess {
+                survivor: id,
+                org: row.org,
+                access,
+                basis,
+                actor: staff.actor(),
             }),
+            Decision::Deny(DenyReason::NotPermitted) => {
+                Err(match self.deny(auth, id, Some(row.org)).await {
+                    CoreError::NotFound => CoreError::Forbidden,
+                    other => other,
+                })
+            }
             Decision::Deny(DenyReason::NotVisible) => Err(self.deny(auth, id, Some(row.org)).await),
         }
     }
@@ -102,14 +119,27 @@ impl<S: Store> Haven<S> {
 
     /// Full access for an operator's command (erasure, subject export, maintenance). Audited
     /// as the command, with every category.
-    pub async fn operator_access(&self, command: &str, id: SurvivorId) -> Result<CaseAccess, CoreError> {
-        let row = self.store().survivor(id).await?.ok_or(CoreError::NotFound)?;
+    pub async fn operator_access(
+        &self,
+        command: &str,
+        id: SurvivorId,
+    ) -> Result<CaseAccess, CoreError> {
+        let row = self
+            .store()
+            .survivor(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         Ok(CaseAccess {
             survivor: id,
             org: row.org,
-            access: DataCategory::ALL.iter().map(|c| (*c, Access::ReadWrite)).collect(),
+            access: DataCategory::ALL
+                .iter()
+                .map(|c| (*c, Access::ReadWrite))
+                .collect(),
             basis: Basis::Role,
-            actor: Actor::System { command: command.to_owned() },
+            actor: Actor::System {
+                command: command.to_owned(),
+            },
         })
     }
 

@@ -11,7 +11,10 @@ pub enum CoreError {
     #[error("invalid input: {0}")]
     Invalid(#[from] FieldError),
     #[error("{field}: {message}")]
-    InvalidInput { field: &'static str, message: String },
+    InvalidInput {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     PasswordRejected(#[from] haven_domain::staff::PasswordRejection),
     #[error("{0}")]

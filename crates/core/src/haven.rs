@@ -3,20 +3,20 @@
 
 use crate::auth::AuthSettings;
 use crate::keypool::KeyPool;
-use haven_crypto::envelope::DataKey;
-use haven_domain::KeyId;
-use tokio::sync::OnceCell;
 use crate::survivor_index::SurvivorIndexKeys;
 use crate::{Clock, CoreError};
 use haven_crypto::checkpoint::CheckpointSigner;
+use haven_crypto::envelope::DataKey;
 use haven_crypto::keyfile::KeyFile;
 use haven_crypto::{Entropy, envelope};
 use haven_domain::DataCategory;
+use haven_domain::KeyId;
 use haven_domain::OrgId;
 use haven_domain::audit::{Actor, AuditAction, AuditEvent, AuditTarget, Decision};
 use haven_store::{SchemaState, Store, StoreError};
 use std::sync::Arc;
 use time::OffsetDateTime;
+use tokio::sync::OnceCell;
 
 /// The id naming the staff-TOTP service key in its ciphertexts.
 const STAFF_TOTP_KEY: KeyId = KeyId::from_uuid(uuid::Uuid::from_bytes(*b"haven-staff-totp"));
@@ -64,7 +64,11 @@ impl<S: Store> Haven<S> {
             inner: Arc::new(Inner {
                 auth,
                 dummy_phc: OnceCell::new(),
-                totp_key: DataKey::derived(STAFF_TOTP_KEY, keys.index_root(), b"haven staff-totp v1"),
+                totp_key: DataKey::derived(
+                    STAFF_TOTP_KEY,
+                    keys.index_root(),
+                    b"haven staff-totp v1",
+                ),
                 index: SurvivorIndexKeys::derive(keys.index_root()),
                 signer: CheckpointSigner::new(keys.audit_signing()),
                 store,
@@ -148,14 +152,26 @@ impl<S: Store> Haven<S> {
     /// The same installation seen through another version of its key file (rotation).
     pub(crate) fn with_key_file(&self, keys: KeyFile) -> Self {
         let i = &self.inner;
-        Self::assemble_with(i.store.clone(), keys, Arc::clone(&i.clock), Arc::clone(&i.entropy), i.auth.clone())
+        Self::assemble_with(
+            i.store.clone(),
+            keys,
+            Arc::clone(&i.clock),
+            Arc::clone(&i.entropy),
+            i.auth.clone(),
+        )
     }
 
     /// The same installation with other authentication settings (calibrated password
     /// parameters, timeouts). Call once at start-up.
     pub fn with_auth(self, auth: AuthSettings) -> Self {
         let i = &self.inner;
-        Self::assemble_with(i.store.clone(), i.keys.clone(), Arc::clone(&i.clock), Arc::clone(&i.entropy), auth)
+        Self::assemble_with(
+            i.store.clone(),
+            i.keys.clone(),
+            Arc::clone(&i.clock),
+            Arc::clone(&i.entropy),
+            auth,
+        )
     }
 
     pub fn auth_settings(&self) -> &AuthSettings {
@@ -168,11 +184,13 @@ impl<S: Store> Haven<S> {
         self.inner
             .dummy_phc
             .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || params.hash(b"haven dummy password", &[0u8; 16]))
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default()
+                tokio::task::spawn_blocking(move || {
+                    params.hash(b"haven dummy password", &[0u8; 16])
+                })
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
             })
             .await
             .clone()
@@ -188,6 +206,26 @@ impl<S: Store> Haven<S> {
 
     pub fn now(&self) -> OffsetDateTime {
         self.inner.clock.now()
+    }
+
+    /// A round trip to the database (readiness).
+    pub async fn ping(&self) -> Result<(), CoreError> {
+        Ok(self.inner.store.ping().await?)
+    }
+
+    /// The backend's name, for readiness output.
+    pub fn backend(&self) -> &'static str {
+        self.inner.store.backend()
+    }
+
+    /// An organisation's public record (name and kind are not personal data).
+    pub async fn organisation(&self, id: OrgId) -> Result<haven_store::OrgRow, CoreError> {
+        self.inner.store.org(id).await?.ok_or(CoreError::NotFound)
+    }
+
+    /// A fresh 256-bit random token (base64url), e.g. for a pre-sign-in CSRF cookie.
+    pub fn random_token(&self) -> String {
+        crate::auth::random_token(self.inner.entropy.as_ref())
     }
 
     pub fn key_file(&self) -> &KeyFile {

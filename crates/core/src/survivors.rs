@@ -1,18 +1,18 @@
 //! Survivor records: intake, reading, lookup by blind index and erasure by key destruction.
 //! Each operation loads, decrypts and audits here and nowhere else.
 
+use crate::access::CaseAccess;
+use crate::auth::Authenticated;
 use crate::survivor_index::IndexedField;
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::{self, DataKey};
 use haven_crypto::field::FieldContext;
 use haven_crypto::{CryptoError, Entropy};
+use haven_domain::access::{Action, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
-use haven_domain::{DataCategory, OrgId, SurvivorId};
-use crate::access::CaseAccess;
-use crate::auth::Authenticated;
-use haven_domain::access::{Action, ResourceContext, decide};
 use haven_domain::{CaseId, UserId};
+use haven_domain::{DataCategory, OrgId, SurvivorId};
 use haven_store::{CaseRow, OrgRow, Store, SurvivorCiphertexts, SurvivorRow};
 use time::OffsetDateTime;
 
@@ -193,59 +193,133 @@ impl<S: Store> Haven<S> {
         let inner = self.inner();
         let id = access.survivor();
         let row = inner.store.survivor(id).await?.ok_or(CoreError::NotFound)?;
-        let wrapped = inner.store.data_key(row.key_id).await?.ok_or(CoreError::NotFound)?;
+        let wrapped = inner
+            .store
+            .data_key(row.key_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let key = envelope::unwrap(&inner.keys, &wrapped)?;
         let visible = |c: DataCategory| access.can_read(c);
         let fields = SurvivorCiphertexts {
             pseudonym: row.fields.pseudonym.clone(),
-            legal_name: row.fields.legal_name.clone().filter(|_| visible(DataCategory::Identity)),
-            aliases: row.fields.aliases.clone().filter(|_| visible(DataCategory::Identity)),
-            date_of_birth: row.fields.date_of_birth.clone().filter(|_| visible(DataCategory::Identity)),
-            phone: row.fields.phone.clone().filter(|_| visible(DataCategory::Contact)),
-            email: row.fields.email.clone().filter(|_| visible(DataCategory::Contact)),
-            safe_contact: row.fields.safe_contact.clone().filter(|_| visible(DataCategory::Contact)),
+            legal_name: row
+                .fields
+                .legal_name
+                .clone()
+                .filter(|_| visible(DataCategory::Identity)),
+            aliases: row
+                .fields
+                .aliases
+                .clone()
+                .filter(|_| visible(DataCategory::Identity)),
+            date_of_birth: row
+                .fields
+                .date_of_birth
+                .clone()
+                .filter(|_| visible(DataCategory::Identity)),
+            phone: row
+                .fields
+                .phone
+                .clone()
+                .filter(|_| visible(DataCategory::Contact)),
+            email: row
+                .fields
+                .email
+                .clone()
+                .filter(|_| visible(DataCategory::Contact)),
+            safe_contact: row
+                .fields
+                .safe_contact
+                .clone()
+                .filter(|_| visible(DataCategory::Contact)),
         };
         let profile = open_profile(&key, row.org, id, &fields)?;
-        let mut event = self.event(access.actor().clone(), AuditAction::SurvivorView, Self::access_reason(access));
+        let mut event = self.event(
+            access.actor().clone(),
+            AuditAction::SurvivorView,
+            Self::access_reason(access),
+        );
         event.org = Some(row.org);
         event.target = Some(AuditTarget::Survivor(*id.as_uuid()));
-        event.categories = access.categories().into_iter().filter(|c| PROFILE_CATEGORIES.contains(c)).collect();
+        event.categories = access
+            .categories()
+            .into_iter()
+            .filter(|c| PROFILE_CATEGORIES.contains(c))
+            .collect();
         event.consent = access.consent();
         self.append(&event).await?;
-        Ok(SurvivorRecord { id, org: row.org, created_at: row.created_at, profile })
+        Ok(SurvivorRecord {
+            id,
+            org: row.org,
+            created_at: row.created_at,
+            profile,
+        })
     }
 
     /// Reads a whole record as an operator's command (tests, maintenance): full access,
     /// audited as that command.
-    pub async fn read_survivor_as_operator(&self, command: &str, id: SurvivorId) -> Result<SurvivorRecord, CoreError> {
+    pub async fn read_survivor_as_operator(
+        &self,
+        command: &str,
+        id: SurvivorId,
+    ) -> Result<SurvivorRecord, CoreError> {
         let access = self.operator_access(command, id).await?;
         self.read_survivor(&access).await
     }
 
     /// Intake by a member of staff: a survivor and a case owned by their organisation, with
     /// them on the team. Allowed to case managers, hotline advocates and supervisors.
-    pub async fn intake(&self, auth: &Authenticated, profile: &SurvivorProfile) -> Result<(SurvivorId, CaseId), CoreError> {
+    pub async fn intake(
+        &self,
+        auth: &Authenticated,
+        profile: &SurvivorProfile,
+    ) -> Result<(SurvivorId, CaseId), CoreError> {
         let staff = &auth.staff;
         if !auth.mfa_verified() {
             return Err(CoreError::Unauthenticated);
         }
-        let ctx = ResourceContext { owning_org: staff.org, team: Default::default(), consents: Vec::new() };
+        let ctx = ResourceContext {
+            owning_org: staff.org,
+            team: Default::default(),
+            consents: Vec::new(),
+        };
         if !decide(&staff.principal(), Action::CreateIntake, &ctx, self.now()).is_allowed() {
             return Err(CoreError::Forbidden);
         }
-        let survivor = self.create_survivor(staff.actor(), staff.org, profile).await?;
-        let case = self.open_case(staff.actor(), survivor, staff.org, &[staff.id]).await?;
+        let survivor = self
+            .create_survivor(staff.actor(), staff.org, profile)
+            .await?;
+        let case = self
+            .open_case(staff.actor(), survivor, staff.org, &[staff.id])
+            .await?;
         Ok((survivor, case))
     }
 
     /// Opens a case for a survivor with its first team (operators and intake).
-    pub async fn open_case(&self, actor: Actor, survivor: SurvivorId, org: OrgId, team: &[UserId]) -> Result<CaseId, CoreError> {
-        let id = CaseId::from_random_bytes(haven_crypto::entropy::random_array(self.inner().entropy.as_ref()));
+    pub async fn open_case(
+        &self,
+        actor: Actor,
+        survivor: SurvivorId,
+        org: OrgId,
+        team: &[UserId],
+    ) -> Result<CaseId, CoreError> {
+        let id = CaseId::from_random_bytes(haven_crypto::entropy::random_array(
+            self.inner().entropy.as_ref(),
+        ));
         let mut event = self.event(actor, AuditAction::CaseCreate, "case_open");
         event.org = Some(org);
         event.target = Some(AuditTarget::Case(*id.as_uuid()));
         self.store()
-            .insert_case(&CaseRow { id, survivor, org, created_at: self.now() }, team, &self.encode(&event)?)
+            .insert_case(
+                &CaseRow {
+                    id,
+                    survivor,
+                    org,
+                    created_at: self.now(),
+                },
+                team,
+                &self.encode(&event)?,
+            )
             .await?;
         Ok(id)
     }

@@ -46,8 +46,13 @@ pub fn chain_hash(seq: u64, prev: &ChainHash, bytes: &[u8]) -> ChainHash {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
-    System { command: String },
-    Staff { user: Uuid, role: String },
+    System {
+        command: String,
+    },
+    Staff {
+        user: Uuid,
+        role: String,
+    },
     /// Someone not signed in (a failed login names no account).
     Anonymous,
 }

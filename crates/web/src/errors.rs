@@ -1,16 +1,23 @@
-//! The one place where errors become HTTP responses. Client mistakes get a stable code and
-//! a field name; server faults get an opaque body with a correlation id, and the detail
-//! goes to the log (never personal data: core errors carry none).
+//! The one place where errors become HTTP responses: [`ApiError`] as JSON for `/api/v1`,
+//! [`PageError`] as HTML for pages. Client mistakes get a stable code (and the field, when
+//! there is one); server faults get an opaque body with a correlation id, the detail going
+//! to the log. Nothing here carries personal data: core errors hold none.
 
+use crate::views;
 use axum::Json;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::CoreError;
 use serde_json::json;
 
 #[derive(Debug)]
 pub enum ApiError {
     Core(CoreError),
+    /// The request body could not be read as the endpoint's JSON.
+    BadJson {
+        code: &'static str,
+        message: String,
+    },
     Unavailable(String),
 }
 
@@ -20,35 +27,141 @@ impl From<CoreError> for ApiError {
     }
 }
 
-fn body(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": { "code": code, "message": message } })),
-    )
-        .into_response()
+fn body(status: StatusCode, code: &str, field: Option<&str>, message: &str) -> Response {
+    let mut error = json!({ "code": code, "message": message });
+    if let Some(f) = field {
+        error["field"] = json!(f);
+    }
+    (status, Json(json!({ "error": error }))).into_response()
 }
 
-fn opaque(status: StatusCode, detail: &dyn std::fmt::Display) -> Response {
+/// Logs the detail under a new correlation id and returns that id.
+fn correlate(detail: &dyn std::fmt::Display) -> uuid::Uuid {
     let correlation = uuid::Uuid::new_v4();
     tracing::error!(%correlation, %detail, "request failed");
-    (
-        status,
-        Json(json!({ "error": { "code": "internal", "message": "something went wrong", "correlation_id": correlation } })),
-    )
-        .into_response()
+    correlation
+}
+
+/// Status, stable code and field of a client-facing core error; `None` for server faults.
+fn classify(e: &CoreError) -> Option<(StatusCode, &'static str, Option<&'static str>)> {
+    Some(match e {
+        CoreError::NotFound => (StatusCode::NOT_FOUND, "not_found", None),
+        CoreError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", None),
+        CoreError::LoginFailed => (StatusCode::UNAUTHORIZED, "login_failed", None),
+        CoreError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", None),
+        CoreError::Invalid(f) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            Some(field_of(f)),
+        ),
+        CoreError::InvalidInput { field, .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(*field))
+        }
+        CoreError::PasswordRejected(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password_rejected",
+            Some("password"),
+        ),
+        CoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+        _ => return None,
+    })
+}
+
+fn field_of(e: &haven_domain::survivor::FieldError) -> &'static str {
+    use haven_domain::survivor::FieldError::*;
+    match e {
+        Required { field } | TooLong { field, .. } | ControlCharacters { field } => field,
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::Core(CoreError::NotFound) => {
-                body(StatusCode::NOT_FOUND, "not_found", "not found")
+            ApiError::Core(e) => match classify(&e) {
+                Some((status, code, field)) => body(status, code, field, &e.to_string()),
+                None => {
+                    let id = correlate(&e);
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        Json(json!({ "error": { "code": "internal", "message": "something went wrong", "correlation_id": id } })),
+                    )
+                        .into_response()
+                }
+            },
+            ApiError::BadJson { code, message } => {
+                body(StatusCode::UNPROCESSABLE_ENTITY, code, None, &message)
             }
-            ApiError::Core(CoreError::Invalid(e)) => {
-                body(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &e.to_string())
+            ApiError::Unavailable(detail) => {
+                let id = correlate(&detail);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(json!({ "error": { "code": "unavailable", "message": "the database is not answering", "correlation_id": id } })),
+                )
+                    .into_response()
             }
-            ApiError::Core(other) => opaque(StatusCode::INTERNAL_SERVER_ERROR, &other),
-            ApiError::Unavailable(detail) => opaque(StatusCode::SERVICE_UNAVAILABLE, &detail),
+        }
+    }
+}
+
+/// Errors of the HTML pages.
+#[derive(Debug)]
+pub enum PageError {
+    Core(CoreError),
+    /// A signed-in session without a second factor reaches only the enrolment page.
+    EnrolFirst,
+    Csrf,
+}
+
+impl From<CoreError> for PageError {
+    fn from(e: CoreError) -> Self {
+        Self::Core(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::EnrolFirst => Redirect::to("/enrol").into_response(),
+            PageError::Csrf => views::message(
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form is out of date or did not come from Haven. Go back, reload the page and try again.",
+            ),
+            PageError::Core(CoreError::Unauthenticated) => {
+                let mut r = Redirect::to("/login").into_response();
+                r.headers_mut().insert(
+                    header::SET_COOKIE,
+                    crate::cookies::clear(crate::cookies::SESSION)
+                        .parse()
+                        .unwrap_or_else(|_| header::HeaderValue::from_static("")),
+                );
+                r
+            }
+            PageError::Core(CoreError::NotFound) => views::message(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing here, or you do not have access to it.",
+            ),
+            PageError::Core(CoreError::Forbidden) => views::message(
+                StatusCode::FORBIDDEN,
+                "Not permitted",
+                "Your role does not allow this.",
+            ),
+            PageError::Core(e) => match classify(&e) {
+                Some((status, _, _)) => {
+                    views::message(status, "Please check what you entered", &e.to_string())
+                }
+                None => {
+                    let id = correlate(&e);
+                    views::message(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Something went wrong",
+                        &format!(
+                            "Nothing was changed. If this keeps happening, give your administrator this reference: {id}"
+                        ),
+                    )
+                }
+            },
         }
     }
 }

@@ -1,13 +1,22 @@
-//! Haven's HTTP surface. Handlers only parse, call `haven-core` and render; this crate never
-//! touches a store directly except through the `Store` bound it passes along.
+//! Haven's HTTP surface: staff pages (askama, no JavaScript needed), the JSON API, health
+//! checks. Handlers only parse, call `haven-core` and render; this crate never touches a
+//! store. Every response carries the security headers.
 
+mod api;
+mod assets;
+mod cookies;
 mod errors;
+mod extract;
 mod headers;
 mod health;
+mod pages;
+mod views;
 
 pub use errors::ApiError;
 
 use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
 use haven_core::Haven;
 use haven_store::Store;
 
@@ -18,6 +27,16 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router<S: Store>(haven: Haven<S>) -> Router {
     Router::new()
         .merge(health::routes())
+        .merge(pages::routes())
+        .merge(api::routes())
+        .route("/assets/haven.css", get(assets::stylesheet))
+        .fallback(|| async {
+            views::message(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing here, or you do not have access to it.",
+            )
+        })
         .with_state(haven)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -6,9 +6,13 @@ mod erase;
 mod init;
 mod keys;
 mod serve;
+mod staff;
 
 use crate::config::{Config, Overrides};
-use crate::{AuditCommand, CliError, Command, KeysCommand, Location, logging};
+use crate::{
+    AuditCommand, CliError, Command, KeysCommand, Location, OrgCommand, TokenCommand, UserCommand,
+    logging,
+};
 
 fn config(at: &Location, listen: Option<String>) -> Result<Config, CliError> {
     Config::load(
@@ -22,9 +26,62 @@ fn config(at: &Location, listen: Option<String>) -> Result<Config, CliError> {
 
 pub async fn run(command: Command) -> Result<(), CliError> {
     match command {
-        Command::Init { at } => {
+        Command::Init {
+            at,
+            admin_email,
+            org,
+            org_kind,
+        } => {
             logging::to_stderr();
-            init::run(&config(&at, None)?).await
+            let cfg = config(&at, None)?;
+            init::run(&cfg).await?;
+            match (admin_email, org) {
+                (Some(email), Some(org)) => staff::bootstrap(&cfg, &org, &org_kind, &email).await,
+                _ => Ok(()),
+            }
+        }
+        Command::Org {
+            action: OrgCommand::Add { at, name, kind },
+        } => {
+            logging::to_stderr();
+            staff::add_org(&config(&at, None)?, &name, &kind).await
+        }
+        Command::User {
+            action:
+                UserCommand::Add {
+                    at,
+                    org,
+                    email,
+                    roles,
+                    name,
+                },
+        } => {
+            logging::to_stderr();
+            staff::add_user(&config(&at, None)?, &org, &email, &roles, name.as_deref()).await
+        }
+        Command::User {
+            action: UserCommand::Disable { at, email },
+        } => {
+            logging::to_stderr();
+            staff::disable(&config(&at, None)?, &email).await
+        }
+        Command::User {
+            action: UserCommand::ResetMfa { at, email },
+        } => {
+            logging::to_stderr();
+            staff::reset_mfa(&config(&at, None)?, &email).await
+        }
+        Command::Token {
+            action: TokenCommand::Create { at, user, name },
+        } => {
+            logging::to_stderr();
+            staff::create_token(&config(&at, None)?, &user, &name).await
+        }
+        Command::Token {
+            action: TokenCommand::Revoke { at, user, id },
+        } => {
+            logging::to_stderr();
+            staff::revoke_token(&config(&at, None)?, &user, &id).await
         }
         Command::Serve { at, listen } => {
             let cfg = config(&at, listen)?;

@@ -105,11 +105,17 @@ async fn postgres_keeps_the_same_promises() -> TestResult {
     )
     .await?;
     assert!(
-        haven.read_survivor_as_operator("test", ids[0]).await.is_err(),
+        haven
+            .read_survivor_as_operator("test", ids[0])
+            .await
+            .is_err(),
         "erased"
     );
     assert!(
-        haven.read_survivor_as_operator("test", ids[1]).await.is_ok(),
+        haven
+            .read_survivor_as_operator("test", ids[1])
+            .await
+            .is_ok(),
         "rotated keys still open"
     );
     assert_eq!(haven.store().data_keys_by_kek().await?.len(), 1);

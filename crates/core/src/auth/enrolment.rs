@@ -26,20 +26,33 @@ pub struct TotpEnrolment {
 }
 
 fn context(org: OrgId, user: UserId, column: &'static str) -> FieldContext<'static> {
-    FieldContext { org, table: "users", column, record: *user.as_bytes() }
+    FieldContext {
+        org,
+        table: "users",
+        column,
+        record: *user.as_bytes(),
+    }
 }
 
 impl<S: Store> Haven<S> {
     pub(crate) fn open_totp_secret(&self, user: &UserRow) -> Result<Zeroizing<Vec<u8>>, CoreError> {
         let sealed = user.totp_secret.as_ref().ok_or(CoreError::LoginFailed)?;
-        Ok(self.inner().totp_key.open(&context(user.org, user.id, "totp_secret"), sealed)?)
+        Ok(self
+            .inner()
+            .totp_key
+            .open(&context(user.org, user.id, "totp_secret"), sealed)?)
     }
 
     pub fn begin_totp(&self, auth: &Authenticated) -> Result<TotpEnrolment, CoreError> {
         let entropy = self.inner().entropy.as_ref();
-        let secret: Zeroizing<[u8; totp::SECRET_LEN]> = Zeroizing::new(haven_crypto::entropy::random_array(entropy));
+        let secret: Zeroizing<[u8; totp::SECRET_LEN]> =
+            Zeroizing::new(haven_crypto::entropy::random_array(entropy));
         let staff = &auth.staff;
-        let sealed = self.inner().totp_key.seal(&context(staff.org, staff.id, "totp_pending"), &secret[..], entropy)?;
+        let sealed = self.inner().totp_key.seal(
+            &context(staff.org, staff.id, "totp_pending"),
+            &secret[..],
+            entropy,
+        )?;
         Ok(TotpEnrolment {
             secret_base32: totp::base32(&secret[..]),
             uri: totp::provisioning_uri(&secret[..], "Haven", &staff.email),
@@ -47,31 +60,59 @@ impl<S: Store> Haven<S> {
         })
     }
 
-    pub async fn confirm_totp(&self, auth: &Authenticated, sealed: &str, code: &str) -> Result<(NewSession, Vec<String>), CoreError> {
+    pub async fn confirm_totp(
+        &self,
+        auth: &Authenticated,
+        sealed: &str,
+        code: &str,
+    ) -> Result<(NewSession, Vec<String>), CoreError> {
         let staff = &auth.staff;
-        let invalid = || CoreError::InvalidInput { field: "code", message: "that code is not right; check the time on your phone and try the next one".into() };
-        let sealed = URL_SAFE_NO_PAD.decode(sealed.trim()).map_err(|_| invalid())?;
+        let invalid = || CoreError::InvalidInput {
+            field: "code",
+            message: "that code is not right; check the time on your phone and try the next one"
+                .into(),
+        };
+        let sealed = URL_SAFE_NO_PAD
+            .decode(sealed.trim())
+            .map_err(|_| invalid())?;
         let secret = self
             .inner()
             .totp_key
             .open(&context(staff.org, staff.id, "totp_pending"), &sealed)
             .map_err(|_| invalid())?;
-        let mut user = self.store().user(staff.id).await?.ok_or(CoreError::Unauthenticated)?;
+        let mut user = self
+            .store()
+            .user(staff.id)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
         let now = u64::try_from(self.now().unix_timestamp()).unwrap_or(0);
         let step = totp::accept(&secret, code, now, user.totp_last_step).ok_or_else(invalid)?;
         let entropy = self.inner().entropy.as_ref();
-        user.totp_secret = Some(self.inner().totp_key.seal(&context(user.org, user.id, "totp_secret"), &secret, entropy)?);
+        user.totp_secret = Some(self.inner().totp_key.seal(
+            &context(user.org, user.id, "totp_secret"),
+            &secret,
+            entropy,
+        )?);
         user.totp_last_step = Some(step);
         user.totp_failures = 0;
         user.totp_locked_until = None;
         user.security_epoch += 1;
-        let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| secrets::recovery_code(entropy)).collect();
-        let hashes: Vec<[u8; 32]> = codes.iter().map(|c| secrets::hash(&secrets::normalise_recovery_code(c))).collect();
+        let codes: Vec<String> = (0..RECOVERY_CODES)
+            .map(|_| secrets::recovery_code(entropy))
+            .collect();
+        let hashes: Vec<[u8; 32]> = codes
+            .iter()
+            .map(|c| secrets::hash(&secrets::normalise_recovery_code(c)))
+            .collect();
         let mut event = self.event(staff.actor(), AuditAction::MfaEnrol, "totp_enrol");
         event.org = Some(user.org);
         event.target = Some(AuditTarget::User(*user.id.as_uuid()));
-        self.store().update_user(&user, Some(&self.encode(&event)?)).await?;
-        self.store().replace_recovery_codes(user.id, &hashes).await?;
+        self.store()
+            .update_user(&user, Some(&self.encode(&event)?))
+            .await?;
+        self.store()
+            .replace_recovery_codes(user.id, &hashes)
+            .await?;
         let session = self.start_session(&user, true).await?;
         Ok((session, codes))
     }

@@ -86,7 +86,12 @@ impl<S: Store> Haven<S> {
         CoreError::LoginFailed
     }
 
-    pub async fn login(&self, email: &str, password: &str, code: &str) -> Result<NewSession, CoreError> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) -> Result<NewSession, CoreError> {
         let settings = self.inner().auth.clone();
         let now = self.now();
         let user = match Email::parse(email) {
@@ -101,7 +106,10 @@ impl<S: Store> Haven<S> {
             self.dummy_verification(password).await;
             return Err(self.fail(Some(&user), Failure::Disabled).await);
         }
-        if user.failed_window_start.is_none_or(|start| now - start >= Duration::hours(1)) {
+        if user
+            .failed_window_start
+            .is_none_or(|start| now - start >= Duration::hours(1))
+        {
             user.failed_window_start = Some(now);
             user.failed_logins = 0;
         }
@@ -127,7 +135,10 @@ impl<S: Store> Haven<S> {
                 return Err(self.fail(Some(&user), Failure::WrongCode).await);
             }
         }
-        if !self.verify_password(password, user.password_hash.clone()).await {
+        if !self
+            .verify_password(password, user.password_hash.clone())
+            .await
+        {
             user.failed_logins += 1;
             self.store().update_user(&user, None).await?;
             return Err(self.fail(Some(&user), Failure::WrongPassword).await);
@@ -142,15 +153,30 @@ impl<S: Store> Haven<S> {
             user.must_change_password = true;
         }
         let staff = Staff::from_row(&user);
-        let mut event = self.event(staff.actor(), AuditAction::Login, if enrolled { "password_totp" } else { "password_only_enrolment" });
+        let mut event = self.event(
+            staff.actor(),
+            AuditAction::Login,
+            if enrolled {
+                "password_totp"
+            } else {
+                "password_only_enrolment"
+            },
+        );
         event.org = Some(user.org);
         event.target = Some(AuditTarget::User(*user.id.as_uuid()));
-        self.store().update_user(&user, Some(&self.encode(&event)?)).await?;
+        self.store()
+            .update_user(&user, Some(&self.encode(&event)?))
+            .await?;
         self.start_session(&user, enrolled).await
     }
 
     /// Checks a TOTP code (or an unused recovery code) and consumes it.
-    async fn second_factor_ok(&self, user: &mut UserRow, code: &str, now: time::OffsetDateTime) -> Result<bool, CoreError> {
+    async fn second_factor_ok(
+        &self,
+        user: &mut UserRow,
+        code: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<bool, CoreError> {
         let secret = self.open_totp_secret(user)?;
         let unix = u64::try_from(now.unix_timestamp()).unwrap_or(0);
         if let Some(step) = totp::accept(&secret, code, unix, user.totp_last_step) {
@@ -159,13 +185,20 @@ impl<S: Store> Haven<S> {
         }
         let normalised = secrets::normalise_recovery_code(code);
         if normalised.len() == 10 {
-            return Ok(self.store().use_recovery_code(user.id, &secrets::hash(&normalised), now).await?);
+            return Ok(self
+                .store()
+                .use_recovery_code(user.id, &secrets::hash(&normalised), now)
+                .await?);
         }
         Ok(false)
     }
 
     /// A new session for `user`: a fresh token every time (no fixation).
-    pub(crate) async fn start_session(&self, user: &UserRow, mfa_verified: bool) -> Result<NewSession, CoreError> {
+    pub(crate) async fn start_session(
+        &self,
+        user: &UserRow,
+        mfa_verified: bool,
+    ) -> Result<NewSession, CoreError> {
         let entropy = self.inner().entropy.as_ref();
         let token = secrets::token(entropy);
         let csrf_token = secrets::token(entropy);
@@ -181,6 +214,11 @@ impl<S: Store> Haven<S> {
                 last_seen_at: now,
             })
             .await?;
-        Ok(NewSession { token, csrf_token, mfa_verified, staff: Staff::from_row(user) })
+        Ok(NewSession {
+            token,
+            csrf_token,
+            mfa_verified,
+            staff: Staff::from_row(user),
+        })
     }
 }

@@ -10,6 +10,8 @@ mod users;
 
 pub use enrolment::TotpEnrolment;
 pub use login::NewSession;
+pub use secrets::API_TOKEN_PREFIX;
+pub(crate) use secrets::token as random_token;
 pub use sessions::{Authenticated, Via};
 pub use users::{Acting, NewUser};
 
@@ -83,7 +85,12 @@ impl Staff {
     pub fn actor(&self) -> Actor {
         Actor::Staff {
             user: *self.id.as_uuid(),
-            role: self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("+"),
+            role: self
+                .roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
         }
     }
 }

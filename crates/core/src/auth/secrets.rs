@@ -25,11 +25,17 @@ pub(crate) fn recovery_code(entropy: &dyn Entropy) -> String {
     let mut bytes = [0u8; 10];
     entropy.fill(&mut bytes);
     let alphabet = b"abcdefghijkmnpqrstuvwxyz23456789";
-    let chars: String = bytes.iter().map(|b| alphabet[usize::from(*b) % 32] as char).collect();
+    let chars: String = bytes
+        .iter()
+        .map(|b| alphabet[usize::from(*b) % 32] as char)
+        .collect();
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
 /// Recovery codes are compared without case, spaces or dashes.
 pub(crate) fn normalise_recovery_code(code: &str) -> String {
-    code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }

@@ -13,7 +13,11 @@ use time::Duration;
 /// How a request was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    Session { token_hash: [u8; 32], csrf_token: String, mfa_verified: bool },
+    Session {
+        token_hash: [u8; 32],
+        csrf_token: String,
+        mfa_verified: bool,
+    },
     ApiToken(TokenId),
 }
 
@@ -47,8 +51,16 @@ const TOUCH_EVERY: Duration = Duration::seconds(60);
 impl<S: Store> Haven<S> {
     pub async fn authenticate_session(&self, token: &str) -> Result<Authenticated, CoreError> {
         let hash = secrets::hash(token);
-        let session = self.store().session(&hash).await?.ok_or(CoreError::Unauthenticated)?;
-        let user = self.store().user(session.user).await?.ok_or(CoreError::Unauthenticated)?;
+        let session = self
+            .store()
+            .session(&hash)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
+        let user = self
+            .store()
+            .user(session.user)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
         let now = self.now();
         let settings = &self.inner().auth;
         let expired = now - session.last_seen_at > settings.idle_timeout
@@ -62,7 +74,11 @@ impl<S: Store> Haven<S> {
         }
         Ok(Authenticated {
             staff: Staff::from_row(&user),
-            via: Via::Session { token_hash: hash, csrf_token: session.csrf_token, mfa_verified: session.mfa_verified },
+            via: Via::Session {
+                token_hash: hash,
+                csrf_token: session.csrf_token,
+                mfa_verified: session.mfa_verified,
+            },
         })
     }
 
@@ -76,11 +92,18 @@ impl<S: Store> Haven<S> {
             .await?
             .filter(|t| t.revoked_at.is_none())
             .ok_or(CoreError::Unauthenticated)?;
-        let user = self.store().user(row.user).await?.ok_or(CoreError::Unauthenticated)?;
+        let user = self
+            .store()
+            .user(row.user)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
         if user.disabled_at.is_some() || user.totp_secret.is_none() {
             return Err(CoreError::Unauthenticated);
         }
-        Ok(Authenticated { staff: Staff::from_row(&user), via: Via::ApiToken(row.id) })
+        Ok(Authenticated {
+            staff: Staff::from_row(&user),
+            via: Via::ApiToken(row.id),
+        })
     }
 
     /// Ends this session; the cookie no longer works.
@@ -96,14 +119,25 @@ impl<S: Store> Haven<S> {
     }
 
     /// Creates an API token for an enrolled account; the secret is returned once.
-    pub async fn create_api_token(&self, by: &Acting, email: &str, name: &str) -> Result<(TokenId, String), CoreError> {
+    pub async fn create_api_token(
+        &self,
+        by: &Acting,
+        email: &str,
+        name: &str,
+    ) -> Result<(TokenId, String), CoreError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(CoreError::InvalidInput { field: "name", message: "give the token a name of at most 100 characters".into() });
+            return Err(CoreError::InvalidInput {
+                field: "name",
+                message: "give the token a name of at most 100 characters".into(),
+            });
         }
         let user = self.user_for(by, email).await?;
         if user.totp_secret.is_none() {
-            return Err(CoreError::InvalidInput { field: "user", message: "the account has no second factor yet".into() });
+            return Err(CoreError::InvalidInput {
+                field: "user",
+                message: "the account has no second factor yet".into(),
+            });
         }
         let entropy = self.inner().entropy.as_ref();
         let secret = format!("{}{}", secrets::API_TOKEN_PREFIX, secrets::token(entropy));
@@ -119,27 +153,48 @@ impl<S: Store> Haven<S> {
             created_at: self.now(),
             revoked_at: None,
         };
-        self.store().insert_api_token(&row, &self.encode(&event)?).await?;
+        self.store()
+            .insert_api_token(&row, &self.encode(&event)?)
+            .await?;
         Ok((id, secret))
     }
 
     /// The tokens of one account (owner, an admin of its organisation, or an operator).
-    pub async fn api_tokens(&self, by: &Acting, email: &str) -> Result<Vec<ApiTokenRow>, CoreError> {
+    pub async fn api_tokens(
+        &self,
+        by: &Acting,
+        email: &str,
+    ) -> Result<Vec<ApiTokenRow>, CoreError> {
         let user = self.user_for(by, email).await?;
         Ok(self.store().api_tokens_of(user.id).await?)
     }
 
     /// Revokes one of `email`'s tokens; the owner, an admin of the owner's organisation, or
     /// an operator may.
-    pub async fn revoke_api_token(&self, by: &Acting, email: &str, id: TokenId) -> Result<(), CoreError> {
+    pub async fn revoke_api_token(
+        &self,
+        by: &Acting,
+        email: &str,
+        id: TokenId,
+    ) -> Result<(), CoreError> {
         let user = self.user_for(by, email).await?;
-        if !self.store().api_tokens_of(user.id).await?.iter().any(|t| t.id == id) {
+        if !self
+            .store()
+            .api_tokens_of(user.id)
+            .await?
+            .iter()
+            .any(|t| t.id == id)
+        {
             return Err(CoreError::NotFound);
         }
         let mut event = self.event(by.actor(), AuditAction::TokenRevoke, "token_revoke");
         event.org = Some(user.org);
         event.target = Some(AuditTarget::Token(*id.as_uuid()));
-        if !self.store().revoke_api_token(id, self.now(), &self.encode(&event)?).await? {
+        if !self
+            .store()
+            .revoke_api_token(id, self.now(), &self.encode(&event)?)
+            .await?
+        {
             return Err(CoreError::NotFound);
         }
         Ok(())

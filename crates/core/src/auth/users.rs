@@ -24,7 +24,9 @@ pub enum Acting {
 impl Acting {
     pub fn actor(&self) -> Actor {
         match self {
-            Acting::Operator(command) => Actor::System { command: command.clone() },
+            Acting::Operator(command) => Actor::System {
+                command: command.clone(),
+            },
             Acting::Staff(s) => s.actor(),
         }
     }
@@ -46,8 +48,15 @@ impl<S: Store> Haven<S> {
         match by {
             Acting::Operator(_) => true,
             Acting::Staff(s) => {
-                let ctx = ResourceContext { owning_org: org, team: BTreeSet::new(), consents: Vec::new() };
-                matches!(decide(&s.principal(), Action::ManageUsers, &ctx, self.now()), Decision::Allow { .. })
+                let ctx = ResourceContext {
+                    owning_org: org,
+                    team: BTreeSet::new(),
+                    consents: Vec::new(),
+                };
+                matches!(
+                    decide(&s.principal(), Action::ManageUsers, &ctx, self.now()),
+                    Decision::Allow { .. }
+                )
             }
         }
     }
@@ -56,7 +65,11 @@ impl<S: Store> Haven<S> {
     /// or an operator); otherwise not found.
     pub(crate) async fn user_for(&self, by: &Acting, email: &str) -> Result<UserRow, CoreError> {
         let email = Email::parse(email).map_err(|_| CoreError::NotFound)?;
-        let user = self.store().user_by_email(email.as_str()).await?.ok_or(CoreError::NotFound)?;
+        let user = self
+            .store()
+            .user_by_email(email.as_str())
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let own = matches!(by, Acting::Staff(s) if s.id == user.id);
         if own || self.may_manage(by, user.org) {
             Ok(user)
@@ -76,24 +89,38 @@ impl<S: Store> Haven<S> {
         Ok(words)
     }
 
-    pub async fn add_user(&self, by: &Acting, new: NewUser) -> Result<(UserId, Option<String>), CoreError> {
+    pub async fn add_user(
+        &self,
+        by: &Acting,
+        new: NewUser,
+    ) -> Result<(UserId, Option<String>), CoreError> {
         if !self.may_manage(by, new.org) {
             return Err(CoreError::Forbidden);
         }
-        let email = Email::parse(&new.email)
-            .map_err(|_| CoreError::InvalidInput { field: "email", message: "not a valid email address".into() })?;
+        let email = Email::parse(&new.email).map_err(|_| CoreError::InvalidInput {
+            field: "email",
+            message: "not a valid email address".into(),
+        })?;
         let name = new.display_name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(CoreError::InvalidInput { field: "display_name", message: "give a name of 1 to 100 characters".into() });
+            return Err(CoreError::InvalidInput {
+                field: "display_name",
+                message: "give a name of 1 to 100 characters".into(),
+            });
         }
         if new.roles.is_empty() {
-            return Err(CoreError::InvalidInput { field: "roles", message: "give at least one role".into() });
+            return Err(CoreError::InvalidInput {
+                field: "roles",
+                message: "give at least one role".into(),
+            });
         }
         if self.store().org(new.org).await?.is_none() {
             return Err(CoreError::NotFound);
         }
         if self.store().user_by_email(email.as_str()).await?.is_some() {
-            return Err(CoreError::Conflict("an account with this email already exists"));
+            return Err(CoreError::Conflict(
+                "an account with this email already exists",
+            ));
         }
         let (password, generated) = match new.password {
             Some(pw) => {
@@ -133,24 +160,43 @@ impl<S: Store> Haven<S> {
         let mut event = self.event(by.actor(), AuditAction::UserCreate, "user_create");
         event.org = Some(new.org);
         event.target = Some(AuditTarget::User(*id.as_uuid()));
-        self.store().insert_user(&row, &self.encode(&event)?).await?;
+        self.store()
+            .insert_user(&row, &self.encode(&event)?)
+            .await?;
         Ok((id, generated))
     }
 
     /// Applies `change` to an account, ends its sessions and tokens, and audits it.
-    async fn end_sign_ins(&self, by: &Acting, mut user: UserRow, action: AuditAction, reason: &str, change: impl FnOnce(&mut UserRow)) -> Result<UserRow, CoreError> {
+    async fn end_sign_ins(
+        &self,
+        by: &Acting,
+        mut user: UserRow,
+        action: AuditAction,
+        reason: &str,
+        change: impl FnOnce(&mut UserRow),
+    ) -> Result<UserRow, CoreError> {
         change(&mut user);
         user.security_epoch += 1;
         let mut event = self.event(by.actor(), action, reason);
         event.org = Some(user.org);
         event.target = Some(AuditTarget::User(*user.id.as_uuid()));
-        self.store().update_user(&user, Some(&self.encode(&event)?)).await?;
+        self.store()
+            .update_user(&user, Some(&self.encode(&event)?))
+            .await?;
         let now = self.now();
-        for token in self.store().api_tokens_of(user.id).await?.into_iter().filter(|t| t.revoked_at.is_none()) {
+        for token in self
+            .store()
+            .api_tokens_of(user.id)
+            .await?
+            .into_iter()
+            .filter(|t| t.revoked_at.is_none())
+        {
             let mut revoke = self.event(by.actor(), AuditAction::TokenRevoke, reason);
             revoke.org = Some(user.org);
             revoke.target = Some(AuditTarget::Token(*token.id.as_uuid()));
-            self.store().revoke_api_token(token.id, now, &self.encode(&revoke)?).await?;
+            self.store()
+                .revoke_api_token(token.id, now, &self.encode(&revoke)?)
+                .await?;
         }
         Ok(user)
     }
@@ -158,10 +204,16 @@ impl<S: Store> Haven<S> {
     pub async fn disable_user(&self, by: &Acting, email: &str) -> Result<(), CoreError> {
         let user = self.user_for(by, email).await?;
         if matches!(by, Acting::Staff(s) if s.id == user.id) {
-            return Err(CoreError::InvalidInput { field: "email", message: "you cannot disable your own account".into() });
+            return Err(CoreError::InvalidInput {
+                field: "email",
+                message: "you cannot disable your own account".into(),
+            });
         }
         let now = self.now();
-        self.end_sign_ins(by, user, AuditAction::UserDisable, "user_disable", |u| u.disabled_at = Some(now)).await?;
+        self.end_sign_ins(by, user, AuditAction::UserDisable, "user_disable", |u| {
+            u.disabled_at = Some(now)
+        })
+        .await?;
         Ok(())
     }
 
@@ -181,21 +233,38 @@ impl<S: Store> Haven<S> {
 
     /// Changes the signed-in user's own password: every session and token ends, and a new
     /// session is returned for this browser.
-    pub async fn change_password(&self, auth: &Authenticated, current: &str, new: &str) -> Result<NewSession, CoreError> {
+    pub async fn change_password(
+        &self,
+        auth: &Authenticated,
+        current: &str,
+        new: &str,
+    ) -> Result<NewSession, CoreError> {
         let by = Acting::Staff(auth.staff.clone());
         let user = self.user_for(&by, &auth.staff.email).await?;
-        if !self.verify_password(current, user.password_hash.clone()).await {
-            return Err(CoreError::InvalidInput { field: "current_password", message: "the current password is not right".into() });
+        if !self
+            .verify_password(current, user.password_hash.clone())
+            .await
+        {
+            return Err(CoreError::InvalidInput {
+                field: "current_password",
+                message: "the current password is not right".into(),
+            });
         }
         let words = self.context_words(user.org, &user.email).await?;
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         check_new_password(new, &refs)?;
         let hash = self.hash_password(new).await?;
         let user = self
-            .end_sign_ins(&by, user, AuditAction::PasswordChange, "password_change", |u| {
-                u.password_hash = hash;
-                u.must_change_password = false;
-            })
+            .end_sign_ins(
+                &by,
+                user,
+                AuditAction::PasswordChange,
+                "password_change",
+                |u| {
+                    u.password_hash = hash;
+                    u.must_change_password = false;
+                },
+            )
             .await?;
         self.start_session(&user, auth.mfa_verified()).await
     }
@@ -212,6 +281,15 @@ impl<S: Store> Haven<S> {
             .iter()
             .map(|u| (Staff::from_row(u), u.disabled_at.is_some()))
             .collect())
+    }
+
+    /// Whether the signed-in person must choose a new password (theirs became common).
+    pub async fn must_change_password(&self, auth: &Authenticated) -> Result<bool, CoreError> {
+        Ok(self
+            .store()
+            .user(auth.staff.id)
+            .await?
+            .is_some_and(|u| u.must_change_password))
     }
 
     /// Finds an organisation by its exact name (for the command line).

@@ -1,0 +1,35 @@
+//! The JSON API under `/api/v1`: the same authorisation as the pages, bearer tokens or a
+//! signed-in session, unknown fields refused on every write.
+
+mod json;
+mod survivors;
+
+use crate::errors::ApiError;
+use crate::extract::ApiCaller;
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use haven_core::Haven;
+use haven_store::Store;
+use serde_json::{Value, json};
+
+pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
+    Router::new()
+        .route("/api/v1/me", get(me::<S>))
+        .route("/api/v1/survivors", post(survivors::create::<S>))
+        .route("/api/v1/survivors/{id}", get(survivors::show::<S>))
+}
+
+async fn me<S: Store>(
+    State(_haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+) -> Result<Json<Value>, ApiError> {
+    let s = &auth.staff;
+    Ok(Json(json!({
+        "id": s.id,
+        "org": s.org,
+        "email": s.email,
+        "display_name": s.display_name,
+        "roles": s.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+    })))
+}

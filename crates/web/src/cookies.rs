@@ -1,0 +1,29 @@
+//! Cookies: read from the request, written with the hardening of security.md §7 C 21 —
+//! `__Host-` prefix, `Secure`, `HttpOnly`, `SameSite=Strict`, `Path=/`. Browsers treat
+//! `http://127.0.0.1` and `http://localhost` as secure, so this works on a laptop too.
+
+use axum::http::HeaderMap;
+use axum::http::header::COOKIE;
+
+pub const SESSION: &str = "__Host-haven_session";
+pub const LOGIN_CSRF: &str = "__Host-haven_csrf";
+
+/// The value of cookie `name`, if the request carries it.
+pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+pub fn set(name: &str, value: &str) -> String {
+    format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict")
+}
+
+pub fn clear(name: &str) -> String {
+    format!("{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+}

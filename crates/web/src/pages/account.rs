@@ -1,0 +1,116 @@
+//! The signed-in person's own account: API tokens and password.
+
+use super::session::redirect_setting;
+use crate::cookies;
+use crate::errors::PageError;
+use crate::extract::{SignedIn, check_csrf};
+use crate::views::{self, Account, TokenLine};
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use haven_core::auth::{Acting, Authenticated};
+use haven_core::{CoreError, Haven};
+use haven_domain::TokenId;
+use haven_domain::access::Role;
+use haven_store::Store;
+use serde::Deserialize;
+
+async fn page<S: Store>(
+    haven: &Haven<S>,
+    auth: &Authenticated,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let by = Acting::Staff(auth.staff.clone());
+    let tokens = haven.api_tokens(&by, &auth.staff.email).await?;
+    Ok(views::render(
+        status,
+        &Account {
+            csrf: auth.csrf_token().unwrap_or_default().to_owned(),
+            is_admin: auth.staff.roles.contains(&Role::Admin),
+            tokens: tokens
+                .into_iter()
+                .map(|t| TokenLine {
+                    name: t.name,
+                    id: t.id.to_string(),
+                    created: t.created_at.date().to_string(),
+                    revoked: t.revoked_at.is_some(),
+                })
+                .collect(),
+            notice,
+            error,
+        },
+    ))
+}
+
+pub(crate) async fn show<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth): SignedIn,
+) -> Result<Response, PageError> {
+    page(&haven, &auth, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RevokeForm {
+    csrf: String,
+    id: String,
+}
+
+pub(crate) async fn revoke_token<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth): SignedIn,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &form.csrf)?;
+    let id: TokenId = form.id.parse().map_err(|_| CoreError::NotFound)?;
+    haven
+        .revoke_api_token(&Acting::Staff(auth.staff.clone()), &auth.staff.email, id)
+        .await?;
+    page(
+        &haven,
+        &auth,
+        StatusCode::OK,
+        Some("Token revoked.".into()),
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+}
+
+pub(crate) async fn change_password<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth): SignedIn,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &form.csrf)?;
+    match haven
+        .change_password(&auth, &form.current_password, &form.new_password)
+        .await
+    {
+        Ok(session) => Ok(redirect_setting(
+            "/",
+            &cookies::set(cookies::SESSION, &session.token),
+        )),
+        Err(e @ (CoreError::InvalidInput { .. } | CoreError::PasswordRejected(_))) => {
+            page(
+                &haven,
+                &auth,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(e.to_string()),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

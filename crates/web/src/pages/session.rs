@@ -1,0 +1,204 @@
+//! Signing in and out, enrolling the second factor, and the home page.
+
+use crate::cookies;
+use crate::errors::PageError;
+use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
+use crate::views::{self, Enrol, Home, Login, Recovery};
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use haven_core::Haven;
+use haven_domain::access::Role;
+use haven_store::Store;
+use serde::Deserialize;
+
+/// A response that sets `cookie` and goes to `to`.
+pub(crate) fn redirect_setting(to: &str, cookie: &str) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+pub(crate) async fn login_form<S: Store>(
+    State(haven): State<Haven<S>>,
+    headers: HeaderMap,
+) -> Response {
+    let csrf = cookies::get(&headers, cookies::LOGIN_CSRF)
+        .filter(|c| c.len() == 43)
+        .unwrap_or_else(|| haven.random_token());
+    let mut r = views::render(
+        StatusCode::OK,
+        &Login {
+            csrf: csrf.clone(),
+            failed: false,
+        },
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookies::set(cookies::LOGIN_CSRF, &csrf)) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub(crate) async fn login<S: Store>(
+    State(haven): State<Haven<S>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let cookie = cookies::get(&headers, cookies::LOGIN_CSRF);
+    check_login_csrf(cookie.as_deref(), &form.csrf)?;
+    match haven.login(&form.email, &form.password, &form.code).await {
+        Ok(session) => {
+            let to = if session.mfa_verified { "/" } else { "/enrol" };
+            Ok(redirect_setting(
+                to,
+                &cookies::set(cookies::SESSION, &session.token),
+            ))
+        }
+        // Identical, byte for byte, whatever the reason.
+        Err(haven_core::CoreError::LoginFailed) => Ok(views::render(
+            StatusCode::UNAUTHORIZED,
+            &Login {
+                csrf: form.csrf,
+                failed: true,
+            },
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CsrfOnly {
+    csrf: String,
+}
+
+pub(crate) async fn logout<S: Store>(
+    State(haven): State<Haven<S>>,
+    AnySession(auth): AnySession,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &form.csrf)?;
+    haven.logout(&auth).await?;
+    let mut r = redirect_setting("/login", &cookies::clear(cookies::SESSION));
+    r.headers_mut().insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+    );
+    Ok(r)
+}
+
+fn qr_svg(uri: &str) -> String {
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+fn enrol_page<S: Store>(
+    haven: &Haven<S>,
+    auth: &haven_core::auth::Authenticated,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let e = haven.begin_totp(auth)?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(views::render(
+        status,
+        &Enrol {
+            csrf: auth.csrf_token().unwrap_or_default().to_owned(),
+            qr_svg: qr_svg(&e.uri),
+            secret: e.secret_base32,
+            sealed: e.sealed,
+            error,
+        },
+    ))
+}
+
+pub(crate) async fn enrol_form<S: Store>(
+    State(haven): State<Haven<S>>,
+    AnySession(auth): AnySession,
+) -> Result<Response, PageError> {
+    if auth.mfa_verified() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    enrol_page(&haven, &auth, None)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EnrolForm {
+    csrf: String,
+    sealed: String,
+    code: String,
+}
+
+pub(crate) async fn enrol<S: Store>(
+    State(haven): State<Haven<S>>,
+    AnySession(auth): AnySession,
+    Form(form): Form<EnrolForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &form.csrf)?;
+    if auth.mfa_verified() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    match haven.confirm_totp(&auth, &form.sealed, &form.code).await {
+        Ok((session, codes)) => {
+            let mut r = views::render(StatusCode::OK, &Recovery { codes });
+            if let Ok(v) = HeaderValue::from_str(&cookies::set(cookies::SESSION, &session.token)) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(r)
+        }
+        Err(haven_core::CoreError::InvalidInput { message, .. }) => {
+            enrol_page(&haven, &auth, Some(message))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) fn roles_text(auth: &haven_core::auth::Authenticated) -> String {
+    auth.staff
+        .roles
+        .iter()
+        .map(|r| r.as_str().replace('_', " "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) async fn home<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth): SignedIn,
+) -> Result<Response, PageError> {
+    let org = haven.organisation(auth.staff.org).await?;
+    Ok(views::render(
+        StatusCode::OK,
+        &Home {
+            csrf: auth.csrf_token().unwrap_or_default().to_owned(),
+            is_admin: auth.staff.roles.contains(&Role::Admin),
+            name: auth.staff.display_name.clone(),
+            org: org.name,
+            roles: roles_text(&auth),
+            must_change_password: haven.must_change_password(&auth).await?,
+        },
+    ))
+}
