@@ -18,6 +18,8 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// The request body is larger than the route accepts.
+    TooLarge,
     Unavailable(String),
 }
 
@@ -91,6 +93,12 @@ impl IntoResponse for ApiError {
             ApiError::BadJson { code, message } => {
                 body(StatusCode::UNPROCESSABLE_ENTITY, code, None, &message)
             }
+            ApiError::TooLarge => body(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                None,
+                "the request body is too large",
+            ),
             ApiError::Unavailable(detail) => {
                 let id = correlate(&detail);
                 (

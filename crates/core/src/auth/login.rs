@@ -73,14 +73,27 @@ impl<S: Store> Haven<S> {
         let _ = self.verify_password(password, phc).await;
     }
 
+    /// Records a failure — the account's counters and the audit entry in one write, so every
+    /// kind of failure costs the same — and returns the one error all failures share.
     async fn fail(&self, user: Option<&UserRow>, failure: Failure) -> CoreError {
         let mut event = self.event(Actor::Anonymous, AuditAction::LoginFailed, failure.reason());
         event.decision = Decision::Deny;
-        if let Some(u) = user {
-            event.org = Some(u.org);
-            event.target = Some(AuditTarget::User(*u.id.as_uuid()));
-        }
-        if let Err(e) = self.append(&event).await {
+        let written = match user {
+            Some(u) => {
+                event.org = Some(u.org);
+                event.target = Some(AuditTarget::User(*u.id.as_uuid()));
+                match self.encode(&event) {
+                    Ok(body) => self
+                        .store()
+                        .update_user(u, Some(&body))
+                        .await
+                        .map_err(CoreError::from),
+                    Err(e) => Err(e),
+                }
+            }
+            None => self.append(&event).await.map(|_| ()),
+        };
+        if let Err(e) = written {
             tracing::error!(error = %e, "could not record a failed login");
         }
         CoreError::LoginFailed
@@ -130,7 +143,6 @@ impl<S: Store> Haven<S> {
                     user.totp_locked_until = Some(now + settings.totp_lock_for);
                     user.totp_failures = 0;
                 }
-                self.store().update_user(&user, None).await?;
                 self.dummy_verification(password).await;
                 return Err(self.fail(Some(&user), Failure::WrongCode).await);
             }
@@ -140,7 +152,6 @@ impl<S: Store> Haven<S> {
             .await
         {
             user.failed_logins += 1;
-            self.store().update_user(&user, None).await?;
             return Err(self.fail(Some(&user), Failure::WrongPassword).await);
         }
         user.failed_logins = 0;

@@ -36,6 +36,8 @@ impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for JsonBody<T> {
                     code: "content_type",
                     message: "send Content-Type: application/json".into(),
                 },
+                // The body limit layer's error arrives wrapped; its text identifies it.
+                other if other.body_text().contains("length limit exceeded") => ApiError::TooLarge,
                 other => ApiError::BadJson {
                     code: "unreadable_body",
                     message: other.body_text(),

@@ -1,0 +1,9 @@
+//! The web application through its real router, in process (crates.io's habit): sign-in,
+//! sessions, CSRF, throttling, enumeration, revocation, tenant isolation. One test binary.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod api;
+mod sessions;
+mod signin;
+mod support;

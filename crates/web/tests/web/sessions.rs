@@ -1,0 +1,348 @@
+//! Sessions end when they should, server-side (security.md §7 C 18–20): new tokens at every
+//! step, idle and absolute timeouts on an injected clock, logout, and immediate revocation
+//! of every session and token when an account is disabled, its password changed or its
+//! factor reset.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use haven_core::auth::Acting;
+use haven_domain::access::Role;
+use time::Duration;
+
+fn signed_out(r: &Reply) -> bool {
+    r.status == StatusCode::SEE_OTHER && r.location() == Some("/login")
+}
+
+#[tokio::test]
+async fn every_step_issues_a_new_token_and_old_ones_stop_working() {
+    let app = App::new().await;
+    let user = app
+        .account(app.org_a, "fix@example.org", &[Role::CaseManager])
+        .await;
+    let enrolling = app
+        .login(&user, "")
+        .await
+        .cookie("__Host-haven_session")
+        .unwrap();
+    let page = app.get("/enrol", Some(&enrolling)).await;
+    let secret = base32_decode(
+        page.body
+            .split("id=\"secret\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap(),
+    );
+    let code = haven_crypto::totp::code(&secret, app.unix()).unwrap();
+    let stepped_up = app
+        .post_form(
+            "/enrol",
+            Some(&enrolling),
+            &[
+                ("csrf", &page.field("csrf").unwrap()),
+                ("sealed", &page.field("sealed").unwrap()),
+                ("code", &code),
+            ],
+        )
+        .await
+        .cookie("__Host-haven_session")
+        .unwrap();
+    assert_ne!(enrolling, stepped_up);
+    assert!(
+        signed_out(&app.get("/enrol", Some(&enrolling)).await),
+        "the pre-step-up token is dead"
+    );
+    assert_eq!(app.get("/", Some(&stepped_up)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn idle_and_absolute_timeouts_force_a_new_sign_in() {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "idle@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    app.clock.advance(Duration::minutes(29));
+    assert_eq!(
+        app.get("/", Some(&s)).await.status,
+        StatusCode::OK,
+        "29 minutes idle is fine"
+    );
+    app.clock.advance(Duration::minutes(31));
+    assert!(
+        signed_out(&app.get("/", Some(&s)).await),
+        "31 minutes idle is not"
+    );
+
+    let s = app.session(&user).await;
+    for _ in 0..24 {
+        app.clock.advance(Duration::minutes(29));
+        assert_eq!(
+            app.get("/", Some(&s)).await.status,
+            StatusCode::OK,
+            "active use keeps it alive"
+        );
+    }
+    app.clock.advance(Duration::minutes(29));
+    assert!(
+        signed_out(&app.get("/", Some(&s)).await),
+        "12 hours is the absolute limit, however active"
+    );
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_and_clears_the_browser() {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "out@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    assert_eq!(
+        app.post_form("/logout", Some(&s), &[("csrf", "wrong")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post_form("/logout", Some(&s), &[("csrf", &csrf)]).await;
+    assert!(signed_out(&r));
+    assert!(r.headers.get("clear-site-data").is_some());
+    assert!(
+        r.set_cookie_line("__Host-haven_session")
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert!(
+        signed_out(&app.get("/", Some(&s)).await),
+        "the old cookie no longer works"
+    );
+}
+
+#[tokio::test]
+async fn disabling_changing_the_password_or_resetting_the_factor_ends_every_session_and_token() {
+    for event in ["disable", "password", "reset"] {
+        let app = App::new().await;
+        let admin = app
+            .enrolled(app.org_a, "admin@example.org", &[Role::Admin])
+            .await;
+        let user = app
+            .enrolled(app.org_a, "who@example.org", &[Role::CaseManager])
+            .await;
+        let (s1, s2) = (app.session(&user).await, app.session(&user).await);
+        let token = app.token(&user).await;
+        assert_eq!(
+            app.api_get("/api/v1/me", &token).await.status,
+            StatusCode::OK
+        );
+        match event {
+            "disable" => {
+                let admin_session = app.session(&admin).await;
+                let csrf = app.csrf_of(&admin_session).await;
+                let r = app
+                    .post_form(
+                        "/admin/users/disable",
+                        Some(&admin_session),
+                        &[("csrf", &csrf), ("email", &user.email)],
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            }
+            "password" => {
+                let csrf = app.csrf_of(&s1).await;
+                let r = app
+                    .post_form(
+                        "/account/password",
+                        Some(&s1),
+                        &[
+                            ("csrf", &csrf),
+                            ("current_password", PASSWORD),
+                            ("new_password", "an entirely new passphrase"),
+                        ],
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+                let fresh = r.cookie("__Host-haven_session").unwrap();
+                assert_eq!(
+                    app.get("/", Some(&fresh)).await.status,
+                    StatusCode::OK,
+                    "this browser gets a new session"
+                );
+            }
+            _ => app
+                .haven
+                .reset_mfa(&Acting::Operator("test".into()), &user.email)
+                .await
+                .unwrap(),
+        }
+        for s in [&s1, &s2] {
+            assert!(
+                signed_out(&app.get("/", Some(s)).await),
+                "{event}: old session still works"
+            );
+        }
+        assert_eq!(
+            app.api_get("/api/v1/me", &token).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{event}: token still works"
+        );
+    }
+}
+
+#[tokio::test]
+async fn weak_new_passwords_are_refused_with_a_reason_and_nothing_changes() {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "pw@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    for (new, reason) in [
+        ("short one", "at least 12"),
+        ("qwertyuiop123", "common"),
+        ("harbour light ngo rocks", "name of the organisation"),
+    ] {
+        let r = app
+            .post_form(
+                "/account/password",
+                Some(&s),
+                &[
+                    ("csrf", &csrf),
+                    ("current_password", PASSWORD),
+                    ("new_password", new),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{new}");
+        assert!(r.body.contains(reason), "{new}: {}", r.body);
+    }
+    assert_eq!(
+        app.get("/", Some(&s)).await.status,
+        StatusCode::OK,
+        "the session survives a refused change"
+    );
+}
+
+#[tokio::test]
+async fn only_an_organisations_admins_see_its_accounts() {
+    let app = App::new().await;
+    let admin_a = app
+        .enrolled(app.org_a, "a-admin@example.org", &[Role::Admin])
+        .await;
+    let cm = app
+        .enrolled(app.org_a, "cm@example.org", &[Role::CaseManager])
+        .await;
+    let admin_b = app
+        .enrolled(app.org_b, "b-admin@example.org", &[Role::Admin])
+        .await;
+    let page = app
+        .get("/admin/users", Some(&app.session(&admin_a).await))
+        .await;
+    assert!(page.body.contains("cm@example.org"));
+    assert!(
+        !page.body.contains("b-admin@example.org"),
+        "other organisations' staff are not listed"
+    );
+    assert_eq!(
+        app.get("/admin/users", Some(&app.session(&cm).await))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Admin B cannot disable A's people: not found.
+    let sb = app.session(&admin_b).await;
+    let csrf = app.csrf_of(&sb).await;
+    let r = app
+        .post_form(
+            "/admin/users/disable",
+            Some(&sb),
+            &[("csrf", &csrf), ("email", &cm.email)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/", Some(&app.session(&cm).await)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn admins_add_accounts_that_get_a_one_time_password() {
+    let app = App::new().await;
+    let admin = app
+        .enrolled(app.org_a, "adm@example.org", &[Role::Admin])
+        .await;
+    let s = app.session(&admin).await;
+    let csrf = app.csrf_of(&s).await;
+    let r = app
+        .post_form(
+            "/admin/users",
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Ana"),
+                ("email", "ana@example.org"),
+                ("role", "clinician"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let password = r
+        .body
+        .split("id=\"one-time-password\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let login = app.login_raw("ana@example.org", &password, "").await;
+    assert_eq!(login.location(), Some("/enrol"));
+    let dup = app
+        .post_form(
+            "/admin/users",
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Ana"),
+                ("email", "ana@example.org"),
+                ("role", "clinician"),
+            ],
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let extra = app
+        .post_form(
+            "/admin/users",
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("display_name", "X"),
+                ("email", "x@example.org"),
+                ("role", "admin"),
+                ("org_id", "other"),
+            ],
+        )
+        .await;
+    assert!(
+        extra.status.is_client_error(),
+        "unknown form fields are refused (no mass assignment)"
+    );
+    assert_eq!(
+        app.post_form(
+            "/admin/users",
+            Some(&s),
+            &[
+                ("display_name", "Y"),
+                ("email", "y@example.org"),
+                ("role", "admin")
+            ]
+        )
+        .await
+        .status
+        .as_u16()
+            / 100,
+        4,
+        "missing CSRF"
+    );
+}

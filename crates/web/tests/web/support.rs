@@ -1,0 +1,329 @@
+//! A test installation with an injected clock, cheap password hashing and helpers that
+//! speak HTTP to the router.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use haven_core::auth::{Acting, AuthSettings, NewUser};
+use haven_core::{FixedClock, Haven, system};
+use haven_crypto::keyfile::KeyFile;
+use haven_crypto::password::PasswordParams;
+use haven_crypto::{OsEntropy, totp};
+use haven_domain::OrgId;
+use haven_domain::access::Role;
+use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "a long enough test passphrase";
+
+pub struct App {
+    pub haven: Haven<SqliteStore>,
+    pub router: Router,
+    pub clock: Arc<FixedClock>,
+    pub org_a: OrgId,
+    pub org_b: OrgId,
+    _dir: tempfile::TempDir,
+}
+
+pub struct User {
+    pub email: String,
+    pub secret: Option<Vec<u8>>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                v.strip_prefix(&format!("{name}="))
+                    .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+            })
+    }
+    pub fn set_cookie_line(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+    pub fn field(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        Some(self.body[start..].split('"').next()?.to_owned())
+    }
+}
+
+pub fn encode(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn base32_decode(s: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in s.chars() {
+        let v = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".find(c).expect("base32") as u32;
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
+
+impl App {
+    pub async fn new() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&SqlitePaths::in_data_dir(dir.path()), OpenMode::Create)
+            .await
+            .unwrap();
+        let clock = Arc::new(FixedClock::new(datetime!(2026-11-28 12:00 UTC)));
+        let haven = Haven::init(
+            store,
+            KeyFile::generate(&OsEntropy),
+            clock.clone(),
+            Arc::new(OsEntropy),
+        )
+        .await
+        .unwrap()
+        .with_auth(AuthSettings {
+            password: PasswordParams::TESTING,
+            ..AuthSettings::default()
+        });
+        let org_a = haven
+            .create_org(system("test"), "Harbour Light NGO", "ngo")
+            .await
+            .unwrap();
+        let org_b = haven
+            .create_org(system("test"), "Northside Clinic", "clinic")
+            .await
+            .unwrap();
+        let router = haven_web::router(haven.clone());
+        App {
+            haven,
+            router,
+            clock,
+            org_a,
+            org_b,
+            _dir: dir,
+        }
+    }
+
+    /// An account with a password and no second factor yet.
+    pub async fn account(&self, org: OrgId, email: &str, roles: &[Role]) -> User {
+        self.haven
+            .add_user(
+                &Acting::Operator("test".into()),
+                NewUser {
+                    org,
+                    email: email.into(),
+                    display_name: email.into(),
+                    roles: roles.to_vec(),
+                    password: Some(PASSWORD.into()),
+                },
+            )
+            .await
+            .unwrap();
+        User {
+            email: email.into(),
+            secret: None,
+        }
+    }
+
+    /// An account that has enrolled its authenticator through the pages.
+    pub async fn enrolled(&self, org: OrgId, email: &str, roles: &[Role]) -> User {
+        let mut user = self.account(org, email, roles).await;
+        let session = self
+            .login(&user, "")
+            .await
+            .cookie("__Host-haven_session")
+            .expect("enrolment session");
+        let page = self.get("/enrol", Some(&session)).await;
+        let secret = base32_decode(
+            page.body
+                .split("id=\"secret\">")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap(),
+        );
+        let code = totp::code(&secret, self.unix()).unwrap();
+        let done = self
+            .post_form(
+                "/enrol",
+                Some(&session),
+                &[
+                    ("csrf", &page.field("csrf").unwrap()),
+                    ("sealed", &page.field("sealed").unwrap()),
+                    ("code", &code),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+        user.secret = Some(secret);
+        user
+    }
+
+    pub fn unix(&self) -> u64 {
+        use haven_core::Clock;
+        self.clock.now().unix_timestamp() as u64
+    }
+
+    /// The current code; moves the clock to the next step first so codes are never reused.
+    pub fn next_code(&self, user: &User) -> String {
+        self.clock.advance(time::Duration::seconds(30));
+        totp::code(user.secret.as_ref().expect("enrolled"), self.unix()).unwrap()
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, session: Option<&str>) -> Reply {
+        let mut req = Request::get(path);
+        if let Some(s) = session {
+            req = req.header(header::COOKIE, format!("__Host-haven_session={s}"));
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_form(
+        &self,
+        path: &str,
+        session: Option<&str>,
+        pairs: &[(&str, &str)],
+    ) -> Reply {
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(s) = session {
+            req = req.header(header::COOKIE, format!("__Host-haven_session={s}"));
+        }
+        self.send(req.body(Body::from(encode(pairs))).unwrap())
+            .await
+    }
+
+    /// Submits the sign-in form with a fixed pre-sign-in CSRF cookie.
+    pub async fn login_raw(&self, email: &str, password: &str, code: &str) -> Reply {
+        let csrf = "c".repeat(43);
+        let req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("__Host-haven_csrf={csrf}"))
+            .body(Body::from(encode(&[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+                ("code", code),
+            ])))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn login(&self, user: &User, code: &str) -> Reply {
+        self.login_raw(&user.email, PASSWORD, code).await
+    }
+
+    /// A fully signed-in session cookie.
+    pub async fn session(&self, user: &User) -> String {
+        let code = self.next_code(user);
+        let r = self.login(user, &code).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), Some("/"));
+        r.cookie("__Host-haven_session").expect("session cookie")
+    }
+
+    pub async fn csrf_of(&self, session: &str) -> String {
+        self.get("/account", Some(session))
+            .await
+            .field("csrf")
+            .expect("csrf on the account page")
+    }
+
+    pub async fn api_get(&self, path: &str, bearer: &str) -> Reply {
+        self.send(
+            Request::get(path)
+                .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn api_post(&self, path: &str, bearer: &str, json: &str) -> Reply {
+        self.send(
+            Request::post(path)
+                .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_owned()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn token(&self, user: &User) -> String {
+        self.haven
+            .create_api_token(&Acting::Operator("test".into()), &user.email, "test")
+            .await
+            .unwrap()
+            .1
+    }
+
+    /// Reasons of the audit entries with `action`, in order.
+    pub async fn audit_reasons(&self, action: &str) -> Vec<String> {
+        use haven_store::Store;
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.haven.store().audit_page(after, 1000).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for r in page {
+                let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+                if v["action"] == action {
+                    out.push(v["reason"].as_str().unwrap_or_default().to_owned());
+                }
+            }
+        }
+        out
+    }
+}
