@@ -7,8 +7,10 @@
 mod at_rest;
 mod audit_tamper;
 mod bad_input;
+mod browser;
 mod erasure;
 mod postgres;
 mod rotation;
 mod serve;
+mod staff_cli;
 mod support;

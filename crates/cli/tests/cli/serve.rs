@@ -25,10 +25,24 @@ pub type Response = (u16, Vec<(String, String)>, String);
 
 /// A minimal HTTP/1.1 GET.
 pub fn get(addr: &str, path: &str) -> Result<Response, Box<dyn std::error::Error>> {
+    get_with_cookie(addr, path, "")
+}
+
+/// A minimal HTTP/1.1 GET carrying a Cookie header (empty: none).
+pub fn get_with_cookie(
+    addr: &str,
+    path: &str,
+    cookie: &str,
+) -> Result<Response, Box<dyn std::error::Error>> {
     let mut s = TcpStream::connect(addr)?;
+    let cookie = if cookie.is_empty() {
+        String::new()
+    } else {
+        format!("Cookie: {cookie}\r\n")
+    };
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{cookie}Connection: close\r\n\r\n"
     )?;
     let mut raw = String::new();
     s.read_to_string(&mut raw)?;

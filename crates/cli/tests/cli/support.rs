@@ -149,3 +149,19 @@ pub async fn sqlite_conn(install: &Install) -> sqlx::SqliteConnection {
     .await
     .expect("sqlite opens")
 }
+
+/// RFC 4648 base32 (no padding), as the enrolment page shows the secret.
+pub fn base32_decode(s: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in s.trim().chars() {
+        let v = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".find(c).expect("base32") as u32;
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
