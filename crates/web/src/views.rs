@@ -30,6 +30,8 @@ pub fn message(status: StatusCode, title: &str, message: &str) -> Response {
 pub struct Login {
     pub csrf: String,
     pub failed: bool,
+    /// Demo installations only.
+    pub demo: Vec<haven_core::auth::DemoAccount>,
 }
 
 #[derive(Template)]

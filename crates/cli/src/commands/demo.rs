@@ -5,9 +5,10 @@ use crate::CliError;
 use crate::backend::{self, with_haven};
 use crate::config::{Config, Overrides};
 use crate::logging;
+use haven_core::auth::{Acting, AuthSettings, NewUser};
 use haven_core::{Haven, system};
 use haven_crypto::{Entropy, SeededEntropy};
-use haven_domain::OrgId;
+use haven_domain::access::Role;
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
 use haven_store::Store;
 use std::path::PathBuf;
@@ -77,20 +78,74 @@ pub fn synthetic_profile(rng: &SeededEntropy, n: u32) -> Result<SurvivorProfile,
     Ok(p)
 }
 
-async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<Vec<OrgId>, CliError> {
+/// Every demo account's password (shown on the demo sign-in page).
+pub const DEMO_PASSWORD: &str = "demo passphrase 2026";
+
+/// Staff of each organisation, by the index in [`ORGANISATIONS`]: (email name, roles).
+const STAFF: &[(usize, &str, &[Role])] = &[
+    (0, "admin", &[Role::Admin]),
+    (0, "supervisor", &[Role::Supervisor]),
+    (0, "case.manager", &[Role::CaseManager]),
+    (0, "second.case.manager", &[Role::CaseManager]),
+    (0, "legal.advocate", &[Role::LegalAdvocate]),
+    (0, "outreach", &[Role::OutreachWorker]),
+    (0, "analyst", &[Role::Analyst]),
+    (1, "coordinator", &[Role::ShelterCoordinator]),
+    (1, "case.manager", &[Role::CaseManager]),
+    (2, "clinician", &[Role::Clinician]),
+    (2, "case.manager", &[Role::CaseManager]),
+    (3, "legal.advocate", &[Role::LegalAdvocate]),
+    (4, "hotline", &[Role::HotlineAdvocate]),
+    (5, "liaison", &[Role::LeLiaison]),
+    (6, "case.manager", &[Role::CaseManager]),
+];
+
+const DOMAINS: [&str; 7] = [
+    "harbour.demo",
+    "riverside.demo",
+    "northside.demo",
+    "justice.demo",
+    "freedomline.demo",
+    "metro-police.demo",
+    "city.demo",
+];
+
+async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<(), CliError> {
     let mut orgs = Vec::new();
     for (name, kind) in ORGANISATIONS {
         orgs.push(haven.create_org(system("demo"), name, kind).await?);
     }
+    let mut case_managers = vec![None; orgs.len()];
+    for (org, name, roles) in STAFF {
+        let email = format!("{name}@{}", DOMAINS[*org]);
+        let new = NewUser {
+            org: orgs[*org],
+            email: email.clone(),
+            display_name: name.replace('.', " "),
+            roles: roles.to_vec(),
+            password: Some(DEMO_PASSWORD.into()),
+        };
+        let (id, _) = haven
+            .add_user(&Acting::Operator("demo".into()), new)
+            .await?;
+        haven.enrol_demo_factor(&email).await?;
+        if roles.contains(&Role::CaseManager) && case_managers[*org].is_none() {
+            case_managers[*org] = Some(id);
+        }
+    }
     let rng = SeededEntropy::new(2026);
-    let owners = [orgs[0], orgs[1], orgs[4]];
+    let owners = [0usize, 1, 4];
     for n in 1..=people {
         let org = owners[n as usize % owners.len()];
+        let survivor = haven
+            .create_survivor(system("demo"), orgs[org], &synthetic_profile(&rng, n)?)
+            .await?;
+        let team: Vec<_> = case_managers[org].into_iter().collect();
         haven
-            .create_survivor(system("demo"), org, &synthetic_profile(&rng, n)?)
+            .open_case(system("demo"), survivor, orgs[org], &team)
             .await?;
     }
-    Ok(orgs)
+    Ok(())
 }
 
 pub async fn run(
@@ -121,13 +176,19 @@ pub async fn run(
         super::init::run(&cfg).await?;
     }
     let opened = backend::open(&cfg).await?;
+    let auth = AuthSettings {
+        demo: true,
+        ..super::serve::auth_settings(&cfg).await
+    };
     with_haven!(opened, |haven| {
+        let haven = haven.with_auth(auth);
         if fresh {
             let started = std::time::Instant::now();
             seed(&haven, people).await?;
             println!(
-                "created {} organisations and {people} synthetic survivors in {:.1?}",
+                "created {} organisations, {} staff accounts and {people} synthetic survivors in {:.1?}",
                 ORGANISATIONS.len(),
+                STAFF.len(),
                 started.elapsed()
             );
         }
@@ -136,9 +197,10 @@ pub async fn run(
             dir.display()
         );
         println!(
-            "try: curl http://{}/readyz   (staff sign-in and case pages arrive with the access-model and cases issues)",
+            "sign in at http://{}/login — the page lists every demo account with its current code",
             cfg.listen
         );
+        println!("every demo account's password: {DEMO_PASSWORD}");
         super::serve::serve(haven_web::router(haven), &cfg.listen).await
     })
 }

@@ -2,12 +2,14 @@
 //! API tokens, and the administration of accounts. Who may read survivor data is decided
 //! separately, by the policy (`crate::access`).
 
+mod demo;
 mod enrolment;
 mod login;
 mod secrets;
 mod sessions;
 mod users;
 
+pub use demo::DemoAccount;
 pub use enrolment::TotpEnrolment;
 pub use login::NewSession;
 pub use secrets::API_TOKEN_PREFIX;
@@ -35,6 +37,9 @@ pub struct AuthSettings {
     /// Wrong codes in a row before the second factor locks, and for how long.
     pub totp_lock_after: u32,
     pub totp_lock_for: Duration,
+    /// Demo installations only (`haven demo`): the sign-in page may show demo accounts'
+    /// current codes under a DEMO banner. Never set by `haven serve`.
+    pub demo: bool,
 }
 
 impl Default for AuthSettings {
@@ -46,6 +51,7 @@ impl Default for AuthSettings {
             max_failures_per_hour: 100,
             totp_lock_after: 5,
             totp_lock_for: Duration::seconds(60),
+            demo: false,
         }
     }
 }

@@ -29,11 +29,13 @@ pub(crate) async fn login_form<S: Store>(
     let csrf = cookies::get(&headers, cookies::LOGIN_CSRF)
         .filter(|c| c.len() == 43)
         .unwrap_or_else(|| haven.random_token());
+    let demo = haven.demo_accounts().await.unwrap_or_default();
     let mut r = views::render(
         StatusCode::OK,
         &Login {
             csrf: csrf.clone(),
             failed: false,
+            demo,
         },
     );
     if let Ok(v) = HeaderValue::from_str(&cookies::set(cookies::LOGIN_CSRF, &csrf)) {
@@ -73,6 +75,7 @@ pub(crate) async fn login<S: Store>(
             &Login {
                 csrf: form.csrf,
                 failed: true,
+                demo: Vec::new(),
             },
         )),
         Err(e) => Err(e.into()),
