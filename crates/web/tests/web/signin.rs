@@ -308,3 +308,55 @@ async fn sign_in_without_the_csrf_pair_is_refused() {
     assert!(page.cookie("__Host-haven_csrf").is_some());
     assert_eq!(page.cookie("__Host-haven_csrf"), page.field("csrf"));
 }
+
+#[tokio::test]
+async fn only_a_demo_installation_shows_codes_on_the_sign_in_page() {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "demo.cm@example.org", &[Role::CaseManager])
+        .await;
+    let page = app.get("/login", None).await;
+    assert!(
+        !page.body.contains("DEMO"),
+        "a real installation never shows codes"
+    );
+
+    let demo = haven_web::router(app.haven.clone().with_auth(haven_core::auth::AuthSettings {
+        password: haven_crypto::password::PasswordParams::TESTING,
+        demo: true,
+        ..Default::default()
+    }));
+    use tower::ServiceExt;
+    let res = demo
+        .oneshot(
+            axum::http::Request::get("/login")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(
+        &http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes(),
+    )
+    .into_owned();
+    assert!(body.contains("DEMO — synthetic data only"));
+    let shown = body
+        .split("demo.cm@example.org")
+        .nth(1)
+        .unwrap()
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        shown,
+        haven_crypto::totp::code(user.secret.as_ref().unwrap(), app.unix()).unwrap(),
+        "the shown code is the current one"
+    );
+}
