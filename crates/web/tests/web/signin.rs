@@ -360,3 +360,94 @@ async fn only_a_demo_installation_shows_codes_on_the_sign_in_page() {
         "the shown code is the current one"
     );
 }
+
+#[tokio::test]
+async fn a_change_of_hashing_parameters_rehashes_at_the_next_sign_in() {
+    use haven_store::Store;
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "rehash@example.org", &[Role::CaseManager])
+        .await;
+    let stronger = haven_crypto::password::PasswordParams {
+        t: 2,
+        ..haven_crypto::password::PasswordParams::TESTING
+    };
+    let before = app
+        .haven
+        .store()
+        .user_by_email(&user.email)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert_eq!(
+        haven_crypto::password::parse_params(&before),
+        Some(haven_crypto::password::PasswordParams::TESTING)
+    );
+    let haven = app.haven.clone().with_auth(haven_core::auth::AuthSettings {
+        password: stronger,
+        ..Default::default()
+    });
+    let code = app.next_code(&user);
+    haven.login(&user.email, PASSWORD, &code).await.unwrap();
+    let after = app
+        .haven
+        .store()
+        .user_by_email(&user.email)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert_eq!(haven_crypto::password::parse_params(&after), Some(stronger));
+    assert!(haven_crypto::password::verify(PASSWORD.as_bytes(), &after));
+}
+
+#[tokio::test]
+async fn every_route_answers_with_the_security_headers() {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "crawl@example.org", &[Role::Admin])
+        .await;
+    let s = app.session(&user).await;
+    let routes = [
+        "/",
+        "/login",
+        "/enrol",
+        "/account",
+        "/admin/users",
+        "/api/v1/me",
+        "/api/v1/survivors/x",
+        "/healthz",
+        "/readyz",
+        "/assets/haven.css",
+        "/no-such-page",
+    ];
+    for session in [None, Some(s.as_str())] {
+        for path in routes {
+            let r = app.get(path, session).await;
+            let h = |name: &str| {
+                r.headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let csp = h("content-security-policy");
+            assert!(
+                csp.contains("default-src 'none'")
+                    && csp.contains("frame-ancestors 'none'")
+                    && !csp.contains("unsafe-inline"),
+                "{path}: {csp}"
+            );
+            assert_eq!(h("cache-control"), "no-store", "{path}");
+            assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+            assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+            assert!(
+                h("strict-transport-security").contains("max-age=31536000; includeSubDomains"),
+                "{path}"
+            );
+            assert_eq!(h("cross-origin-opener-policy"), "same-origin", "{path}");
+            assert!(!r.body.contains("<script"), "{path}: no inline script");
+        }
+    }
+}
