@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod case;
 pub mod category;
 pub mod ids;
 pub mod staff;

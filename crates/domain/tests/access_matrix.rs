@@ -243,3 +243,50 @@ fn police_never_receive_medical_or_psychotherapy_even_when_named() {
     assert!(!access.contains_key(&DataCategory::Medical));
     assert!(!access.contains_key(&DataCategory::Psychotherapy));
 }
+
+/// Notes by category, for each role on the case team: which it reads (r) and writes (w).
+const NOTES: &str = "
+case_manager        general:rw safety:rw legal:r narrative:rw
+clinician           general:r safety:rw medical:rw psychotherapy:rw narrative:r
+legal_advocate      general:r safety:r legal:rw narrative:rw
+shelter_coordinator general:r safety:rw
+hotline_advocate    general:rw safety:rw narrative:rw
+outreach_worker     general:r safety:r
+supervisor          general:r safety:r medical:r legal:r narrative:r
+admin
+analyst
+le_liaison
+";
+
+#[test]
+fn every_role_reads_and_writes_exactly_the_policy_note_categories() {
+    use haven_domain::access::may_read_notes;
+    use haven_domain::case::NoteCategory;
+    for line in NOTES.lines().filter(|l| !l.trim().is_empty()) {
+        let mut parts = line.split_whitespace();
+        let role: Role = parts.next().unwrap().parse().unwrap();
+        let expected: BTreeMap<&str, &str> = parts.map(|p| p.split_once(':').unwrap()).collect();
+        let (p, ctx) = scene(role, "team");
+        let access = match decide(&p, Action::View, &ctx, NOW) {
+            Decision::Allow { access, .. } => access,
+            Decision::Deny(_) => BTreeMap::new(),
+        };
+        for category in NoteCategory::ALL {
+            let want = expected.get(category.as_str()).copied().unwrap_or("");
+            let reads = may_read_notes(&access, category.data_category());
+            let writes = decide(&p, Action::Edit(category.data_category()), &ctx, NOW).is_allowed();
+            assert_eq!(
+                reads,
+                want.contains('r'),
+                "{role} reads {} notes?",
+                category.as_str()
+            );
+            assert_eq!(
+                writes,
+                want.contains('w'),
+                "{role} writes {} notes?",
+                category.as_str()
+            );
+        }
+    }
+}

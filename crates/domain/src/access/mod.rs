@@ -7,5 +7,6 @@ mod roles;
 
 pub use policy::{
     Access, Action, Basis, ConsentGrant, Decision, DenyReason, Principal, ResourceContext, decide,
+    may_read_notes,
 };
 pub use roles::{OrgKind, Role, UnknownName};

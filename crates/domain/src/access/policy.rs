@@ -330,3 +330,12 @@ pub fn decide(
         DenyReason::NotVisible
     })
 }
+
+/// Whether granted access lets one read free-text notes of a data category: a summary-only
+/// grant (a case manager's view of medical information) does not extend to clinical notes.
+pub fn may_read_notes(access: &BTreeMap<DataCategory, Access>, category: DataCategory) -> bool {
+    matches!(
+        access.get(&category),
+        Some(Access::Read | Access::ReadWrite)
+    )
+}
