@@ -41,6 +41,7 @@ fn profile(n: u64) -> SurvivorProfile {
             SurvivorField::SafeContact,
             "Texts only, never after 6 pm".into(),
         )),
+        details: Default::default(),
     }
 }
 
@@ -66,7 +67,9 @@ fn plain_row(n: u64, org: haven_domain::OrgId) -> SurvivorRow {
             phone: p.phone.as_ref().map(|t| b(t.as_str())),
             email: p.email.as_ref().map(|t| b(t.as_str())),
             safe_contact: p.safe_contact.as_ref().map(|t| b(t.as_str())),
+            details: None,
         },
+        coarse: Default::default(),
         index: vec![
             IndexEntry {
                 name: "pseudonym_exact".into(),

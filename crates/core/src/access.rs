@@ -7,7 +7,7 @@ use crate::auth::Authenticated;
 use crate::{CoreError, Haven};
 use haven_domain::access::{Access, Action, Basis, Decision, DenyReason, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget, Decision as Logged};
-use haven_domain::{DataCategory, OrgId, SurvivorId};
+use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId};
 use haven_store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone)]
 pub struct CaseAccess {
     survivor: SurvivorId,
+    /// The case the check was made for, when it was made for one.
+    case: Option<CaseId>,
     org: OrgId,
     access: BTreeMap<DataCategory, Access>,
     basis: Basis,
@@ -24,6 +26,12 @@ pub struct CaseAccess {
 impl CaseAccess {
     pub fn survivor(&self) -> SurvivorId {
         self.survivor
+    }
+    pub fn case(&self) -> Option<CaseId> {
+        self.case
+    }
+    pub fn access_map(&self) -> &BTreeMap<DataCategory, Access> {
+        &self.access
     }
     pub fn org(&self) -> OrgId {
         self.org
@@ -90,6 +98,7 @@ impl<S: Store> Haven<S> {
         match decide(&staff.principal(), action, &ctx, self.now()) {
             Decision::Allow { access, basis } => Ok(CaseAccess {
                 survivor: id,
+                case: None,
                 org: row.org,
                 access,
                 basis,
@@ -105,12 +114,63 @@ impl<S: Store> Haven<S> {
         }
     }
 
+    /// The policy check for `action` on one case: its organisation and its own team.
+    pub async fn authorize_case(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        action: Action,
+    ) -> Result<CaseAccess, CoreError> {
+        if !auth.mfa_verified() {
+            return Err(CoreError::Unauthenticated);
+        }
+        let Some((case, team)) = self.store().case(id).await? else {
+            return Err(self
+                .deny_target(auth, AuditTarget::Case(*id.as_uuid()), None)
+                .await);
+        };
+        let ctx = ResourceContext {
+            owning_org: case.org,
+            team: team.iter().map(|u| *u.as_uuid()).collect(),
+            consents: Vec::new(),
+        };
+        match decide(&auth.staff.principal(), action, &ctx, self.now()) {
+            Decision::Allow { access, basis } => Ok(CaseAccess {
+                survivor: case.survivor,
+                case: Some(id),
+                org: case.org,
+                access,
+                basis,
+                actor: auth.staff.actor(),
+            }),
+            Decision::Deny(reason) => {
+                let err = self
+                    .deny_target(auth, AuditTarget::Case(*id.as_uuid()), Some(case.org))
+                    .await;
+                Err(match (reason, err) {
+                    (DenyReason::NotPermitted, CoreError::NotFound) => CoreError::Forbidden,
+                    (_, e) => e,
+                })
+            }
+        }
+    }
+
     /// Audits a denial and returns the error the caller should answer with.
     async fn deny(&self, auth: &Authenticated, id: SurvivorId, org: Option<OrgId>) -> CoreError {
+        self.deny_target(auth, AuditTarget::Survivor(*id.as_uuid()), org)
+            .await
+    }
+
+    async fn deny_target(
+        &self,
+        auth: &Authenticated,
+        target: AuditTarget,
+        org: Option<OrgId>,
+    ) -> CoreError {
         let mut event = self.event(auth.staff.actor(), AuditAction::AccessDenied, "policy_deny");
         event.decision = Logged::Deny;
         event.org = org;
-        event.target = Some(AuditTarget::Survivor(*id.as_uuid()));
+        event.target = Some(target);
         match self.append(&event).await {
             Ok(_) => CoreError::NotFound,
             Err(e) => e,
@@ -131,6 +191,7 @@ impl<S: Store> Haven<S> {
             .ok_or(CoreError::NotFound)?;
         Ok(CaseAccess {
             survivor: id,
+            case: None,
             org: row.org,
             access: DataCategory::ALL
                 .iter()

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit_log;
 pub mod auth;
+pub mod cases;
 mod clock;
 mod error;
 mod haven;

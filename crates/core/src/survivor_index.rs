@@ -28,17 +28,59 @@ pub const LEGAL_NAME_EXACT: BlindIndexSpec = spec("legal_name", "legal_name_exac
 pub const DATE_OF_BIRTH: BlindIndexSpec = spec("date_of_birth", "date_of_birth");
 pub const PHONE_EXACT: BlindIndexSpec = spec("phone", "phone_exact");
 
-pub const ALL: [BlindIndexSpec; 4] = [
+pub const PSEUDONYM_PHONETIC: BlindIndexSpec = spec("pseudonym", "pseudonym_phonetic");
+pub const LEGAL_NAME_PHONETIC: BlindIndexSpec = spec("legal_name", "legal_name_phonetic");
+
+pub const ALL: [BlindIndexSpec; 6] = [
     PSEUDONYM_EXACT,
     LEGAL_NAME_EXACT,
     DATE_OF_BIRTH,
     PHONE_EXACT,
+    PSEUDONYM_PHONETIC,
+    LEGAL_NAME_PHONETIC,
 ];
 
 /// Names are compared case-insensitively with runs of whitespace collapsed.
 pub fn normalise_name(raw: &str) -> String {
     raw.split_whitespace()
         .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Latin letters without their accents, so "López" and "Lopez" sound alike.
+fn fold_accents(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ā' => 'a',
+        'é' | 'è' | 'ê' | 'ë' | 'ē' | 'ę' => 'e',
+        'í' | 'ì' | 'î' | 'ï' | 'ī' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'ō' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' | 'ū' => 'u',
+        'ñ' | 'ń' => 'n',
+        'ç' | 'ć' | 'č' => 'c',
+        'ş' | 'ś' | 'š' => 's',
+        'ž' | 'ź' | 'ż' => 'z',
+        'ł' => 'l',
+        'ý' | 'ÿ' => 'y',
+        other => other,
+    }
+}
+
+/// The Double Metaphone code of each word of a name, in order: spellings that sound alike
+/// ("Maria Lopes", "María López") share it.
+pub fn phonetic_name(raw: &str) -> String {
+    use rphonetic::{DoubleMetaphone, Encoder};
+    let encoder = DoubleMetaphone::default();
+    normalise_name(raw)
+        .split(' ')
+        .map(|word| {
+            word.chars()
+                .map(fold_accents)
+                .filter(|c| c.is_alphabetic())
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .map(|w| encoder.encode(&w))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -55,6 +97,8 @@ pub struct SurvivorIndexKeys {
     legal_name: BlindIndexKey,
     date_of_birth: BlindIndexKey,
     phone: BlindIndexKey,
+    pseudonym_phonetic: BlindIndexKey,
+    legal_name_phonetic: BlindIndexKey,
 }
 
 impl SurvivorIndexKeys {
@@ -64,6 +108,8 @@ impl SurvivorIndexKeys {
             legal_name: BlindIndexKey::derive(root, &LEGAL_NAME_EXACT),
             date_of_birth: BlindIndexKey::derive(root, &DATE_OF_BIRTH),
             phone: BlindIndexKey::derive(root, &PHONE_EXACT),
+            pseudonym_phonetic: BlindIndexKey::derive(root, &PSEUDONYM_PHONETIC),
+            legal_name_phonetic: BlindIndexKey::derive(root, &LEGAL_NAME_PHONETIC),
         }
     }
 
@@ -74,7 +120,17 @@ impl SurvivorIndexKeys {
             &self.pseudonym,
             &normalise_name(p.pseudonym.as_str()),
         )];
+        out.push(entry(
+            &PSEUDONYM_PHONETIC,
+            &self.pseudonym_phonetic,
+            &phonetic_name(p.pseudonym.as_str()),
+        ));
         if let Some(n) = &p.legal_name {
+            out.push(entry(
+                &LEGAL_NAME_PHONETIC,
+                &self.legal_name_phonetic,
+                &phonetic_name(n.as_str()),
+            ));
             out.push(entry(
                 &LEGAL_NAME_EXACT,
                 &self.legal_name,
@@ -102,6 +158,16 @@ impl SurvivorIndexKeys {
                 (&DATE_OF_BIRTH, &self.date_of_birth, raw.trim().to_owned())
             }
             IndexedField::Phone => (&PHONE_EXACT, &self.phone, normalise_phone(raw)),
+            IndexedField::PseudonymPhonetic => (
+                &PSEUDONYM_PHONETIC,
+                &self.pseudonym_phonetic,
+                phonetic_name(raw),
+            ),
+            IndexedField::LegalNamePhonetic => (
+                &LEGAL_NAME_PHONETIC,
+                &self.legal_name_phonetic,
+                phonetic_name(raw),
+            ),
         };
         (spec.name, key.compute(normalised.as_bytes()))
     }
@@ -114,6 +180,8 @@ pub enum IndexedField {
     LegalName,
     DateOfBirth,
     Phone,
+    PseudonymPhonetic,
+    LegalNamePhonetic,
 }
 
 fn entry(spec: &BlindIndexSpec, key: &BlindIndexKey, normalised: &str) -> IndexEntry {
@@ -138,6 +206,14 @@ mod tests {
                 spec.collisions_at(PLANNED_POPULATION)
             );
         }
+    }
+
+    #[test]
+    fn misspelt_names_sound_alike() {
+        assert_eq!(phonetic_name("María López"), phonetic_name("Maria Lopes"));
+        assert_eq!(phonetic_name("Grace Mensah"), phonetic_name("grase mensa"));
+        assert_ne!(phonetic_name("Maria Lopez"), phonetic_name("Grace Mensah"));
+        assert_eq!(phonetic_name("Hernández"), phonetic_name("Hernandes"));
     }
 
     #[test]

@@ -2,18 +2,15 @@
 //! Each operation loads, decrypts and audits here and nowhere else.
 
 use crate::access::CaseAccess;
-use crate::auth::Authenticated;
 use crate::survivor_index::IndexedField;
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::{self, DataKey};
 use haven_crypto::field::FieldContext;
 use haven_crypto::{CryptoError, Entropy};
-use haven_domain::access::{Action, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
-use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
-use haven_domain::{CaseId, UserId};
+use haven_domain::survivor::{PersonalText, SurvivorDetails, SurvivorField, SurvivorProfile};
 use haven_domain::{DataCategory, OrgId, SurvivorId};
-use haven_store::{CaseRow, OrgRow, Store, SurvivorCiphertexts, SurvivorRow};
+use haven_store::{CoarseFields, OrgRow, Store, SurvivorCiphertexts, SurvivorRow};
 use time::OffsetDateTime;
 
 const TABLE: &str = "survivors";
@@ -67,7 +64,77 @@ fn seal_profile(
         phone: text(SurvivorField::Phone, &p.phone)?,
         email: text(SurvivorField::Email, &p.email)?,
         safe_contact: text(SurvivorField::SafeContact, &p.safe_contact)?,
+        details: if p.details.is_empty() {
+            None
+        } else {
+            let json = serde_json::to_vec(&p.details).map_err(|_| CryptoError::Malformed)?;
+            Some(key.seal(&details_context(org, id), &json, entropy)?)
+        },
     })
+}
+
+/// Only the ciphertexts of categories the capability grants; the rest are never opened.
+fn visible_ciphertexts(c: &SurvivorCiphertexts, access: &CaseAccess) -> SurvivorCiphertexts {
+    let identity = access.can_read(DataCategory::Identity);
+    let contact = access.can_read(DataCategory::Contact);
+    let keep = |v: &Option<Vec<u8>>, ok: bool| v.clone().filter(|_| ok);
+    SurvivorCiphertexts {
+        pseudonym: c.pseudonym.clone(),
+        legal_name: keep(&c.legal_name, identity),
+        aliases: keep(&c.aliases, identity),
+        date_of_birth: keep(&c.date_of_birth, identity),
+        phone: keep(&c.phone, contact),
+        email: keep(&c.email, contact),
+        safe_contact: keep(&c.safe_contact, contact),
+        details: keep(&c.details, identity),
+    }
+}
+
+fn details_context(org: OrgId, id: SurvivorId) -> FieldContext<'static> {
+    FieldContext {
+        org,
+        table: TABLE,
+        column: "details",
+        record: *id.as_bytes(),
+    }
+}
+
+/// The coarse reporting fields of a profile on `today`: no exact age, no free text.
+fn coarse(p: &SurvivorProfile, today: time::Date) -> CoarseFields {
+    let age = p
+        .date_of_birth
+        .map(|d| haven_domain::case::age_on(d, today))
+        .or(p.details.estimated_age.map(i32::from));
+    CoarseFields {
+        age_band: haven_domain::case::age_band(age).to_owned(),
+        gender: p.details.gender.as_str().to_owned(),
+        nationality_region: p.details.nationality_region.as_str().to_owned(),
+    }
+}
+
+/// Checks what no type can: a birth date in the past and a plausible age.
+fn check_dates(p: &SurvivorProfile, today: time::Date) -> Result<(), CoreError> {
+    if let Some(d) = p.date_of_birth {
+        if d > today {
+            return Err(CoreError::InvalidInput {
+                field: "date_of_birth",
+                message: "a date of birth cannot be in the future".into(),
+            });
+        }
+        if haven_domain::case::age_on(d, today) > 120 {
+            return Err(CoreError::InvalidInput {
+                field: "date_of_birth",
+                message: "that date of birth is more than 120 years ago".into(),
+            });
+        }
+    }
+    if p.details.estimated_age.is_some_and(|a| a > 120) {
+        return Err(CoreError::InvalidInput {
+            field: "estimated_age",
+            message: "an estimated age is at most 120".into(),
+        });
+    }
+    Ok(())
 }
 
 fn open_profile(
@@ -111,6 +178,14 @@ fn open_profile(
         phone: text(SurvivorField::Phone, &c.phone)?,
         email: text(SurvivorField::Email, &c.email)?,
         safe_contact: text(SurvivorField::SafeContact, &c.safe_contact)?,
+        details: match &c.details {
+            Some(ct) => {
+                let plain = key.open(&details_context(org, id), ct)?;
+                serde_json::from_slice(&plain)
+                    .map_err(|_| CoreError::Crypto(CryptoError::Malformed))?
+            }
+            None => SurvivorDetails::default(),
+        },
     })
 }
 
@@ -164,6 +239,8 @@ impl<S: Store> Haven<S> {
     ) -> Result<SurvivorId, CoreError> {
         let inner = self.inner();
         let entropy = inner.entropy.as_ref();
+        let today = self.now().date();
+        check_dates(profile, today)?;
         let id = SurvivorId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
         let key = inner.pool.take(&inner.store, &inner.keys, entropy).await?;
         let row = SurvivorRow {
@@ -172,6 +249,7 @@ impl<S: Store> Haven<S> {
             key_id: key.id,
             created_at: self.now(),
             fields: seal_profile(&key, org, id, profile, entropy)?,
+            coarse: coarse(profile, today),
             index: inner.index.entries(profile),
         };
         let body = self.audit_body(
@@ -199,40 +277,7 @@ impl<S: Store> Haven<S> {
             .await?
             .ok_or(CoreError::NotFound)?;
         let key = envelope::unwrap(&inner.keys, &wrapped)?;
-        let visible = |c: DataCategory| access.can_read(c);
-        let fields = SurvivorCiphertexts {
-            pseudonym: row.fields.pseudonym.clone(),
-            legal_name: row
-                .fields
-                .legal_name
-                .clone()
-                .filter(|_| visible(DataCategory::Identity)),
-            aliases: row
-                .fields
-                .aliases
-                .clone()
-                .filter(|_| visible(DataCategory::Identity)),
-            date_of_birth: row
-                .fields
-                .date_of_birth
-                .clone()
-                .filter(|_| visible(DataCategory::Identity)),
-            phone: row
-                .fields
-                .phone
-                .clone()
-                .filter(|_| visible(DataCategory::Contact)),
-            email: row
-                .fields
-                .email
-                .clone()
-                .filter(|_| visible(DataCategory::Contact)),
-            safe_contact: row
-                .fields
-                .safe_contact
-                .clone()
-                .filter(|_| visible(DataCategory::Contact)),
-        };
+        let fields = visible_ciphertexts(&row.fields, access);
         let profile = open_profile(&key, row.org, id, &fields)?;
         let mut event = self.event(
             access.actor().clone(),
@@ -267,61 +312,56 @@ impl<S: Store> Haven<S> {
         self.read_survivor(&access).await
     }
 
-    /// Intake by a member of staff: a survivor and a case owned by their organisation, with
-    /// them on the team. Allowed to case managers, hotline advocates and supervisors.
-    pub async fn intake(
+    /// The visible part of a survivor's profile, decrypted under `key` (no audit: callers
+    /// audit the view they are part of).
+    pub(crate) async fn open_survivor(
         &self,
-        auth: &Authenticated,
-        profile: &SurvivorProfile,
-    ) -> Result<(SurvivorId, CaseId), CoreError> {
-        let staff = &auth.staff;
-        if !auth.mfa_verified() {
-            return Err(CoreError::Unauthenticated);
-        }
-        let ctx = ResourceContext {
-            owning_org: staff.org,
-            team: Default::default(),
-            consents: Vec::new(),
-        };
-        if !decide(&staff.principal(), Action::CreateIntake, &ctx, self.now()).is_allowed() {
-            return Err(CoreError::Forbidden);
-        }
-        let survivor = self
-            .create_survivor(staff.actor(), staff.org, profile)
-            .await?;
-        let case = self
-            .open_case(staff.actor(), survivor, staff.org, &[staff.id])
-            .await?;
-        Ok((survivor, case))
+        access: &CaseAccess,
+        key: &DataKey,
+    ) -> Result<SurvivorProfile, CoreError> {
+        let row = self
+            .inner()
+            .store
+            .survivor(access.survivor())
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        open_profile(
+            key,
+            row.org,
+            access.survivor(),
+            &visible_ciphertexts(&row.fields, access),
+        )
     }
 
-    /// Opens a case for a survivor with its first team (operators and intake).
-    pub async fn open_case(
+    /// Only the pseudonym, which is visible wherever the case is.
+    pub(crate) async fn open_pseudonym(
         &self,
-        actor: Actor,
-        survivor: SurvivorId,
-        org: OrgId,
-        team: &[UserId],
-    ) -> Result<CaseId, CoreError> {
-        let id = CaseId::from_random_bytes(haven_crypto::entropy::random_array(
-            self.inner().entropy.as_ref(),
-        ));
-        let mut event = self.event(actor, AuditAction::CaseCreate, "case_open");
-        event.org = Some(org);
-        event.target = Some(AuditTarget::Case(*id.as_uuid()));
-        self.store()
-            .insert_case(
-                &CaseRow {
-                    id,
-                    survivor,
-                    org,
-                    created_at: self.now(),
-                },
-                team,
-                &self.encode(&event)?,
-            )
-            .await?;
-        Ok(id)
+        access: &CaseAccess,
+        key: &DataKey,
+    ) -> Result<String, CoreError> {
+        let row = self
+            .inner()
+            .store
+            .survivor(access.survivor())
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let plain = key.open(
+            &context(row.org, access.survivor(), SurvivorField::Pseudonym),
+            &row.fields.pseudonym,
+        )?;
+        String::from_utf8(plain.to_vec()).map_err(|_| CoreError::Crypto(CryptoError::Malformed))
+    }
+
+    /// The data key of a survivor, unwrapped (for notes and tasks, sealed under it too).
+    pub(crate) async fn survivor_key(&self, id: SurvivorId) -> Result<DataKey, CoreError> {
+        let inner = self.inner();
+        let row = inner.store.survivor(id).await?.ok_or(CoreError::NotFound)?;
+        let wrapped = inner
+            .store
+            .data_key(row.key_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        Ok(envelope::unwrap(&inner.keys, &wrapped)?)
     }
 
     /// Candidate records whose blind index matches `value` in `field`. Candidates share a

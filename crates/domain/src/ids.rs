@@ -73,3 +73,11 @@ opaque_id!(
     /// An API token (its id, not its secret).
     TokenId
 );
+opaque_id!(
+    /// A case note.
+    NoteId
+);
+opaque_id!(
+    /// A task in a case plan.
+    TaskId
+);

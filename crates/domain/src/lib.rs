@@ -12,4 +12,4 @@ pub mod staff;
 pub mod survivor;
 
 pub use category::DataCategory;
-pub use ids::{CaseId, KeyId, OrgId, SurvivorId, TokenId, UserId};
+pub use ids::{CaseId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId};

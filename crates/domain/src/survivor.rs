@@ -19,10 +19,14 @@ pub enum SurvivorField {
     Phone,
     Email,
     SafeContact,
+    /// Inside the encrypted details document.
+    Nationality,
+    /// Inside the encrypted details document.
+    Languages,
 }
 
 impl SurvivorField {
-    pub const ALL: [SurvivorField; 7] = [
+    pub const ALL: [SurvivorField; 9] = [
         Self::Pseudonym,
         Self::LegalName,
         Self::Aliases,
@@ -30,6 +34,8 @@ impl SurvivorField {
         Self::Phone,
         Self::Email,
         Self::SafeContact,
+        Self::Nationality,
+        Self::Languages,
     ];
 
     pub const fn column(self) -> &'static str {
@@ -41,6 +47,8 @@ impl SurvivorField {
             Self::Phone => "phone",
             Self::Email => "email",
             Self::SafeContact => "safe_contact",
+            Self::Nationality => "nationality",
+            Self::Languages => "languages",
         }
     }
 
@@ -49,7 +57,11 @@ impl SurvivorField {
     pub const fn category(self) -> DataCategory {
         match self {
             Self::Pseudonym => DataCategory::Case,
-            Self::LegalName | Self::Aliases | Self::DateOfBirth => DataCategory::Identity,
+            Self::LegalName
+            | Self::Aliases
+            | Self::DateOfBirth
+            | Self::Nationality
+            | Self::Languages => DataCategory::Identity,
             Self::Phone | Self::Email | Self::SafeContact => DataCategory::Contact,
         }
     }
@@ -112,6 +124,88 @@ pub struct SurvivorProfile {
     pub phone: Option<PersonalText>,
     pub email: Option<PersonalText>,
     pub safe_contact: Option<PersonalText>,
+    pub details: SurvivorDetails,
+}
+
+/// Gender as recorded (also kept, coarse, for reporting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Female,
+    Male,
+    NonBinary,
+    Other,
+    #[default]
+    Unknown,
+}
+
+impl Gender {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Gender::Female => "female",
+            Gender::Male => "male",
+            Gender::NonBinary => "non_binary",
+            Gender::Other => "other",
+            Gender::Unknown => "unknown",
+        }
+    }
+}
+
+/// A world region (UN M49 top level), the coarse form of nationality kept for reporting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Region {
+    Africa,
+    Americas,
+    Asia,
+    Europe,
+    Oceania,
+    #[default]
+    Unknown,
+}
+
+impl Region {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Region::Africa => "africa",
+            Region::Americas => "americas",
+            Region::Asia => "asia",
+            Region::Europe => "europe",
+            Region::Oceania => "oceania",
+            Region::Unknown => "unknown",
+        }
+    }
+}
+
+/// Further identity details, stored together as one encrypted document. `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivorDetails {
+    #[serde(default)]
+    pub gender: Gender,
+    #[serde(default)]
+    pub nationality: Option<PersonalText>,
+    #[serde(default)]
+    pub nationality_region: Region,
+    #[serde(default)]
+    pub languages: Vec<PersonalText>,
+    #[serde(default)]
+    pub interpreter_needed: bool,
+    /// When the date of birth is not known.
+    #[serde(default)]
+    pub estimated_age: Option<u8>,
+}
+
+impl std::fmt::Debug for SurvivorDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SurvivorDetails(<redacted>)")
+    }
+}
+
+impl SurvivorDetails {
+    pub fn is_empty(&self) -> bool {
+        self == &SurvivorDetails::default()
+    }
 }
 
 impl std::fmt::Debug for SurvivorProfile {
@@ -131,6 +225,7 @@ impl SurvivorProfile {
             phone: None,
             email: None,
             safe_contact: None,
+            details: SurvivorDetails::default(),
         })
     }
 }

@@ -306,9 +306,86 @@ impl haven_store::Store for PgStore {
         &self,
         case: &haven_store::CaseRow,
         team: &[haven_domain::UserId],
+        event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        cases::insert_case(self, case, team, audit)
+        cases::insert_case(self, case, team, event, audit)
+    }
+    fn case(
+        &self,
+        id: haven_domain::CaseId,
+    ) -> impl Future<
+        Output = Result<Option<(haven_store::CaseRow, Vec<haven_domain::UserId>)>, StoreError>,
+    > + Send {
+        cases::case(self, id)
+    }
+    fn cases_for_member(
+        &self,
+        user: haven_domain::UserId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_store::CaseRow>, StoreError>> + Send {
+        cases::cases_for_member(self, user, limit)
+    }
+    fn update_case(
+        &self,
+        case: &haven_store::CaseRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::update_case(self, case, event, audit)
+    }
+    fn add_team_member(
+        &self,
+        case: haven_domain::CaseId,
+        user: haven_domain::UserId,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::add_team_member(self, case, user, event, audit)
+    }
+    fn case_events(
+        &self,
+        case: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Vec<haven_store::CaseEvent>, StoreError>> + Send {
+        cases::case_events(self, case)
+    }
+    fn insert_note(
+        &self,
+        note: &haven_store::NoteRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::insert_note(self, note, event, audit)
+    }
+    fn notes_of_case(
+        &self,
+        case: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Vec<haven_store::NoteRow>, StoreError>> + Send {
+        cases::notes_of_case(self, case)
+    }
+    fn insert_task(
+        &self,
+        task: &haven_store::TaskRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::insert_task(self, task, event, audit)
+    }
+    fn tasks_of_case(
+        &self,
+        case: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Vec<haven_store::TaskRow>, StoreError>> + Send {
+        cases::tasks_of_case(self, case)
+    }
+    fn complete_task(
+        &self,
+        case: haven_domain::CaseId,
+        task: haven_domain::TaskId,
+        at: time::OffsetDateTime,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        cases::complete_task(self, case, task, at, event, audit)
     }
     fn cases_of_survivor(
         &self,

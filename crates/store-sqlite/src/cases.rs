@@ -1,26 +1,87 @@
-//! The minimal case record and its team, in SQLite.
+//! Cases, their teams, timeline, notes and tasks, in SQLite.
 
 use crate::{SqliteStore, audit, convert};
-use haven_domain::{CaseId, OrgId, SurvivorId, UserId};
-use haven_store::{CaseRow, StoreError};
-use sqlx::Row;
+use haven_domain::{CaseId, NoteId, OrgId, SurvivorId, TaskId, UserId};
+use haven_store::{CaseEvent, CaseRow, NoteRow, StoreError, TaskRow};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+use time::OffsetDateTime;
 use uuid::Uuid;
+
+const CASE_COLUMNS: &str = "c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, c.trafficking_types, \
+     c.minor, c.safety_risk, c.immigration_sensitive";
+
+fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
+    r: &'r SqliteRow,
+    c: &str,
+) -> Result<T, StoreError> {
+    r.try_get(c).map_err(convert::error)
+}
+
+fn case_row(r: &SqliteRow) -> Result<CaseRow, StoreError> {
+    let types: String = get(r, "trafficking_types")?;
+    Ok(CaseRow {
+        id: CaseId::from_uuid(get(r, "id")?),
+        survivor: SurvivorId::from_uuid(get(r, "survivor_id")?),
+        org: OrgId::from_uuid(get(r, "org_id")?),
+        created_at: get(r, "created_at")?,
+        status: get(r, "status")?,
+        exploitation: get(r, "exploitation")?,
+        trafficking_types: types.split(',').filter_map(|t| t.parse().ok()).collect(),
+        minor: get(r, "minor")?,
+        safety_risk: get(r, "safety_risk")?,
+        immigration_sensitive: get(r, "immigration_sensitive")?,
+    })
+}
+
+fn types_text(types: &[u8]) -> String {
+    types
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+async fn add_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(e.case.as_uuid())
+    .bind(e.at)
+    .bind(&e.kind)
+    .bind(e.actor.map(|a| *a.as_uuid()))
+    .bind(&e.detail)
+    .execute(&mut *conn)
+    .await
+    .map_err(convert::error)?;
+    Ok(())
+}
 
 pub(crate) async fn insert_case(
     store: &SqliteStore,
     case: &CaseRow,
     team: &[UserId],
+    event: &CaseEvent,
     body: &[u8],
 ) -> Result<u64, StoreError> {
     let mut tx = store.writer.begin().await.map_err(convert::error)?;
-    sqlx::query("INSERT INTO cases (id, survivor_id, org_id, created_at) VALUES (?, ?, ?, ?)")
-        .bind(case.id.as_uuid())
-        .bind(case.survivor.as_uuid())
-        .bind(case.org.as_uuid())
-        .bind(case.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(convert::error)?;
+    sqlx::query(
+        "INSERT INTO cases (id, survivor_id, org_id, created_at, status, exploitation, trafficking_types, minor, \
+         safety_risk, immigration_sensitive) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(case.id.as_uuid())
+    .bind(case.survivor.as_uuid())
+    .bind(case.org.as_uuid())
+    .bind(case.created_at)
+    .bind(&case.status)
+    .bind(&case.exploitation)
+    .bind(types_text(&case.trafficking_types))
+    .bind(case.minor)
+    .bind(case.safety_risk)
+    .bind(case.immigration_sensitive)
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?;
     for member in team {
         sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES (?, ?)")
             .bind(case.id.as_uuid())
@@ -29,43 +90,253 @@ pub(crate) async fn insert_case(
             .await
             .map_err(convert::error)?;
     }
+    add_event(&mut tx, event).await?;
     let seq = audit::append(&mut tx, body).await?;
     tx.commit().await.map_err(convert::error)?;
     Ok(seq)
 }
 
-pub(crate) async fn cases_of_survivor(
-    store: &SqliteStore,
-    survivor: SurvivorId,
-) -> Result<Vec<(CaseRow, Vec<UserId>)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT c.id, c.survivor_id, c.org_id, c.created_at, t.user_id FROM cases c \
-         LEFT JOIN case_team t ON t.case_id = c.id WHERE c.survivor_id = ? ORDER BY c.id",
-    )
-    .bind(survivor.as_uuid())
-    .fetch_all(&store.reader)
-    .await
-    .map_err(convert::error)?;
+/// Groups `case + team member` rows (ordered by case) into cases with their teams.
+fn with_teams(rows: Vec<SqliteRow>) -> Result<Vec<(CaseRow, Vec<UserId>)>, StoreError> {
     let mut out: Vec<(CaseRow, Vec<UserId>)> = Vec::new();
     for r in rows {
-        let id = CaseId::from_uuid(r.try_get("id").map_err(convert::error)?);
-        let member: Option<Uuid> = r.try_get("user_id").map_err(convert::error)?;
-        if out.last().is_none_or(|(c, _)| c.id != id) {
-            out.push((
-                CaseRow {
-                    id,
-                    survivor: SurvivorId::from_uuid(
-                        r.try_get("survivor_id").map_err(convert::error)?,
-                    ),
-                    org: OrgId::from_uuid(r.try_get("org_id").map_err(convert::error)?),
-                    created_at: r.try_get("created_at").map_err(convert::error)?,
-                },
-                Vec::new(),
-            ));
+        let case = case_row(&r)?;
+        let member: Option<Uuid> = get(&r, "user_id")?;
+        if out.last().is_none_or(|(c, _)| c.id != case.id) {
+            out.push((case, Vec::new()));
         }
         if let (Some(m), Some((_, team))) = (member, out.last_mut()) {
             team.push(UserId::from_uuid(m));
         }
     }
     Ok(out)
+}
+
+pub(crate) async fn cases_of_survivor(
+    store: &SqliteStore,
+    survivor: SurvivorId,
+) -> Result<Vec<(CaseRow, Vec<UserId>)>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CASE_COLUMNS}, t.user_id FROM cases c LEFT JOIN case_team t ON t.case_id = c.id WHERE c.survivor_id = ? ORDER BY c.id"
+    )))
+    .bind(*survivor.as_uuid())
+    .fetch_all(&store.reader)
+    .await
+    .map_err(convert::error)?;
+    with_teams(rows)
+}
+
+pub(crate) async fn case(
+    store: &SqliteStore,
+    id: CaseId,
+) -> Result<Option<(CaseRow, Vec<UserId>)>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CASE_COLUMNS}, t.user_id FROM cases c LEFT JOIN case_team t ON t.case_id = c.id WHERE c.id = ?"
+    )))
+    .bind(*id.as_uuid())
+    .fetch_all(&store.reader)
+    .await
+    .map_err(convert::error)?;
+    Ok(with_teams(rows)?.into_iter().next())
+}
+
+pub(crate) async fn cases_for_member(
+    store: &SqliteStore,
+    user: UserId,
+    limit: u32,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CASE_COLUMNS} FROM cases c JOIN case_team t ON t.case_id = c.id WHERE t.user_id = ? \
+         ORDER BY c.created_at DESC LIMIT ?"
+    )))
+    .bind(*user.as_uuid())
+    .bind(i64::from(limit))
+    .fetch_all(&store.reader)
+    .await
+    .map_err(convert::error)?;
+    rows.iter().map(case_row).collect()
+}
+
+pub(crate) async fn update_case(
+    store: &SqliteStore,
+    case: &CaseRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    sqlx::query(
+        "UPDATE cases SET status = ?, exploitation = ?, trafficking_types = ?, minor = ?, safety_risk = ?, \
+         immigration_sensitive = ? WHERE id = ?",
+    )
+    .bind(&case.status)
+    .bind(&case.exploitation)
+    .bind(types_text(&case.trafficking_types))
+    .bind(case.minor)
+    .bind(case.safety_risk)
+    .bind(case.immigration_sensitive)
+    .bind(case.id.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn add_team_member(
+    store: &SqliteStore,
+    case: CaseId,
+    user: UserId,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        .bind(case.as_uuid())
+        .bind(user.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn case_events(
+    store: &SqliteStore,
+    case: CaseId,
+) -> Result<Vec<CaseEvent>, StoreError> {
+    let rows = sqlx::query("SELECT case_id, at, kind, actor, detail FROM case_events WHERE case_id = ? ORDER BY at, rowid")
+        .bind(case.as_uuid())
+        .fetch_all(&store.reader)
+        .await
+        .map_err(convert::error)?;
+    rows.iter()
+        .map(|r| {
+            Ok(CaseEvent {
+                case: CaseId::from_uuid(get(r, "case_id")?),
+                at: get(r, "at")?,
+                kind: get(r, "kind")?,
+                actor: get::<Option<Uuid>>(r, "actor")?.map(UserId::from_uuid),
+                detail: get(r, "detail")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn insert_note(
+    store: &SqliteStore,
+    note: &NoteRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    sqlx::query("INSERT INTO notes (id, case_id, category, author, created_at, body) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(note.id.as_uuid())
+        .bind(note.case.as_uuid())
+        .bind(&note.category)
+        .bind(note.author.as_uuid())
+        .bind(note.created_at)
+        .bind(&note.body)
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn notes_of_case(
+    store: &SqliteStore,
+    case: CaseId,
+) -> Result<Vec<NoteRow>, StoreError> {
+    let rows = sqlx::query("SELECT id, case_id, category, author, created_at, body FROM notes WHERE case_id = ? ORDER BY created_at, id")
+        .bind(case.as_uuid())
+        .fetch_all(&store.reader)
+        .await
+        .map_err(convert::error)?;
+    rows.iter()
+        .map(|r| {
+            Ok(NoteRow {
+                id: NoteId::from_uuid(get(r, "id")?),
+                case: CaseId::from_uuid(get(r, "case_id")?),
+                category: get(r, "category")?,
+                author: UserId::from_uuid(get(r, "author")?),
+                created_at: get(r, "created_at")?,
+                body: get(r, "body")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn insert_task(
+    store: &SqliteStore,
+    task: &TaskRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    sqlx::query("INSERT INTO tasks (id, case_id, title, due_on, done_at, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(task.id.as_uuid())
+        .bind(task.case.as_uuid())
+        .bind(&task.title)
+        .bind(task.due_on)
+        .bind(task.done_at)
+        .bind(task.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn tasks_of_case(
+    store: &SqliteStore,
+    case: CaseId,
+) -> Result<Vec<TaskRow>, StoreError> {
+    let rows = sqlx::query("SELECT id, case_id, title, due_on, done_at, created_at FROM tasks WHERE case_id = ? ORDER BY due_on, id")
+        .bind(case.as_uuid())
+        .fetch_all(&store.reader)
+        .await
+        .map_err(convert::error)?;
+    rows.iter()
+        .map(|r| {
+            Ok(TaskRow {
+                id: TaskId::from_uuid(get(r, "id")?),
+                case: CaseId::from_uuid(get(r, "case_id")?),
+                title: get(r, "title")?,
+                due_on: get(r, "due_on")?,
+                done_at: get(r, "done_at")?,
+                created_at: get(r, "created_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn complete_task(
+    store: &SqliteStore,
+    case: CaseId,
+    task: TaskId,
+    at: OffsetDateTime,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<bool, StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    let done = sqlx::query(
+        "UPDATE tasks SET done_at = ? WHERE id = ? AND case_id = ? AND done_at IS NULL",
+    )
+    .bind(at)
+    .bind(task.as_uuid())
+    .bind(case.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(true)
 }

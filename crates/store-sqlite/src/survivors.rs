@@ -2,7 +2,7 @@
 
 use crate::{SqliteStore, audit, convert, keystore};
 use haven_domain::{KeyId, OrgId, SurvivorId};
-use haven_store::{OrgRow, StoreError, SurvivorCiphertexts, SurvivorRow};
+use haven_store::{CoarseFields, OrgRow, StoreError, SurvivorCiphertexts, SurvivorRow};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -51,7 +51,8 @@ pub(crate) async fn insert_survivor(
     let mut tx = store.writer.begin().await.map_err(convert::error)?;
     sqlx::query(
         "INSERT INTO survivors (id, org_id, key_id, created_at, pseudonym, legal_name, aliases, \
-         date_of_birth, phone, email, safe_contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         date_of_birth, phone, email, safe_contact, details, age_band, gender, nationality_region) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(row.id.as_uuid())
     .bind(row.org.as_uuid())
@@ -64,6 +65,10 @@ pub(crate) async fn insert_survivor(
     .bind(&f.phone)
     .bind(&f.email)
     .bind(&f.safe_contact)
+    .bind(&f.details)
+    .bind(&row.coarse.age_band)
+    .bind(&row.coarse.gender)
+    .bind(&row.coarse.nationality_region)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
@@ -87,7 +92,7 @@ pub(crate) async fn survivor(
 ) -> Result<Option<SurvivorRow>, StoreError> {
     let row = sqlx::query(
         "SELECT id, org_id, key_id, created_at, pseudonym, legal_name, aliases, date_of_birth, \
-         phone, email, safe_contact FROM survivors WHERE id = ?",
+         phone, email, safe_contact, details, age_band, gender, nationality_region FROM survivors WHERE id = ?",
     )
     .bind(id.as_uuid())
     .fetch_optional(&store.reader)
@@ -108,6 +113,12 @@ pub(crate) async fn survivor(
                 phone: get("phone")?,
                 email: get("email")?,
                 safe_contact: get("safe_contact")?,
+                details: get("details")?,
+            },
+            coarse: CoarseFields {
+                age_band: r.try_get("age_band").map_err(convert::error)?,
+                gender: r.try_get("gender").map_err(convert::error)?,
+                nationality_region: r.try_get("nationality_region").map_err(convert::error)?,
             },
             index: Vec::new(),
         })

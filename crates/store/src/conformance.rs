@@ -3,11 +3,11 @@
 //! store, so the same stories run on SQLite always and on PostgreSQL when it is available.
 
 use crate::{
-    ApiTokenRow, CaseRow, CheckpointRow, IndexEntry, OrgRow, SchemaState, SessionRow, Store,
-    StoreError, SurvivorCiphertexts, SurvivorRow, UserRow, WrappedKey,
+    ApiTokenRow, CaseEvent, CaseRow, CheckpointRow, IndexEntry, NoteRow, OrgRow, SchemaState,
+    SessionRow, Store, StoreError, SurvivorCiphertexts, SurvivorRow, TaskRow, UserRow, WrappedKey,
 };
 use haven_domain::audit::{ChainHead, ChainVerifier};
-use haven_domain::{CaseId, KeyId, OrgId, SurvivorId, TokenId, UserId};
+use haven_domain::{CaseId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId};
 use time::macros::datetime;
 
 pub type Outcome = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -58,6 +58,12 @@ pub fn survivor(n: u32, org: &OrgRow, key: &WrappedKey) -> SurvivorRow {
             phone: None,
             email: Some(vec![8, 9]),
             safe_contact: None,
+            details: Some(vec![3, 3]),
+        },
+        coarse: crate::CoarseFields {
+            age_band: "18-24".into(),
+            gender: "female".into(),
+            nationality_region: "europe".into(),
         },
         index: vec![
             IndexEntry {
@@ -504,12 +510,25 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
     let s = survivor(1, &o, &k);
     store.insert_survivor(&s, b"s").await?;
     let case = CaseRow {
-        id: CaseId::from_random_bytes(id_bytes(1, 0xf0)),
-        survivor: s.id,
-        org: o.id,
-        created_at: datetime!(2026-11-08 10:00 UTC),
+        trafficking_types: vec![5, 11],
+        minor: true,
+        ..CaseRow::opened(
+            CaseId::from_random_bytes(id_bytes(1, 0xf0)),
+            s.id,
+            o.id,
+            datetime!(2026-11-08 10:00 UTC),
+        )
     };
-    store.insert_case(&case, &[u1.id, u2.id], b"case").await?;
+    let opened = CaseEvent {
+        case: case.id,
+        at: case.created_at,
+        kind: "opened".into(),
+        actor: Some(u1.id),
+        detail: "intake".into(),
+    };
+    store
+        .insert_case(&case, &[u1.id, u2.id], &opened, b"case")
+        .await?;
     let cases = store.cases_of_survivor(s.id).await?;
     ensure(
         cases.len() == 1 && cases[0].0 == case,
@@ -526,6 +545,108 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
             .await?
             .is_empty(),
         "no cases for others",
+    )?;
+    ensure(
+        store.case(case.id).await?.map(|(c, _)| c) == Some(case.clone()),
+        "case by id",
+    )?;
+    ensure(
+        store.cases_for_member(u2.id, 10).await? == vec![case.clone()],
+        "a member's cases",
+    )?;
+
+    let later = datetime!(2026-11-09 10:00 UTC);
+    let active = CaseRow {
+        status: "active".into(),
+        safety_risk: true,
+        ..case.clone()
+    };
+    let moved = CaseEvent {
+        case: case.id,
+        at: later,
+        kind: "status".into(),
+        actor: Some(u1.id),
+        detail: "active".into(),
+    };
+    store.update_case(&active, &moved, b"status").await?;
+    ensure(
+        store.case(case.id).await?.map(|(c, _)| c) == Some(active),
+        "status and flags written",
+    )?;
+
+    let note = NoteRow {
+        id: NoteId::from_random_bytes(id_bytes(1, 0x90)),
+        case: case.id,
+        category: "medical".into(),
+        author: u1.id,
+        created_at: later,
+        body: vec![7; 40],
+    };
+    let noted = CaseEvent {
+        kind: "note".into(),
+        detail: "medical".into(),
+        ..moved.clone()
+    };
+    store.insert_note(&note, &noted, b"note").await?;
+    ensure(
+        store.notes_of_case(case.id).await? == vec![note],
+        "note reads back",
+    )?;
+
+    let task = TaskRow {
+        id: TaskId::from_random_bytes(id_bytes(1, 0x80)),
+        case: case.id,
+        title: vec![1, 2],
+        due_on: time::macros::date!(2026 - 12 - 01),
+        done_at: None,
+        created_at: later,
+    };
+    store
+        .insert_task(
+            &task,
+            &CaseEvent {
+                kind: "task".into(),
+                detail: "added".into(),
+                ..moved.clone()
+            },
+            b"task",
+        )
+        .await?;
+    ensure(
+        store
+            .complete_task(
+                case.id,
+                task.id,
+                later,
+                &CaseEvent {
+                    kind: "task".into(),
+                    detail: "done".into(),
+                    ..moved.clone()
+                },
+                b"done",
+            )
+            .await?,
+        "task completes",
+    )?;
+    ensure(
+        !store
+            .complete_task(case.id, task.id, later, &moved, b"again")
+            .await?,
+        "only once",
+    )?;
+    ensure(
+        store.tasks_of_case(case.id).await?[0].done_at == Some(later),
+        "done time kept",
+    )?;
+    let kinds: Vec<String> = store
+        .case_events(case.id)
+        .await?
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    ensure(
+        kinds == vec!["opened", "status", "note", "task", "task"],
+        "the timeline in order",
     )?;
     Ok(())
 }

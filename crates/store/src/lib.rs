@@ -20,7 +20,7 @@ pub use error::StoreError;
 pub use rows::*;
 
 use haven_domain::audit::{AuditRecord, ChainHead};
-use haven_domain::{KeyId, OrgId, SurvivorId, TokenId, UserId};
+use haven_domain::{CaseId, KeyId, OrgId, SurvivorId, TaskId, TokenId, UserId};
 use std::future::Future;
 
 /// Where a database stands relative to this binary's migrations.
@@ -253,12 +253,72 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     // --- cases ----------------------------------------------------------------------------
 
+    /// Inserts a case with its first team, its first timeline event and its audit entry.
     fn insert_case(
         &self,
         case: &CaseRow,
         team: &[UserId],
+        event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn case(
+        &self,
+        id: CaseId,
+    ) -> impl Future<Output = Result<Option<(CaseRow, Vec<UserId>)>, StoreError>> + Send;
+    /// Cases whose team includes `user`, most recent first, at most `limit`.
+    fn cases_for_member(
+        &self,
+        user: UserId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<CaseRow>, StoreError>> + Send;
+    /// Writes status, classification and flags, with a timeline event and an audit entry.
+    fn update_case(
+        &self,
+        case: &CaseRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Adds a member to a case team (no-op if present), with a timeline event and audit entry.
+    fn add_team_member(
+        &self,
+        case: CaseId,
+        user: UserId,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn case_events(
+        &self,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<CaseEvent>, StoreError>> + Send;
+    fn insert_note(
+        &self,
+        note: &NoteRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn notes_of_case(
+        &self,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<NoteRow>, StoreError>> + Send;
+    fn insert_task(
+        &self,
+        task: &TaskRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn tasks_of_case(
+        &self,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<TaskRow>, StoreError>> + Send;
+    /// Marks an open task done; `false` if there is no such open task in that case.
+    fn complete_task(
+        &self,
+        case: CaseId,
+        task: TaskId,
+        at: time::OffsetDateTime,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// The survivor's cases, each with its team.
     fn cases_of_survivor(
         &self,

@@ -1,6 +1,7 @@
 //! Rows as the stores hold them: ids, timestamps and ciphertext. No plaintext personal data.
 
-use haven_domain::{CaseId, KeyId, OrgId, SurvivorId, TokenId, UserId};
+use haven_domain::{CaseId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId};
+use time::Date;
 
 use time::OffsetDateTime;
 
@@ -24,6 +25,27 @@ pub struct SurvivorCiphertexts {
     pub phone: Option<Vec<u8>>,
     pub email: Option<Vec<u8>>,
     pub safe_contact: Option<Vec<u8>>,
+    /// Further identity details (gender, nationality, languages, interpreter need, estimated
+    /// age), one encrypted JSON document.
+    pub details: Option<Vec<u8>>,
+}
+
+/// Coarse, non-identifying fields kept in the clear for aggregate reporting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoarseFields {
+    pub age_band: String,
+    pub gender: String,
+    pub nationality_region: String,
+}
+
+impl Default for CoarseFields {
+    fn default() -> Self {
+        Self {
+            age_band: "unknown".into(),
+            gender: "unknown".into(),
+            nationality_region: "unknown".into(),
+        }
+    }
 }
 
 /// One blind-index entry: which index, and the truncated value.
@@ -40,6 +62,7 @@ pub struct SurvivorRow {
     pub key_id: KeyId,
     pub created_at: OffsetDateTime,
     pub fields: SurvivorCiphertexts,
+    pub coarse: CoarseFields,
     /// Written with the row; not read back by `survivor()`.
     pub index: Vec<IndexEntry>,
 }
@@ -100,11 +123,68 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
-/// A case: which organisation works with which survivor. Grows with the cases issue.
+/// A case: one organisation's work with one survivor. No personal data: codes and flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRow {
     pub id: CaseId,
     pub survivor: SurvivorId,
     pub org: OrgId,
+    pub created_at: OffsetDateTime,
+    pub status: String,
+    pub exploitation: String,
+    /// Polaris type numbers.
+    pub trafficking_types: Vec<u8>,
+    pub minor: bool,
+    pub safety_risk: bool,
+    pub immigration_sensitive: bool,
+}
+
+impl CaseRow {
+    /// A new open case with no classification yet.
+    pub fn opened(id: CaseId, survivor: SurvivorId, org: OrgId, at: OffsetDateTime) -> Self {
+        Self {
+            id,
+            survivor,
+            org,
+            created_at: at,
+            status: "open".into(),
+            exploitation: "other".into(),
+            trafficking_types: Vec::new(),
+            minor: false,
+            safety_risk: false,
+            immigration_sensitive: false,
+        }
+    }
+}
+
+/// One line of a case's timeline. `detail` is a code, never personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub case: CaseId,
+    pub at: OffsetDateTime,
+    pub kind: String,
+    pub actor: Option<UserId>,
+    pub detail: String,
+}
+
+/// A note; the body is ciphertext under the survivor's data key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteRow {
+    pub id: NoteId,
+    pub case: CaseId,
+    pub category: String,
+    pub author: UserId,
+    pub created_at: OffsetDateTime,
+    pub body: Vec<u8>,
+}
+
+/// A task in a case plan; the title is ciphertext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRow {
+    pub id: TaskId,
+    pub case: CaseId,
+    pub title: Vec<u8>,
+    pub due_on: Date,
+    pub done_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
 }

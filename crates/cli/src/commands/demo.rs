@@ -6,9 +6,11 @@ use crate::backend::{self, with_haven};
 use crate::config::{Config, Overrides};
 use crate::logging;
 use haven_core::auth::{Acting, AuthSettings, NewUser};
+use haven_core::cases::NewCase;
 use haven_core::{Haven, system};
 use haven_crypto::{Entropy, SeededEntropy};
 use haven_domain::access::Role;
+use haven_domain::case::{ExploitationType, TraffickingType, is_minor};
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
 use haven_store::Store;
 use std::path::PathBuf;
@@ -137,12 +139,40 @@ async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<(), CliError> {
     let owners = [0usize, 1, 4];
     for n in 1..=people {
         let org = owners[n as usize % owners.len()];
+        let profile = synthetic_profile(&rng, n)?;
         let survivor = haven
-            .create_survivor(system("demo"), orgs[org], &synthetic_profile(&rng, n)?)
+            .create_survivor(system("demo"), orgs[org], &profile)
             .await?;
         let team: Vec<_> = case_managers[org].into_iter().collect();
+        let case = NewCase {
+            exploitation: Some(
+                [
+                    ExploitationType::Labour,
+                    ExploitationType::Sex,
+                    ExploitationType::Both,
+                ][n as usize % 3],
+            ),
+            trafficking_types: TraffickingType::try_from((n % 25) as u8 + 1)
+                .into_iter()
+                .collect(),
+            safety_risk: n % 7 == 0,
+            immigration_sensitive: n % 4 == 0,
+        };
+        let minor = is_minor(
+            profile.date_of_birth,
+            profile.details.estimated_age,
+            time::OffsetDateTime::now_utc().date(),
+        );
         haven
-            .open_case(system("demo"), survivor, orgs[org], &team)
+            .open_case(
+                system("demo"),
+                None,
+                survivor,
+                orgs[org],
+                &team,
+                &case,
+                minor,
+            )
             .await?;
     }
     Ok(())

@@ -100,6 +100,14 @@ pub fn canary_profile(n: u32) -> (SurvivorProfile, Vec<String>) {
         phone: Some(t(SurvivorField::Phone, &canaries[3])),
         email: Some(t(SurvivorField::Email, &canaries[4])),
         safe_contact: Some(t(SurvivorField::SafeContact, &canaries[5])),
+        details: haven_domain::survivor::SurvivorDetails {
+            gender: haven_domain::survivor::Gender::Female,
+            nationality: Some(t(SurvivorField::Nationality, &canaries[6])),
+            nationality_region: haven_domain::survivor::Region::Europe,
+            languages: vec![t(SurvivorField::Languages, &canaries[7])],
+            interpreter_needed: true,
+            estimated_age: None,
+        },
     };
     (profile, canaries)
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same authorisation as the pages, bearer tokens or a
 //! signed-in session, unknown fields refused on every write.
 
+mod cases;
 mod json;
 mod survivors;
 
@@ -18,6 +19,23 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/api/v1/me", get(me::<S>))
         .route("/api/v1/survivors", post(survivors::create::<S>))
         .route("/api/v1/survivors/{id}", get(survivors::show::<S>))
+        .route(
+            "/api/v1/cases",
+            post(cases::create::<S>).get(cases::list::<S>),
+        )
+        .route("/api/v1/cases/{id}", get(cases::show::<S>))
+        .route("/api/v1/cases/{id}/status", post(cases::change_status::<S>))
+        .route(
+            "/api/v1/cases/{id}/notes",
+            post(cases::add_note::<S>).get(cases::notes::<S>),
+        )
+        .route("/api/v1/cases/{id}/tasks", post(cases::add_task::<S>))
+        .route("/api/v1/cases/{id}/team", post(cases::add_member::<S>))
+        .route(
+            "/api/v1/cases/{id}/tasks/{task}/done",
+            post(cases::complete_task::<S>),
+        )
+        .route("/api/v1/search", get(cases::search::<S>))
 }
 
 async fn me<S: Store>(

@@ -1,6 +1,6 @@
-//! `POST /api/v1/survivors` (intake) and `GET /api/v1/survivors/{id}` (an authorised,
-//! category-limited view). A record the caller may not see answers 404 exactly like one
-//! that does not exist.
+//! `POST /api/v1/survivors` (intake: a survivor and their first case) and
+//! `GET /api/v1/survivors/{id}` (an authorised, category-limited view). A record the caller
+//! may not see answers 404 exactly like one that does not exist.
 
 use super::json::JsonBody;
 use crate::errors::ApiError;
@@ -8,13 +8,71 @@ use crate::extract::ApiCaller;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use haven_core::cases::NewCase;
 use haven_core::{CoreError, Haven};
 use haven_domain::access::Action;
-use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
+use haven_domain::case::{ExploitationType, TraffickingType};
+use haven_domain::survivor::{
+    Gender, PersonalText, Region, SurvivorDetails, SurvivorField, SurvivorProfile,
+};
 use haven_domain::{DataCategory, SurvivorId};
 use haven_store::Store;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CaseFields {
+    exploitation: Option<String>,
+    #[serde(default)]
+    trafficking_types: Vec<u8>,
+    #[serde(default)]
+    safety_risk: bool,
+    #[serde(default)]
+    immigration_sensitive: bool,
+}
+
+impl CaseFields {
+    pub(crate) fn new(
+        exploitation: Option<String>,
+        trafficking_types: Vec<u8>,
+        safety_risk: bool,
+        immigration_sensitive: bool,
+    ) -> Self {
+        Self {
+            exploitation,
+            trafficking_types,
+            safety_risk,
+            immigration_sensitive,
+        }
+    }
+
+    pub(crate) fn into_new_case(self) -> Result<NewCase, CoreError> {
+        let exploitation = self
+            .exploitation
+            .map(|e| e.parse::<ExploitationType>())
+            .transpose()
+            .map_err(|_| CoreError::InvalidInput {
+                field: "exploitation",
+                message: "use sex, labour, both or other".into(),
+            })?;
+        let trafficking_types = self
+            .trafficking_types
+            .into_iter()
+            .map(TraffickingType::try_from)
+            .collect::<Result<_, _>>()
+            .map_err(|e| CoreError::InvalidInput {
+                field: "trafficking_types",
+                message: e.to_string(),
+            })?;
+        Ok(NewCase {
+            exploitation,
+            trafficking_types,
+            safety_risk: self.safety_risk,
+            immigration_sensitive: self.immigration_sensitive,
+        })
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,9 +82,18 @@ pub(crate) struct NewSurvivor {
     #[serde(default)]
     aliases: Vec<String>,
     date_of_birth: Option<time::Date>,
+    estimated_age: Option<u8>,
+    gender: Option<Gender>,
+    nationality: Option<String>,
+    nationality_region: Option<Region>,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    interpreter_needed: bool,
     phone: Option<String>,
     email: Option<String>,
     safe_contact: Option<String>,
+    case: Option<CaseFields>,
 }
 
 fn text(field: SurvivorField, v: Option<String>) -> Result<Option<PersonalText>, CoreError> {
@@ -35,21 +102,38 @@ fn text(field: SurvivorField, v: Option<String>) -> Result<Option<PersonalText>,
         .map_err(CoreError::from)
 }
 
+fn texts(field: SurvivorField, v: &[String]) -> Result<Vec<PersonalText>, CoreError> {
+    v.iter()
+        .map(|s| PersonalText::parse(field, s))
+        .collect::<Result<_, _>>()
+        .map_err(CoreError::from)
+}
+
 impl NewSurvivor {
-    fn profile(self) -> Result<SurvivorProfile, CoreError> {
-        Ok(SurvivorProfile {
+    fn split(self) -> Result<(SurvivorProfile, NewCase), CoreError> {
+        let profile = SurvivorProfile {
             pseudonym: PersonalText::parse(SurvivorField::Pseudonym, &self.pseudonym)?,
             legal_name: text(SurvivorField::LegalName, self.legal_name)?,
-            aliases: self
-                .aliases
-                .iter()
-                .map(|a| PersonalText::parse(SurvivorField::Aliases, a))
-                .collect::<Result<_, _>>()?,
+            aliases: texts(SurvivorField::Aliases, &self.aliases)?,
             date_of_birth: self.date_of_birth,
             phone: text(SurvivorField::Phone, self.phone)?,
             email: text(SurvivorField::Email, self.email)?,
             safe_contact: text(SurvivorField::SafeContact, self.safe_contact)?,
-        })
+            details: SurvivorDetails {
+                gender: self.gender.unwrap_or_default(),
+                nationality: text(SurvivorField::Nationality, self.nationality)?,
+                nationality_region: self.nationality_region.unwrap_or_default(),
+                languages: texts(SurvivorField::Languages, &self.languages)?,
+                interpreter_needed: self.interpreter_needed,
+                estimated_age: self.estimated_age,
+            },
+        };
+        let case = self
+            .case
+            .map(CaseFields::into_new_case)
+            .transpose()?
+            .unwrap_or_default();
+        Ok((profile, case))
     }
 }
 
@@ -58,29 +142,23 @@ pub(crate) async fn create<S: Store>(
     ApiCaller(auth): ApiCaller,
     JsonBody(body): JsonBody<NewSurvivor>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let profile = body.profile()?;
-    let (id, case) = haven.intake(&auth, &profile).await?;
+    let (profile, case) = body.split()?;
+    let (id, case) = haven.intake(&auth, &profile, &case).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": id, "case_id": case })),
     ))
 }
 
-pub(crate) async fn show<S: Store>(
-    State(haven): State<Haven<S>>,
-    ApiCaller(auth): ApiCaller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id: SurvivorId = id.parse().map_err(|_| CoreError::NotFound)?;
-    let access = haven.authorize_survivor(&auth, id, Action::View).await?;
-    let record = haven.read_survivor(&access).await?;
-    let p = &record.profile;
-    // Allow-listed per category: a field of a category not granted is absent, not null.
+/// The survivor fields a reader may see, allow-listed per category: a field of a category
+/// not granted is absent, not null.
+pub(crate) fn profile_json(
+    p: &SurvivorProfile,
+    can_read: impl Fn(DataCategory) -> bool,
+) -> Map<String, Value> {
     let mut out = Map::new();
-    out.insert("id".into(), json!(record.id));
     out.insert("pseudonym".into(), json!(p.pseudonym.as_str()));
-    out.insert("categories".into(), json!(access.categories()));
-    if access.can_read(DataCategory::Identity) {
+    if can_read(DataCategory::Identity) {
         out.insert(
             "legal_name".into(),
             json!(p.legal_name.as_ref().map(|t| t.as_str())),
@@ -93,8 +171,24 @@ pub(crate) async fn show<S: Store>(
             "date_of_birth".into(),
             json!(p.date_of_birth.map(|d| d.to_string())),
         );
+        let d = &p.details;
+        out.insert("estimated_age".into(), json!(d.estimated_age));
+        out.insert("gender".into(), json!(d.gender.as_str()));
+        out.insert(
+            "nationality".into(),
+            json!(d.nationality.as_ref().map(|t| t.as_str())),
+        );
+        out.insert(
+            "nationality_region".into(),
+            json!(d.nationality_region.as_str()),
+        );
+        out.insert(
+            "languages".into(),
+            json!(d.languages.iter().map(|t| t.as_str()).collect::<Vec<_>>()),
+        );
+        out.insert("interpreter_needed".into(), json!(d.interpreter_needed));
     }
-    if access.can_read(DataCategory::Contact) {
+    if can_read(DataCategory::Contact) {
         out.insert("phone".into(), json!(p.phone.as_ref().map(|t| t.as_str())));
         out.insert("email".into(), json!(p.email.as_ref().map(|t| t.as_str())));
         out.insert(
@@ -102,5 +196,19 @@ pub(crate) async fn show<S: Store>(
             json!(p.safe_contact.as_ref().map(|t| t.as_str())),
         );
     }
+    out
+}
+
+pub(crate) async fn show<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: SurvivorId = id.parse().map_err(|_| CoreError::NotFound)?;
+    let access = haven.authorize_survivor(&auth, id, Action::View).await?;
+    let record = haven.read_survivor(&access).await?;
+    let mut out = profile_json(&record.profile, |c| access.can_read(c));
+    out.insert("id".into(), json!(record.id));
+    out.insert("categories".into(), json!(access.categories()));
     Ok(Json(Value::Object(out)))
 }

@@ -1,0 +1,274 @@
+//! Cases: intake, the status lifecycle, notes by sensitivity, the case plan's tasks, the
+//! timeline, the dashboard and search. Every read goes through a [`CaseAccess`] and is
+//! audited once; every write is authorised by the policy and lands with its timeline event
+//! and audit entry in one transaction.
+
+mod notes;
+mod search;
+mod tasks;
+mod view;
+
+pub use notes::NoteView;
+pub use search::SearchHit;
+pub use tasks::TaskView;
+pub use view::{CaseSummary, CaseView, Dashboard, DueTask};
+
+use crate::access::CaseAccess;
+use crate::auth::Authenticated;
+use crate::{CoreError, Haven};
+use haven_domain::access::{Action, ResourceContext, decide};
+use haven_domain::audit::{Actor, AuditAction, AuditTarget};
+use haven_domain::case::{CaseStatus, ExploitationType, TraffickingType, is_minor};
+use haven_domain::survivor::SurvivorProfile;
+use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
+use haven_store::{CaseEvent, CaseRow, Store};
+
+/// What intake records about the case itself (no personal data).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewCase {
+    pub exploitation: Option<ExploitationType>,
+    pub trafficking_types: Vec<TraffickingType>,
+    pub safety_risk: bool,
+    pub immigration_sensitive: bool,
+}
+
+impl<S: Store> Haven<S> {
+    pub(crate) fn case_event(
+        &self,
+        case: CaseId,
+        kind: &str,
+        actor: Option<UserId>,
+        detail: &str,
+    ) -> CaseEvent {
+        CaseEvent {
+            case,
+            at: self.now(),
+            kind: kind.into(),
+            actor,
+            detail: detail.into(),
+        }
+    }
+
+    /// Intake by a member of staff: a survivor and a case owned by their organisation, with
+    /// them on the team. Case managers, hotline advocates and supervisors may.
+    pub async fn intake(
+        &self,
+        auth: &Authenticated,
+        profile: &SurvivorProfile,
+        case: &NewCase,
+    ) -> Result<(SurvivorId, CaseId), CoreError> {
+        let staff = &auth.staff;
+        if !auth.mfa_verified() {
+            return Err(CoreError::Unauthenticated);
+        }
+        let ctx = ResourceContext {
+            owning_org: staff.org,
+            team: Default::default(),
+            consents: Vec::new(),
+        };
+        if !decide(&staff.principal(), Action::CreateIntake, &ctx, self.now()).is_allowed() {
+            return Err(CoreError::Forbidden);
+        }
+        let survivor = self
+            .create_survivor(staff.actor(), staff.org, profile)
+            .await?;
+        let minor = is_minor(
+            profile.date_of_birth,
+            profile.details.estimated_age,
+            self.now().date(),
+        );
+        let id = self
+            .open_case(
+                staff.actor(),
+                Some(staff.id),
+                survivor,
+                staff.org,
+                &[staff.id],
+                case,
+                minor,
+            )
+            .await?;
+        Ok((survivor, id))
+    }
+
+    /// Opens a case for an existing survivor the caller may see, owned by the caller's
+    /// organisation, with the caller on its team.
+    pub async fn create_case_for(
+        &self,
+        auth: &Authenticated,
+        survivor: SurvivorId,
+        case: &NewCase,
+    ) -> Result<CaseId, CoreError> {
+        let access = self
+            .authorize_survivor(auth, survivor, Action::View)
+            .await?;
+        let staff = &auth.staff;
+        let ctx = ResourceContext {
+            owning_org: staff.org,
+            team: Default::default(),
+            consents: Vec::new(),
+        };
+        if !decide(&staff.principal(), Action::CreateIntake, &ctx, self.now()).is_allowed() {
+            return Err(CoreError::Forbidden);
+        }
+        let record = self.read_survivor(&access).await?;
+        let minor = is_minor(
+            record.profile.date_of_birth,
+            record.profile.details.estimated_age,
+            self.now().date(),
+        );
+        self.open_case(
+            staff.actor(),
+            Some(staff.id),
+            survivor,
+            staff.org,
+            &[staff.id],
+            case,
+            minor,
+        )
+        .await
+    }
+
+    /// Opens a case (intake, operators, demo data).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open_case(
+        &self,
+        actor: Actor,
+        by: Option<UserId>,
+        survivor: SurvivorId,
+        org: OrgId,
+        team: &[UserId],
+        new: &NewCase,
+        minor: bool,
+    ) -> Result<CaseId, CoreError> {
+        let id = CaseId::from_random_bytes(haven_crypto::entropy::random_array(
+            self.inner().entropy.as_ref(),
+        ));
+        let mut types: Vec<u8> = new.trafficking_types.iter().map(|t| t.number()).collect();
+        types.sort_unstable();
+        types.dedup();
+        let row = CaseRow {
+            exploitation: new
+                .exploitation
+                .unwrap_or(ExploitationType::Other)
+                .as_str()
+                .into(),
+            trafficking_types: types,
+            minor,
+            safety_risk: new.safety_risk,
+            immigration_sensitive: new.immigration_sensitive,
+            ..CaseRow::opened(id, survivor, org, self.now())
+        };
+        let mut event = self.event(actor, AuditAction::CaseCreate, "case_open");
+        event.org = Some(org);
+        event.target = Some(AuditTarget::Case(*id.as_uuid()));
+        let opened = self.case_event(id, "opened", by, if minor { "minor" } else { "intake" });
+        self.store()
+            .insert_case(&row, team, &opened, &self.encode(&event)?)
+            .await?;
+        Ok(id)
+    }
+
+    /// Moves a case along its lifecycle. Reopening needs a reason, which is kept as a
+    /// general note (it may hold personal data, so it is encrypted like one).
+    pub async fn change_status(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        to: CaseStatus,
+        reason: Option<&str>,
+    ) -> Result<(), CoreError> {
+        let access = self.authorize_case(auth, id, Action::CloseOrReopen).await?;
+        let (mut row, _) = self.store().case(id).await?.ok_or(CoreError::NotFound)?;
+        let from: CaseStatus = row
+            .status
+            .parse()
+            .map_err(|_| CoreError::Store(haven_store::StoreError::Corrupt("case status")))?;
+        let next = from
+            .transition(to, reason)
+            .map_err(|e| CoreError::InvalidInput {
+                field: "status",
+                message: e.to_string(),
+            })?;
+        if let (CaseStatus::Closed, Some(r)) = (from, reason) {
+            self.write_note(
+                &access,
+                auth,
+                haven_domain::case::NoteCategory::General,
+                &format!("Reopened: {r}"),
+            )
+            .await?;
+        }
+        row.status = next.as_str().into();
+        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, next.as_str());
+        event.org = Some(row.org);
+        event.target = Some(AuditTarget::Case(*id.as_uuid()));
+        let moved = self.case_event(id, "status", Some(auth.staff.id), next.as_str());
+        self.store()
+            .update_case(&row, &moved, &self.encode(&event)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Adds a colleague of the owning organisation to the team (case managers on the team,
+    /// supervisors).
+    pub async fn add_team_member(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        member: UserId,
+    ) -> Result<(), CoreError> {
+        let access = self.authorize_case(auth, id, Action::ManageTeam).await?;
+        let user = self
+            .store()
+            .user(member)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if user.org != access.org() || user.disabled_at.is_some() {
+            return Err(CoreError::InvalidInput {
+                field: "user_id",
+                message: "only active staff of the case's organisation can join its team".into(),
+            });
+        }
+        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, "team_add");
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Case(*id.as_uuid()));
+        let joined = self.case_event(id, "team", Some(auth.staff.id), "added");
+        self.store()
+            .add_team_member(id, member, &joined, &self.encode(&event)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the case's flags (case managers on the team and supervisors).
+    pub async fn set_flags(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        safety_risk: bool,
+        immigration_sensitive: bool,
+    ) -> Result<(), CoreError> {
+        self.authorize_case(auth, id, Action::Edit(DataCategory::Case))
+            .await?;
+        let (mut row, _) = self.store().case(id).await?.ok_or(CoreError::NotFound)?;
+        row.safety_risk = safety_risk;
+        row.immigration_sensitive = immigration_sensitive;
+        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, "flags");
+        event.org = Some(row.org);
+        event.target = Some(AuditTarget::Case(*id.as_uuid()));
+        let detail =
+            format!("safety_risk={safety_risk},immigration_sensitive={immigration_sensitive}");
+        self.store()
+            .update_case(
+                &row,
+                &self.case_event(id, "flags", Some(auth.staff.id), &detail),
+                &self.encode(&event)?,
+            )
+            .await
+            .map_err(Into::into)
+    }
+}
+
+pub(crate) fn require_case(access: &CaseAccess) -> Result<CaseId, CoreError> {
+    access.case().ok_or(CoreError::NotFound)
+}

@@ -1,0 +1,127 @@
+//! Notes by sensitivity. A note's category maps to a data category; writing it needs write
+//! access to that category and reading it needs read access (a summary grant is not
+//! enough). Bodies are sealed under the survivor's data key, bound to the note.
+
+use super::require_case;
+use crate::access::CaseAccess;
+use crate::auth::Authenticated;
+use crate::{CoreError, Haven};
+use haven_crypto::envelope::DataKey;
+use haven_crypto::field::FieldContext;
+use haven_domain::access::{Action, may_read_notes};
+use haven_domain::audit::{AuditAction, AuditTarget};
+use haven_domain::case::NoteCategory;
+use haven_domain::{CaseId, NoteId, OrgId, UserId};
+use haven_store::{NoteRow, Store};
+use time::OffsetDateTime;
+
+/// Longest note accepted, in characters.
+pub const MAX_NOTE_CHARS: usize = 20_000;
+
+/// A note as its reader sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteView {
+    pub id: NoteId,
+    pub category: NoteCategory,
+    pub author: UserId,
+    pub created_at: OffsetDateTime,
+    pub body: String,
+}
+
+fn context(org: OrgId, id: NoteId) -> FieldContext<'static> {
+    FieldContext {
+        org,
+        table: "notes",
+        column: "body",
+        record: *id.as_bytes(),
+    }
+}
+
+impl<S: Store> Haven<S> {
+    pub async fn add_note(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+        category: NoteCategory,
+        body: &str,
+    ) -> Result<NoteId, CoreError> {
+        let access = self
+            .authorize_case(auth, case, Action::Edit(category.data_category()))
+            .await?;
+        self.write_note(&access, auth, category, body).await
+    }
+
+    pub(crate) async fn write_note(
+        &self,
+        access: &CaseAccess,
+        auth: &Authenticated,
+        category: NoteCategory,
+        body: &str,
+    ) -> Result<NoteId, CoreError> {
+        let case = require_case(access)?;
+        let text = body.trim();
+        if text.is_empty() {
+            return Err(CoreError::InvalidInput {
+                field: "body",
+                message: "a note needs some text".into(),
+            });
+        }
+        if text.chars().count() > MAX_NOTE_CHARS {
+            return Err(CoreError::InvalidInput {
+                field: "body",
+                message: format!("a note has at most {MAX_NOTE_CHARS} characters"),
+            });
+        }
+        let entropy = self.inner().entropy.as_ref();
+        let id = NoteId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
+        let key = self.survivor_key(access.survivor()).await?;
+        let row = NoteRow {
+            id,
+            case,
+            category: category.as_str().into(),
+            author: auth.staff.id,
+            created_at: self.now(),
+            body: key.seal(&context(access.org(), id), text.as_bytes(), entropy)?,
+        };
+        let mut event = self.event(
+            auth.staff.actor(),
+            AuditAction::NoteCreate,
+            category.as_str(),
+        );
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Case(*case.as_uuid()));
+        event.categories = vec![category.data_category()];
+        let noted = self.case_event(case, "note", Some(auth.staff.id), category.as_str());
+        self.store()
+            .insert_note(&row, &noted, &self.encode(&event)?)
+            .await?;
+        Ok(id)
+    }
+
+    /// The notes the capability may read, decrypted; others are never opened.
+    pub(crate) async fn readable_notes(
+        &self,
+        access: &CaseAccess,
+        key: &DataKey,
+    ) -> Result<Vec<NoteView>, CoreError> {
+        let case = require_case(access)?;
+        let mut out = Vec::new();
+        for row in self.store().notes_of_case(case).await? {
+            let Ok(category) = row.category.parse::<NoteCategory>() else {
+                continue;
+            };
+            if !may_read_notes(access.access_map(), category.data_category()) {
+                continue;
+            }
+            let plain = key.open(&context(access.org(), row.id), &row.body)?;
+            out.push(NoteView {
+                id: row.id,
+                category,
+                author: row.author,
+                created_at: row.created_at,
+                body: String::from_utf8_lossy(&plain).into_owned(),
+            });
+        }
+        Ok(out)
+    }
+}

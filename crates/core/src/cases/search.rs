@@ -1,0 +1,139 @@
+//! Search without decrypting the table: the query is turned into blind-index lookups
+//! (exact and phonetic names, date of birth, phone); only the few candidates that share an
+//! index value are opened, to confirm the match; and only records the searcher may find
+//! come back — the pseudonym and the cases they may see, nothing else.
+
+use crate::auth::Authenticated;
+use crate::survivor_index::{IndexedField, normalise_name, normalise_phone, phonetic_name};
+use crate::{CoreError, Haven};
+use haven_crypto::envelope::DataKey;
+use haven_domain::access::{Action, Decision, ResourceContext, decide};
+use haven_domain::audit::AuditAction;
+use haven_domain::{CaseId, DataCategory, SurvivorId};
+use haven_store::Store;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Candidates opened per search at most (each shares a 16-bit index value with the query).
+const MAX_CANDIDATES: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub survivor: SurvivorId,
+    pub pseudonym: String,
+    /// The cases of this survivor the searcher may open.
+    pub cases: Vec<CaseId>,
+    /// Which field matched: `pseudonym`, `legal_name`, `legal_name_sounds_like`, …
+    pub matched: &'static str,
+}
+
+fn lookups(query: &str) -> Vec<(IndexedField, &'static str)> {
+    let q = query.trim();
+    if time::Date::parse(q, &time::format_description::well_known::Iso8601::DATE).is_ok() {
+        return vec![(IndexedField::DateOfBirth, "date_of_birth")];
+    }
+    let digits = normalise_phone(q).len();
+    if digits >= 6 && digits * 2 >= q.chars().filter(|c| !c.is_whitespace()).count() {
+        return vec![(IndexedField::Phone, "phone")];
+    }
+    vec![
+        (IndexedField::Pseudonym, "pseudonym"),
+        (IndexedField::LegalName, "legal_name"),
+        (IndexedField::PseudonymPhonetic, "pseudonym_sounds_like"),
+        (IndexedField::LegalNamePhonetic, "legal_name_sounds_like"),
+    ]
+}
+
+impl<S: Store> Haven<S> {
+    pub async fn search(
+        &self,
+        auth: &Authenticated,
+        query: &str,
+    ) -> Result<Vec<SearchHit>, CoreError> {
+        if !auth.mfa_verified() {
+            return Err(CoreError::Unauthenticated);
+        }
+        let q = query.trim();
+        if q.chars().count() < 2 || q.chars().count() > 200 {
+            return Err(CoreError::InvalidInput {
+                field: "q",
+                message: "search for 2 to 200 characters".into(),
+            });
+        }
+        let mut candidates: BTreeMap<SurvivorId, &'static str> = BTreeMap::new();
+        for (field, label) in lookups(q) {
+            for id in self.survivor_candidates(field, q).await? {
+                candidates.entry(id).or_insert(label);
+            }
+        }
+        let principal = auth.staff.principal();
+        let now = self.now();
+        let mut hits = Vec::new();
+        for (id, label) in candidates.into_iter().take(MAX_CANDIDATES) {
+            // Which of this survivor's cases the searcher may find.
+            let mut cases = Vec::new();
+            for (case, team) in self.store().cases_of_survivor(id).await? {
+                let ctx = ResourceContext {
+                    owning_org: case.org,
+                    team: team.iter().map(|u| *u.as_uuid()).collect::<BTreeSet<_>>(),
+                    consents: Vec::new(),
+                };
+                if matches!(
+                    decide(&principal, Action::SearchHit, &ctx, now),
+                    Decision::Allow { .. }
+                ) {
+                    cases.push(case.id);
+                }
+            }
+            if cases.is_empty() {
+                continue;
+            }
+            let key = self.survivor_key(id).await?;
+            let (pseudonym, confirmed) = self.confirm(id, &key, q, label).await?;
+            if confirmed {
+                hits.push(SearchHit {
+                    survivor: id,
+                    pseudonym,
+                    cases,
+                    matched: label,
+                });
+            }
+        }
+        let mut event = self.event(auth.staff.actor(), AuditAction::Search, "search");
+        event.org = Some(auth.staff.org);
+        event.categories = vec![DataCategory::Case];
+        self.append(&event).await?;
+        Ok(hits)
+    }
+
+    /// Opens the matched field server-side to weed out index collisions.
+    async fn confirm(
+        &self,
+        id: SurvivorId,
+        key: &DataKey,
+        q: &str,
+        label: &str,
+    ) -> Result<(String, bool), CoreError> {
+        let access = self.operator_access("search", id).await?;
+        let p = self.open_survivor(&access, key).await?;
+        let legal = p
+            .legal_name
+            .as_ref()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default();
+        let confirmed = match label {
+            "pseudonym" => normalise_name(p.pseudonym.as_str()) == normalise_name(q),
+            "legal_name" => !legal.is_empty() && normalise_name(&legal) == normalise_name(q),
+            "pseudonym_sounds_like" => phonetic_name(p.pseudonym.as_str()) == phonetic_name(q),
+            "legal_name_sounds_like" => {
+                !legal.is_empty() && phonetic_name(&legal) == phonetic_name(q)
+            }
+            "date_of_birth" => p.date_of_birth.is_some_and(|d| d.to_string() == q.trim()),
+            "phone" => p
+                .phone
+                .as_ref()
+                .is_some_and(|ph| normalise_phone(ph.as_str()) == normalise_phone(q)),
+            _ => false,
+        };
+        Ok((p.pseudonym.as_str().to_owned(), confirmed))
+    }
+}

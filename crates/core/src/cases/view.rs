@@ -1,0 +1,178 @@
+//! Reading a case — one audited view of everything the capability grants — and the staff
+//! dashboard: my cases, and the tasks due and overdue.
+
+use super::{NoteView, TaskView, require_case};
+use crate::access::CaseAccess;
+use crate::auth::Authenticated;
+use crate::{CoreError, Haven};
+use haven_domain::access::{Action, may_read_notes};
+use haven_domain::audit::{AuditAction, AuditTarget};
+use haven_domain::case::NoteCategory;
+use haven_domain::survivor::SurvivorProfile;
+use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
+use haven_store::{CaseEvent, Store};
+use time::{Date, OffsetDateTime};
+
+/// A case as one reader may see it.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub id: CaseId,
+    pub survivor: SurvivorId,
+    pub org: OrgId,
+    pub status: String,
+    pub exploitation: String,
+    pub trafficking_types: Vec<u8>,
+    pub minor: bool,
+    pub safety_risk: bool,
+    pub immigration_sensitive: bool,
+    pub created_at: OffsetDateTime,
+    pub team: Vec<UserId>,
+    /// The parts of the survivor record the reader may see (others are empty).
+    pub profile: SurvivorProfile,
+    pub categories: Vec<DataCategory>,
+    pub notes: Vec<NoteView>,
+    pub tasks: Vec<TaskView>,
+    pub timeline: Vec<CaseEvent>,
+}
+
+/// A line of the dashboard.
+#[derive(Debug, Clone)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub pseudonym: String,
+    pub status: String,
+    pub minor: bool,
+    pub safety_risk: bool,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct DueTask {
+    pub case: CaseId,
+    pub pseudonym: String,
+    pub title: String,
+    pub due_on: Date,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub cases: Vec<CaseSummary>,
+    pub tasks: Vec<DueTask>,
+}
+
+/// Tasks due within this many days are listed on the dashboard.
+const DUE_SOON_DAYS: i64 = 14;
+
+impl<S: Store> Haven<S> {
+    /// The whole case for one reader, audited as one view with the categories it showed.
+    pub async fn read_case(&self, access: &CaseAccess) -> Result<CaseView, CoreError> {
+        let id = require_case(access)?;
+        let (row, team) = self.store().case(id).await?.ok_or(CoreError::NotFound)?;
+        let key = self.survivor_key(access.survivor()).await?;
+        let record = self.open_survivor(access, &key).await?;
+        let notes = self.readable_notes(access, &key).await?;
+        let tasks = self.readable_tasks(access, &key).await?;
+        let readable = |kind: &str, detail: &str| {
+            kind != "note"
+                || detail
+                    .parse::<NoteCategory>()
+                    .is_ok_and(|c| may_read_notes(access.access_map(), c.data_category()))
+        };
+        let timeline = self
+            .store()
+            .case_events(id)
+            .await?
+            .into_iter()
+            .filter(|e| readable(&e.kind, &e.detail))
+            .collect();
+        let mut event = self.event(
+            access.actor().clone(),
+            AuditAction::CaseView,
+            Self::access_reason(access),
+        );
+        event.org = Some(row.org);
+        event.target = Some(AuditTarget::Case(*id.as_uuid()));
+        event.categories = access.categories();
+        event.consent = access.consent();
+        self.append(&event).await?;
+        Ok(CaseView {
+            id,
+            survivor: row.survivor,
+            org: row.org,
+            status: row.status,
+            exploitation: row.exploitation,
+            trafficking_types: row.trafficking_types,
+            minor: row.minor,
+            safety_risk: row.safety_risk,
+            immigration_sensitive: row.immigration_sensitive,
+            created_at: row.created_at,
+            team,
+            profile: record,
+            categories: access.categories(),
+            notes,
+            tasks,
+            timeline,
+        })
+    }
+
+    /// The notes of a case the caller may read (an audited view).
+    pub async fn list_notes(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+    ) -> Result<Vec<NoteView>, CoreError> {
+        let access = self.authorize_case(auth, case, Action::View).await?;
+        let key = self.survivor_key(access.survivor()).await?;
+        let notes = self.readable_notes(&access, &key).await?;
+        let mut event = self.event(access.actor().clone(), AuditAction::CaseView, "notes");
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Case(*case.as_uuid()));
+        event.categories = notes
+            .iter()
+            .map(|n| n.category.data_category())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.append(&event).await?;
+        Ok(notes)
+    }
+
+    /// My cases and my tasks due soon or overdue. One audit entry for the list.
+    pub async fn dashboard(&self, auth: &Authenticated) -> Result<Dashboard, CoreError> {
+        let today = self.now().date();
+        let mut board = Dashboard::default();
+        for row in self.store().cases_for_member(auth.staff.id, 200).await? {
+            let Ok(access) = self.authorize_case(auth, row.id, Action::View).await else {
+                continue;
+            };
+            let key = self.survivor_key(row.survivor).await?;
+            let pseudonym = self.open_pseudonym(&access, &key).await?;
+            for task in self.readable_tasks(&access, &key).await? {
+                if task.done_at.is_none() && (task.due_on - today).whole_days() <= DUE_SOON_DAYS {
+                    board.tasks.push(DueTask {
+                        case: row.id,
+                        pseudonym: pseudonym.clone(),
+                        title: task.title,
+                        due_on: task.due_on,
+                        overdue: task.due_on < today,
+                    });
+                }
+            }
+            board.cases.push(CaseSummary {
+                id: row.id,
+                pseudonym,
+                status: row.status,
+                minor: row.minor,
+                safety_risk: row.safety_risk,
+                created_at: row.created_at,
+            });
+        }
+        board.tasks.sort_by_key(|t| t.due_on);
+        let mut event = self.event(auth.staff.actor(), AuditAction::CaseList, "dashboard");
+        event.org = Some(auth.staff.org);
+        event.categories = vec![DataCategory::Case];
+        self.append(&event).await?;
+        Ok(board)
+    }
+}

@@ -1,0 +1,240 @@
+//! Cases over the API: open, read, list mine, change status, notes by category, tasks.
+
+use super::json::JsonBody;
+use super::survivors::{CaseFields, profile_json};
+use crate::errors::ApiError;
+use crate::extract::ApiCaller;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use haven_core::cases::CaseView;
+use haven_core::{CoreError, Haven};
+use haven_domain::access::Action;
+use haven_domain::case::{CaseStatus, NoteCategory, TraffickingType};
+use haven_domain::{CaseId, SurvivorId, TaskId};
+use haven_store::Store;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn case_id(raw: &str) -> Result<CaseId, ApiError> {
+    raw.parse().map_err(|_| CoreError::NotFound.into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenCase {
+    survivor_id: String,
+    exploitation: Option<String>,
+    #[serde(default)]
+    trafficking_types: Vec<u8>,
+    #[serde(default)]
+    safety_risk: bool,
+    #[serde(default)]
+    immigration_sensitive: bool,
+}
+
+pub(crate) async fn create<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    JsonBody(body): JsonBody<OpenCase>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let survivor: SurvivorId = body.survivor_id.parse().map_err(|_| CoreError::NotFound)?;
+    let fields = CaseFields::new(
+        body.exploitation,
+        body.trafficking_types,
+        body.safety_risk,
+        body.immigration_sensitive,
+    );
+    let id = haven
+        .create_case_for(&auth, survivor, &fields.into_new_case()?)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+pub(crate) fn case_json(v: &CaseView) -> Value {
+    let can = |c| v.categories.contains(&c);
+    json!({
+        "id": v.id,
+        "survivor_id": v.survivor,
+        "status": v.status,
+        "exploitation": v.exploitation,
+        "trafficking_types": v.trafficking_types.iter().filter_map(|n| TraffickingType::try_from(*n).ok())
+            .map(|t| json!({ "number": t.number(), "name": t.name() })).collect::<Vec<_>>(),
+        "flags": { "minor": v.minor, "safety_risk": v.safety_risk, "immigration_sensitive": v.immigration_sensitive },
+        "created_at": v.created_at.unix_timestamp(),
+        "team": v.team,
+        "survivor": profile_json(&v.profile, can),
+        "categories": v.categories,
+        "notes": v.notes.iter().map(|n| json!({ "id": n.id, "category": n.category.as_str(), "author": n.author,
+            "created_at": n.created_at.unix_timestamp(), "body": n.body })).collect::<Vec<_>>(),
+        "tasks": v.tasks.iter().map(|t| json!({ "id": t.id, "title": t.title, "due_on": t.due_on.to_string(),
+            "done": t.done_at.is_some() })).collect::<Vec<_>>(),
+        "timeline": v.timeline.iter().map(|e| json!({ "at": e.at.unix_timestamp(), "kind": e.kind, "detail": e.detail,
+            "actor": e.actor })).collect::<Vec<_>>(),
+    })
+}
+
+pub(crate) async fn show<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let access = haven
+        .authorize_case(&auth, case_id(&id)?, Action::View)
+        .await?;
+    Ok(Json(case_json(&haven.read_case(&access).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    status: Option<String>,
+}
+
+pub(crate) async fn list<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let status = q
+        .status
+        .map(|s| s.parse::<CaseStatus>())
+        .transpose()
+        .map_err(|_| CoreError::InvalidInput {
+            field: "status",
+            message: "use open, active or closed".into(),
+        })?;
+    let board = haven.dashboard(&auth).await?;
+    let cases: Vec<Value> = board
+        .cases
+        .iter()
+        .filter(|c| status.is_none_or(|s| c.status == s.as_str()))
+        .map(|c| json!({ "id": c.id, "pseudonym": c.pseudonym, "status": c.status, "flags": { "minor": c.minor, "safety_risk": c.safety_risk } }))
+        .collect();
+    Ok(Json(json!({ "cases": cases })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusChange {
+    status: String,
+    reason: Option<String>,
+}
+
+pub(crate) async fn change_status<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StatusChange>,
+) -> Result<StatusCode, ApiError> {
+    let to: CaseStatus = body.status.parse().map_err(|_| CoreError::InvalidInput {
+        field: "status",
+        message: "use open, active or closed".into(),
+    })?;
+    haven
+        .change_status(&auth, case_id(&id)?, to, body.reason.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewNote {
+    category: String,
+    body: String,
+}
+
+pub(crate) async fn add_note<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NewNote>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let category: NoteCategory = body.category.parse().map_err(|_| CoreError::InvalidInput {
+        field: "category",
+        message: "use general, safety, medical, psychotherapy, legal or narrative".into(),
+    })?;
+    let note = haven
+        .add_note(&auth, case_id(&id)?, category, &body.body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": note }))))
+}
+
+pub(crate) async fn notes<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let notes = haven.list_notes(&auth, case_id(&id)?).await?;
+    Ok(Json(
+        json!({ "notes": notes.iter().map(|n| json!({ "id": n.id, "category": n.category.as_str(), "author": n.author,
+        "created_at": n.created_at.unix_timestamp(), "body": n.body })).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewTask {
+    title: String,
+    due_on: time::Date,
+}
+
+pub(crate) async fn add_task<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NewTask>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let task = haven
+        .add_task(&auth, case_id(&id)?, &body.title, body.due_on)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": task }))))
+}
+
+pub(crate) async fn complete_task<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path((id, task)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let task: TaskId = task.parse().map_err(|_| CoreError::NotFound)?;
+    haven.complete_task(&auth, case_id(&id)?, task).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchQuery {
+    q: String,
+}
+
+pub(crate) async fn search<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let hits = haven.search(&auth, &q.q).await?;
+    Ok(Json(
+        json!({ "results": hits.iter().map(|h| json!({ "survivor_id": h.survivor, "pseudonym": h.pseudonym,
+        "cases": h.cases, "matched": h.matched })).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TeamMember {
+    user_id: String,
+}
+
+pub(crate) async fn add_member<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TeamMember>,
+) -> Result<StatusCode, ApiError> {
+    let user = body.user_id.parse().map_err(|_| CoreError::InvalidInput {
+        field: "user_id",
+        message: "not a user id".into(),
+    })?;
+    haven.add_team_member(&auth, case_id(&id)?, user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
