@@ -85,9 +85,11 @@ pub fn phonetic_name(raw: &str) -> String {
         .join(" ")
 }
 
-/// Phone numbers are compared by their digits alone.
+/// Phone numbers are compared by their last nine digits, so the same number written with or
+/// without a country code or trunk prefix ("+1 (555) 010-2030", "555 010 2030") matches.
 pub fn normalise_phone(raw: &str) -> String {
-    raw.chars().filter(char::is_ascii_digit).collect()
+    let digits: Vec<char> = raw.chars().filter(char::is_ascii_digit).collect();
+    digits[digits.len().saturating_sub(9)..].iter().collect()
 }
 
 /// The derived keys of every survivor index.
@@ -219,6 +221,10 @@ mod tests {
     #[test]
     fn names_and_phones_normalise_as_people_type_them() {
         assert_eq!(normalise_name("  MARÍA   lópez "), "maría lópez");
-        assert_eq!(normalise_phone("+1 (555) 010-2030"), "15550102030");
+        assert_eq!(normalise_phone("+1 (555) 010-2030"), "550102030");
+        assert_eq!(
+            normalise_phone("555 010 2030"),
+            normalise_phone("+1 (555) 010-2030")
+        );
     }
 }

@@ -324,7 +324,9 @@ pub fn decide(
             basis,
         };
     }
-    Decision::Deny(if seen.is_some() || own {
+    // Only someone who may see the record learns that the action is not theirs; for anyone
+    // else it does not exist.
+    Decision::Deny(if seen.is_some() {
         DenyReason::NotPermitted
     } else {
         DenyReason::NotVisible

@@ -1,0 +1,433 @@
+//! Cases through the API: intake with the case's classification, the lifecycle, notes whose
+//! visibility follows their category, tasks and the dashboard, search through blind indexes.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use haven_domain::access::Role;
+use serde_json::{Value, json};
+
+fn body(r: &Reply) -> Value {
+    serde_json::from_str(&r.body).unwrap_or(Value::Null)
+}
+
+struct Team {
+    app: App,
+    cm: String,
+    clinician: String,
+    colleague: String,
+    other_org: String,
+    case: String,
+    survivor: String,
+}
+
+async fn team() -> Team {
+    let app = App::new().await;
+    let cm_user = app
+        .enrolled(app.org_a, "cm@example.org", &[Role::CaseManager])
+        .await;
+    let cm = app.token(&cm_user).await;
+    let clinician_user = app
+        .enrolled(app.org_a, "clin@example.org", &[Role::Clinician])
+        .await;
+    let clinician = app.token(&clinician_user).await;
+    let colleague = app
+        .token(
+            &app.enrolled(app.org_a, "col@example.org", &[Role::CaseManager])
+                .await,
+        )
+        .await;
+    let other_org = app
+        .token(
+            &app.enrolled(app.org_b, "b@example.org", &[Role::CaseManager])
+                .await,
+        )
+        .await;
+    let r = app
+        .api_post(
+            "/api/v1/survivors",
+            &cm,
+            &json!({
+                "pseudonym": "Rosa", "legal_name": "María López", "date_of_birth": "2010-05-01",
+                "phone": "+1 (555) 010-2030", "gender": "female", "nationality": "Atlantis", "nationality_region": "americas",
+                "languages": ["Spanish"], "interpreter_needed": true,
+                "case": { "exploitation": "labour", "trafficking_types": [5, 11], "safety_risk": true }
+            })
+            .to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let (survivor, case) = (
+        body(&r)["id"].as_str().unwrap().to_owned(),
+        body(&r)["case_id"].as_str().unwrap().to_owned(),
+    );
+    let me = body(&app.api_get("/api/v1/me", &clinician).await);
+    let add = app
+        .api_post(
+            &format!("/api/v1/cases/{case}/team"),
+            &cm,
+            &json!({ "user_id": me["id"] }).to_string(),
+        )
+        .await;
+    assert_eq!(add.status, StatusCode::NO_CONTENT, "{}", add.body);
+    Team {
+        app,
+        cm,
+        clinician,
+        colleague,
+        other_org,
+        case,
+        survivor,
+    }
+}
+
+#[tokio::test]
+async fn intake_records_the_case_and_derives_the_minor_flag() {
+    let t = team().await;
+    let r = t
+        .app
+        .api_get(&format!("/api/v1/cases/{}", t.case), &t.cm)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let c = body(&r);
+    assert_eq!(c["status"], "open");
+    assert_eq!(c["exploitation"], "labour");
+    assert_eq!(c["trafficking_types"][0]["name"], "Domestic work");
+    assert_eq!(c["flags"]["minor"], true, "16 years old at the test date");
+    assert_eq!(c["flags"]["safety_risk"], true);
+    assert_eq!(c["survivor"]["legal_name"], "María López");
+    assert_eq!(c["survivor"]["languages"][0], "Spanish");
+    assert_eq!(c["survivor_id"], t.survivor.as_str());
+    let kinds: Vec<&str> = c["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["opened", "team"]);
+}
+
+#[tokio::test]
+async fn notes_are_read_and_written_by_category() {
+    let t = team().await;
+    let note = |token: &str, category: &str, text: &str| {
+        let (app, case) = (&t.app, &t.case);
+        let body = json!({ "category": category, "body": text }).to_string();
+        let token = token.to_owned();
+        async move {
+            app.api_post(&format!("/api/v1/cases/{case}/notes"), &token, &body)
+                .await
+        }
+    };
+    assert_eq!(
+        note(&t.cm, "general", "Met at the drop-in centre.")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        note(&t.cm, "psychotherapy", "not mine to write")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        note(&t.clinician, "psychotherapy", "Session one: sleep is poor.")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        note(&t.clinician, "medical", "Prescribed rest.")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let bad = note(&t.cm, "gossip", "x").await;
+    assert_eq!(
+        (bad.status, body(&bad)["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("category"))
+    );
+    assert_eq!(
+        note(&t.colleague, "general", "x").await.status,
+        StatusCode::NOT_FOUND,
+        "not on the team"
+    );
+
+    let seen = |token: &str| {
+        let (app, case) = (&t.app, &t.case);
+        let token = token.to_owned();
+        async move {
+            let r = app
+                .api_get(&format!("/api/v1/cases/{case}/notes"), &token)
+                .await;
+            let mut seen: Vec<String> = body(&r)["notes"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|n| n["category"].as_str().unwrap_or("").to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            seen.sort();
+            seen
+        }
+    };
+    assert_eq!(
+        seen(&t.cm).await,
+        vec!["general"],
+        "a case manager sees no clinical notes"
+    );
+    assert_eq!(
+        seen(&t.clinician).await,
+        vec!["general", "medical", "psychotherapy"]
+    );
+    let case_for_cm = body(
+        &t.app
+            .api_get(&format!("/api/v1/cases/{}", t.case), &t.cm)
+            .await,
+    );
+    assert!(
+        !case_for_cm.to_string().contains("sleep is poor"),
+        "not in the case view either"
+    );
+    assert!(
+        !case_for_cm["timeline"]
+            .to_string()
+            .contains("psychotherapy"),
+        "nor its existence in the timeline"
+    );
+    for outsider in [&t.colleague, &t.other_org] {
+        assert_eq!(
+            t.app
+                .api_get(&format!("/api/v1/cases/{}/notes", t.case), outsider)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_lifecycle_needs_a_reason_to_reopen() {
+    let t = team().await;
+    let status = |s: &str, reason: Option<&str>| {
+        let (app, case, cm) = (&t.app, &t.case, &t.cm);
+        let body = json!({ "status": s, "reason": reason }).to_string();
+        async move {
+            app.api_post(&format!("/api/v1/cases/{case}/status"), cm, &body)
+                .await
+        }
+    };
+    assert_eq!(status("active", None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        status("open", None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no going back to open"
+    );
+    assert_eq!(status("closed", None).await.status, StatusCode::NO_CONTENT);
+    let r = status("active", None).await;
+    assert_eq!(
+        (r.status, body(&r)["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("status"))
+    );
+    assert_eq!(
+        status("active", Some("She asked for help again"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let c = body(
+        &t.app
+            .api_get(&format!("/api/v1/cases/{}", t.case), &t.cm)
+            .await,
+    );
+    assert_eq!(c["status"], "active");
+    assert!(
+        c["notes"].to_string().contains("She asked for help again"),
+        "the reason is kept as a note"
+    );
+    let r = t
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/status", t.case),
+            &t.clinician,
+            r#"{"status":"closed"}"#,
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a clinician on the team may not close the case"
+    );
+}
+
+#[tokio::test]
+async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged() {
+    let t = team().await;
+    let r = t
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/tasks", t.case),
+            &t.cm,
+            r#"{"title":"Book the interpreter","due_on":"2026-11-30"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let task = body(&r)["id"].as_str().unwrap().to_owned();
+    let board = t
+        .app
+        .haven
+        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(board.cases.len(), 1);
+    assert_eq!(board.tasks.len(), 1);
+    assert!(!board.tasks[0].overdue);
+    t.app.clock.advance(time::Duration::days(3));
+    let board = t
+        .app
+        .haven
+        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap())
+        .await
+        .unwrap();
+    assert!(board.tasks[0].overdue);
+    let list = body(&t.app.api_get("/api/v1/cases?status=open", &t.cm).await);
+    assert_eq!(list["cases"][0]["pseudonym"], "Rosa");
+    let done = t
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/tasks/{task}/done", t.case),
+            &t.cm,
+            "",
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.app
+            .api_post(
+                &format!("/api/v1/cases/{}/tasks/{task}/done", t.case),
+                &t.cm,
+                ""
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let board = t
+        .app
+        .haven
+        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap())
+        .await
+        .unwrap();
+    assert!(board.tasks.is_empty());
+}
+
+#[tokio::test]
+async fn search_finds_by_exact_and_misspelt_name_date_and_phone_but_only_what_one_may_find() {
+    let t = team().await;
+    let find = |token: &str, q: &str| {
+        let app = &t.app;
+        let (token, q) = (token.to_owned(), q.to_owned());
+        async move {
+            let r = app
+                .api_get(
+                    &format!(
+                        "/api/v1/search?q={}",
+                        encode(&[("", &q)]).trim_start_matches('=')
+                    ),
+                    &token,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            body(&r)["results"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    for (q, matched) in [
+        ("maría lópez", "legal_name"),
+        ("Maria Lopes", "legal_name_sounds_like"),
+        ("2010-05-01", "date_of_birth"),
+        ("555 010 2030", "phone"),
+        ("rosa", "pseudonym"),
+    ] {
+        let hits = find(&t.cm, q).await;
+        assert_eq!(hits.len(), 1, "{q}");
+        assert_eq!(hits[0]["matched"], matched, "{q}");
+        assert_eq!(hits[0]["pseudonym"], "Rosa");
+    }
+    assert!(find(&t.cm, "Grace Mensah").await.is_empty());
+    let colleague = find(&t.colleague, "Maria Lopez").await;
+    assert_eq!(
+        colleague.len(),
+        1,
+        "the same organisation sees that the case exists"
+    );
+    assert_eq!(
+        colleague[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>(),
+        vec!["cases", "matched", "pseudonym", "survivor_id"]
+    );
+    assert!(
+        find(&t.other_org, "Maria Lopez").await.is_empty(),
+        "another organisation learns nothing"
+    );
+    let r = t.app.api_get("/api/v1/search?q=x", &t.cm).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn bad_intake_input_is_refused_with_the_field_and_nothing_is_written() {
+    let app = App::new().await;
+    let cm = app
+        .token(
+            &app.enrolled(app.org_a, "bad@example.org", &[Role::CaseManager])
+                .await,
+        )
+        .await;
+    let before = app.audit_reasons("survivor_create").await.len();
+    for (payload, field) in [
+        (
+            json!({ "pseudonym": "A", "date_of_birth": "2030-01-01" }),
+            "date_of_birth",
+        ),
+        (
+            json!({ "pseudonym": "A", "estimated_age": 130 }),
+            "estimated_age",
+        ),
+        (
+            json!({ "pseudonym": "A", "case": { "trafficking_types": [26] } }),
+            "trafficking_types",
+        ),
+        (
+            json!({ "pseudonym": "A", "case": { "exploitation": "piracy" } }),
+            "exploitation",
+        ),
+        (
+            json!({ "pseudonym": "A", "nationality": "x".repeat(501) }),
+            "nationality",
+        ),
+    ] {
+        let r = app
+            .api_post("/api/v1/survivors", &cm, &payload.to_string())
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{payload}: {}",
+            r.body
+        );
+        assert_eq!(body(&r)["error"]["field"], field, "{payload}");
+    }
+    let r = app
+        .api_post(
+            "/api/v1/survivors",
+            &cm,
+            r#"{"pseudonym":"A","case":{"owner":"me"}}"#,
+        )
+        .await;
+    assert_eq!(body(&r)["error"]["code"], "unknown_field");
+    assert_eq!(app.audit_reasons("survivor_create").await.len(), before);
+}
