@@ -155,6 +155,43 @@ impl<S: Store> Haven<S> {
         }
     }
 
+    /// Whether `action` on a case would be allowed — for showing or hiding a form; the action
+    /// itself is authorised (and a denial audited) when it is taken.
+    pub async fn permits(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        action: Action,
+    ) -> Result<bool, CoreError> {
+        let Some((case, team)) = self.store().case(id).await? else {
+            return Ok(false);
+        };
+        let ctx = ResourceContext {
+            owning_org: case.org,
+            team: team.iter().map(|u| *u.as_uuid()).collect(),
+            consents: Vec::new(),
+        };
+        Ok(auth.mfa_verified()
+            && decide(&auth.staff.principal(), action, &ctx, self.now()).is_allowed())
+    }
+
+    /// Whether the signed-in person may take in survivors for their organisation.
+    pub fn may_intake(&self, auth: &Authenticated) -> bool {
+        let ctx = ResourceContext {
+            owning_org: auth.staff.org,
+            team: BTreeSet::new(),
+            consents: Vec::new(),
+        };
+        auth.mfa_verified()
+            && decide(
+                &auth.staff.principal(),
+                Action::CreateIntake,
+                &ctx,
+                self.now(),
+            )
+            .is_allowed()
+    }
+
     /// Audits a denial and returns the error the caller should answer with.
     async fn deny(&self, auth: &Authenticated, id: SurvivorId, org: Option<OrgId>) -> CoreError {
         self.deny_target(auth, AuditTarget::Survivor(*id.as_uuid()), org)

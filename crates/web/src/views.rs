@@ -50,6 +50,21 @@ pub struct Recovery {
     pub codes: Vec<String>,
 }
 
+pub struct CaseLine {
+    pub id: String,
+    pub pseudonym: String,
+    pub status: String,
+    pub flags: String,
+}
+
+pub struct DueLine {
+    pub due: String,
+    pub title: String,
+    pub case_id: String,
+    pub pseudonym: String,
+    pub overdue: bool,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct Home {
@@ -59,6 +74,95 @@ pub struct Home {
     pub org: String,
     pub roles: String,
     pub must_change_password: bool,
+    pub can_intake: bool,
+    pub cases: Vec<CaseLine>,
+    pub tasks: Vec<DueLine>,
+}
+
+pub struct HitLine {
+    pub pseudonym: String,
+    pub cases: Vec<String>,
+    pub matched: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct Search {
+    pub csrf: String,
+    pub is_admin: bool,
+    pub searched: bool,
+    pub hits: Vec<HitLine>,
+}
+
+/// What the intake form holds, to show it again with its values.
+#[derive(Default, serde::Deserialize)]
+pub struct IntakeValues {
+    #[serde(default)]
+    pub pseudonym: String,
+    #[serde(default)]
+    pub legal_name: String,
+    #[serde(default)]
+    pub date_of_birth: String,
+    #[serde(default)]
+    pub estimated_age: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub safe_contact: String,
+    #[serde(default)]
+    pub exploitation: String,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub safety_risk: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    pub immigration_sensitive: bool,
+}
+
+fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let v: String = serde::Deserialize::deserialize(d)?;
+    Ok(v == "on")
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+pub struct Intake {
+    pub csrf: String,
+    pub is_admin: bool,
+    pub form: IntakeValues,
+    pub exploitations: Vec<&'static str>,
+    pub possible: Vec<HitLine>,
+    pub error: Option<String>,
+}
+
+pub struct NoteLine {
+    pub category: &'static str,
+    pub when: String,
+    pub body: String,
+}
+
+pub struct TaskLine {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+    pub done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct Case {
+    pub csrf: String,
+    pub is_admin: bool,
+    pub id: String,
+    pub pseudonym: String,
+    pub status: String,
+    pub flags: String,
+    pub details: Vec<(&'static str, String)>,
+    pub notes: Vec<NoteLine>,
+    pub writable: Vec<&'static str>,
+    pub can_manage: bool,
+    pub can_tasks: bool,
+    pub tasks: Vec<TaskLine>,
+    pub timeline: Vec<(String, String)>,
+    pub error: Option<String>,
 }
 
 pub struct UserLine {

@@ -48,6 +48,46 @@ async fn wait_for(
         .await
 }
 
+/// Chromium under chromedriver, with the flags this machine needs; the guards end both.
+async fn start_browser()
+-> Result<(fantoccini::Client, Killed, tempfile::TempDir), Box<dyn std::error::Error>> {
+    let port = free_port();
+    let driver = Killed(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    let profile = tempfile::tempdir()?;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display())]
+        }),
+    );
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.ok_or("chromedriver did not start")?;
+    Ok((c, driver, profile))
+}
+
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -106,40 +146,7 @@ async fn enrol_sign_in_sign_out_and_the_old_cookie_is_dead() -> TestResult {
     let addr = wait_for_address(&mut server)?;
     let _server = Killed(server);
 
-    let port = free_port();
-    let _driver = Killed(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
-    let profile = tempfile::tempdir()?;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display())]
-        }),
-    );
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.ok_or("chromedriver did not start")?;
+    let (c, _driver, _profile) = start_browser().await?;
     let base = format!("http://{addr}");
 
     let outcome: TestResult = async {
@@ -222,6 +229,260 @@ async fn enrol_sign_in_sign_out_and_the_old_cookie_is_dead() -> TestResult {
                 .iter()
                 .any(|(k, v)| k == "location" && v == "/login")
         );
+        Ok(())
+    }
+    .await;
+    let _ = c.close().await;
+    outcome
+}
+
+/// Enrols `email` in-process and returns its TOTP secret.
+async fn enrol(
+    install: &Install,
+    email: &str,
+    password: &str,
+) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let haven = install.open().await;
+    let session = haven.login(email, password, "").await?;
+    let auth = haven.authenticate_session(&session.token).await?;
+    let e = haven.begin_totp(&auth)?;
+    let secret = base32_decode(&e.secret_base32);
+    haven
+        .confirm_totp(
+            &auth,
+            &e.sealed,
+            &haven_crypto::totp::code(&secret, unix_now()).ok_or("code")?,
+        )
+        .await?;
+    haven.store().close().await;
+    Ok(secret)
+}
+
+fn add_user(install: &Install, org: &str, email: &str, role: &str) -> String {
+    let out = run(&[
+        "user",
+        "add",
+        "--data-dir",
+        install.arg(),
+        "--org",
+        org,
+        "--email",
+        email,
+        "--role",
+        role,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+async fn sign_in(
+    c: &fantoccini::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+    secret: &[u8],
+) -> TestResult {
+    c.goto(&format!("{base}/login")).await?;
+    c.find(Locator::Id("email")).await?.send_keys(email).await?;
+    c.find(Locator::Id("password"))
+        .await?
+        .send_keys(password)
+        .await?;
+    c.find(Locator::Id("code"))
+        .await?
+        .send_keys(&haven_crypto::totp::code(secret, unix_now()).ok_or("code")?)
+        .await?;
+    c.find(Locator::Css("form[action='/login'] button"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, Locator::Id("whoami")).await?;
+    Ok(())
+}
+
+async fn sign_out(c: &fantoccini::Client) -> TestResult {
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, Locator::Css("form[action='/login']")).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() -> TestResult {
+    if !browser_available() {
+        eprintln!("skipping: chromium and chromedriver are not installed");
+        return Ok(());
+    }
+    let install = Install::new();
+    for (name, kind) in [
+        ("Harbour Light NGO", "ngo"),
+        ("Northside Clinic", "clinic"),
+        ("Metro Police", "law_enforcement"),
+    ] {
+        assert!(
+            run(&[
+                "org",
+                "add",
+                "--data-dir",
+                install.arg(),
+                "--name",
+                name,
+                "--kind",
+                kind
+            ])
+            .status
+            .success()
+        );
+    }
+    let people = [
+        ("Harbour Light NGO", "cm@harbour.example", "case_manager"),
+        ("Harbour Light NGO", "clin@harbour.example", "clinician"),
+        ("Northside Clinic", "cm@northside.example", "case_manager"),
+        ("Metro Police", "liaison@police.example", "le_liaison"),
+    ];
+    let mut accounts = Vec::new();
+    for (org, email, role) in people {
+        let password = add_user(&install, org, email, role);
+        let secret = enrol(&install, email, &password).await?;
+        accounts.push((email, password, secret));
+    }
+    // Enrolment used this time step's codes: sign-ins use the next one.
+    tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
+
+    let mut server = haven()
+        .args([
+            "serve",
+            "--data-dir",
+            install.arg(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let addr = wait_for_address(&mut server)?;
+    let _server = Killed(server);
+    let (c, _driver, _profile) = start_browser().await?;
+    let base = format!("http://{addr}");
+
+    let outcome: TestResult = async {
+        let [
+            (cm, cm_pw, cm_secret),
+            (clin, clin_pw, clin_secret),
+            (other, other_pw, other_secret),
+            (le, le_pw, le_secret),
+        ] = &accounts[..]
+        else {
+            return Err("four accounts".into());
+        };
+        // The case manager takes in a survivor with a legal name.
+        sign_in(&c, &base, cm, cm_pw, cm_secret).await?;
+        c.find(Locator::LinkText("New intake"))
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, Locator::Id("pseudonym"))
+            .await?
+            .send_keys("Ana")
+            .await?;
+        c.find(Locator::Id("legal_name"))
+            .await?
+            .send_keys("María López")
+            .await?;
+        c.find(Locator::Css("form[action='/intake'] button"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(
+            wait_for(&c, Locator::Id("case-title"))
+                .await?
+                .text()
+                .await?,
+            "Ana"
+        );
+        let case_url = c.current_url().await?.to_string();
+        assert!(
+            !case_url.contains("Ana") && !case_url.to_lowercase().contains("lopez"),
+            "no personal data in the URL"
+        );
+        c.find(Locator::Id("member")).await?.send_keys(clin).await?;
+        c.find(Locator::Css("form[action$='/team'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, Locator::Id("case-title")).await?;
+
+        // … and finds her again by a misspelt name.
+        c.goto(&format!("{base}/search")).await?;
+        wait_for(&c, Locator::Id("q"))
+            .await?
+            .send_keys("Maria Lopes")
+            .await?;
+        c.find(Locator::Css("form[action='/search'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, Locator::Id("results")).await?;
+        c.find(Locator::LinkText("Ana")).await?.click().await?;
+        assert_eq!(
+            wait_for(&c, Locator::Id("case-title"))
+                .await?
+                .text()
+                .await?,
+            "Ana"
+        );
+        assert!(
+            !c.current_url().await?.to_string().contains("Lopes"),
+            "the query stays out of the URL"
+        );
+        sign_out(&c).await?;
+
+        // The clinician on the team writes a psychotherapy note and reads it.
+        sign_in(&c, &base, clin, clin_pw, clin_secret).await?;
+        c.goto(&case_url).await?;
+        wait_for(&c, Locator::Id("note-body"))
+            .await?
+            .send_keys("Session one: sleep is poor.")
+            .await?;
+        c.find(Locator::Css("#note-category option[value='psychotherapy']"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("form[action$='/notes'] button"))
+            .await?
+            .click()
+            .await?;
+        let notes = wait_for(&c, Locator::Id("notes")).await?.text().await?;
+        assert!(
+            notes.contains("psychotherapy") && notes.contains("Session one: sleep is poor."),
+            "{notes}"
+        );
+        sign_out(&c).await?;
+
+        // Another organisation's case manager and a police liaison: the not-found page.
+        for (email, pw, secret) in [(other, other_pw, other_secret), (le, le_pw, le_secret)] {
+            sign_in(&c, &base, email, pw, secret).await?;
+            c.goto(&case_url).await?;
+            let heading = wait_for(&c, Locator::Css("h1")).await?.text().await?;
+            assert_eq!(heading, "Not found", "{email}");
+            assert!(!c.source().await?.contains("Session one"), "{email}");
+            c.goto(&format!("{base}/")).await?;
+            wait_for(&c, Locator::Id("whoami")).await?;
+            sign_out(&c).await?;
+        }
+
+        // The case manager does not see the clinical note.
+        tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
+        sign_in(&c, &base, cm, cm_pw, cm_secret).await?;
+        c.goto(&case_url).await?;
+        wait_for(&c, Locator::Id("case-title")).await?;
+        assert!(!c.source().await?.contains("Session one"));
         Ok(())
     }
     .await;

@@ -240,6 +240,32 @@ impl<S: Store> Haven<S> {
         Ok(())
     }
 
+    /// Adds a colleague by email (the pages' form).
+    pub async fn add_team_member_by_email(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        email: &str,
+    ) -> Result<(), CoreError> {
+        self.authorize_case(auth, id, Action::ManageTeam).await?;
+        let invalid = || CoreError::InvalidInput {
+            field: "email",
+            message: "no active colleague with that email".into(),
+        };
+        let email = haven_domain::staff::Email::parse(email).map_err(|_| invalid())?;
+        let user = self
+            .store()
+            .user_by_email(email.as_str())
+            .await?
+            .ok_or_else(invalid)?;
+        self.add_team_member(auth, id, user.id)
+            .await
+            .map_err(|e| match e {
+                CoreError::InvalidInput { .. } => invalid(),
+                other => other,
+            })
+    }
+
     /// Sets the case's flags (case managers on the team and supervisors).
     pub async fn set_flags(
         &self,

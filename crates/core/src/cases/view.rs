@@ -30,6 +30,8 @@ pub struct CaseView {
     /// The parts of the survivor record the reader may see (others are empty).
     pub profile: SurvivorProfile,
     pub categories: Vec<DataCategory>,
+    /// Note categories the reader may write.
+    pub writable_notes: Vec<NoteCategory>,
     pub notes: Vec<NoteView>,
     pub tasks: Vec<TaskView>,
     pub timeline: Vec<CaseEvent>,
@@ -110,6 +112,14 @@ impl<S: Store> Haven<S> {
             team,
             profile: record,
             categories: access.categories(),
+            writable_notes: NoteCategory::ALL
+                .iter()
+                .copied()
+                .filter(|c| {
+                    access.access_map().get(&c.data_category())
+                        == Some(&haven_domain::access::Access::ReadWrite)
+                })
+                .collect(),
             notes,
             tasks,
             timeline,

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod cases;
 mod session;
 
 use axum::Router;
@@ -27,4 +28,21 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/account", get(account::show::<S>))
         .route("/account/tokens/revoke", post(account::revoke_token::<S>))
         .route("/account/password", post(account::change_password::<S>))
+        .route(
+            "/search",
+            get(cases::search_form::<S>).post(cases::search::<S>),
+        )
+        .route(
+            "/intake",
+            get(cases::intake_form::<S>).post(cases::intake::<S>),
+        )
+        .route("/cases/{id}", get(cases::show::<S>))
+        .route("/cases/{id}/notes", post(cases::add_note::<S>))
+        .route("/cases/{id}/team", post(cases::add_member::<S>))
+        .route("/cases/{id}/status", post(cases::change_status::<S>))
+        .route("/cases/{id}/tasks", post(cases::add_task::<S>))
+        .route(
+            "/cases/{id}/tasks/{task}/done",
+            post(cases::complete_task::<S>),
+        )
 }

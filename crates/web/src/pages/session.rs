@@ -193,6 +193,7 @@ pub(crate) async fn home<S: Store>(
     SignedIn(auth): SignedIn,
 ) -> Result<Response, PageError> {
     let org = haven.organisation(auth.staff.org).await?;
+    let (cases, tasks) = super::cases::dashboard_lines(haven.dashboard(&auth).await?);
     Ok(views::render(
         StatusCode::OK,
         &Home {
@@ -202,6 +203,9 @@ pub(crate) async fn home<S: Store>(
             org: org.name,
             roles: roles_text(&auth),
             must_change_password: haven.must_change_password(&auth).await?,
+            can_intake: haven.may_intake(&auth),
+            cases,
+            tasks,
         },
     ))
 }
