@@ -79,7 +79,7 @@ fn hit_lines(hits: Vec<SearchHit>) -> Vec<HitLine> {
         .collect()
 }
 
-pub(crate) async fn search_form<S: Store>(SignedIn(auth): SignedIn) -> Response {
+pub(crate) async fn search_form(SignedIn(auth): SignedIn) -> Response {
     views::render(
         StatusCode::OK,
         &Search {

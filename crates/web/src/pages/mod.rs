@@ -30,7 +30,7 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/account/password", post(account::change_password::<S>))
         .route(
             "/search",
-            get(cases::search_form::<S>).post(cases::search::<S>),
+            get(cases::search_form).post(cases::search::<S>),
         )
         .route(
             "/intake",
