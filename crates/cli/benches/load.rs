@@ -1,0 +1,191 @@
+//! Load benchmark (issue #4): a loopback load generator against a running `haven demo`
+//! server, printing ratios measured in one run.
+//!
+//! - authorised case reads (`GET /api/v1/cases/{id}`: policy, decryption, a durable audit
+//!   entry) per second as a fraction of `/healthz` per second, with p50/p99 latency;
+//! - intake writes (`POST /api/v1/survivors`: survivor + case + audit) per second;
+//! - search latency (`GET /api/v1/search`) p50/p99.
+//!
+//! Run: `cargo bench -p haven-cli --bench load` (HAVEN_BENCH_PEOPLE sets the number of
+//! synthetic survivors, default 2,000; the issue's figure uses 100000; HAVEN_BENCH_SECONDS
+//! the length of each phase, default 5).
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// One keep-alive HTTP/1.1 connection; returns the status and body of each request.
+struct Conn {
+    stream: tokio::io::BufReader<TcpStream>,
+    host: String,
+}
+
+impl Conn {
+    async fn open(addr: &str) -> Conn {
+        let s = TcpStream::connect(addr).await.expect("connect");
+        s.set_nodelay(true).ok();
+        Conn { stream: tokio::io::BufReader::new(s), host: addr.to_owned() }
+    }
+
+    async fn request(&mut self, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+        let auth = if token.is_empty() { String::new() } else { format!("Authorization: Bearer {token}\r\n") };
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.host,
+            body.len()
+        );
+        self.stream.get_mut().write_all(req.as_bytes()).await.expect("write");
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await.expect("status");
+        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await.expect("header");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut buf = vec![0u8; length];
+        self.stream.read_exact(&mut buf).await.expect("body");
+        (status, String::from_utf8_lossy(&buf).into_owned())
+    }
+}
+
+/// Runs `connections` loops of `make(i)` requests for `seconds`; returns (count, latencies).
+async fn load<F>(addr: &str, token: &str, connections: usize, seconds: u64, make: F) -> (u64, Vec<Duration>)
+where
+    F: Fn(u64) -> (String, String, String) + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (addr, token, make, stop) = (addr.to_owned(), token.to_owned(), make.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(&addr).await;
+            let mut lat = Vec::new();
+            let mut i = c as u64 * 1_000_003;
+            while !stop.load(Ordering::Relaxed) {
+                let (method, path, body) = make(i);
+                let t = Instant::now();
+                let (status, _) = conn.request(&method, &path, &token, &body).await;
+                assert!((200..300).contains(&status), "{method} {path} → {status}");
+                lat.push(t.elapsed());
+                i += 1;
+            }
+            lat
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    (all.len() as u64, all)
+}
+
+fn pct(lat: &mut [Duration], p: f64) -> f64 {
+    lat.sort();
+    lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+}
+
+fn main() {
+    let people = env_u64("HAVEN_BENCH_PEOPLE", 2_000);
+    let seconds = env_u64("HAVEN_BENCH_SECONDS", 5);
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().join("haven");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["demo", "--data-dir", d.to_str().unwrap(), "--listen", &addr, "--people", &people.to_string()])
+        .env("HAVEN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haven demo");
+    let out = server.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    for line in lines.by_ref() {
+        if line.expect("line").starts_with("haven listening") {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    println!("seeded {people} synthetic survivors and started the server in {:.1?}", started.elapsed());
+    let token_out = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["token", "create", "--data-dir", d.to_str().unwrap(), "--user", "case.manager@harbour.demo", "--name", "bench"])
+        .env("HAVEN_LOG", "error")
+        .output()
+        .expect("token");
+    let token = String::from_utf8_lossy(&token_out.stdout).lines().last().unwrap_or_default().trim().to_owned();
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    rt.block_on(async {
+        let mut conn = Conn::open(&addr).await;
+        let (status, body) = conn.request("GET", "/api/v1/cases", &token, "").await;
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let ids: Vec<String> = v["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+        assert!(!ids.is_empty());
+        let ids = Arc::new(ids);
+        let connections = 32;
+
+        // Alternate phases so drift in the machine's load hits both alike.
+        let (mut h_count, mut r_count) = (0u64, 0u64);
+        let (mut h_lat, mut r_lat) = (Vec::new(), Vec::new());
+        for _ in 0..2 {
+            let (n, lat) = load(&addr, "", connections, seconds, |_| ("GET".into(), "/healthz".into(), String::new())).await;
+            h_count += n;
+            h_lat.extend(lat);
+            let ids2 = ids.clone();
+            let (n, lat) = load(&addr, &token, connections, seconds, move |i| {
+                ("GET".into(), format!("/api/v1/cases/{}", ids2[(i as usize) % ids2.len()]), String::new())
+            })
+            .await;
+            r_count += n;
+            r_lat.extend(lat);
+        }
+        let span = (2 * seconds) as f64;
+        let (h, r) = (h_count as f64 / span, r_count as f64 / span);
+        println!(
+            "case reads: {r:.0}/s (p50 {:.2} ms, p99 {:.2} ms) vs /healthz {h:.0}/s (p50 {:.2} ms, p99 {:.2} ms): ratio {:.3} (target ≥ 0.4: {})",
+            pct(&mut r_lat, 0.5),
+            pct(&mut r_lat, 0.99),
+            pct(&mut h_lat, 0.5),
+            pct(&mut h_lat, 0.99),
+            r / h,
+            if r / h >= 0.4 { "met" } else { "NOT met" }
+        );
+
+        let (n, mut lat) = load(&addr, &token, connections, seconds, |i| {
+            ("POST".into(), "/api/v1/survivors".into(), format!(r#"{{"pseudonym":"Bench {i}","legal_name":"Bench Person {i}","phone":"+1 555 {i:07}"}}"#))
+        })
+        .await;
+        println!("intake writes (sqlite): {:.0}/s (p50 {:.2} ms, p99 {:.2} ms)", n as f64 / seconds as f64, pct(&mut lat, 0.5), pct(&mut lat, 0.99));
+
+        let names = ["Maria Lopez", "Grace Mensah", "Amina Okafor", "Mei Chen", "Olena Petrova", "Rosa Silva", "Nadia Haddad", "Joy Reyes"];
+        let (n, mut lat) = load(&addr, &token, 8, seconds, move |i| {
+            ("GET".into(), format!("/api/v1/search?q={}", names[(i as usize) % names.len()].replace(' ', "%20")), String::new())
+        })
+        .await;
+        println!("search over {people} survivors: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms", n as f64 / seconds as f64, pct(&mut lat, 0.5), pct(&mut lat, 0.99));
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+}
