@@ -21,7 +21,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// One keep-alive HTTP/1.1 connection; returns the status and body of each request.
@@ -34,20 +37,41 @@ impl Conn {
     async fn open(addr: &str) -> Conn {
         let s = TcpStream::connect(addr).await.expect("connect");
         s.set_nodelay(true).ok();
-        Conn { stream: tokio::io::BufReader::new(s), host: addr.to_owned() }
+        Conn {
+            stream: tokio::io::BufReader::new(s),
+            host: addr.to_owned(),
+        }
     }
 
-    async fn request(&mut self, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
-        let auth = if token.is_empty() { String::new() } else { format!("Authorization: Bearer {token}\r\n") };
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: &str,
+    ) -> (u16, String) {
+        let auth = if token.is_empty() {
+            String::new()
+        } else {
+            format!("Authorization: Bearer {token}\r\n")
+        };
         let req = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             self.host,
             body.len()
         );
-        self.stream.get_mut().write_all(req.as_bytes()).await.expect("write");
+        self.stream
+            .get_mut()
+            .write_all(req.as_bytes())
+            .await
+            .expect("write");
         let mut line = String::new();
         self.stream.read_line(&mut line).await.expect("status");
-        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let mut length = 0usize;
         loop {
             line.clear();
@@ -66,7 +90,13 @@ impl Conn {
 }
 
 /// Runs `connections` loops of `make(i)` requests for `seconds`; returns (count, latencies).
-async fn load<F>(addr: &str, token: &str, connections: usize, seconds: u64, make: F) -> (u64, Vec<Duration>)
+async fn load<F>(
+    addr: &str,
+    token: &str,
+    connections: usize,
+    seconds: u64,
+    make: F,
+) -> (u64, Vec<Duration>)
 where
     F: Fn(u64) -> (String, String, String) + Send + Sync + 'static,
 {
@@ -74,7 +104,12 @@ where
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for c in 0..connections {
-        let (addr, token, make, stop) = (addr.to_owned(), token.to_owned(), make.clone(), stop.clone());
+        let (addr, token, make, stop) = (
+            addr.to_owned(),
+            token.to_owned(),
+            make.clone(),
+            stop.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(&addr).await;
             let mut lat = Vec::new();
@@ -101,7 +136,9 @@ where
 
 fn pct(lat: &mut [Duration], p: f64) -> f64 {
     lat.sort();
-    lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+    lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
 }
 
 fn main() {
@@ -109,11 +146,23 @@ fn main() {
     let seconds = env_u64("HAVEN_BENCH_SECONDS", 5);
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path().join("haven");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let started = Instant::now();
     let mut server = Command::new(env!("CARGO_BIN_EXE_haven"))
-        .args(["demo", "--data-dir", d.to_str().unwrap(), "--listen", &addr, "--people", &people.to_string()])
+        .args([
+            "demo",
+            "--data-dir",
+            d.to_str().unwrap(),
+            "--listen",
+            &addr,
+            "--people",
+            &people.to_string(),
+        ])
         .env("HAVEN_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -127,15 +176,36 @@ fn main() {
         }
     }
     std::thread::spawn(move || lines.for_each(drop));
-    println!("seeded {people} synthetic survivors and started the server in {:.1?}", started.elapsed());
+    println!(
+        "seeded {people} synthetic survivors and started the server in {:.1?}",
+        started.elapsed()
+    );
     let token_out = Command::new(env!("CARGO_BIN_EXE_haven"))
-        .args(["token", "create", "--data-dir", d.to_str().unwrap(), "--user", "case.manager@harbour.demo", "--name", "bench"])
+        .args([
+            "token",
+            "create",
+            "--data-dir",
+            d.to_str().unwrap(),
+            "--user",
+            "case.manager@harbour.demo",
+            "--name",
+            "bench",
+        ])
         .env("HAVEN_LOG", "error")
         .output()
         .expect("token");
-    let token = String::from_utf8_lossy(&token_out.stdout).lines().last().unwrap_or_default().trim().to_owned();
+    let token = String::from_utf8_lossy(&token_out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let mut conn = Conn::open(&addr).await;
         let (status, body) = conn.request("GET", "/api/v1/cases", &token, "").await;

@@ -4,7 +4,8 @@
 use crate::{SqliteStore, convert};
 use haven_domain::audit::{AuditRecord, ChainHash, ChainHead};
 use haven_store::{CheckpointRow, StoreError};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
 
 /// Appends one entry within an open transaction. Returns its sequence number.
 pub(crate) async fn append(conn: &mut SqliteConnection, body: &[u8]) -> Result<u64, StoreError> {
@@ -36,11 +37,76 @@ pub(crate) async fn append(conn: &mut SqliteConnection, body: &[u8]) -> Result<u
     Ok(next.size)
 }
 
-pub(crate) async fn append_alone(store: &SqliteStore, body: &[u8]) -> Result<u64, StoreError> {
-    let mut tx = store.writer.begin().await.map_err(convert::error)?;
-    let seq = append(&mut tx, body).await?;
+/// Group commit for entries that accompany no data change (views, denials, failed
+/// sign-ins): callers queue their entry and wait; one task writes everything queued in one
+/// transaction and answers each caller after the commit, so every entry is durable before
+/// its request is answered while many requests share one `fsync`.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupCommit {
+    queue: mpsc::Sender<(Vec<u8>, oneshot::Sender<Result<u64, StoreError>>)>,
+}
+
+/// Entries written per transaction at most.
+const MAX_BATCH: usize = 512;
+
+impl GroupCommit {
+    pub(crate) fn start(writer: SqlitePool) -> Self {
+        let (queue, mut rx) =
+            mpsc::channel::<(Vec<u8>, oneshot::Sender<Result<u64, StoreError>>)>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                match write_batch(&writer, batch.iter().map(|(b, _)| b.as_slice())).await {
+                    Ok(seqs) => {
+                        for ((_, reply), seq) in batch.into_iter().zip(seqs) {
+                            let _ = reply.send(Ok(seq));
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        for (_, reply) in batch {
+                            let _ = reply.send(Err(StoreError::Backend(message.clone())));
+                        }
+                    }
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    pub(crate) async fn append(&self, body: &[u8]) -> Result<u64, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((body.to_vec(), reply))
+            .await
+            .map_err(|_| StoreError::Unavailable("the audit writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the audit writer has stopped".into()))?
+    }
+}
+
+async fn write_batch<'a>(
+    writer: &SqlitePool,
+    bodies: impl Iterator<Item = &'a [u8]>,
+) -> Result<Vec<u64>, StoreError> {
+    let mut tx = writer.begin().await.map_err(convert::error)?;
+    let mut seqs = Vec::new();
+    for body in bodies {
+        seqs.push(append(&mut tx, body).await?);
+    }
     tx.commit().await.map_err(convert::error)?;
-    Ok(seq)
+    Ok(seqs)
+}
+
+pub(crate) async fn append_alone(store: &SqliteStore, body: &[u8]) -> Result<u64, StoreError> {
+    store.group.append(body).await
 }
 
 pub(crate) async fn head(store: &SqliteStore) -> Result<ChainHead, StoreError> {

@@ -56,6 +56,7 @@ pub struct SqliteStore {
     pub(crate) reader: SqlitePool,
     pub(crate) keys_writer: SqlitePool,
     pub(crate) keys_reader: SqlitePool,
+    pub(crate) group: audit::GroupCommit,
 }
 
 fn options(path: &Path, create: bool) -> SqliteConnectOptions {
@@ -94,6 +95,7 @@ impl SqliteStore {
         let keys_writer = pool(options(&paths.keystore, create), 1).await?;
         let keys_reader = pool(options(&paths.keystore, false), 2).await?;
         Ok(Self {
+            group: audit::GroupCommit::start(writer.clone()),
             writer,
             reader,
             keys_writer,

@@ -28,10 +28,7 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/account", get(account::show::<S>))
         .route("/account/tokens/revoke", post(account::revoke_token::<S>))
         .route("/account/password", post(account::change_password::<S>))
-        .route(
-            "/search",
-            get(cases::search_form).post(cases::search::<S>),
-        )
+        .route("/search", get(cases::search_form).post(cases::search::<S>))
         .route(
             "/intake",
             get(cases::intake_form::<S>).post(cases::intake::<S>),
