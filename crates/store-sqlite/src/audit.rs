@@ -43,8 +43,11 @@ pub(crate) async fn append(conn: &mut SqliteConnection, body: &[u8]) -> Result<u
 /// its request is answered while many requests share one `fsync`.
 #[derive(Debug, Clone)]
 pub(crate) struct GroupCommit {
-    queue: mpsc::Sender<(Vec<u8>, oneshot::Sender<Result<u64, StoreError>>)>,
+    queue: mpsc::Sender<Queued>,
 }
+
+/// An entry waiting to be written, with where to send its sequence number.
+type Queued = (Vec<u8>, oneshot::Sender<Result<u64, StoreError>>);
 
 /// Entries written per transaction at most.
 const MAX_BATCH: usize = 512;
@@ -52,7 +55,7 @@ const MAX_BATCH: usize = 512;
 impl GroupCommit {
     pub(crate) fn start(writer: SqlitePool) -> Self {
         let (queue, mut rx) =
-            mpsc::channel::<(Vec<u8>, oneshot::Sender<Result<u64, StoreError>>)>(4 * MAX_BATCH);
+            mpsc::channel::<Queued>(4 * MAX_BATCH);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
