@@ -54,8 +54,7 @@ const MAX_BATCH: usize = 512;
 
 impl GroupCommit {
     pub(crate) fn start(writer: SqlitePool) -> Self {
-        let (queue, mut rx) =
-            mpsc::channel::<Queued>(4 * MAX_BATCH);
+        let (queue, mut rx) = mpsc::channel::<Queued>(4 * MAX_BATCH);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];

@@ -3,6 +3,7 @@
 
 mod cases;
 mod json;
+mod openapi;
 mod survivors;
 
 use crate::errors::ApiError;
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 
 pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/me", get(me::<S>))
         .route("/api/v1/survivors", post(survivors::create::<S>))
         .route("/api/v1/survivors/{id}", get(survivors::show::<S>))

@@ -288,3 +288,43 @@ async fn api_tokens_authenticate_until_revoked_and_bad_tokens_never_do() {
     );
     assert!(app.audit_reasons("token_revoke").await.len() == 1);
 }
+
+#[tokio::test]
+async fn the_openapi_document_matches_its_snapshot_and_every_operation_is_routed() {
+    let app = App::new().await;
+    let r = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = json(&r);
+    let snapshot_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web/openapi.snapshot.json");
+    let pretty = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    if std::env::var("HAVEN_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(&snapshot_path, &pretty).unwrap();
+    }
+    let snapshot = std::fs::read_to_string(&snapshot_path)
+        .expect("snapshot (HAVEN_UPDATE_SNAPSHOTS=1 writes it)");
+    assert_eq!(
+        pretty, snapshot,
+        "the API description changed: review it and update the snapshot"
+    );
+    let id = "00000000-0000-4000-8000-000000000000";
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let concrete = path.replace("{id}", id).replace("{task}", id);
+            let req = axum::http::Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let r = app.send(req).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} is not routed behind authentication"
+            );
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`. Written by
+//! hand next to the routes; a test checks that every documented operation is routed and the
+//! document is snapshot-tested, so the two cannot drift apart unnoticed.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn error_responses() -> Value {
+    json!({
+        "401": { "description": "No valid bearer token or session", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "404": { "description": "Absent, or not visible to the caller (identical answers)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "422": { "description": "Invalid input: a stable `code` and the `field`", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+    })
+}
+
+fn op(summary: &str, ok: &str, body: Option<&str>) -> Value {
+    let mut responses = error_responses();
+    responses[ok] = json!({ "description": "Success" });
+    let mut o =
+        json!({ "summary": summary, "security": [{ "bearer": [] }], "responses": responses });
+    if let Some(schema) = body {
+        o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    }
+    o
+}
+
+fn id_param(name: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
+}
+
+pub(crate) fn document() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Haven API", "version": "1", "description": "Confidential case management. Every read is authorised by the access policy and audited; whatever the caller may not see answers 404." },
+        "paths": {
+            "/api/v1/me": { "get": op("The signed-in account", "200", None) },
+            "/api/v1/survivors": { "post": op("Intake: a survivor and their first case", "201", Some("NewSurvivor")) },
+            "/api/v1/survivors/{id}": { "parameters": [id_param("id")], "get": op("A survivor record, limited to the categories the caller may see", "200", None) },
+            "/api/v1/cases": {
+                "get": { "parameters": [{ "name": "status", "in": "query", "schema": { "enum": ["open", "active", "closed"] } }], "summary": "My cases", "security": [{ "bearer": [] }], "responses": error_responses() },
+                "post": op("Open a case for a survivor the caller may see", "201", Some("NewCase"))
+            },
+            "/api/v1/cases/{id}": { "parameters": [id_param("id")], "get": op("A case: status, flags, visible survivor fields, readable notes, tasks, timeline", "200", None) },
+            "/api/v1/cases/{id}/status": { "parameters": [id_param("id")], "post": op("Change status (reopening needs a reason)", "204", Some("StatusChange")) },
+            "/api/v1/cases/{id}/notes": {
+                "parameters": [id_param("id")],
+                "get": op("The notes the caller may read", "200", None),
+                "post": op("Add a note; its category decides who may read it", "201", Some("NewNote"))
+            },
+            "/api/v1/cases/{id}/tasks": { "parameters": [id_param("id")], "post": op("Add a task to the case plan", "201", Some("NewTask")) },
+            "/api/v1/cases/{id}/tasks/{task}/done": { "parameters": [id_param("id"), id_param("task")], "post": op("Mark a task done", "204", None) },
+            "/api/v1/cases/{id}/team": { "parameters": [id_param("id")], "post": op("Add a colleague of the owning organisation to the team", "204", Some("TeamMember")) },
+            "/api/v1/search": { "get": { "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string", "minLength": 2, "maxLength": 200 } }], "summary": "Search by name (exact or sounds-like), date of birth or phone, through blind indexes", "security": [{ "bearer": [] }], "responses": error_responses() } }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A `haven_pat_…` token from `haven token create`" } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "field": { "type": "string" }, "message": { "type": "string" }, "correlation_id": { "type": "string" } } } } },
+                "CaseFields": { "type": "object", "additionalProperties": false, "properties": {
+                    "exploitation": { "enum": ["sex", "labour", "both", "other"] },
+                    "trafficking_types": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 25 }, "description": "Polaris typology numbers" },
+                    "safety_risk": { "type": "boolean" }, "immigration_sensitive": { "type": "boolean" } } },
+                "NewSurvivor": { "type": "object", "additionalProperties": false, "required": ["pseudonym"], "properties": {
+                    "pseudonym": { "type": "string", "maxLength": 500 }, "legal_name": { "type": "string", "maxLength": 500 },
+                    "aliases": { "type": "array", "items": { "type": "string" } }, "date_of_birth": { "type": "string", "format": "date" },
+                    "estimated_age": { "type": "integer", "maximum": 120 }, "gender": { "enum": ["female", "male", "non_binary", "other", "unknown"] },
+                    "nationality": { "type": "string" }, "nationality_region": { "enum": ["africa", "americas", "asia", "europe", "oceania", "unknown"] },
+                    "languages": { "type": "array", "items": { "type": "string" } }, "interpreter_needed": { "type": "boolean" },
+                    "phone": { "type": "string" }, "email": { "type": "string" }, "safe_contact": { "type": "string" },
+                    "case": { "$ref": "#/components/schemas/CaseFields" } } },
+                "NewCase": { "type": "object", "additionalProperties": false, "required": ["survivor_id"], "properties": {
+                    "survivor_id": { "type": "string", "format": "uuid" }, "exploitation": { "enum": ["sex", "labour", "both", "other"] },
+                    "trafficking_types": { "type": "array", "items": { "type": "integer" } }, "safety_risk": { "type": "boolean" }, "immigration_sensitive": { "type": "boolean" } } },
+                "StatusChange": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": { "status": { "enum": ["open", "active", "closed"] }, "reason": { "type": "string" } } },
+                "NewNote": { "type": "object", "additionalProperties": false, "required": ["category", "body"], "properties": { "category": { "enum": ["general", "safety", "medical", "psychotherapy", "legal", "narrative"] }, "body": { "type": "string", "maxLength": 20000 } } },
+                "NewTask": { "type": "object", "additionalProperties": false, "required": ["title", "due_on"], "properties": { "title": { "type": "string", "maxLength": 300 }, "due_on": { "type": "string", "format": "date" } } },
+                "TeamMember": { "type": "object", "additionalProperties": false, "required": ["user_id"], "properties": { "user_id": { "type": "string", "format": "uuid" } } }
+            }
+        }
+    })
+}
+
+pub(crate) async fn serve() -> Json<Value> {
+    Json(document())
+}
