@@ -160,6 +160,13 @@ enum UserCommand {
         #[arg(long, value_name = "EMAIL")]
         email: String,
     },
+    /// Give an account a new one-time password (printed); sessions and tokens stop.
+    ResetPassword {
+        #[command(flatten)]
+        at: Location,
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+    },
     /// Remove an account's second factor so it enrols again; sessions and tokens stop.
     ResetMfa {
         #[command(flatten)]

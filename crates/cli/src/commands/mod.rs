@@ -71,6 +71,12 @@ pub async fn run(command: Command) -> Result<(), CliError> {
             logging::to_stderr();
             staff::reset_mfa(&config(&at, None)?, &email).await
         }
+        Command::User {
+            action: UserCommand::ResetPassword { at, email },
+        } => {
+            logging::to_stderr();
+            staff::reset_password(&config(&at, None)?, &email).await
+        }
         Command::Token {
             action: TokenCommand::Create { at, user, name },
         } => {

@@ -157,6 +157,19 @@ pub async fn reset_mfa(cfg: &Config, email: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+pub async fn reset_password(cfg: &Config, email: &str) -> Result<(), CliError> {
+    let opened = backend::open(cfg).await?;
+    let password = with_haven!(opened, |haven| haven
+        .reset_password(&operator("user reset-password"), email)
+        .await)
+    .map_err(not_found("no such account"))?;
+    println!(
+        "new one-time password (sessions and tokens have ended; the second factor is unchanged):"
+    );
+    println!("{password}");
+    Ok(())
+}
+
 pub async fn create_token(cfg: &Config, email: &str, name: &str) -> Result<(), CliError> {
     let opened = backend::open(cfg).await?;
     let (id, secret) = with_haven!(opened, |haven| haven

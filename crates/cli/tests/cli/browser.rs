@@ -8,7 +8,7 @@ use crate::serve::{get_with_cookie, wait_for_address};
 use crate::support::*;
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -86,6 +86,29 @@ async fn start_browser()
     }
     let c = client.ok_or("chromedriver did not start")?;
     Ok((c, driver, profile))
+}
+
+/// The text of element `id` once it contains `needle` (the page after a form post has
+/// loaded), at most ten seconds.
+async fn wait_for_text(
+    c: &fantoccini::Client,
+    id: &str,
+    needle: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = match c.find(Locator::Id(id)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(needle) {
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("#{id} never showed the expected text").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn unix_now() -> u64 {
@@ -458,11 +481,8 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
             .await?
             .click()
             .await?;
-        let notes = wait_for(&c, Locator::Id("notes")).await?.text().await?;
-        assert!(
-            notes.contains("psychotherapy") && notes.contains("Session one: sleep is poor."),
-            "{notes}"
-        );
+        let notes = wait_for_text(&c, "notes", "Session one: sleep is poor.").await?;
+        assert!(notes.contains("psychotherapy"), "{notes}");
         sign_out(&c).await?;
 
         // Another organisation's case manager and a police liaison: the not-found page.

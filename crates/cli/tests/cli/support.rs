@@ -91,6 +91,8 @@ pub fn canary_profile(n: u32) -> (SurvivorProfile, Vec<String>) {
         c("phone"),
         c("email"),
         c("safe"),
+        c("nation"),
+        c("lang"),
     ];
     let profile = SurvivorProfile {
         pseudonym: t(SurvivorField::Pseudonym, &canaries[0]),

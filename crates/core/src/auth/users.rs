@@ -231,6 +231,34 @@ impl<S: Store> Haven<S> {
         Ok(())
     }
 
+    /// Gives an account a new one-time password (an admin or operator, for someone who forgot
+    /// theirs): every session and token ends; the second factor stays, so the password alone
+    /// still does not open the account.
+    pub async fn reset_password(&self, by: &Acting, email: &str) -> Result<String, CoreError> {
+        let user = self.user_for(by, email).await?;
+        if matches!(by, Acting::Staff(s) if s.id == user.id) {
+            return Err(CoreError::InvalidInput {
+                field: "email",
+                message: "change your own password on your account page".into(),
+            });
+        }
+        let password = secrets::token(self.inner().entropy.as_ref());
+        let hash = self.hash_password(&password).await?;
+        self.end_sign_ins(
+            by,
+            user,
+            AuditAction::PasswordChange,
+            "password_reset",
+            |u| {
+                u.password_hash = hash;
+                u.failed_logins = 0;
+                u.must_change_password = false;
+            },
+        )
+        .await?;
+        Ok(password)
+    }
+
     /// Changes the signed-in user's own password: every session and token ends, and a new
     /// session is returned for this browser.
     pub async fn change_password(

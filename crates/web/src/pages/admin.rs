@@ -178,6 +178,46 @@ pub(crate) async fn disable<S: Store>(
     }
 }
 
+pub(crate) async fn reset_password<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth): SignedIn,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &form.csrf)?;
+    let by = Acting::Staff(auth.staff.clone());
+    match haven.reset_password(&by, &form.email).await {
+        Ok(password) => {
+            page(
+                &haven,
+                &auth,
+                StatusCode::OK,
+                Outcome {
+                    notice: Some(
+                        "New one-time password set; their sessions and tokens have ended.".into(),
+                    ),
+                    error: None,
+                    one_time_password: Some(password),
+                },
+            )
+            .await
+        }
+        Err(e @ CoreError::InvalidInput { .. }) => {
+            page(
+                &haven,
+                &auth,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Outcome {
+                    notice: None,
+                    error: Some(e.to_string()),
+                    one_time_password: None,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(crate) async fn reset_mfa<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth): SignedIn,

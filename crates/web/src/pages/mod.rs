@@ -25,6 +25,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/admin/users", get(admin::list::<S>).post(admin::add::<S>))
         .route("/admin/users/disable", post(admin::disable::<S>))
         .route("/admin/users/reset-mfa", post(admin::reset_mfa::<S>))
+        .route(
+            "/admin/users/reset-password",
+            post(admin::reset_password::<S>),
+        )
         .route("/account", get(account::show::<S>))
         .route("/account/tokens/revoke", post(account::revoke_token::<S>))
         .route("/account/password", post(account::change_password::<S>))

@@ -346,3 +346,54 @@ async fn admins_add_accounts_that_get_a_one_time_password() {
         "missing CSRF"
     );
 }
+
+#[tokio::test]
+async fn an_admin_resets_a_forgotten_password_and_the_old_one_and_its_sessions_stop() {
+    let app = App::new().await;
+    let admin = app
+        .enrolled(app.org_a, "ra@example.org", &[Role::Admin])
+        .await;
+    let user = app
+        .enrolled(app.org_a, "forgot@example.org", &[Role::CaseManager])
+        .await;
+    let old_session = app.session(&user).await;
+    let s = app.session(&admin).await;
+    let csrf = app.csrf_of(&s).await;
+    let r = app
+        .post_form(
+            "/admin/users/reset-password",
+            Some(&s),
+            &[("csrf", &csrf), ("email", &user.email)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let password = r
+        .body
+        .split("id=\"one-time-password\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(signed_out(&app.get("/", Some(&old_session)).await));
+    let code = app.next_code(&user);
+    assert_eq!(
+        app.login_raw(&user.email, PASSWORD, &code).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the old password is gone"
+    );
+    let code = app.next_code(&user);
+    assert_eq!(
+        app.login_raw(&user.email, &password, &code)
+            .await
+            .location(),
+        Some("/"),
+        "the new one works, with the factor"
+    );
+    assert_eq!(
+        app.login_raw(&user.email, &password, "").await.status,
+        StatusCode::UNAUTHORIZED,
+        "never without the factor"
+    );
+}
