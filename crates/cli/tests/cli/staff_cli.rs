@@ -163,13 +163,19 @@ async fn accounts_and_tokens_are_managed_from_the_command_line() -> TestResult {
     let enrolment = haven.begin_totp(&auth)?;
     let secret = base32_decode(&enrolment.secret_base32);
     let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
-    haven
+    let (enrolled, _codes) = haven
         .confirm_totp(
             &auth,
             &enrolment.sealed,
             &haven_crypto::totp::code(&secret, now).ok_or("code")?,
         )
         .await?;
+    assert!(
+        haven
+            .authenticate_session(&enrolled.token)
+            .await?
+            .mfa_verified()
+    );
 
     let out = ok(&[
         "token",
@@ -221,6 +227,25 @@ async fn accounts_and_tokens_are_managed_from_the_command_line() -> TestResult {
         "no such live token",
     );
 
+    let out = ok(&[
+        "user",
+        "reset-password",
+        "--data-dir",
+        d,
+        "--email",
+        "coord@example.org",
+    ]);
+    let new_password = out.lines().last().unwrap_or_default().trim().to_owned();
+    assert!(new_password.len() >= 32 && new_password != password);
+    assert!(
+        matches!(
+            haven.authenticate_session(&enrolled.token).await,
+            Err(CoreError::Unauthenticated)
+        ),
+        "a password reset ends the sessions"
+    );
+    let password = new_password;
+
     ok(&[
         "user",
         "reset-mfa",
@@ -229,10 +254,9 @@ async fn accounts_and_tokens_are_managed_from_the_command_line() -> TestResult {
         "--email",
         "coord@example.org",
     ]);
-    assert!(matches!(
-        haven.authenticate_session(&session.token).await,
-        Err(CoreError::Unauthenticated)
-    ));
+    // Without a factor, the password alone reaches only enrolment again.
+    let again = haven.login("coord@example.org", &password, "").await?;
+    assert!(!again.mfa_verified);
     ok(&[
         "user",
         "disable",
