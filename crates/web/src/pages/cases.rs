@@ -1,32 +1,27 @@
-//! Case work in the browser, without JavaScript: the dashboard's data, intake (which searches
-//! first and shows likely existing records), search (the query travels in the form body,
-//! never the URL), and the case page with its notes, team, status, plan and timeline.
+//! Case work in the browser, without JavaScript: the dashboard's data and the case page with
+//! its notes, team, status, plan and timeline.
 
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
-use crate::views::{
-    self, Case, CaseLine, DueLine, HitLine, Intake, IntakeValues, NoteLine, Search, TaskLine,
-};
+use crate::views::{self, Case, CaseLine, DueLine, NoteLine, TaskLine};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
-use haven_core::cases::{Dashboard, NewCase, SearchHit};
+use haven_core::cases::Dashboard;
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
-use haven_domain::case::{CaseStatus, ExploitationType, NoteCategory};
-use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
+use haven_domain::case::{CaseStatus, NoteCategory};
 use haven_domain::{CaseId, DataCategory, TaskId};
 use haven_store::Store;
 use serde::Deserialize;
-use std::collections::BTreeSet;
 
-fn csrf(auth: &Authenticated) -> String {
+pub(crate) fn csrf(auth: &Authenticated) -> String {
     auth.csrf_token().unwrap_or_default().to_owned()
 }
 
-fn is_admin(auth: &Authenticated) -> bool {
+pub(crate) fn is_admin(auth: &Authenticated) -> bool {
     auth.staff.roles.contains(&Role::Admin)
 }
 
@@ -67,211 +62,6 @@ pub(crate) fn dashboard_lines(board: Dashboard) -> (Vec<CaseLine>, Vec<DueLine>)
         })
         .collect();
     (cases, tasks)
-}
-
-fn hit_lines(hits: Vec<SearchHit>) -> Vec<HitLine> {
-    hits.into_iter()
-        .map(|h| HitLine {
-            pseudonym: h.pseudonym,
-            cases: h.cases.iter().map(ToString::to_string).collect(),
-            matched: h.matched,
-        })
-        .collect()
-}
-
-pub(crate) async fn search_form(SignedIn(auth): SignedIn) -> Response {
-    views::render(
-        StatusCode::OK,
-        &Search {
-            csrf: csrf(&auth),
-            is_admin: is_admin(&auth),
-            searched: false,
-            hits: Vec::new(),
-        },
-    )
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SearchForm {
-    csrf: String,
-    q: String,
-}
-
-pub(crate) async fn search<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
-    Form(form): Form<SearchForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &form.csrf)?;
-    let hits = haven.search(&auth, &form.q).await?;
-    Ok(views::render(
-        StatusCode::OK,
-        &Search {
-            csrf: csrf(&auth),
-            is_admin: is_admin(&auth),
-            searched: true,
-            hits: hit_lines(hits),
-        },
-    ))
-}
-
-fn intake_page(
-    auth: &Authenticated,
-    form: IntakeValues,
-    possible: Vec<HitLine>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
-    views::render(
-        status,
-        &Intake {
-            csrf: csrf(auth),
-            is_admin: is_admin(auth),
-            form,
-            exploitations: ExploitationType::ALL.iter().map(|e| e.as_str()).collect(),
-            possible,
-            error,
-        },
-    )
-}
-
-pub(crate) async fn intake_form<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
-) -> Result<Response, PageError> {
-    if !haven.may_intake(&auth) {
-        return Err(CoreError::Forbidden.into());
-    }
-    Ok(intake_page(
-        &auth,
-        IntakeValues {
-            exploitation: "other".into(),
-            ..Default::default()
-        },
-        Vec::new(),
-        None,
-        StatusCode::OK,
-    ))
-}
-
-#[derive(Deserialize)]
-pub(crate) struct IntakeForm {
-    csrf: String,
-    #[serde(default)]
-    confirm_new: String,
-    #[serde(flatten)]
-    values: IntakeValues,
-}
-
-fn optional(field: SurvivorField, v: &str) -> Result<Option<PersonalText>, CoreError> {
-    if v.trim().is_empty() {
-        Ok(None)
-    } else {
-        Ok(Some(PersonalText::parse(field, v)?))
-    }
-}
-
-fn profile_of(v: &IntakeValues) -> Result<(SurvivorProfile, NewCase), CoreError> {
-    let mut p = SurvivorProfile::pseudonymous(&v.pseudonym)?;
-    p.legal_name = optional(SurvivorField::LegalName, &v.legal_name)?;
-    p.phone = optional(SurvivorField::Phone, &v.phone)?;
-    p.safe_contact = optional(SurvivorField::SafeContact, &v.safe_contact)?;
-    if !v.date_of_birth.trim().is_empty() {
-        p.date_of_birth = Some(
-            time::Date::parse(
-                v.date_of_birth.trim(),
-                &time::format_description::well_known::Iso8601::DATE,
-            )
-            .map_err(|_| CoreError::InvalidInput {
-                field: "date_of_birth",
-                message: "give a date as YYYY-MM-DD".into(),
-            })?,
-        );
-    }
-    if !v.estimated_age.trim().is_empty() {
-        p.details.estimated_age =
-            Some(
-                v.estimated_age
-                    .trim()
-                    .parse()
-                    .map_err(|_| CoreError::InvalidInput {
-                        field: "estimated_age",
-                        message: "give an age in years".into(),
-                    })?,
-            );
-    }
-    let exploitation = v.exploitation.parse().ok();
-    Ok((
-        p,
-        NewCase {
-            exploitation,
-            trafficking_types: Vec::new(),
-            safety_risk: v.safety_risk,
-            immigration_sensitive: v.immigration_sensitive,
-        },
-    ))
-}
-
-pub(crate) async fn intake<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
-    Form(form): Form<IntakeForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &form.csrf)?;
-    let values = form.values;
-    let (profile, case) = match profile_of(&values) {
-        Ok(x) => x,
-        Err(e) => {
-            return Ok(intake_page(
-                &auth,
-                values,
-                Vec::new(),
-                Some(e.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ));
-        }
-    };
-    // Search first: offer records that look like this person before creating another.
-    if form.confirm_new != "on" {
-        let mut seen = BTreeSet::new();
-        let mut possible = Vec::new();
-        for q in [
-            values.legal_name.trim(),
-            values.pseudonym.trim(),
-            values.phone.trim(),
-            values.date_of_birth.trim(),
-        ] {
-            if q.chars().count() < 2 {
-                continue;
-            }
-            for hit in haven.search(&auth, q).await? {
-                if seen.insert(hit.survivor) {
-                    possible.push(hit);
-                }
-            }
-        }
-        if !possible.is_empty() {
-            return Ok(intake_page(
-                &auth,
-                values,
-                hit_lines(possible),
-                None,
-                StatusCode::OK,
-            ));
-        }
-    }
-    match haven.intake(&auth, &profile, &case).await {
-        Ok((_, case)) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
-        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => Ok(intake_page(
-            &auth,
-            values,
-            Vec::new(),
-            Some(e.to_string()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )),
-        Err(e) => Err(e.into()),
-    }
 }
 
 async fn case_page<S: Store>(

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod cases;
+mod intake;
 mod session;
 
 use axum::Router;
@@ -32,10 +33,13 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/account", get(account::show::<S>))
         .route("/account/tokens/revoke", post(account::revoke_token::<S>))
         .route("/account/password", post(account::change_password::<S>))
-        .route("/search", get(cases::search_form).post(cases::search::<S>))
+        .route(
+            "/search",
+            get(intake::search_form).post(intake::search::<S>),
+        )
         .route(
             "/intake",
-            get(cases::intake_form::<S>).post(cases::intake::<S>),
+            get(intake::intake_form::<S>).post(intake::intake::<S>),
         )
         .route("/cases/{id}", get(cases::show::<S>))
         .route("/cases/{id}/notes", post(cases::add_note::<S>))

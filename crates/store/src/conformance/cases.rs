@@ -1,0 +1,168 @@
+//! Conformance stories: cases, teams, timeline, notes and tasks.
+
+use super::staff::user;
+use super::{Outcome, ensure, id_bytes, key, org, survivor};
+use crate::{CaseEvent, CaseRow, NoteRow, Store, TaskRow, UserRow};
+use haven_domain::{CaseId, NoteId, TaskId};
+use time::macros::datetime;
+
+pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
+    store.migrate().await?;
+    let o = org(1);
+    store.insert_org(&o, b"org").await?;
+    let (u1, u2) = (user(1, &o), user(2, &o));
+    store.insert_user(&u1, b"u1").await?;
+    store
+        .insert_user(
+            &UserRow {
+                email: "two@example.org".into(),
+                ..u2.clone()
+            },
+            b"u2",
+        )
+        .await?;
+    let k = key(1, 1);
+    store.insert_data_keys(std::slice::from_ref(&k)).await?;
+    let s = survivor(1, &o, &k);
+    store.insert_survivor(&s, b"s").await?;
+    let case = CaseRow {
+        trafficking_types: vec![5, 11],
+        minor: true,
+        ..CaseRow::opened(
+            CaseId::from_random_bytes(id_bytes(1, 0xf0)),
+            s.id,
+            o.id,
+            datetime!(2026-11-08 10:00 UTC),
+        )
+    };
+    let opened = CaseEvent {
+        case: case.id,
+        at: case.created_at,
+        kind: "opened".into(),
+        actor: Some(u1.id),
+        detail: "intake".into(),
+    };
+    store
+        .insert_case(&case, &[u1.id, u2.id], &opened, b"case")
+        .await?;
+    let cases = store.cases_of_survivor(s.id).await?;
+    ensure(
+        cases.len() == 1 && cases[0].0 == case,
+        "the case reads back",
+    )?;
+    let mut team = cases[0].1.clone();
+    team.sort();
+    let mut want = vec![u1.id, u2.id];
+    want.sort();
+    ensure(team == want, "with its team")?;
+    ensure(
+        store
+            .cases_of_survivor(survivor(2, &o, &k).id)
+            .await?
+            .is_empty(),
+        "no cases for others",
+    )?;
+    ensure(
+        store.case(case.id).await?.map(|(c, _)| c) == Some(case.clone()),
+        "case by id",
+    )?;
+    ensure(
+        store.cases_for_member(u2.id, 10).await? == vec![case.clone()],
+        "a member's cases",
+    )?;
+
+    let later = datetime!(2026-11-09 10:00 UTC);
+    let active = CaseRow {
+        status: "active".into(),
+        safety_risk: true,
+        ..case.clone()
+    };
+    let moved = CaseEvent {
+        case: case.id,
+        at: later,
+        kind: "status".into(),
+        actor: Some(u1.id),
+        detail: "active".into(),
+    };
+    store.update_case(&active, &moved, b"status").await?;
+    ensure(
+        store.case(case.id).await?.map(|(c, _)| c) == Some(active),
+        "status and flags written",
+    )?;
+
+    let note = NoteRow {
+        id: NoteId::from_random_bytes(id_bytes(1, 0x90)),
+        case: case.id,
+        category: "medical".into(),
+        author: u1.id,
+        created_at: later,
+        body: vec![7; 40],
+    };
+    let noted = CaseEvent {
+        kind: "note".into(),
+        detail: "medical".into(),
+        ..moved.clone()
+    };
+    store.insert_note(&note, &noted, b"note").await?;
+    ensure(
+        store.notes_of_case(case.id).await? == vec![note],
+        "note reads back",
+    )?;
+
+    let task = TaskRow {
+        id: TaskId::from_random_bytes(id_bytes(1, 0x80)),
+        case: case.id,
+        title: vec![1, 2],
+        due_on: time::macros::date!(2026 - 12 - 01),
+        done_at: None,
+        created_at: later,
+    };
+    store
+        .insert_task(
+            &task,
+            &CaseEvent {
+                kind: "task".into(),
+                detail: "added".into(),
+                ..moved.clone()
+            },
+            b"task",
+        )
+        .await?;
+    ensure(
+        store
+            .complete_task(
+                case.id,
+                task.id,
+                later,
+                &CaseEvent {
+                    kind: "task".into(),
+                    detail: "done".into(),
+                    ..moved.clone()
+                },
+                b"done",
+            )
+            .await?,
+        "task completes",
+    )?;
+    ensure(
+        !store
+            .complete_task(case.id, task.id, later, &moved, b"again")
+            .await?,
+        "only once",
+    )?;
+    ensure(
+        store.tasks_of_case(case.id).await?[0].done_at == Some(later),
+        "done time kept",
+    )?;
+    let kinds: Vec<String> = store
+        .case_events(case.id)
+        .await?
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    ensure(
+        kinds == vec!["opened", "status", "note", "task", "task"],
+        "the timeline in order",
+    )?;
+    Ok(())
+}
