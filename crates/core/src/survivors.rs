@@ -237,6 +237,18 @@ impl<S: Store> Haven<S> {
         org: OrgId,
         profile: &SurvivorProfile,
     ) -> Result<SurvivorId, CoreError> {
+        let (row, body) = self.prepare_survivor(actor, org, profile).await?;
+        self.inner().store.insert_survivor(&row, &body).await?;
+        Ok(row.id)
+    }
+
+    /// The encrypted row, index entries and audit entry of a new survivor, not yet written.
+    pub(crate) async fn prepare_survivor(
+        &self,
+        actor: Actor,
+        org: OrgId,
+        profile: &SurvivorProfile,
+    ) -> Result<(SurvivorRow, Vec<u8>), CoreError> {
         let inner = self.inner();
         let entropy = inner.entropy.as_ref();
         let today = self.now().date();
@@ -260,8 +272,7 @@ impl<S: Store> Haven<S> {
             &PROFILE_CATEGORIES,
             "intake",
         )?;
-        inner.store.insert_survivor(&row, &body).await?;
-        Ok(id)
+        Ok((row, body))
     }
 
     /// Reads and decrypts the parts of a survivor record the capability allows; the view is

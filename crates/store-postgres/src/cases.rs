@@ -65,6 +65,19 @@ pub(crate) async fn insert_case(
     body: &[u8],
 ) -> Result<u64, StoreError> {
     let mut tx = store.pool.begin().await.map_err(convert::error)?;
+    let seq = write_case(&mut tx, case, team, event, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(seq)
+}
+
+/// Writes a case, its team, first event and audit entry inside an open transaction.
+pub(crate) async fn write_case(
+    conn: &mut PgConnection,
+    case: &CaseRow,
+    team: &[UserId],
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<u64, StoreError> {
     sqlx::query(
         "INSERT INTO cases (id, survivor_id, org_id, created_at, status, exploitation, trafficking_types, minor, \
          safety_risk, immigration_sensitive) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -79,21 +92,19 @@ pub(crate) async fn insert_case(
     .bind(case.minor)
     .bind(case.safety_risk)
     .bind(case.immigration_sensitive)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .map_err(convert::error)?;
     for member in team {
         sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES ($1, $2)")
             .bind(case.id.as_uuid())
             .bind(member.as_uuid())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
             .map_err(convert::error)?;
     }
-    add_event(&mut tx, event).await?;
-    let seq = audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
-    Ok(seq)
+    add_event(conn, event).await?;
+    audit::append(conn, body).await
 }
 
 /// Groups `case + team member` rows (ordered by case) into cases with their teams.

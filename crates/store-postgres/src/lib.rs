@@ -153,6 +153,12 @@ impl haven_store::Store for PgStore {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send {
         survivors::insert_survivor(self, row, audit)
     }
+    fn insert_intakes(
+        &self,
+        batch: &[haven_store::IntakeRecord],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        survivors::insert_intakes(self, batch)
+    }
     fn survivor(
         &self,
         id: haven_domain::SurvivorId,

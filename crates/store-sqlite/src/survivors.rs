@@ -47,8 +47,19 @@ pub(crate) async fn insert_survivor(
     row: &SurvivorRow,
     body: &[u8],
 ) -> Result<u64, StoreError> {
-    let f = &row.fields;
     let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    let seq = write_survivor(&mut tx, row, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(seq)
+}
+
+/// Writes a survivor, its index entries and its audit entry inside an open transaction.
+pub(crate) async fn write_survivor(
+    conn: &mut sqlx::SqliteConnection,
+    row: &SurvivorRow,
+    body: &[u8],
+) -> Result<u64, StoreError> {
+    let f = &row.fields;
     sqlx::query(
         "INSERT INTO survivors (id, org_id, key_id, created_at, pseudonym, legal_name, aliases, \
          date_of_birth, phone, email, safe_contact, details, age_band, gender, nationality_region) \
@@ -69,7 +80,7 @@ pub(crate) async fn insert_survivor(
     .bind(&row.coarse.age_band)
     .bind(&row.coarse.gender)
     .bind(&row.coarse.nationality_region)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .map_err(convert::error)?;
     for entry in &row.index {
@@ -77,13 +88,11 @@ pub(crate) async fn insert_survivor(
             .bind(&entry.name)
             .bind(i64::from(entry.value))
             .bind(row.id.as_uuid())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
             .map_err(convert::error)?;
     }
-    let seq = audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
-    Ok(seq)
+    audit::append(conn, body).await
 }
 
 pub(crate) async fn survivor(
@@ -171,4 +180,16 @@ pub(crate) async fn erase_survivor(
     tx.commit().await.map_err(convert::error)?;
     keystore::purge(&store.writer).await?;
     Ok(Some(seq))
+}
+
+pub(crate) async fn insert_intakes(
+    store: &SqliteStore,
+    batch: &[haven_store::IntakeRecord],
+) -> Result<(), StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    for r in batch {
+        write_survivor(&mut tx, &r.survivor, &r.survivor_audit).await?;
+        crate::cases::write_case(&mut tx, &r.case, &r.team, &r.event, &r.case_audit).await?;
+    }
+    tx.commit().await.map_err(convert::error)
 }

@@ -138,6 +138,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         row: &SurvivorRow,
         audit: &[u8],
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Many intakes in one transaction (bulk loads such as demo data): all or nothing.
+    fn insert_intakes(
+        &self,
+        batch: &[IntakeRecord],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn survivor(
         &self,
         id: SurvivorId,

@@ -188,3 +188,14 @@ pub struct TaskRow {
     pub done_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
 }
+
+/// A survivor and their first case, with both audit entries: one intake, for batch loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeRecord {
+    pub survivor: SurvivorRow,
+    pub survivor_audit: Vec<u8>,
+    pub case: CaseRow,
+    pub team: Vec<UserId>,
+    pub event: CaseEvent,
+    pub case_audit: Vec<u8>,
+}

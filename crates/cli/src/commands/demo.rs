@@ -10,7 +10,7 @@ use haven_core::cases::NewCase;
 use haven_core::{Haven, system};
 use haven_crypto::{Entropy, SeededEntropy};
 use haven_domain::access::Role;
-use haven_domain::case::{ExploitationType, TraffickingType, is_minor};
+use haven_domain::case::{ExploitationType, TraffickingType};
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
 use haven_store::Store;
 use std::path::PathBuf;
@@ -137,13 +137,9 @@ async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<(), CliError> {
     }
     let rng = SeededEntropy::new(2026);
     let owners = [0usize, 1, 4];
+    let mut batch = Vec::new();
     for n in 1..=people {
         let org = owners[n as usize % owners.len()];
-        let profile = synthetic_profile(&rng, n)?;
-        let survivor = haven
-            .create_survivor(system("demo"), orgs[org], &profile)
-            .await?;
-        let team: Vec<_> = case_managers[org].into_iter().collect();
         let case = NewCase {
             exploitation: Some(
                 [
@@ -158,22 +154,13 @@ async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<(), CliError> {
             safety_risk: n % 7 == 0,
             immigration_sensitive: n % 4 == 0,
         };
-        let minor = is_minor(
-            profile.date_of_birth,
-            profile.details.estimated_age,
-            time::OffsetDateTime::now_utc().date(),
-        );
-        haven
-            .open_case(
-                system("demo"),
-                None,
-                survivor,
-                orgs[org],
-                &team,
-                &case,
-                minor,
-            )
-            .await?;
+        let team: Vec<_> = case_managers[org].into_iter().collect();
+        batch.push((orgs[org], synthetic_profile(&rng, n)?, case, team));
+        // One transaction per 500 intakes: a large demo loads in minutes, not hours.
+        if batch.len() == 500 || n == people {
+            haven.intake_batch(system("demo"), &batch).await?;
+            batch.clear();
+        }
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ use haven_domain::audit::{Actor, AuditAction, AuditTarget};
 use haven_domain::case::{CaseStatus, ExploitationType, TraffickingType, is_minor};
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
-use haven_store::{CaseEvent, CaseRow, Store};
+use haven_store::{CaseEvent, CaseRow, IntakeRecord, Store};
 
 /// What intake records about the case itself (no personal data).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -141,6 +141,20 @@ impl<S: Store> Haven<S> {
         new: &NewCase,
         minor: bool,
     ) -> Result<CaseId, CoreError> {
+        let (row, event, body) = self.prepare_case(actor, by, survivor, org, new, minor)?;
+        self.store().insert_case(&row, team, &event, &body).await?;
+        Ok(row.id)
+    }
+
+    fn prepare_case(
+        &self,
+        actor: Actor,
+        by: Option<UserId>,
+        survivor: SurvivorId,
+        org: OrgId,
+        new: &NewCase,
+        minor: bool,
+    ) -> Result<(CaseRow, CaseEvent, Vec<u8>), CoreError> {
         let id = CaseId::from_random_bytes(haven_crypto::entropy::random_array(
             self.inner().entropy.as_ref(),
         ));
@@ -163,10 +177,35 @@ impl<S: Store> Haven<S> {
         event.org = Some(org);
         event.target = Some(AuditTarget::Case(*id.as_uuid()));
         let opened = self.case_event(id, "opened", by, if minor { "minor" } else { "intake" });
-        self.store()
-            .insert_case(&row, team, &opened, &self.encode(&event)?)
-            .await?;
-        Ok(id)
+        Ok((row, opened, self.encode(&event)?))
+    }
+
+    /// Bulk intake by an operator (demo data, migrations from another system): survivors and
+    /// their first cases written in one transaction per call, all or nothing.
+    pub async fn intake_batch(
+        &self,
+        actor: Actor,
+        items: &[(OrgId, SurvivorProfile, NewCase, Vec<UserId>)],
+    ) -> Result<Vec<(SurvivorId, CaseId)>, CoreError> {
+        let today = self.now().date();
+        let mut batch = Vec::with_capacity(items.len());
+        for (org, profile, new, team) in items {
+            let (survivor, survivor_audit) =
+                self.prepare_survivor(actor.clone(), *org, profile).await?;
+            let minor = is_minor(profile.date_of_birth, profile.details.estimated_age, today);
+            let (case, event, case_audit) =
+                self.prepare_case(actor.clone(), None, survivor.id, *org, new, minor)?;
+            batch.push(IntakeRecord {
+                survivor,
+                survivor_audit,
+                case,
+                team: team.clone(),
+                event,
+                case_audit,
+            });
+        }
+        self.store().insert_intakes(&batch).await?;
+        Ok(batch.iter().map(|r| (r.survivor.id, r.case.id)).collect())
     }
 
     /// Moves a case along its lifecycle. Reopening needs a reason, which is kept as a

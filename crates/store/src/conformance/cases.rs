@@ -2,7 +2,7 @@
 
 use super::staff::user;
 use super::{Outcome, ensure, id_bytes, key, org, survivor};
-use crate::{CaseEvent, CaseRow, NoteRow, Store, TaskRow, UserRow};
+use crate::{CaseEvent, CaseRow, IntakeRecord, NoteRow, Store, TaskRow, UserRow};
 use haven_domain::{CaseId, NoteId, TaskId};
 use time::macros::datetime;
 
@@ -164,5 +164,70 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         kinds == vec!["opened", "status", "note", "task", "task"],
         "the timeline in order",
     )?;
+    Ok(())
+}
+
+pub async fn a_batch_of_intakes_lands_whole_or_not_at_all<S: Store>(store: S) -> Outcome {
+    store.migrate().await?;
+    let o = org(1);
+    store.insert_org(&o, b"org").await?;
+    let record = |n: u32| {
+        let k = key(n, 1);
+        let s = survivor(n, &o, &k);
+        let case = CaseRow::opened(
+            CaseId::from_random_bytes(id_bytes(n, 0xf1)),
+            s.id,
+            o.id,
+            datetime!(2026-11-10 10:00 UTC),
+        );
+        let event = CaseEvent {
+            case: case.id,
+            at: case.created_at,
+            kind: "opened".into(),
+            actor: None,
+            detail: "intake".into(),
+        };
+        (
+            k,
+            IntakeRecord {
+                survivor: s,
+                survivor_audit: b"s".to_vec(),
+                case,
+                team: Vec::new(),
+                event,
+                case_audit: b"c".to_vec(),
+            },
+        )
+    };
+    let (keys, batch): (Vec<_>, Vec<_>) = (1..=3).map(record).unzip();
+    store.insert_data_keys(&keys).await?;
+    store.insert_intakes(&batch).await?;
+    for r in &batch {
+        ensure(
+            store.survivor(r.survivor.id).await?.is_some(),
+            "every survivor of the batch",
+        )?;
+        ensure(
+            store.case(r.case.id).await?.is_some(),
+            "every case of the batch",
+        )?;
+    }
+    ensure(
+        store.audit_head().await?.size == 7,
+        "two audit entries per intake",
+    )?;
+    // A batch with one bad record (an id already taken) writes nothing.
+    let (k4, fresh) = record(4);
+    store.insert_data_keys(std::slice::from_ref(&k4)).await?;
+    let bad = vec![fresh.clone(), batch[0].clone()];
+    ensure(
+        store.insert_intakes(&bad).await.is_err(),
+        "a conflicting batch is refused",
+    )?;
+    ensure(
+        store.survivor(fresh.survivor.id).await?.is_none(),
+        "and leaves nothing behind",
+    )?;
+    ensure(store.audit_head().await?.size == 7, "nor any audit entry")?;
     Ok(())
 }

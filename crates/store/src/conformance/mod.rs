@@ -366,7 +366,8 @@ macro_rules! conformance_tests {
             concurrent_appends_form_one_gapless_chain,
             checkpoints_are_kept_in_order,
             staff_sessions_and_tokens_round_trip,
-            cases_carry_their_team
+            cases_carry_their_team,
+            a_batch_of_intakes_lands_whole_or_not_at_all
         );
     };
     (@each $make:path, $($story:ident),*) => {
