@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod api;
+mod audit;
 mod cases;
 mod sessions;
 mod signin;
