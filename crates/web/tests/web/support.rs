@@ -197,6 +197,10 @@ impl App {
         user
     }
 
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn unix(&self) -> u64 {
         use haven_core::Clock;
         self.clock.now().unix_timestamp() as u64
