@@ -503,6 +503,25 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
         c.goto(&case_url).await?;
         wait_for(&c, Locator::Id("case-title")).await?;
         assert!(!c.source().await?.contains("Session one"));
+
+        // After signing out, nothing of the record remains in the page or the browser's storage.
+        sign_out(&c).await?;
+        let source = c.source().await?;
+        assert!(
+            !source.contains("María") && !source.contains("Ana"),
+            "the sign-in page shows nothing of the case"
+        );
+        let storage = c
+            .execute(
+                "return [localStorage.length, sessionStorage.length, document.cookie];",
+                vec![],
+            )
+            .await?;
+        assert_eq!(
+            storage,
+            serde_json::json!([0, 0, ""]),
+            "no web storage, no script-readable cookie"
+        );
         Ok(())
     }
     .await;
