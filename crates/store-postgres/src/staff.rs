@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 const USER_COLUMNS: &str = "id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
      totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-     disabled_at, created_at";
+     disabled_at, created_at, language";
 
 fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
     r: &'r PgRow,
@@ -43,6 +43,7 @@ fn user(r: &PgRow) -> Result<UserRow, StoreError> {
         security_epoch: convert::to_u64(get(r, "security_epoch")?)?,
         disabled_at: get(r, "disabled_at")?,
         created_at: get(r, "created_at")?,
+        language: get(r, "language")?,
     })
 }
 
@@ -95,7 +96,7 @@ pub(crate) async fn insert_user(
     sqlx::query(
         "INSERT INTO users (id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
          totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-         disabled_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         disabled_at, created_at, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(u.id.as_uuid())
     .bind(u.org.as_uuid())
@@ -113,6 +114,7 @@ pub(crate) async fn insert_user(
     .bind(convert::to_i64(u.security_epoch)?)
     .bind(u.disabled_at)
     .bind(u.created_at)
+    .bind(&u.language)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
@@ -169,7 +171,7 @@ pub(crate) async fn update_user(
     sqlx::query(
         "UPDATE users SET display_name = $1, roles = $2, password_hash = $3, totp_secret = $4, totp_last_step = $5, \
          totp_failures = $6, totp_locked_until = $7, failed_logins = $8, failed_window_start = $9, \
-         must_change_password = $10, security_epoch = $11, disabled_at = $12 WHERE id = $13",
+         must_change_password = $10, security_epoch = $11, disabled_at = $12, language = $13 WHERE id = $14",
     )
     .bind(&u.display_name)
     .bind(u.roles.join(","))
@@ -183,6 +185,7 @@ pub(crate) async fn update_user(
     .bind(u.must_change_password)
     .bind(convert::to_i64(u.security_epoch)?)
     .bind(u.disabled_at)
+    .bind(&u.language)
     .bind(u.id.as_uuid())
     .execute(&mut *tx)
     .await

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 const USER_COLUMNS: &str = "id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
      totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-     disabled_at, created_at";
+     disabled_at, created_at, language";
 
 fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
     r: &'r SqliteRow,
@@ -43,6 +43,7 @@ fn user(r: &SqliteRow) -> Result<UserRow, StoreError> {
         security_epoch: convert::to_u64(get(r, "security_epoch")?)?,
         disabled_at: get(r, "disabled_at")?,
         created_at: get(r, "created_at")?,
+        language: get(r, "language")?,
     })
 }
 
@@ -95,7 +96,7 @@ pub(crate) async fn insert_user(
     sqlx::query(
         "INSERT INTO users (id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
          totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-         disabled_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         disabled_at, created_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(u.id.as_uuid())
     .bind(u.org.as_uuid())
@@ -113,6 +114,7 @@ pub(crate) async fn insert_user(
     .bind(convert::to_i64(u.security_epoch)?)
     .bind(u.disabled_at)
     .bind(u.created_at)
+    .bind(&u.language)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
@@ -172,7 +174,7 @@ pub(crate) async fn update_user(
     sqlx::query(
         "UPDATE users SET display_name = ?, roles = ?, password_hash = ?, totp_secret = ?, totp_last_step = ?, \
          totp_failures = ?, totp_locked_until = ?, failed_logins = ?, failed_window_start = ?, \
-         must_change_password = ?, security_epoch = ?, disabled_at = ? WHERE id = ?",
+         must_change_password = ?, security_epoch = ?, disabled_at = ?, language = ? WHERE id = ?",
     )
     .bind(&u.display_name)
     .bind(u.roles.join(","))
@@ -186,6 +188,7 @@ pub(crate) async fn update_user(
     .bind(u.must_change_password)
     .bind(convert::to_i64(u.security_epoch)?)
     .bind(u.disabled_at)
+    .bind(&u.language)
     .bind(u.id.as_uuid())
     .execute(&mut *tx)
     .await

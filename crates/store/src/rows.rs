@@ -98,6 +98,8 @@ pub struct UserRow {
     pub security_epoch: u64,
     pub disabled_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    /// The pages' language (`en`, `es`); `None` follows the browser.
+    pub language: Option<String>,
 }
 
 /// A signed-in browser session; only the token's hash is stored.

@@ -4,6 +4,7 @@
 
 use crate::cookies;
 use crate::errors::{ApiError, PageError};
+use crate::i18n::{Locale, Tr};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -12,8 +13,9 @@ use haven_core::{CoreError, Haven};
 use haven_store::Store;
 use subtle::ConstantTimeEq;
 
-/// A signed-in person who has presented their second factor.
-pub struct SignedIn(pub Authenticated);
+/// A signed-in person who has presented their second factor, with the language of their
+/// pages (their choice, else their browser's).
+pub struct SignedIn(pub Authenticated, pub Tr);
 
 /// Any signed-in session, including one that still has to enrol a second factor.
 pub struct AnySession(pub Authenticated);
@@ -46,7 +48,9 @@ impl<S: Store> FromRequestParts<Haven<S>> for SignedIn {
         if !auth.mfa_verified() {
             return Err(PageError::EnrolFirst);
         }
-        Ok(Self(auth))
+        let Ok(locale) = Locale::from_request_parts(parts, haven).await;
+        let t = Tr::pick(auth.staff.language.as_deref(), locale);
+        Ok(Self(auth, t))
     }
 }
 

@@ -9,6 +9,7 @@ mod errors;
 mod extract;
 mod headers;
 mod health;
+mod i18n;
 mod pages;
 mod views;
 

@@ -1,5 +1,6 @@
 //! Page templates (askama, compiled in, auto-escaped) and how they become responses.
 
+use crate::i18n::{Lang, Tr};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -17,17 +18,28 @@ pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
 #[derive(Template)]
 #[template(path = "message.html")]
 pub struct Message<'a> {
+    pub t: Tr,
     pub title: &'a str,
     pub message: &'a str,
 }
 
+/// A message page. Error pages are rendered where the request's language is not known, so
+/// they are English.
 pub fn message(status: StatusCode, title: &str, message: &str) -> Response {
-    render(status, &Message { title, message })
+    render(
+        status,
+        &Message {
+            t: Tr(Lang::En),
+            title,
+            message,
+        },
+    )
 }
 
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct Login {
+    pub t: Tr,
     pub csrf: String,
     pub failed: bool,
     /// Demo installations only.
@@ -37,6 +49,7 @@ pub struct Login {
 #[derive(Template)]
 #[template(path = "enrol.html")]
 pub struct Enrol {
+    pub t: Tr,
     pub csrf: String,
     pub secret: String,
     pub sealed: String,
@@ -47,6 +60,7 @@ pub struct Enrol {
 #[derive(Template)]
 #[template(path = "recovery.html")]
 pub struct Recovery {
+    pub t: Tr,
     pub codes: Vec<String>,
 }
 
@@ -68,11 +82,11 @@ pub struct DueLine {
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct Home {
+    pub t: Tr,
     pub csrf: String,
     pub is_admin: bool,
-    pub name: String,
-    pub org: String,
-    pub roles: String,
+    pub welcome: String,
+    pub signed_in: String,
     pub must_change_password: bool,
     pub can_intake: bool,
     pub cases: Vec<CaseLine>,
@@ -88,6 +102,7 @@ pub struct HitLine {
 #[derive(Template)]
 #[template(path = "search.html")]
 pub struct Search {
+    pub t: Tr,
     pub csrf: String,
     pub is_admin: bool,
     pub searched: bool,
@@ -125,6 +140,7 @@ fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 #[derive(Template)]
 #[template(path = "intake.html")]
 pub struct Intake {
+    pub t: Tr,
     pub csrf: String,
     pub is_admin: bool,
     pub form: IntakeValues,
@@ -149,13 +165,14 @@ pub struct TaskLine {
 #[derive(Template)]
 #[template(path = "case.html")]
 pub struct Case {
+    pub t: Tr,
     pub csrf: String,
     pub is_admin: bool,
     pub id: String,
     pub pseudonym: String,
     pub status: String,
     pub flags: String,
-    pub details: Vec<(&'static str, String)>,
+    pub details: Vec<(String, String)>,
     pub notes: Vec<NoteLine>,
     pub writable: Vec<&'static str>,
     pub can_manage: bool,
@@ -176,6 +193,7 @@ pub struct UserLine {
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 pub struct AdminUsers {
+    pub t: Tr,
     pub csrf: String,
     pub is_admin: bool,
     pub users: Vec<UserLine>,
@@ -195,9 +213,13 @@ pub struct TokenLine {
 #[derive(Template)]
 #[template(path = "account.html")]
 pub struct Account {
+    pub t: Tr,
     pub csrf: String,
     pub is_admin: bool,
     pub tokens: Vec<TokenLine>,
+    /// The chosen language code, empty when following the browser.
+    pub chosen: String,
+    pub languages: Vec<(&'static str, &'static str)>,
     pub notice: Option<String>,
     pub error: Option<String>,
 }

@@ -65,6 +65,8 @@ pub struct Staff {
     pub display_name: String,
     pub roles: BTreeSet<Role>,
     pub mfa_enrolled: bool,
+    /// The chosen language for the pages, if any.
+    pub language: Option<String>,
 }
 
 impl Staff {
@@ -76,6 +78,7 @@ impl Staff {
             display_name: u.display_name.clone(),
             roles: u.roles.iter().filter_map(|r| r.parse().ok()).collect(),
             mfa_enrolled: u.totp_secret.is_some(),
+            language: u.language.clone(),
         }
     }
 

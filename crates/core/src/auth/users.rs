@@ -156,6 +156,7 @@ impl<S: Store> Haven<S> {
             security_epoch: 0,
             disabled_at: None,
             created_at: self.now(),
+            language: None,
         };
         let mut event = self.event(by.actor(), AuditAction::UserCreate, "user_create");
         event.org = Some(new.org);
@@ -318,6 +319,30 @@ impl<S: Store> Haven<S> {
             .user(auth.staff.id)
             .await?
             .is_some_and(|u| u.must_change_password))
+    }
+
+    /// Sets the signed-in person's language for the pages (`None`: follow the browser).
+    pub async fn set_language(
+        &self,
+        auth: &Authenticated,
+        language: Option<&str>,
+    ) -> Result<(), CoreError> {
+        if let Some(l) = language {
+            if !["en", "es"].contains(&l) {
+                return Err(CoreError::InvalidInput {
+                    field: "language",
+                    message: "choose English or Spanish".into(),
+                });
+            }
+        }
+        let mut user = self
+            .store()
+            .user(auth.staff.id)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
+        user.language = language.map(str::to_owned);
+        self.store().update_user(&user, None).await?;
+        Ok(())
     }
 
     /// Finds an organisation by its exact name (for the command line).

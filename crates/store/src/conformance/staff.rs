@@ -23,6 +23,7 @@ pub fn user(n: u32, org: &OrgRow) -> UserRow {
         security_epoch: 0,
         disabled_at: None,
         created_at: datetime!(2026-11-04 09:00 UTC),
+        language: None,
     }
 }
 
@@ -61,6 +62,7 @@ pub async fn staff_sessions_and_tokens_round_trip<S: Store>(store: S) -> Outcome
         security_epoch: 4,
         disabled_at: Some(datetime!(2026-11-06 10:00 UTC)),
         roles: vec!["clinician".into()],
+        language: Some("es".into()),
         ..u.clone()
     };
     let head = store.audit_head().await?.size;

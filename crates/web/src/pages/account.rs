@@ -4,11 +4,12 @@ use super::session::redirect_setting;
 use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
+use crate::i18n::{Lang, Tr};
 use crate::views::{self, Account, TokenLine};
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use haven_core::auth::{Acting, Authenticated};
 use haven_core::{CoreError, Haven};
 use haven_domain::TokenId;
@@ -17,6 +18,7 @@ use haven_store::Store;
 use serde::Deserialize;
 
 async fn page<S: Store>(
+    t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,
     status: StatusCode,
@@ -28,6 +30,9 @@ async fn page<S: Store>(
     Ok(views::render(
         status,
         &Account {
+            t,
+            chosen: auth.staff.language.clone().unwrap_or_default(),
+            languages: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
             is_admin: auth.staff.roles.contains(&Role::Admin),
             tokens: tokens
@@ -47,9 +52,9 @@ async fn page<S: Store>(
 
 pub(crate) async fn show<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
 ) -> Result<Response, PageError> {
-    page(&haven, &auth, StatusCode::OK, None, None).await
+    page(t, &haven, &auth, StatusCode::OK, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -61,7 +66,7 @@ pub(crate) struct RevokeForm {
 
 pub(crate) async fn revoke_token<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Form(form): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
@@ -70,6 +75,7 @@ pub(crate) async fn revoke_token<S: Store>(
         .revoke_api_token(&Acting::Staff(auth.staff.clone()), &auth.staff.email, id)
         .await?;
     page(
+        t,
         &haven,
         &auth,
         StatusCode::OK,
@@ -89,7 +95,7 @@ pub(crate) struct PasswordForm {
 
 pub(crate) async fn change_password<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
@@ -103,6 +109,7 @@ pub(crate) async fn change_password<S: Store>(
         )),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::PasswordRejected(_))) => {
             page(
+                t,
                 &haven,
                 &auth,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -113,4 +120,22 @@ pub(crate) async fn change_password<S: Store>(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LanguageForm {
+    csrf: String,
+    language: String,
+}
+
+pub(crate) async fn set_language<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, _): SignedIn,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &form.csrf)?;
+    let choice = Some(form.language.as_str()).filter(|l| !l.is_empty());
+    haven.set_language(&auth, choice).await?;
+    Ok(axum::response::Redirect::to("/account").into_response())
 }

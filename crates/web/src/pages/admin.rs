@@ -2,6 +2,7 @@
 
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
+use crate::i18n::Tr;
 use crate::views::{self, AdminUsers, UserLine};
 use axum::Form;
 use axum::extract::State;
@@ -20,6 +21,7 @@ struct Outcome {
 }
 
 async fn page<S: Store>(
+    t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,
     status: StatusCode,
@@ -36,6 +38,7 @@ async fn page<S: Store>(
     Ok(views::render(
         status,
         &AdminUsers {
+            t,
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
             is_admin: true,
             users: users
@@ -69,9 +72,9 @@ const NOTHING: Outcome = Outcome {
 
 pub(crate) async fn list<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
 ) -> Result<Response, PageError> {
-    page(&haven, &auth, StatusCode::OK, NOTHING).await
+    page(t, &haven, &auth, StatusCode::OK, NOTHING).await
 }
 
 #[derive(Deserialize)]
@@ -85,7 +88,7 @@ pub(crate) struct AddForm {
 
 pub(crate) async fn add<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Form(form): Form<AddForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
@@ -104,6 +107,7 @@ pub(crate) async fn add<S: Store>(
     match haven.add_user(&by, new).await {
         Ok((_, password)) => {
             page(
+                t,
                 &haven,
                 &auth,
                 StatusCode::OK,
@@ -118,6 +122,7 @@ pub(crate) async fn add<S: Store>(
         Err(CoreError::Forbidden) => Err(CoreError::NotFound.into()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
             page(
+                t,
                 &haven,
                 &auth,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -142,7 +147,7 @@ pub(crate) struct EmailForm {
 
 pub(crate) async fn disable<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
@@ -150,6 +155,7 @@ pub(crate) async fn disable<S: Store>(
     match haven.disable_user(&by, &form.email).await {
         Ok(()) => {
             page(
+                t,
                 &haven,
                 &auth,
                 StatusCode::OK,
@@ -163,6 +169,7 @@ pub(crate) async fn disable<S: Store>(
         }
         Err(e @ CoreError::InvalidInput { .. }) => {
             page(
+                t,
                 &haven,
                 &auth,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -180,7 +187,7 @@ pub(crate) async fn disable<S: Store>(
 
 pub(crate) async fn reset_password<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
@@ -188,6 +195,7 @@ pub(crate) async fn reset_password<S: Store>(
     match haven.reset_password(&by, &form.email).await {
         Ok(password) => {
             page(
+                t,
                 &haven,
                 &auth,
                 StatusCode::OK,
@@ -203,6 +211,7 @@ pub(crate) async fn reset_password<S: Store>(
         }
         Err(e @ CoreError::InvalidInput { .. }) => {
             page(
+                t,
                 &haven,
                 &auth,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -220,7 +229,7 @@ pub(crate) async fn reset_password<S: Store>(
 
 pub(crate) async fn reset_mfa<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
@@ -233,6 +242,7 @@ pub(crate) async fn reset_mfa<S: Store>(
         "Second factor removed; the person sets it up again at their next sign-in."
     };
     page(
+        t,
         &haven,
         &auth,
         StatusCode::OK,

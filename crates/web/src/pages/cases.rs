@@ -3,6 +3,7 @@
 
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
+use crate::i18n::Tr;
 use crate::views::{self, Case, CaseLine, DueLine, NoteLine, TaskLine};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -65,6 +66,7 @@ pub(crate) fn dashboard_lines(board: Dashboard) -> (Vec<CaseLine>, Vec<DueLine>)
 }
 
 async fn case_page<S: Store>(
+    t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,
     id: CaseId,
@@ -77,21 +79,21 @@ async fn case_page<S: Store>(
     let mut details = Vec::new();
     if v.categories.contains(&DataCategory::Identity) {
         if let Some(n) = &p.legal_name {
-            details.push(("Legal name", n.as_str().to_owned()));
+            details.push((t.t("legal-name"), n.as_str().to_owned()));
         }
         if let Some(d) = p.date_of_birth {
-            details.push(("Date of birth", d.to_string()));
+            details.push((t.t("date-of-birth"), d.to_string()));
         }
         if let Some(a) = p.details.estimated_age {
-            details.push(("Estimated age", a.to_string()));
+            details.push((t.t("estimated-age"), a.to_string()));
         }
     }
     if v.categories.contains(&DataCategory::Contact) {
         if let Some(ph) = &p.phone {
-            details.push(("Phone", ph.as_str().to_owned()));
+            details.push((t.t("phone"), ph.as_str().to_owned()));
         }
         if let Some(s) = &p.safe_contact {
-            details.push(("Safe contact", s.as_str().to_owned()));
+            details.push((t.t("safe-contact"), s.as_str().to_owned()));
         }
     }
     let mut flags = Vec::new();
@@ -111,6 +113,7 @@ async fn case_page<S: Store>(
     Ok(views::render(
         status,
         &Case {
+            t,
             csrf: csrf(auth),
             is_admin: is_admin(auth),
             id: id.to_string(),
@@ -152,14 +155,15 @@ async fn case_page<S: Store>(
 
 pub(crate) async fn show<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    case_page(&haven, &auth, case_id(&id)?, None, StatusCode::OK).await
+    case_page(t, &haven, &auth, case_id(&id)?, None, StatusCode::OK).await
 }
 
 /// After a change: back to the case page (post/redirect/get), or the page with the error.
 async fn after<S: Store>(
+    t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,
     id: CaseId,
@@ -169,6 +173,7 @@ async fn after<S: Store>(
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
             case_page(
+                t,
                 haven,
                 auth,
                 id,
@@ -191,7 +196,7 @@ pub(crate) struct NoteForm {
 
 pub(crate) async fn add_note<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
     Form(f): Form<NoteForm>,
 ) -> Result<Response, PageError> {
@@ -205,7 +210,7 @@ pub(crate) async fn add_note<S: Store>(
         .add_note(&auth, id, category, &f.body)
         .await
         .map(|_| ());
-    after(&haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result).await
 }
 
 #[derive(Deserialize)]
@@ -217,14 +222,14 @@ pub(crate) struct TeamForm {
 
 pub(crate) async fn add_member<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
     Form(f): Form<TeamForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
     let result = haven.add_team_member_by_email(&auth, id, &f.email).await;
-    after(&haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result).await
 }
 
 #[derive(Deserialize)]
@@ -238,7 +243,7 @@ pub(crate) struct StatusForm {
 
 pub(crate) async fn change_status<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
     Form(f): Form<StatusForm>,
 ) -> Result<Response, PageError> {
@@ -250,7 +255,7 @@ pub(crate) async fn change_status<S: Store>(
     })?;
     let reason = Some(f.reason.as_str()).filter(|r| !r.trim().is_empty());
     let result = haven.change_status(&auth, id, to, reason).await;
-    after(&haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result).await
 }
 
 #[derive(Deserialize)]
@@ -263,7 +268,7 @@ pub(crate) struct TaskForm {
 
 pub(crate) async fn add_task<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
     Form(f): Form<TaskForm>,
 ) -> Result<Response, PageError> {
@@ -279,7 +284,7 @@ pub(crate) async fn add_task<S: Store>(
             message: "give a due date".into(),
         }),
     };
-    after(&haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result).await
 }
 
 #[derive(Deserialize)]
@@ -290,7 +295,7 @@ pub(crate) struct CsrfForm {
 
 pub(crate) async fn complete_task<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Path((id, task)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
@@ -298,5 +303,5 @@ pub(crate) async fn complete_task<S: Store>(
     let id = case_id(&id)?;
     let task: TaskId = task.parse().map_err(|_| CoreError::NotFound)?;
     let result = haven.complete_task(&auth, id, task).await;
-    after(&haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result).await
 }

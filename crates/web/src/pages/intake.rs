@@ -4,6 +4,7 @@
 use super::cases::{csrf, is_admin};
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
+use crate::i18n::Tr;
 use crate::views::{self, HitLine, Intake, IntakeValues, Search};
 use axum::Form;
 use axum::extract::State;
@@ -28,10 +29,11 @@ fn hit_lines(hits: Vec<SearchHit>) -> Vec<HitLine> {
         .collect()
 }
 
-pub(crate) async fn search_form(SignedIn(auth): SignedIn) -> Response {
+pub(crate) async fn search_form(SignedIn(auth, t): SignedIn) -> Response {
     views::render(
         StatusCode::OK,
         &Search {
+            t,
             csrf: csrf(&auth),
             is_admin: is_admin(&auth),
             searched: false,
@@ -49,7 +51,7 @@ pub(crate) struct SearchForm {
 
 pub(crate) async fn search<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Form(form): Form<SearchForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
@@ -57,6 +59,7 @@ pub(crate) async fn search<S: Store>(
     Ok(views::render(
         StatusCode::OK,
         &Search {
+            t,
             csrf: csrf(&auth),
             is_admin: is_admin(&auth),
             searched: true,
@@ -66,6 +69,7 @@ pub(crate) async fn search<S: Store>(
 }
 
 fn intake_page(
+    t: Tr,
     auth: &Authenticated,
     form: IntakeValues,
     possible: Vec<HitLine>,
@@ -75,6 +79,7 @@ fn intake_page(
     views::render(
         status,
         &Intake {
+            t,
             csrf: csrf(auth),
             is_admin: is_admin(auth),
             form,
@@ -87,12 +92,13 @@ fn intake_page(
 
 pub(crate) async fn intake_form<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
 ) -> Result<Response, PageError> {
     if !haven.may_intake(&auth) {
         return Err(CoreError::Forbidden.into());
     }
     Ok(intake_page(
+        t,
         &auth,
         IntakeValues {
             exploitation: "other".into(),
@@ -164,7 +170,7 @@ fn profile_of(v: &IntakeValues) -> Result<(SurvivorProfile, NewCase), CoreError>
 
 pub(crate) async fn intake<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
     Form(form): Form<IntakeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
@@ -173,6 +179,7 @@ pub(crate) async fn intake<S: Store>(
         Ok(x) => x,
         Err(e) => {
             return Ok(intake_page(
+                t,
                 &auth,
                 values,
                 Vec::new(),
@@ -202,6 +209,7 @@ pub(crate) async fn intake<S: Store>(
         }
         if !possible.is_empty() {
             return Ok(intake_page(
+                t,
                 &auth,
                 values,
                 hit_lines(possible),
@@ -213,6 +221,7 @@ pub(crate) async fn intake<S: Store>(
     match haven.intake(&auth, &profile, &case).await {
         Ok((_, case)) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => Ok(intake_page(
+            t,
             &auth,
             values,
             Vec::new(),

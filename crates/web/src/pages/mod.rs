@@ -33,6 +33,7 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/account", get(account::show::<S>))
         .route("/account/tokens/revoke", post(account::revoke_token::<S>))
         .route("/account/password", post(account::change_password::<S>))
+        .route("/account/language", post(account::set_language::<S>))
         .route(
             "/search",
             get(intake::search_form).post(intake::search::<S>),

@@ -3,6 +3,7 @@
 use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
+use crate::i18n::{Locale, Tr};
 use crate::views::{self, Enrol, Home, Login, Recovery};
 use axum::Form;
 use axum::extract::State;
@@ -24,6 +25,7 @@ pub(crate) fn redirect_setting(to: &str, cookie: &str) -> Response {
 
 pub(crate) async fn login_form<S: Store>(
     State(haven): State<Haven<S>>,
+    Locale(lang): Locale,
     headers: HeaderMap,
 ) -> Response {
     let csrf = cookies::get(&headers, cookies::LOGIN_CSRF)
@@ -33,6 +35,7 @@ pub(crate) async fn login_form<S: Store>(
     let mut r = views::render(
         StatusCode::OK,
         &Login {
+            t: Tr(lang),
             csrf: csrf.clone(),
             failed: false,
             demo,
@@ -56,6 +59,7 @@ pub(crate) struct LoginForm {
 
 pub(crate) async fn login<S: Store>(
     State(haven): State<Haven<S>>,
+    Locale(lang): Locale,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
@@ -73,6 +77,7 @@ pub(crate) async fn login<S: Store>(
         Err(haven_core::CoreError::LoginFailed) => Ok(views::render(
             StatusCode::UNAUTHORIZED,
             &Login {
+                t: Tr(lang),
                 csrf: form.csrf,
                 failed: true,
                 demo: Vec::new(),
@@ -117,6 +122,7 @@ fn qr_svg(uri: &str) -> String {
 fn enrol_page<S: Store>(
     haven: &Haven<S>,
     auth: &haven_core::auth::Authenticated,
+    t: Tr,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let e = haven.begin_totp(auth)?;
@@ -128,6 +134,7 @@ fn enrol_page<S: Store>(
     Ok(views::render(
         status,
         &Enrol {
+            t,
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
             qr_svg: qr_svg(&e.uri),
             secret: e.secret_base32,
@@ -139,12 +146,18 @@ fn enrol_page<S: Store>(
 
 pub(crate) async fn enrol_form<S: Store>(
     State(haven): State<Haven<S>>,
+    locale: Locale,
     AnySession(auth): AnySession,
 ) -> Result<Response, PageError> {
     if auth.mfa_verified() {
         return Ok(Redirect::to("/").into_response());
     }
-    enrol_page(&haven, &auth, None)
+    enrol_page(
+        &haven,
+        &auth,
+        Tr::pick(auth.staff.language.as_deref(), locale),
+        None,
+    )
 }
 
 #[derive(Deserialize)]
@@ -157,23 +170,25 @@ pub(crate) struct EnrolForm {
 
 pub(crate) async fn enrol<S: Store>(
     State(haven): State<Haven<S>>,
+    locale: Locale,
     AnySession(auth): AnySession,
     Form(form): Form<EnrolForm>,
 ) -> Result<Response, PageError> {
+    let t = Tr::pick(auth.staff.language.as_deref(), locale);
     check_csrf(&auth, &form.csrf)?;
     if auth.mfa_verified() {
         return Ok(Redirect::to("/").into_response());
     }
     match haven.confirm_totp(&auth, &form.sealed, &form.code).await {
         Ok((session, codes)) => {
-            let mut r = views::render(StatusCode::OK, &Recovery { codes });
+            let mut r = views::render(StatusCode::OK, &Recovery { t, codes });
             if let Ok(v) = HeaderValue::from_str(&cookies::set(cookies::SESSION, &session.token)) {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             Ok(r)
         }
         Err(haven_core::CoreError::InvalidInput { message, .. }) => {
-            enrol_page(&haven, &auth, Some(message))
+            enrol_page(&haven, &auth, t, Some(message))
         }
         Err(e) => Err(e.into()),
     }
@@ -190,7 +205,7 @@ pub(crate) fn roles_text(auth: &haven_core::auth::Authenticated) -> String {
 
 pub(crate) async fn home<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth): SignedIn,
+    SignedIn(auth, t): SignedIn,
 ) -> Result<Response, PageError> {
     let org = haven.organisation(auth.staff.org).await?;
     let (cases, tasks) = super::cases::dashboard_lines(haven.dashboard(&auth).await?);
@@ -199,9 +214,12 @@ pub(crate) async fn home<S: Store>(
         &Home {
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
             is_admin: auth.staff.roles.contains(&Role::Admin),
-            name: auth.staff.display_name.clone(),
-            org: org.name,
-            roles: roles_text(&auth),
+            welcome: t.t_args("welcome", &[("name", auth.staff.display_name.clone())]),
+            signed_in: t.t_args(
+                "signed-in-as",
+                &[("org", org.name), ("roles", roles_text(&auth))],
+            ),
+            t,
             must_change_password: haven.must_change_password(&auth).await?,
             can_intake: haven.may_intake(&auth),
             cases,

@@ -451,3 +451,62 @@ async fn every_route_answers_with_the_security_headers() {
         }
     }
 }
+
+#[tokio::test]
+async fn pages_speak_spanish_by_browser_or_by_choice() {
+    let app = App::new().await;
+    let req = axum::http::Request::get("/login")
+        .header("accept-language", "es-MX,es;q=0.9,en;q=0.5")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = app.send(req).await;
+    assert!(
+        page.body.contains("<html lang=\"es\">") && page.body.contains("Iniciar sesión"),
+        "Spanish by Accept-Language"
+    );
+    assert!(
+        app.get("/login", None).await.body.contains("Sign in"),
+        "English otherwise"
+    );
+
+    let user = app
+        .enrolled(app.org_a, "es@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    assert_eq!(
+        app.post_form(
+            "/account/language",
+            Some(&s),
+            &[("csrf", &csrf), ("language", "es")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let home = app.get("/", Some(&s)).await;
+    assert!(
+        home.body.contains("Mis casos") && home.body.contains("Cerrar sesión"),
+        "the person's choice wins"
+    );
+    assert_eq!(
+        app.post_form(
+            "/account/language",
+            Some(&s),
+            &[("csrf", &csrf), ("language", "fr")]
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    app.post_form(
+        "/account/language",
+        Some(&s),
+        &[("csrf", &csrf), ("language", "")],
+    )
+    .await;
+    assert!(
+        app.get("/", Some(&s)).await.body.contains("My cases"),
+        "back to following the browser"
+    );
+}

@@ -1,0 +1,159 @@
+//! The pages' languages: English and Spanish, in Fluent message files compiled into the
+//! binary (`locales/`). A signed-in person's choice wins; otherwise the browser's
+//! `Accept-Language`; otherwise English.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::request::Parts;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en-US",
+        // No Unicode isolation marks around arguments: the pages are plain HTML.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Es,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    /// The language's own name, for the chooser.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Es => "Español",
+        }
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        match self {
+            Lang::En => langid!("en-US"),
+            Lang::Es => langid!("es"),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The first language of an `Accept-Language` header, by weight, that Haven speaks.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut choices: Vec<(f32, Lang)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.trim().split(';');
+                let tag = pieces.next()?.trim().to_ascii_lowercase();
+                let q = pieces
+                    .find_map(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|q| q.parse::<f32>().ok())
+                    })
+                    .unwrap_or(1.0);
+                let primary = tag.split('-').next()?;
+                Lang::from_code(primary).map(|l| (q, l))
+            })
+            .collect();
+        choices.sort_by(|a, b| b.0.total_cmp(&a.0));
+        choices.first().map(|(_, l)| *l)
+    }
+}
+
+/// Translations for one response.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> String {
+        LOCALES.lookup(&self.0.id(), key)
+    }
+
+    pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.lookup_with_args(&self.0.id(), key, &map)
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.0.code()
+    }
+
+    /// The person's choice, else the browser's.
+    pub fn pick(chosen: Option<&str>, browser: Locale) -> Tr {
+        Tr(chosen.and_then(Lang::from_code).unwrap_or(browser.0))
+    }
+}
+
+/// The browser's preferred language, from `Accept-Language`.
+#[derive(Debug, Clone, Copy)]
+pub struct Locale(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for Locale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+            .unwrap_or(Lang::En);
+        Ok(Locale(lang))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_heaviest_language_haven_speaks() {
+        assert_eq!(
+            Lang::from_accept_language("es-MX,es;q=0.9,en;q=0.8"),
+            Some(Lang::Es)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5, es;q=0.7"),
+            Some(Lang::Es)
+        );
+        assert_eq!(Lang::from_accept_language("de"), None);
+    }
+
+    #[test]
+    fn every_english_message_has_a_spanish_one() {
+        let en = include_str!("../locales/en-US/haven.ftl");
+        let es = include_str!("../locales/es/haven.ftl");
+        let keys = |s: &str| -> Vec<String> {
+            s.lines()
+                .filter(|l| !l.starts_with('#') && l.contains(" = "))
+                .filter_map(|l| l.split(" = ").next().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(keys(en), keys(es));
+        assert_eq!(Tr(Lang::Es).t("sign-out"), "Cerrar sesión");
+        assert_eq!(
+            Tr(Lang::En).t_args("welcome", &[("name", "Ana".into())]),
+            "Welcome, Ana"
+        );
+    }
+}
