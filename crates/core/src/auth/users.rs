@@ -327,13 +327,11 @@ impl<S: Store> Haven<S> {
         auth: &Authenticated,
         language: Option<&str>,
     ) -> Result<(), CoreError> {
-        if let Some(l) = language {
-            if !["en", "es"].contains(&l) {
-                return Err(CoreError::InvalidInput {
-                    field: "language",
-                    message: "choose English or Spanish".into(),
-                });
-            }
+        if language.is_some_and(|l| !["en", "es"].contains(&l)) {
+            return Err(CoreError::InvalidInput {
+                field: "language",
+                message: "choose English or Spanish".into(),
+            });
         }
         let mut user = self
             .store()
