@@ -31,6 +31,7 @@ pub fn router<S: Store>(haven: Haven<S>) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .route("/assets/haven.css", get(assets::stylesheet))
+        .route("/assets/htmx.min.js", get(assets::htmx))
         .fallback(|| async {
             views::message(
                 StatusCode::NOT_FOUND,

@@ -513,15 +513,22 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
         );
         let storage = c
             .execute(
-                "return [localStorage.length, sessionStorage.length, document.cookie];",
+                "return [localStorage.length, JSON.stringify(sessionStorage), document.cookie];",
                 vec![],
             )
             .await?;
         assert_eq!(
-            storage,
-            serde_json::json!([0, 0, ""]),
-            "no web storage, no script-readable cookie"
+            storage[0], 0,
+            "nothing in local storage (htmx's history cache is off)"
         );
+        let session_storage = storage[1].as_str().unwrap_or_default();
+        for trace in ["María", "Ana", "/cases/", "Session one"] {
+            assert!(
+                !session_storage.contains(trace),
+                "session storage holds {trace}: {session_storage}"
+            );
+        }
+        assert_eq!(storage[2], "", "no script-readable cookie");
         Ok(())
     }
     .await;
