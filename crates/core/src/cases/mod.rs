@@ -69,26 +69,37 @@ impl<S: Store> Haven<S> {
         if !decide(&staff.principal(), Action::CreateIntake, &ctx, self.now()).is_allowed() {
             return Err(CoreError::Forbidden);
         }
-        let survivor = self
-            .create_survivor(staff.actor(), staff.org, profile)
+        // The survivor and the case land in one transaction: a lost connection leaves
+        // neither, never a survivor without a case.
+        let (survivor, survivor_audit) = self
+            .prepare_survivor(staff.actor(), staff.org, profile)
             .await?;
         let minor = is_minor(
             profile.date_of_birth,
             profile.details.estimated_age,
             self.now().date(),
         );
-        let id = self
-            .open_case(
-                staff.actor(),
-                Some(staff.id),
-                survivor,
-                staff.org,
-                &[staff.id],
-                case,
-                minor,
-            )
+        let (case, event, case_audit) = self.prepare_case(
+            staff.actor(),
+            Some(staff.id),
+            survivor.id,
+            staff.org,
+            case,
+            minor,
+        )?;
+        let ids = (survivor.id, case.id);
+        let record = IntakeRecord {
+            survivor,
+            survivor_audit,
+            case,
+            team: vec![staff.id],
+            event,
+            case_audit,
+        };
+        self.store()
+            .insert_intakes(std::slice::from_ref(&record))
             .await?;
-        Ok((survivor, id))
+        Ok(ids)
     }
 
     /// Opens a case for an existing survivor the caller may see, owned by the caller's
