@@ -64,6 +64,23 @@ async fn page<S: Store>(
     ))
 }
 
+impl Outcome {
+    fn done(notice: &str) -> Self {
+        Self {
+            notice: Some(notice.into()),
+            error: None,
+            one_time_password: None,
+        }
+    }
+
+    fn with_password(self, one_time_password: Option<String>) -> Self {
+        Self {
+            one_time_password,
+            ..self
+        }
+    }
+}
+
 const NOTHING: Outcome = Outcome {
     notice: None,
     error: None,
@@ -92,50 +109,27 @@ pub(crate) async fn add<S: Store>(
     Form(form): Form<AddForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
-    let role: Role = form.role.parse().map_err(|_| CoreError::InvalidInput {
-        field: "role",
-        message: "choose a role from the list".into(),
-    })?;
-    let by = Acting::Staff(auth.staff.clone());
-    let new = NewUser {
-        org: auth.staff.org,
-        email: form.email,
-        display_name: form.display_name,
-        roles: vec![role],
-        password: None,
+    let result = match form.role.parse::<Role>() {
+        Ok(role) => {
+            let by = Acting::Staff(auth.staff.clone());
+            let new = NewUser {
+                org: auth.staff.org,
+                email: form.email,
+                display_name: form.display_name,
+                roles: vec![role],
+                password: None,
+            };
+            haven
+                .add_user(&by, new)
+                .await
+                .map(|(_, password)| Outcome::done("Account added.").with_password(password))
+        }
+        Err(_) => Err(CoreError::InvalidInput {
+            field: "role",
+            message: "choose a role from the list".into(),
+        }),
     };
-    match haven.add_user(&by, new).await {
-        Ok((_, password)) => {
-            page(
-                t,
-                &haven,
-                &auth,
-                StatusCode::OK,
-                Outcome {
-                    notice: Some("Account added.".into()),
-                    error: None,
-                    one_time_password: password,
-                },
-            )
-            .await
-        }
-        Err(CoreError::Forbidden) => Err(CoreError::NotFound.into()),
-        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
-            page(
-                t,
-                &haven,
-                &auth,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Outcome {
-                    notice: None,
-                    error: Some(e.to_string()),
-                    one_time_password: None,
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    respond(t, &haven, &auth, result).await
 }
 
 #[derive(Deserialize)]
@@ -151,38 +145,16 @@ pub(crate) async fn disable<S: Store>(
     Form(form): Form<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
-    let by = Acting::Staff(auth.staff.clone());
-    match haven.disable_user(&by, &form.email).await {
-        Ok(()) => {
-            page(
-                t,
-                &haven,
-                &auth,
-                StatusCode::OK,
-                Outcome {
-                    notice: Some("Account disabled; its sessions and tokens have ended.".into()),
-                    error: None,
-                    one_time_password: None,
-                },
-            )
-            .await
-        }
-        Err(e @ CoreError::InvalidInput { .. }) => {
-            page(
-                t,
-                &haven,
-                &auth,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Outcome {
-                    notice: None,
-                    error: Some(e.to_string()),
-                    one_time_password: None,
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = haven
+        .disable_user(&Acting::Staff(auth.staff.clone()), &form.email)
+        .await;
+    respond(
+        t,
+        &haven,
+        &auth,
+        result.map(|()| Outcome::done("Account disabled; its sessions and tokens have ended.")),
+    )
+    .await
 }
 
 pub(crate) async fn reset_password<S: Store>(
@@ -191,40 +163,14 @@ pub(crate) async fn reset_password<S: Store>(
     Form(form): Form<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
-    let by = Acting::Staff(auth.staff.clone());
-    match haven.reset_password(&by, &form.email).await {
-        Ok(password) => {
-            page(
-                t,
-                &haven,
-                &auth,
-                StatusCode::OK,
-                Outcome {
-                    notice: Some(
-                        "New one-time password set; their sessions and tokens have ended.".into(),
-                    ),
-                    error: None,
-                    one_time_password: Some(password),
-                },
-            )
-            .await
-        }
-        Err(e @ CoreError::InvalidInput { .. }) => {
-            page(
-                t,
-                &haven,
-                &auth,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Outcome {
-                    notice: None,
-                    error: Some(e.to_string()),
-                    one_time_password: None,
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = haven
+        .reset_password(&Acting::Staff(auth.staff.clone()), &form.email)
+        .await;
+    let outcome = result.map(|pw| {
+        Outcome::done("New one-time password set; their sessions and tokens have ended.")
+            .with_password(Some(pw))
+    });
+    respond(t, &haven, &auth, outcome).await
 }
 
 pub(crate) async fn reset_mfa<S: Store>(
@@ -233,24 +179,38 @@ pub(crate) async fn reset_mfa<S: Store>(
     Form(form): Form<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
-    let by = Acting::Staff(auth.staff.clone());
-    haven.reset_mfa(&by, &form.email).await?;
-    let notice = if form.email.trim().eq_ignore_ascii_case(&auth.staff.email) {
+    haven
+        .reset_mfa(&Acting::Staff(auth.staff.clone()), &form.email)
+        .await?;
+    if form.email.trim().eq_ignore_ascii_case(&auth.staff.email) {
         // Resetting one's own factor ends this session too.
         return Err(CoreError::Unauthenticated.into());
-    } else {
-        "Second factor removed; the person sets it up again at their next sign-in."
-    };
-    page(
-        t,
-        &haven,
-        &auth,
-        StatusCode::OK,
-        Outcome {
-            notice: Some(notice.into()),
-            error: None,
-            one_time_password: None,
-        },
-    )
-    .await
+    }
+    let done =
+        Outcome::done("Second factor removed; the person sets it up again at their next sign-in.");
+    respond(t, &haven, &auth, Ok(done)).await
+}
+
+/// The accounts page after a change: the outcome, or the client's mistake shown on the page
+/// (422); anything else is the usual error page. An admin of another organisation gets "not
+/// found", as for anything they may not see.
+async fn respond<S: Store>(
+    t: Tr,
+    haven: &Haven<S>,
+    auth: &Authenticated,
+    result: Result<Outcome, CoreError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(outcome) => page(t, haven, auth, StatusCode::OK, outcome).await,
+        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
+            let outcome = Outcome {
+                notice: None,
+                error: Some(e.to_string()),
+                one_time_password: None,
+            };
+            page(t, haven, auth, StatusCode::UNPROCESSABLE_ENTITY, outcome).await
+        }
+        Err(CoreError::Forbidden) => Err(CoreError::NotFound.into()),
+        Err(e) => Err(e.into()),
+    }
 }
