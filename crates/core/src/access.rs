@@ -7,7 +7,8 @@ use crate::auth::Authenticated;
 use crate::{CoreError, Haven};
 use haven_domain::access::{Access, Action, Basis, Decision, DenyReason, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget, Decision as Logged};
-use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId};
+use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
+use haven_store::CaseRow;
 use haven_store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +18,8 @@ pub struct CaseAccess {
     survivor: SurvivorId,
     /// The case the check was made for, when it was made for one.
     case: Option<CaseId>,
+    /// The case row and team the decision was made on, so a view need not read them again.
+    loaded: Option<(CaseRow, Vec<UserId>)>,
     org: OrgId,
     access: BTreeMap<DataCategory, Access>,
     basis: Basis,
@@ -29,6 +32,9 @@ impl CaseAccess {
     }
     pub fn case(&self) -> Option<CaseId> {
         self.case
+    }
+    pub(crate) fn loaded_case(&self) -> Option<&(CaseRow, Vec<UserId>)> {
+        self.loaded.as_ref()
     }
     pub fn access_map(&self) -> &BTreeMap<DataCategory, Access> {
         &self.access
@@ -99,6 +105,7 @@ impl<S: Store> Haven<S> {
             Decision::Allow { access, basis } => Ok(CaseAccess {
                 survivor: id,
                 case: None,
+                loaded: None,
                 org: row.org,
                 access,
                 basis,
@@ -142,6 +149,7 @@ impl<S: Store> Haven<S> {
                 access,
                 basis,
                 actor: auth.staff.actor(),
+                loaded: Some((case, team)),
             }),
             Decision::Deny(reason) => {
                 let err = self
@@ -229,6 +237,7 @@ impl<S: Store> Haven<S> {
         Ok(CaseAccess {
             survivor: id,
             case: None,
+            loaded: None,
             org: row.org,
             access: DataCategory::ALL
                 .iter()

@@ -365,6 +365,14 @@ impl<S: Store> Haven<S> {
 
     /// The data key of a survivor, unwrapped (for notes and tasks, sealed under it too).
     pub(crate) async fn survivor_key(&self, id: SurvivorId) -> Result<DataKey, CoreError> {
+        Ok(self.survivor_with_key(id).await?.1)
+    }
+
+    /// A survivor's row and unwrapped data key, read once for a whole view.
+    pub(crate) async fn survivor_with_key(
+        &self,
+        id: SurvivorId,
+    ) -> Result<(SurvivorRow, DataKey), CoreError> {
         let inner = self.inner();
         let row = inner.store.survivor(id).await?.ok_or(CoreError::NotFound)?;
         let wrapped = inner
@@ -372,7 +380,22 @@ impl<S: Store> Haven<S> {
             .data_key(row.key_id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        Ok(envelope::unwrap(&inner.keys, &wrapped)?)
+        let key = envelope::unwrap(&inner.keys, &wrapped)?;
+        Ok((row, key))
+    }
+
+    /// The visible part of an already loaded survivor row.
+    pub(crate) fn open_survivor_row(
+        access: &CaseAccess,
+        row: &SurvivorRow,
+        key: &DataKey,
+    ) -> Result<SurvivorProfile, CoreError> {
+        open_profile(
+            key,
+            row.org,
+            access.survivor(),
+            &visible_ciphertexts(&row.fields, access),
+        )
     }
 
     /// Candidate records whose blind index matches `value` in `field`. Candidates share a

@@ -70,9 +70,12 @@ impl<S: Store> Haven<S> {
     /// The whole case for one reader, audited as one view with the categories it showed.
     pub async fn read_case(&self, access: &CaseAccess) -> Result<CaseView, CoreError> {
         let id = require_case(access)?;
-        let (row, team) = self.store().case(id).await?.ok_or(CoreError::NotFound)?;
-        let key = self.survivor_key(access.survivor()).await?;
-        let record = self.open_survivor(access, &key).await?;
+        let (row, team) = match access.loaded_case() {
+            Some(loaded) => loaded.clone(),
+            None => self.store().case(id).await?.ok_or(CoreError::NotFound)?,
+        };
+        let (survivor_row, key) = self.survivor_with_key(access.survivor()).await?;
+        let record = Self::open_survivor_row(access, &survivor_row, &key)?;
         let notes = self.readable_notes(access, &key).await?;
         let tasks = self.readable_tasks(access, &key).await?;
         let readable = |kind: &str, detail: &str| {
