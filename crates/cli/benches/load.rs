@@ -258,4 +258,168 @@ fn main() {
     });
     let _ = server.kill();
     let _ = server.wait();
+    if let Ok(url) = std::env::var("HAVEN_TEST_POSTGRES_URL") {
+        postgres_intake(&url, seconds);
+    }
+}
+
+fn haven_cmd(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(args)
+        .env("HAVEN_LOG", "error")
+        .output()
+        .expect("haven");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// Intake writes per second against `haven serve` on PostgreSQL (a fresh database).
+fn postgres_intake(admin_url: &str, seconds: u64) {
+    use sqlx::Connection;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let name = format!("haven_t_bench_{}", std::process::id());
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    rt.block_on(async {
+        let mut conn = sqlx::PgConnection::connect(admin_url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("pg");
+    let d = d.to_str().unwrap();
+    haven_cmd(&["init", "--data-dir", d, "--database", &url]);
+    haven_cmd(&[
+        "org",
+        "add",
+        "--data-dir",
+        d,
+        "--database",
+        &url,
+        "--name",
+        "Bench NGO",
+        "--kind",
+        "ngo",
+    ]);
+    let password = haven_cmd(&[
+        "user",
+        "add",
+        "--data-dir",
+        d,
+        "--database",
+        &url,
+        "--org",
+        "Bench NGO",
+        "--email",
+        "cm@bench.example",
+        "--role",
+        "case_manager",
+    ]);
+    // Enrol the account's second factor in-process, as the enrolment page would.
+    rt.block_on(async {
+        let keys =
+            haven_crypto::keyfile::KeyFile::load(&std::path::Path::new(d).join("keys/haven.key"))
+                .unwrap();
+        let store = haven_store_postgres::PgStore::connect(&url).await.unwrap();
+        let haven = haven_core::Haven::open(
+            store,
+            keys,
+            Arc::new(haven_core::SystemClock),
+            Arc::new(haven_crypto::OsEntropy),
+        )
+        .await
+        .unwrap();
+        let session = haven
+            .login("cm@bench.example", &password, "")
+            .await
+            .unwrap();
+        let auth = haven.authenticate_session(&session.token).await.unwrap();
+        let e = haven.begin_totp(&auth).unwrap();
+        let secret: Vec<u8> = {
+            let (mut out, mut buf, mut bits) = (Vec::new(), 0u32, 0u32);
+            for c in e.secret_base32.chars() {
+                buf = (buf << 5) | "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".find(c).unwrap() as u32;
+                bits += 5;
+                if bits >= 8 {
+                    out.push((buf >> (bits - 8)) as u8);
+                    bits -= 8;
+                }
+            }
+            out
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        haven
+            .confirm_totp(
+                &auth,
+                &e.sealed,
+                &haven_crypto::totp::code(&secret, now).unwrap(),
+            )
+            .await
+            .unwrap();
+    });
+    let token = haven_cmd(&[
+        "token",
+        "create",
+        "--data-dir",
+        d,
+        "--database",
+        &url,
+        "--user",
+        "cm@bench.example",
+        "--name",
+        "bench",
+    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args([
+            "serve",
+            "--data-dir",
+            d,
+            "--database",
+            &url,
+            "--listen",
+            &addr,
+        ])
+        .env("HAVEN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haven serve");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.expect("line").starts_with("haven listening") {
+            break;
+        }
+    }
+    rt.block_on(async {
+        let (n, mut lat) = load(&addr, &token, 32, seconds, |i| {
+            ("POST".into(), "/api/v1/survivors".into(), format!(r#"{{"pseudonym":"Bench {i}","legal_name":"Bench Person {i}","phone":"+1 555 {i:07}"}}"#))
+        })
+        .await;
+        println!("intake writes (postgres): {:.0}/s (p50 {:.2} ms, p99 {:.2} ms)", n as f64 / seconds as f64, pct(&mut lat, 0.5), pct(&mut lat, 0.99));
+    });
+    let _ = server.kill();
+    let _ = server.wait();
 }
