@@ -137,6 +137,24 @@ fn check_dates(p: &SurvivorProfile, today: time::Date) -> Result<(), CoreError> 
     Ok(())
 }
 
+/// The whole profile of an already loaded row, for server-side checks only (search
+/// confirming a candidate); never returned to a caller as is.
+pub(crate) fn open_whole_row(
+    row: &SurvivorRow,
+    key: &DataKey,
+) -> Result<SurvivorProfile, CoreError> {
+    open_profile(key, row.org, row.id, &row.fields)
+}
+
+/// Only the pseudonym of an already loaded row: it is visible wherever the case is.
+pub(crate) fn open_pseudonym_row(row: &SurvivorRow, key: &DataKey) -> Result<String, CoreError> {
+    let plain = key.open(
+        &context(row.org, row.id, SurvivorField::Pseudonym),
+        &row.fields.pseudonym,
+    )?;
+    String::from_utf8(plain.to_vec()).map_err(|_| CoreError::Crypto(CryptoError::Malformed))
+}
+
 fn open_profile(
     key: &DataKey,
     org: OrgId,
@@ -321,46 +339,6 @@ impl<S: Store> Haven<S> {
     ) -> Result<SurvivorRecord, CoreError> {
         let access = self.operator_access(command, id).await?;
         self.read_survivor(&access).await
-    }
-
-    /// The visible part of a survivor's profile, decrypted under `key` (no audit: callers
-    /// audit the view they are part of).
-    pub(crate) async fn open_survivor(
-        &self,
-        access: &CaseAccess,
-        key: &DataKey,
-    ) -> Result<SurvivorProfile, CoreError> {
-        let row = self
-            .inner()
-            .store
-            .survivor(access.survivor())
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        open_profile(
-            key,
-            row.org,
-            access.survivor(),
-            &visible_ciphertexts(&row.fields, access),
-        )
-    }
-
-    /// Only the pseudonym, which is visible wherever the case is.
-    pub(crate) async fn open_pseudonym(
-        &self,
-        access: &CaseAccess,
-        key: &DataKey,
-    ) -> Result<String, CoreError> {
-        let row = self
-            .inner()
-            .store
-            .survivor(access.survivor())
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let plain = key.open(
-            &context(row.org, access.survivor(), SurvivorField::Pseudonym),
-            &row.fields.pseudonym,
-        )?;
-        String::from_utf8(plain.to_vec()).map_err(|_| CoreError::Crypto(CryptoError::Malformed))
     }
 
     /// The data key of a survivor, unwrapped (for notes and tasks, sealed under it too).

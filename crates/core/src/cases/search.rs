@@ -5,12 +5,14 @@
 
 use crate::auth::Authenticated;
 use crate::survivor_index::{IndexedField, normalise_name, normalise_phone, phonetic_name};
+use crate::survivors::open_whole_row;
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::DataKey;
 use haven_domain::access::{Action, Decision, ResourceContext, decide};
 use haven_domain::audit::AuditAction;
 use haven_domain::{CaseId, DataCategory, SurvivorId};
 use haven_store::Store;
+use haven_store::SurvivorRow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Candidates opened per search at most (each shares a 16-bit index value with the query).
@@ -87,8 +89,8 @@ impl<S: Store> Haven<S> {
             if cases.is_empty() {
                 continue;
             }
-            let key = self.survivor_key(id).await?;
-            let (pseudonym, confirmed) = self.confirm(id, &key, q, label).await?;
+            let (row, key) = self.survivor_with_key(id).await?;
+            let (pseudonym, confirmed) = confirm(&row, &key, q, label)?;
             if confirmed {
                 hits.push(SearchHit {
                     survivor: id,
@@ -104,36 +106,32 @@ impl<S: Store> Haven<S> {
         self.append(&event).await?;
         Ok(hits)
     }
+}
 
-    /// Opens the matched field server-side to weed out index collisions.
-    async fn confirm(
-        &self,
-        id: SurvivorId,
-        key: &DataKey,
-        q: &str,
-        label: &str,
-    ) -> Result<(String, bool), CoreError> {
-        let access = self.operator_access("search", id).await?;
-        let p = self.open_survivor(&access, key).await?;
-        let legal = p
-            .legal_name
+/// Opens the matched field server-side to weed out index collisions.
+fn confirm(
+    row: &SurvivorRow,
+    key: &DataKey,
+    q: &str,
+    label: &str,
+) -> Result<(String, bool), CoreError> {
+    let p = open_whole_row(row, key)?;
+    let legal = p
+        .legal_name
+        .as_ref()
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_default();
+    let confirmed = match label {
+        "pseudonym" => normalise_name(p.pseudonym.as_str()) == normalise_name(q),
+        "legal_name" => !legal.is_empty() && normalise_name(&legal) == normalise_name(q),
+        "pseudonym_sounds_like" => phonetic_name(p.pseudonym.as_str()) == phonetic_name(q),
+        "legal_name_sounds_like" => !legal.is_empty() && phonetic_name(&legal) == phonetic_name(q),
+        "date_of_birth" => p.date_of_birth.is_some_and(|d| d.to_string() == q.trim()),
+        "phone" => p
+            .phone
             .as_ref()
-            .map(|t| t.as_str().to_owned())
-            .unwrap_or_default();
-        let confirmed = match label {
-            "pseudonym" => normalise_name(p.pseudonym.as_str()) == normalise_name(q),
-            "legal_name" => !legal.is_empty() && normalise_name(&legal) == normalise_name(q),
-            "pseudonym_sounds_like" => phonetic_name(p.pseudonym.as_str()) == phonetic_name(q),
-            "legal_name_sounds_like" => {
-                !legal.is_empty() && phonetic_name(&legal) == phonetic_name(q)
-            }
-            "date_of_birth" => p.date_of_birth.is_some_and(|d| d.to_string() == q.trim()),
-            "phone" => p
-                .phone
-                .as_ref()
-                .is_some_and(|ph| normalise_phone(ph.as_str()) == normalise_phone(q)),
-            _ => false,
-        };
-        Ok((p.pseudonym.as_str().to_owned(), confirmed))
-    }
+            .is_some_and(|ph| normalise_phone(ph.as_str()) == normalise_phone(q)),
+        _ => false,
+    };
+    Ok((p.pseudonym.as_str().to_owned(), confirmed))
 }

@@ -4,6 +4,7 @@
 use super::{NoteView, TaskView, require_case};
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
+use crate::survivors::open_pseudonym_row;
 use crate::{CoreError, Haven};
 use haven_domain::access::{Action, may_read_notes};
 use haven_domain::audit::{AuditAction, AuditTarget};
@@ -159,8 +160,8 @@ impl<S: Store> Haven<S> {
             let Ok(access) = self.authorize_case(auth, row.id, Action::View).await else {
                 continue;
             };
-            let key = self.survivor_key(row.survivor).await?;
-            let pseudonym = self.open_pseudonym(&access, &key).await?;
+            let (survivor, key) = self.survivor_with_key(row.survivor).await?;
+            let pseudonym = open_pseudonym_row(&survivor, &key)?;
             for task in self.readable_tasks(&access, &key).await? {
                 if task.done_at.is_none() && (task.due_on - today).whole_days() <= DUE_SOON_DAYS {
                     board.tasks.push(DueTask {
