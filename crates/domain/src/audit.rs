@@ -94,6 +94,17 @@ pub enum AuditAction {
     TokenCreate,
     TokenRevoke,
     AccessDenied,
+    ConsentRecord,
+    ConsentRevoke,
+    AdversaryRecord,
+    ReferralCreate,
+    ReferralView,
+    ReferralMove,
+    MessageSend,
+    MessageList,
+    AccessReport,
+    DirectoryImport,
+    DirectoryExport,
 }
 
 /// The opaque record an entry is about.
@@ -107,6 +118,8 @@ pub enum AuditTarget {
     User(Uuid),
     Case(Uuid),
     Token(Uuid),
+    Referral(Uuid),
+    Directory,
 }
 
 /// One audit event, as recorded. `reason` is a short code (`"cli_erase"`), never free text

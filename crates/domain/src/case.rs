@@ -7,7 +7,6 @@
 
 use crate::DataCategory;
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 use time::Date;
 
 /// Where the typology comes from, kept with the data.
@@ -77,29 +76,6 @@ impl From<TraffickingType> for u8 {
     fn from(t: TraffickingType) -> u8 {
         t.0
     }
-}
-
-macro_rules! named {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = crate::access::UnknownName;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or(crate::access::UnknownName)
-            }
-        }
-    };
 }
 
 named!(

@@ -81,3 +81,23 @@ opaque_id!(
     /// A task in a case plan.
     TaskId
 );
+opaque_id!(
+    /// A release of information.
+    ConsentId
+);
+opaque_id!(
+    /// A referral from a case to a service of another organisation.
+    ReferralId
+);
+opaque_id!(
+    /// A service in the directory (an HSDS `service.id`).
+    ServiceId
+);
+opaque_id!(
+    /// A message between members of a case team.
+    MessageId
+);
+opaque_id!(
+    /// A person recorded on a case as a suspected abuser or trafficker.
+    AdversaryId
+);

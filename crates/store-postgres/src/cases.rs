@@ -42,7 +42,7 @@ fn types_text(types: &[u8]) -> String {
         .join(",")
 }
 
-async fn add_event(conn: &mut PgConnection, e: &CaseEvent) -> Result<(), StoreError> {
+pub(crate) async fn add_event(conn: &mut PgConnection, e: &CaseEvent) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES ($1, $2, $3, $4, $5)",
     )

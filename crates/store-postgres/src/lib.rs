@@ -6,7 +6,9 @@
 
 mod audit;
 mod cases;
+mod directory;
 mod keystore;
+mod sharing;
 mod staff;
 mod survivors;
 

@@ -42,7 +42,10 @@ fn types_text(types: &[u8]) -> String {
         .join(",")
 }
 
-async fn add_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<(), StoreError> {
+pub(crate) async fn add_event(
+    conn: &mut SqliteConnection,
+    e: &CaseEvent,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
     )

@@ -13,11 +13,15 @@
 pub mod conformance;
 mod error;
 mod rows;
+mod sharing;
+mod sharing_rows;
 #[cfg(feature = "sqlx")]
 pub mod sqlx_support;
 
 pub use error::StoreError;
 pub use rows::*;
+pub use sharing::{Revocation, SharingStore};
+pub use sharing_rows::*;
 
 use haven_domain::audit::{AuditRecord, ChainHead};
 use haven_domain::{CaseId, KeyId, OrgId, SurvivorId, TaskId, TokenId, UserId};
@@ -73,7 +77,7 @@ impl SchemaState {
 }
 
 /// The storage backend. Implementations are cheap to clone (they hold pools).
-pub trait Store: Clone + Send + Sync + 'static {
+pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     /// The backend's name for messages: `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 

@@ -3,8 +3,10 @@
 //! store, so the same stories run on SQLite always and on PostgreSQL when it is available.
 
 mod cases;
+mod sharing;
 mod staff;
 pub use cases::*;
+pub use sharing::*;
 pub use staff::*;
 
 use crate::{
@@ -367,7 +369,8 @@ macro_rules! conformance_tests {
             checkpoints_are_kept_in_order,
             staff_sessions_and_tokens_round_trip,
             cases_carry_their_team,
-            a_batch_of_intakes_lands_whole_or_not_at_all
+            a_batch_of_intakes_lands_whole_or_not_at_all,
+            consents_and_referrals_round_trip
         );
     };
     (@each $make:path, $($story:ident),*) => {

@@ -1,0 +1,124 @@
+//! The storage interface for sharing between organisations, split from [`crate::Store`]
+//! (which requires it) so each concept reads on its own. Writes take their audit entry and
+//! land with it in one transaction, as everywhere.
+
+use crate::{
+    AdversaryRow, CaseEvent, ConsentRow, DirectoryImport, DirectoryOrgRow, MessageRow, ReferralRow,
+    SealedLocationRow, ServiceRow, StoreError,
+};
+use haven_domain::{CaseId, ConsentId, OrgId, ReferralId, ServiceId, SurvivorId, UserId};
+use std::future::Future;
+use time::OffsetDateTime;
+
+/// A revocation as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub consent: ConsentId,
+    pub at: OffsetDateTime,
+    pub by: UserId,
+    pub channel: String,
+}
+
+pub trait SharingStore {
+    // --- consent ------------------------------------------------------------------------
+
+    fn insert_consent(
+        &self,
+        consent: &ConsentRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Every release of the survivor, revoked and expired ones included, oldest first.
+    fn consents_of_survivor(
+        &self,
+        survivor: SurvivorId,
+    ) -> impl Future<Output = Result<Vec<ConsentRow>, StoreError>> + Send;
+    /// Records a revocation; `false` if there is no such unrevoked release of that survivor.
+    fn revoke_consent(
+        &self,
+        survivor: SurvivorId,
+        revocation: &Revocation,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    fn insert_adversary(
+        &self,
+        adversary: &AdversaryRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn adversaries_of_case(
+        &self,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<AdversaryRow>, StoreError>> + Send;
+
+    // --- referrals ----------------------------------------------------------------------
+
+    /// Inserts a referral with the sending case's timeline event (if it has a case).
+    fn insert_referral(
+        &self,
+        referral: &ReferralRow,
+        event: Option<&CaseEvent>,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn referral(
+        &self,
+        id: ReferralId,
+    ) -> impl Future<Output = Result<Option<ReferralRow>, StoreError>> + Send;
+    fn referrals_of_case(
+        &self,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<ReferralRow>, StoreError>> + Send;
+    /// Referrals addressed to an organisation, newest first.
+    fn referrals_to_org(
+        &self,
+        org: OrgId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<ReferralRow>, StoreError>> + Send;
+    /// Writes the referral's new state only if it is still in `expected` (so a second accept
+    /// changes nothing); `false` otherwise.
+    fn move_referral(
+        &self,
+        referral: &ReferralRow,
+        expected: &str,
+        event: Option<&CaseEvent>,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    // --- messages -----------------------------------------------------------------------
+
+    fn insert_message(
+        &self,
+        message: &MessageRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn messages_of_case(
+        &self,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<MessageRow>, StoreError>> + Send;
+
+    // --- directory ----------------------------------------------------------------------
+
+    /// Replaces the imported organisations whole (their services and sealed locations with
+    /// them), in one transaction with its audit entry.
+    fn import_directory(
+        &self,
+        import: &DirectoryImport,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn directory_orgs(
+        &self,
+    ) -> impl Future<Output = Result<Vec<DirectoryOrgRow>, StoreError>> + Send;
+    fn directory_services(
+        &self,
+    ) -> impl Future<Output = Result<Vec<ServiceRow>, StoreError>> + Send;
+    fn directory_service(
+        &self,
+        id: ServiceId,
+    ) -> impl Future<Output = Result<Option<ServiceRow>, StoreError>> + Send;
+    fn sealed_locations(
+        &self,
+        org: OrgId,
+    ) -> impl Future<Output = Result<Vec<SealedLocationRow>, StoreError>> + Send;
+}
