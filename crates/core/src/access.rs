@@ -99,7 +99,7 @@ impl<S: Store> Haven<S> {
         let ctx = ResourceContext {
             owning_org: row.org,
             team,
-            consents: Vec::new(),
+            consents: self.grants_for(id, row.org, staff.org).await?,
         };
         match decide(&staff.principal(), action, &ctx, self.now()) {
             Decision::Allow { access, basis } => Ok(CaseAccess {
@@ -139,7 +139,9 @@ impl<S: Store> Haven<S> {
         let ctx = ResourceContext {
             owning_org: case.org,
             team: team.iter().map(|u| *u.as_uuid()).collect(),
-            consents: Vec::new(),
+            consents: self
+                .grants_for(case.survivor, case.org, auth.staff.org)
+                .await?,
         };
         match decide(&auth.staff.principal(), action, &ctx, self.now()) {
             Decision::Allow { access, basis } => Ok(CaseAccess {
@@ -177,7 +179,9 @@ impl<S: Store> Haven<S> {
         let ctx = ResourceContext {
             owning_org: case.org,
             team: team.iter().map(|u| *u.as_uuid()).collect(),
-            consents: Vec::new(),
+            consents: self
+                .grants_for(case.survivor, case.org, auth.staff.org)
+                .await?,
         };
         Ok(auth.mfa_verified()
             && decide(&auth.staff.principal(), action, &ctx, self.now()).is_allowed())
@@ -206,7 +210,7 @@ impl<S: Store> Haven<S> {
             .await
     }
 
-    async fn deny_target(
+    pub(crate) async fn deny_target(
         &self,
         auth: &Authenticated,
         target: AuditTarget,

@@ -12,6 +12,7 @@ use haven_crypto::{Entropy, envelope};
 use haven_domain::DataCategory;
 use haven_domain::KeyId;
 use haven_domain::OrgId;
+use haven_domain::consent::ConsentRules;
 use haven_domain::audit::{Actor, AuditAction, AuditEvent, AuditTarget, Decision};
 use haven_store::{SchemaState, Store, StoreError};
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub(crate) struct Inner<S> {
     pub(crate) entropy: Arc<dyn Entropy>,
     pub(crate) pool: KeyPool,
     pub(crate) auth: AuthSettings,
+    /// The jurisdiction's rules for releases of information.
+    pub(crate) consent_rules: ConsentRules,
     /// A password hash with the configured parameters, verified when there is no account.
     pub(crate) dummy_phc: OnceCell<String>,
     /// Seals staff TOTP secrets; derived from the key file's non-rotating root.
@@ -50,7 +53,14 @@ pub(crate) struct Inner<S> {
 
 impl<S: Store> Haven<S> {
     fn assemble(store: S, keys: KeyFile, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> Self {
-        Self::assemble_with(store, keys, clock, entropy, AuthSettings::default())
+        Self::assemble_with(
+            store,
+            keys,
+            clock,
+            entropy,
+            AuthSettings::default(),
+            ConsentRules::default(),
+        )
     }
 
     fn assemble_with(
@@ -59,10 +69,12 @@ impl<S: Store> Haven<S> {
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
         auth: AuthSettings,
+        consent_rules: ConsentRules,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 auth,
+                consent_rules,
                 dummy_phc: OnceCell::new(),
                 totp_key: DataKey::derived(
                     STAFF_TOTP_KEY,
@@ -158,6 +170,7 @@ impl<S: Store> Haven<S> {
             Arc::clone(&i.clock),
             Arc::clone(&i.entropy),
             i.auth.clone(),
+            i.consent_rules.clone(),
         )
     }
 
@@ -171,7 +184,25 @@ impl<S: Store> Haven<S> {
             Arc::clone(&i.clock),
             Arc::clone(&i.entropy),
             auth,
+            i.consent_rules.clone(),
         )
+    }
+
+    /// The same installation under another jurisdiction's release rules. Call at start-up.
+    pub fn with_consent_rules(self, rules: ConsentRules) -> Self {
+        let i = &self.inner;
+        Self::assemble_with(
+            i.store.clone(),
+            i.keys.clone(),
+            Arc::clone(&i.clock),
+            Arc::clone(&i.entropy),
+            i.auth.clone(),
+            rules,
+        )
+    }
+
+    pub fn consent_rules(&self) -> &ConsentRules {
+        &self.inner.consent_rules
     }
 
     pub fn auth_settings(&self) -> &AuthSettings {

@@ -12,6 +12,7 @@ mod error;
 mod haven;
 mod keypool;
 pub mod rotation;
+pub mod sharing;
 pub mod survivor_index;
 pub mod survivors;
 

@@ -22,7 +22,6 @@ CREATE TABLE adversaries (
     id UUID PRIMARY KEY,
     case_id UUID NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
     name BYTEA NOT NULL,
-    name_index BIGINT NOT NULL,
     relationship TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );

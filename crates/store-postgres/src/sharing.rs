@@ -127,13 +127,12 @@ pub(crate) async fn insert_adversary(
 ) -> Result<(), StoreError> {
     let mut tx = store.pool.begin().await.map_err(convert::error)?;
     sqlx::query(
-        "INSERT INTO adversaries (id, case_id, name, name_index, relationship, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO adversaries (id, case_id, name, relationship, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(a.id.as_uuid())
     .bind(a.case.as_uuid())
     .bind(&a.name)
-    .bind(i64::from(a.name_index))
     .bind(&a.relationship)
     .bind(a.created_at)
     .execute(&mut *tx)
@@ -149,7 +148,7 @@ pub(crate) async fn adversaries_of_case(
     case: CaseId,
 ) -> Result<Vec<AdversaryRow>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, case_id, name, name_index, relationship, created_at FROM adversaries \
+        "SELECT id, case_id, name, relationship, created_at FROM adversaries \
          WHERE case_id = $1 ORDER BY created_at, id",
     )
     .bind(case.as_uuid())
@@ -158,13 +157,10 @@ pub(crate) async fn adversaries_of_case(
     .map_err(convert::error)?;
     rows.iter()
         .map(|r| {
-            let index: i64 = get(r, "name_index")?;
             Ok(AdversaryRow {
                 id: AdversaryId::from_uuid(get(r, "id")?),
                 case: CaseId::from_uuid(get(r, "case_id")?),
                 name: get(r, "name")?,
-                name_index: u32::try_from(index)
-                    .map_err(|_| StoreError::Corrupt("adversaries.name_index"))?,
                 relationship: get(r, "relationship")?,
                 created_at: get(r, "created_at")?,
             })

@@ -30,14 +30,13 @@ pub struct ConsentRow {
     pub revocation_channel: Option<String>,
 }
 
-/// A person recorded on a case as a suspected abuser: the name is ciphertext, `name_index`
-/// a blind index of its normalised form so a consenting guardian can be checked against it.
+/// A person recorded on a case as a suspected abuser; the name is ciphertext under the
+/// survivor's key, opened to check a consenting guardian against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdversaryRow {
     pub id: AdversaryId,
     pub case: CaseId,
     pub name: Vec<u8>,
-    pub name_index: u32,
     pub relationship: String,
     pub created_at: OffsetDateTime,
 }

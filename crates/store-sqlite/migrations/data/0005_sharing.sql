@@ -22,7 +22,6 @@ CREATE TABLE adversaries (
     id BLOB PRIMARY KEY,
     case_id BLOB NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
     name BLOB NOT NULL,
-    name_index INTEGER NOT NULL,
     relationship TEXT NOT NULL,
     created_at TEXT NOT NULL
 );

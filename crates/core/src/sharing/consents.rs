@@ -1,0 +1,354 @@
+//! Recording, listing and revoking releases of information, and recording the suspected
+//! abusers a consenting guardian is checked against. What a release says (purpose,
+//! evidence, guardian) is sealed under the survivor's key; which organisation, which
+//! categories and which dates are in the clear, because the policy reads them on every
+//! request.
+
+use super::categories;
+use crate::auth::Authenticated;
+use crate::cases::require_case;
+use crate::survivor_index::{normalise_name, phonetic_name};
+use crate::{CoreError, Haven};
+use haven_crypto::envelope::DataKey;
+use haven_crypto::field::FieldContext;
+use haven_domain::access::Action;
+use haven_domain::audit::{AuditAction, AuditTarget};
+use haven_domain::consent::{
+    ConsentDraft, ConsentMethod, RevocationChannel, Signer, Subject, validate,
+};
+use haven_domain::{AdversaryId, CaseId, ConsentId, DataCategory, OrgId, UserId};
+use haven_store::{AdversaryRow, ConsentRow, Revocation, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use time::OffsetDateTime;
+
+const MAX_TEXT: usize = 500;
+
+/// A release as staff record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentInput {
+    pub recipient_org: OrgId,
+    pub categories: BTreeSet<DataCategory>,
+    pub purpose: String,
+    pub method: ConsentMethod,
+    pub evidence: String,
+    pub signer: Signer,
+    pub guardian: Option<String>,
+    /// When it was signed; now if not given.
+    pub granted_at: Option<OffsetDateTime>,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// A release as the case team sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentView {
+    pub id: ConsentId,
+    pub recipient_org: OrgId,
+    pub categories: Vec<DataCategory>,
+    pub purpose: String,
+    pub method: String,
+    pub evidence: String,
+    pub signer: String,
+    pub guardian: Option<String>,
+    pub granted_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revoked_by: Option<UserId>,
+    pub revocation_channel: Option<String>,
+    pub active: bool,
+}
+
+/// The sealed part of a release.
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    purpose: String,
+    evidence: String,
+    guardian: Option<String>,
+}
+
+fn context(org: OrgId, table: &'static str, record: [u8; 16]) -> FieldContext<'static> {
+    FieldContext {
+        org,
+        table,
+        column: "sealed",
+        record,
+    }
+}
+
+fn bounded(field: &'static str, text: &str) -> Result<(), CoreError> {
+    if text.chars().count() > MAX_TEXT {
+        return Err(CoreError::InvalidInput {
+            field,
+            message: format!("at most {MAX_TEXT} characters"),
+        });
+    }
+    Ok(())
+}
+
+/// Whether two names are the same person's as far as a check can tell: equal, or sounding
+/// alike.
+fn same_name(a: &str, b: &str) -> bool {
+    normalise_name(a) == normalise_name(b)
+        || (!phonetic_name(a).is_empty() && phonetic_name(a) == phonetic_name(b))
+}
+
+impl<S: Store> Haven<S> {
+    /// Records a release for `case`'s survivor. Case managers and legal advocates on the
+    /// team may; the release is checked against the jurisdiction's rules and, when a
+    /// guardian signs, against the suspected abusers recorded on the case.
+    pub async fn record_consent(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+        input: ConsentInput,
+    ) -> Result<ConsentId, CoreError> {
+        let access = self
+            .authorize_case(auth, case, Action::RecordConsent)
+            .await?;
+        for (field, text) in [("purpose", &input.purpose), ("evidence", &input.evidence)] {
+            bounded(field, text)?;
+        }
+        if let Some(g) = &input.guardian {
+            bounded("guardian", g)?;
+        }
+        if self.store().org(input.recipient_org).await?.is_none() {
+            return Err(CoreError::InvalidInput {
+                field: "recipient_org",
+                message: "no such organisation".into(),
+            });
+        }
+        let key = self.survivor_key(access.survivor()).await?;
+        let guardian = input.guardian.clone().filter(|g| !g.trim().is_empty());
+        let guardian_is_suspected_abuser = match &guardian {
+            Some(g) => self
+                .adversary_names(case, access.org(), &key)
+                .await?
+                .iter()
+                .any(|name| same_name(name, g)),
+            None => false,
+        };
+        let minor = access.loaded_case().is_some_and(|(row, _)| row.minor);
+        let now = self.now();
+        let valid = validate(
+            ConsentDraft {
+                recipient_org: input.recipient_org,
+                categories: input.categories,
+                purpose: input.purpose.trim().to_owned(),
+                method: input.method,
+                evidence: input.evidence.trim().to_owned(),
+                signer: input.signer,
+                guardian: guardian.clone(),
+                granted_at: input.granted_at.unwrap_or(now),
+                expires_at: input.expires_at,
+            },
+            Subject {
+                minor,
+                guardian_is_suspected_abuser,
+                owning_org: access.org(),
+            },
+            self.consent_rules(),
+            now,
+        )
+        .map_err(|e| CoreError::InvalidInput {
+            field: e.field(),
+            message: e.to_string(),
+        })?;
+        let entropy = self.inner().entropy.as_ref();
+        let id = ConsentId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
+        let draft = &valid.draft;
+        let sealed = serde_json::to_vec(&Sealed {
+            purpose: draft.purpose.clone(),
+            evidence: draft.evidence.clone(),
+            guardian,
+        })
+        .map_err(|_| CoreError::Conflict("the release could not be sealed"))?;
+        let codes: Vec<&str> = draft.categories.iter().map(|c| c.as_str()).collect();
+        let row = ConsentRow {
+            id,
+            survivor: access.survivor(),
+            org: access.org(),
+            recipient_org: draft.recipient_org,
+            categories: codes.join(","),
+            method: draft.method.as_str().into(),
+            signer: draft.signer.as_str().into(),
+            sealed: key.seal(
+                &context(access.org(), "consents", *id.as_bytes()),
+                &sealed,
+                entropy,
+            )?,
+            granted_at: draft.granted_at,
+            expires_at: valid.expires_at,
+            recorded_by: auth.staff.id,
+            revoked_at: None,
+            revoked_by: None,
+            revocation_channel: None,
+        };
+        let mut event = self.event(auth.staff.actor(), AuditAction::ConsentRecord, "consent");
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Survivor(*access.survivor().as_uuid()));
+        event.categories = draft.categories.iter().copied().collect();
+        event.consent = Some(*id.as_uuid());
+        let timeline = self.case_event(case, "consent", Some(auth.staff.id), "recorded");
+        self.store()
+            .insert_consent(&row, &timeline, &self.encode(&event)?)
+            .await?;
+        Ok(id)
+    }
+
+    /// Revokes a release. Anyone on the team who hears the survivor withdraw may record it;
+    /// it takes effect on the next request.
+    pub async fn revoke_consent(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+        consent: ConsentId,
+        channel: RevocationChannel,
+    ) -> Result<(), CoreError> {
+        let access = self
+            .authorize_case(auth, case, Action::RevokeConsent)
+            .await?;
+        let revocation = Revocation {
+            consent,
+            at: self.now(),
+            by: auth.staff.id,
+            channel: channel.as_str().into(),
+        };
+        let mut event = self.event(auth.staff.actor(), AuditAction::ConsentRevoke, channel.as_str());
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Survivor(*access.survivor().as_uuid()));
+        event.consent = Some(*consent.as_uuid());
+        let timeline = self.case_event(case, "consent", Some(auth.staff.id), "revoked");
+        let done = self
+            .store()
+            .revoke_consent(
+                access.survivor(),
+                &revocation,
+                &timeline,
+                &self.encode(&event)?,
+            )
+            .await?;
+        if done {
+            Ok(())
+        } else {
+            Err(CoreError::Conflict(
+                "there is no such release in force for this survivor",
+            ))
+        }
+    }
+
+    /// The survivor's releases, for the case team.
+    pub async fn consents(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+    ) -> Result<Vec<ConsentView>, CoreError> {
+        let access = self
+            .authorize_case(auth, case, Action::RevokeConsent)
+            .await?;
+        require_case(&access)?;
+        let key = self.survivor_key(access.survivor()).await?;
+        let now = self.now();
+        let mut out = Vec::new();
+        for row in self.store().consents_of_survivor(access.survivor()).await? {
+            let plain = key.open(
+                &context(row.org, "consents", *row.id.as_bytes()),
+                &row.sealed,
+            )?;
+            let sealed: Sealed = serde_json::from_slice(&plain)
+                .map_err(|_| CoreError::Conflict("a stored release could not be read"))?;
+            let active = super::grant(&row).is_active(now);
+            out.push(ConsentView {
+                id: row.id,
+                recipient_org: row.recipient_org,
+                categories: categories(&row.categories).into_iter().collect(),
+                purpose: sealed.purpose,
+                method: row.method,
+                evidence: sealed.evidence,
+                signer: row.signer,
+                guardian: sealed.guardian,
+                granted_at: row.granted_at,
+                expires_at: row.expires_at,
+                revoked_at: row.revoked_at,
+                revoked_by: row.revoked_by,
+                revocation_channel: row.revocation_channel,
+                active,
+            });
+        }
+        let mut event = self.event(access.actor().clone(), AuditAction::CaseView, "consents");
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Case(*case.as_uuid()));
+        event.categories = vec![DataCategory::Case];
+        self.append(&event).await?;
+        Ok(out)
+    }
+
+    /// Records a suspected abuser or trafficker on a case (safety information): a guardian
+    /// with this name can never consent for the survivor.
+    pub async fn add_adversary(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+        name: &str,
+        relationship: &str,
+    ) -> Result<AdversaryId, CoreError> {
+        let access = self
+            .authorize_case(auth, case, Action::Edit(DataCategory::Safety))
+            .await?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(CoreError::InvalidInput {
+                field: "name",
+                message: "give the person's name".into(),
+            });
+        }
+        bounded("name", name)?;
+        let relationship = relationship.trim();
+        if relationship.is_empty()
+            || relationship.len() > 40
+            || !relationship.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        {
+            return Err(CoreError::InvalidInput {
+                field: "relationship",
+                message: "a short code such as parent, guardian, partner, employer, recruiter"
+                    .into(),
+            });
+        }
+        let entropy = self.inner().entropy.as_ref();
+        let id = AdversaryId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
+        let key = self.survivor_key(access.survivor()).await?;
+        let row = AdversaryRow {
+            id,
+            case,
+            name: key.seal(
+                &context(access.org(), "adversaries", *id.as_bytes()),
+                name.as_bytes(),
+                entropy,
+            )?,
+            relationship: relationship.into(),
+            created_at: self.now(),
+        };
+        let mut event = self.event(auth.staff.actor(), AuditAction::AdversaryRecord, relationship);
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Case(*case.as_uuid()));
+        event.categories = vec![DataCategory::Safety];
+        let timeline = self.case_event(case, "safety", Some(auth.staff.id), "adversary");
+        self.store()
+            .insert_adversary(&row, &timeline, &self.encode(&event)?)
+            .await?;
+        Ok(id)
+    }
+
+    async fn adversary_names(
+        &self,
+        case: CaseId,
+        org: OrgId,
+        key: &DataKey,
+    ) -> Result<Vec<String>, CoreError> {
+        let mut names = Vec::new();
+        for row in self.store().adversaries_of_case(case).await? {
+            let plain = key.open(&context(org, "adversaries", *row.id.as_bytes()), &row.name)?;
+            names.push(String::from_utf8_lossy(&plain).into_owned());
+        }
+        Ok(names)
+    }
+}

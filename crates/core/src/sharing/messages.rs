@@ -1,0 +1,135 @@
+//! Secure messages between the people working a case across organisations: the owning
+//! organisation's case team, and the receiving staff of a referral from the case that is
+//! accepted or in progress. Bodies are sealed under the survivor's key like notes; sending
+//! and reading are audited.
+
+use crate::auth::Authenticated;
+use crate::{CoreError, Haven};
+use haven_crypto::field::FieldContext;
+use haven_domain::audit::{AuditAction, AuditTarget};
+use haven_domain::referral::{ReferralState, ServiceKind};
+use haven_domain::{CaseId, DataCategory, MessageId, OrgId, SurvivorId, UserId};
+use haven_store::{MessageRow, Store};
+use time::OffsetDateTime;
+
+pub const MAX_MESSAGE_CHARS: usize = 5_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageView {
+    pub id: MessageId,
+    pub author: UserId,
+    pub author_org: OrgId,
+    pub created_at: OffsetDateTime,
+    pub body: String,
+}
+
+fn context(org: OrgId, id: MessageId) -> FieldContext<'static> {
+    FieldContext {
+        org,
+        table: "case_messages",
+        column: "body",
+        record: *id.as_bytes(),
+    }
+}
+
+impl<S: Store> Haven<S> {
+    /// The survivor and owning organisation of a case whose messages the caller may use;
+    /// not found (audited) for anyone else.
+    async fn message_access(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+    ) -> Result<(SurvivorId, OrgId), CoreError> {
+        if !auth.mfa_verified() {
+            return Err(CoreError::Unauthenticated);
+        }
+        let Some((row, team)) = self.store().case(case).await? else {
+            return Err(self
+                .deny_target(auth, AuditTarget::Case(*case.as_uuid()), None)
+                .await);
+        };
+        if row.org == auth.staff.org && team.contains(&auth.staff.id) {
+            return Ok((row.survivor, row.org));
+        }
+        for referral in self.store().referrals_of_case(case).await? {
+            let open = matches!(
+                referral.state.parse(),
+                Ok(ReferralState::Accepted | ReferralState::InProgress)
+            );
+            if !open || referral.to_org != auth.staff.org {
+                continue;
+            }
+            let kind = match self.store().directory_service(referral.service).await? {
+                Some(s) => s.kind.parse().unwrap_or(ServiceKind::Other),
+                None => ServiceKind::Other,
+            };
+            if kind.responders().iter().any(|r| auth.staff.roles.contains(r)) {
+                return Ok((row.survivor, row.org));
+            }
+        }
+        Err(self
+            .deny_target(auth, AuditTarget::Case(*case.as_uuid()), Some(row.org))
+            .await)
+    }
+
+    pub async fn send_message(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+        body: &str,
+    ) -> Result<MessageId, CoreError> {
+        let (survivor, owner) = self.message_access(auth, case).await?;
+        let text = body.trim();
+        if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(CoreError::InvalidInput {
+                field: "body",
+                message: format!("a message has 1 to {MAX_MESSAGE_CHARS} characters"),
+            });
+        }
+        let entropy = self.inner().entropy.as_ref();
+        let id = MessageId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
+        let key = self.survivor_key(survivor).await?;
+        let row = MessageRow {
+            id,
+            case,
+            author: auth.staff.id,
+            author_org: auth.staff.org,
+            created_at: self.now(),
+            body: key.seal(&context(owner, id), text.as_bytes(), entropy)?,
+        };
+        let mut event = self.event(auth.staff.actor(), AuditAction::MessageSend, "message");
+        event.org = Some(owner);
+        event.target = Some(AuditTarget::Case(*case.as_uuid()));
+        event.categories = vec![DataCategory::Case];
+        self.store()
+            .insert_message(&row, &self.encode(&event)?)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn messages(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+    ) -> Result<Vec<MessageView>, CoreError> {
+        let (survivor, owner) = self.message_access(auth, case).await?;
+        let key = self.survivor_key(survivor).await?;
+        let mut out = Vec::new();
+        for row in self.store().messages_of_case(case).await? {
+            let plain = key.open(&context(owner, row.id), &row.body)?;
+            out.push(MessageView {
+                id: row.id,
+                author: row.author,
+                author_org: row.author_org,
+                created_at: row.created_at,
+                body: String::from_utf8_lossy(&plain).into_owned(),
+            });
+        }
+        let mut event = self.event(auth.staff.actor(), AuditAction::MessageList, "messages");
+        event.org = Some(owner);
+        event.target = Some(AuditTarget::Case(*case.as_uuid()));
+        event.categories = vec![DataCategory::Case];
+        self.append(&event).await?;
+        Ok(out)
+    }
+}
