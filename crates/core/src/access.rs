@@ -24,6 +24,9 @@ pub struct CaseAccess {
     access: BTreeMap<DataCategory, Access>,
     basis: Basis,
     actor: Actor,
+    /// A law-enforcement liaison of another organisation: flags that would reveal
+    /// immigration status show only as "protected status".
+    protected_view: bool,
 }
 
 impl CaseAccess {
@@ -54,12 +57,23 @@ impl CaseAccess {
     pub fn categories(&self) -> Vec<DataCategory> {
         self.access.keys().copied().collect()
     }
+    pub fn protected_view(&self) -> bool {
+        self.protected_view
+    }
     pub fn consent(&self) -> Option<uuid::Uuid> {
         match self.basis {
             Basis::Consent(id) => Some(id),
             _ => None,
         }
     }
+}
+
+fn protected_view(auth: &Authenticated, owner: OrgId) -> bool {
+    auth.staff.org != owner
+        && auth
+            .staff
+            .roles
+            .contains(&haven_domain::access::Role::LeLiaison)
 }
 
 fn basis_reason(b: Basis) -> &'static str {
@@ -110,6 +124,7 @@ impl<S: Store> Haven<S> {
                 access,
                 basis,
                 actor: staff.actor(),
+                protected_view: protected_view(auth, row.org),
             }),
             Decision::Deny(DenyReason::NotPermitted) => {
                 Err(match self.deny(auth, id, Some(row.org)).await {
@@ -151,6 +166,7 @@ impl<S: Store> Haven<S> {
                 access,
                 basis,
                 actor: auth.staff.actor(),
+                protected_view: protected_view(auth, case.org),
                 loaded: Some((case, team)),
             }),
             Decision::Deny(reason) => {
@@ -251,6 +267,7 @@ impl<S: Store> Haven<S> {
             actor: Actor::System {
                 command: command.to_owned(),
             },
+            protected_view: false,
         })
     }
 

@@ -101,21 +101,25 @@ impl Schemas {
             Value::Array(items) => (items, true),
             one @ Value::Object(_) => (vec![one], false),
             _ => {
-                return Err(HsdsError::at(
-                    "",
-                    "expected an array of HSDS organizations",
-                ));
+                return Err(HsdsError::at("", "expected an array of HSDS organizations"));
             }
         };
         let mut seen = std::collections::BTreeSet::new();
         orgs.into_iter()
             .enumerate()
             .map(|(i, org)| {
-                let prefix = if prefixed { format!("/{i}") } else { String::new() };
+                let prefix = if prefixed {
+                    format!("/{i}")
+                } else {
+                    String::new()
+                };
                 first_error(&self.organization, &org, &prefix)?;
                 let entry = entry(org, &prefix)?;
                 if !seen.insert(entry.id) {
-                    return Err(HsdsError::at(format!("{prefix}/id"), "duplicate organization id"));
+                    return Err(HsdsError::at(
+                        format!("{prefix}/id"),
+                        "duplicate organization id",
+                    ));
                 }
                 Ok(entry)
             })

@@ -68,7 +68,48 @@ pub enum Move {
     Withdraw,
 }
 
+/// Why a requested move could not be read: the field and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct MoveInputError {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
 impl Move {
+    /// A move from its form or API fields: `action`, and the `reason` of a decline or the
+    /// `outcome` of a completion.
+    pub fn parse(
+        action: &str,
+        reason: Option<&str>,
+        outcome: Option<&str>,
+    ) -> Result<Move, MoveInputError> {
+        let err = |field, message| MoveInputError { field, message };
+        Ok(match action {
+            "accept" => Move::Accept,
+            "start" => Move::Start,
+            "withdraw" => Move::Withdraw,
+            "decline" => Move::Decline(reason.unwrap_or_default().parse().map_err(|_| {
+                err(
+                    "reason",
+                    "use no_capacity, not_eligible, out_of_area, service_unavailable or other",
+                )
+            })?),
+            "complete" => Move::Complete(outcome.unwrap_or_default().parse().map_err(|_| {
+                err(
+                    "outcome",
+                    "use delivered, survivor_declined, not_eligible, lost_contact, no_capacity or other",
+                )
+            })?),
+            _ => {
+                return Err(err(
+                    "action",
+                    "use accept, decline, start, complete or withdraw",
+                ));
+            }
+        })
+    }
+
     pub fn target(self) -> ReferralState {
         match self {
             Move::Accept => ReferralState::Accepted,

@@ -179,6 +179,8 @@ pub struct Case {
     pub can_tasks: bool,
     pub tasks: Vec<TaskLine>,
     pub timeline: Vec<(String, String)>,
+    pub protected_status: bool,
+    pub sharing: SharingPanel,
     pub error: Option<String>,
 }
 
@@ -222,4 +224,87 @@ pub struct Account {
     pub languages: Vec<(&'static str, &'static str)>,
     pub notice: Option<String>,
     pub error: Option<String>,
+}
+
+pub struct ConsentLine {
+    pub id: String,
+    pub org: String,
+    pub categories: String,
+    pub expires: String,
+    pub state: &'static str,
+    pub active: bool,
+}
+
+pub struct ReferralLine {
+    pub id: String,
+    pub case_id: String,
+    pub pseudonym: String,
+    pub service: String,
+    pub org: String,
+    pub state: &'static str,
+    pub reason: String,
+    pub respond_by: String,
+    pub overdue: bool,
+    /// The receiver may open the record (a release is attached).
+    pub shared: bool,
+    pub note: String,
+}
+
+pub struct MessageLine {
+    pub when: String,
+    pub author: String,
+    pub body: String,
+}
+
+/// The sharing part of the case page: releases, referrals, messages.
+#[derive(Default)]
+pub struct SharingPanel {
+    pub consents: Vec<ConsentLine>,
+    pub can_consent: bool,
+    pub can_revoke: bool,
+    pub can_add_adversary: bool,
+    pub orgs: Vec<(String, String)>,
+    pub categories: Vec<&'static str>,
+    pub referrals: Vec<ReferralLine>,
+    pub can_refer: bool,
+    pub services: Vec<(String, String)>,
+    pub messages: Vec<MessageLine>,
+    pub can_message: bool,
+    pub can_report: bool,
+}
+
+#[derive(Template)]
+#[template(path = "referrals.html")]
+pub struct Referrals {
+    pub t: Tr,
+    pub csrf: String,
+    pub is_admin: bool,
+    pub incoming: Vec<ReferralLine>,
+    pub is_liaison: bool,
+    pub services: Vec<(String, String)>,
+    pub decline_reasons: Vec<&'static str>,
+    pub outcomes: Vec<&'static str>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+pub struct AccessLine {
+    pub when: String,
+    pub org: String,
+    pub person: String,
+    pub what: &'static str,
+    pub categories: String,
+    pub basis: String,
+}
+
+#[derive(Template)]
+#[template(path = "access_report.html")]
+pub struct AccessReportPage {
+    pub t: Tr,
+    pub csrf: String,
+    pub is_admin: bool,
+    pub case_id: String,
+    pub pseudonym: String,
+    pub generated: String,
+    pub lines: Vec<AccessLine>,
 }

@@ -77,12 +77,23 @@ impl<S: Store> Haven<S> {
                 let ctx = ResourceContext {
                     owning_org: case.org,
                     team: team.iter().map(|u| *u.as_uuid()).collect::<BTreeSet<_>>(),
-                    consents: Vec::new(),
+                    consents: self.grants_for(id, case.org, principal.org).await?,
                 };
-                if matches!(
-                    decide(&principal, Action::SearchHit, &ctx, now),
-                    Decision::Allow { .. }
-                ) {
+                // Another organisation finds a record only through a field its release
+                // lets it read (a name match must not reveal the legal name).
+                let field_visible = case.org == principal.org
+                    || match decide(&principal, Action::View, &ctx, now) {
+                        Decision::Allow { access, .. } => {
+                            matched_category(label).is_none_or(|c| access.contains_key(&c))
+                        }
+                        Decision::Deny(_) => false,
+                    };
+                if field_visible
+                    && matches!(
+                        decide(&principal, Action::SearchHit, &ctx, now),
+                        Decision::Allow { .. }
+                    )
+                {
                     cases.push(case.id);
                 }
             }
@@ -105,6 +116,15 @@ impl<S: Store> Haven<S> {
         event.categories = vec![DataCategory::Case];
         self.append(&event).await?;
         Ok(hits)
+    }
+}
+
+/// The category a match reveals, beyond the pseudonym (visible wherever the case is).
+fn matched_category(label: &str) -> Option<DataCategory> {
+    match label {
+        "legal_name" | "legal_name_sounds_like" | "date_of_birth" => Some(DataCategory::Identity),
+        "phone" => Some(DataCategory::Contact),
+        _ => None,
     }
 }
 

@@ -26,6 +26,9 @@ pub struct CaseView {
     pub minor: bool,
     pub safety_risk: bool,
     pub immigration_sensitive: bool,
+    /// For a law-enforcement liaison: the record carries an immigration-sensitive /
+    /// non-detention flag — "protected status, contact the case manager", with no detail.
+    pub protected_status: bool,
     pub created_at: OffsetDateTime,
     pub team: Vec<UserId>,
     /// The parts of the survivor record the reader may see (others are empty).
@@ -85,13 +88,20 @@ impl<S: Store> Haven<S> {
                     .parse::<NoteCategory>()
                     .is_ok_and(|c| may_read_notes(access.access_map(), c.data_category()))
         };
-        let timeline = self
-            .store()
-            .case_events(id)
-            .await?
-            .into_iter()
-            .filter(|e| readable(&e.kind, &e.detail))
-            .collect();
+        // Another organisation reading under a release sees the case's own fields only as
+        // far as the release's categories reach.
+        let shared = access.consent().is_some();
+        let sees = |c: DataCategory| !shared || access.can_read(c);
+        let timeline = if sees(DataCategory::Case) {
+            self.store()
+                .case_events(id)
+                .await?
+                .into_iter()
+                .filter(|e| readable(&e.kind, &e.detail))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut event = self.event(
             access.actor().clone(),
             AuditAction::CaseView,
@@ -106,14 +116,33 @@ impl<S: Store> Haven<S> {
             id,
             survivor: row.survivor,
             org: row.org,
-            status: row.status,
-            exploitation: row.exploitation,
-            trafficking_types: row.trafficking_types,
-            minor: row.minor,
-            safety_risk: row.safety_risk,
-            immigration_sensitive: row.immigration_sensitive,
+            status: if sees(DataCategory::Case) {
+                row.status
+            } else {
+                String::new()
+            },
+            exploitation: if sees(DataCategory::Narrative) {
+                row.exploitation
+            } else {
+                String::new()
+            },
+            trafficking_types: if sees(DataCategory::Narrative) {
+                row.trafficking_types
+            } else {
+                Vec::new()
+            },
+            minor: row.minor && sees(DataCategory::Case),
+            safety_risk: row.safety_risk && sees(DataCategory::Safety),
+            immigration_sensitive: row.immigration_sensitive
+                && sees(DataCategory::Immigration)
+                && !access.protected_view(),
+            protected_status: row.immigration_sensitive && access.protected_view(),
             created_at: row.created_at,
-            team,
+            team: if sees(DataCategory::Case) {
+                team
+            } else {
+                Vec::new()
+            },
             profile: record,
             categories: access.categories(),
             writable_notes: NoteCategory::ALL

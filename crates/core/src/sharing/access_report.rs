@@ -125,7 +125,12 @@ impl<S: Store> Haven<S> {
                 Some(o) => match orgs.get(&o) {
                     Some(name) => name.clone(),
                     None => {
-                        let name = self.store().org(o).await?.map(|r| r.name).unwrap_or_default();
+                        let name = self
+                            .store()
+                            .org(o)
+                            .await?
+                            .map(|r| r.name)
+                            .unwrap_or_default();
                         orgs.insert(o, name.clone());
                         name
                     }
@@ -146,7 +151,11 @@ impl<S: Store> Haven<S> {
         }
         let (row, key) = self.survivor_with_key(survivor).await?;
         let pseudonym = crate::survivors::open_pseudonym_row(&row, &key)?;
-        let mut event = self.event(auth.staff.actor(), AuditAction::AccessReport, "access_report");
+        let mut event = self.event(
+            auth.staff.actor(),
+            AuditAction::AccessReport,
+            "access_report",
+        );
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Survivor(*survivor.as_uuid()));
         event.categories = vec![DataCategory::Case];

@@ -213,7 +213,11 @@ impl<S: Store> Haven<S> {
             by: auth.staff.id,
             channel: channel.as_str().into(),
         };
-        let mut event = self.event(auth.staff.actor(), AuditAction::ConsentRevoke, channel.as_str());
+        let mut event = self.event(
+            auth.staff.actor(),
+            AuditAction::ConsentRevoke,
+            channel.as_str(),
+        );
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Survivor(*access.survivor().as_uuid()));
         event.consent = Some(*consent.as_uuid());
@@ -305,7 +309,9 @@ impl<S: Store> Haven<S> {
         let relationship = relationship.trim();
         if relationship.is_empty()
             || relationship.len() > 40
-            || !relationship.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            || !relationship
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_')
         {
             return Err(CoreError::InvalidInput {
                 field: "relationship",
@@ -327,7 +333,11 @@ impl<S: Store> Haven<S> {
             relationship: relationship.into(),
             created_at: self.now(),
         };
-        let mut event = self.event(auth.staff.actor(), AuditAction::AdversaryRecord, relationship);
+        let mut event = self.event(
+            auth.staff.actor(),
+            AuditAction::AdversaryRecord,
+            relationship,
+        );
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         event.categories = vec![DataCategory::Safety];

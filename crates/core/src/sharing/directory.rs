@@ -36,7 +36,9 @@ fn schemas() -> Result<&'static Schemas, CoreError> {
     SCHEMAS
         .get_or_init(|| Schemas::load().ok())
         .as_ref()
-        .ok_or(CoreError::Conflict("the bundled HSDS schemas could not be loaded"))
+        .ok_or(CoreError::Conflict(
+            "the bundled HSDS schemas could not be loaded",
+        ))
 }
 
 fn invalid(e: HsdsError) -> CoreError {

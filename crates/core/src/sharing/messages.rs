@@ -63,7 +63,11 @@ impl<S: Store> Haven<S> {
                 Some(s) => s.kind.parse().unwrap_or(ServiceKind::Other),
                 None => ServiceKind::Other,
             };
-            if kind.responders().iter().any(|r| auth.staff.roles.contains(r)) {
+            if kind
+                .responders()
+                .iter()
+                .any(|r| auth.staff.roles.contains(r))
+            {
                 return Ok((row.survivor, row.org));
             }
         }

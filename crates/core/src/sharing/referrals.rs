@@ -152,7 +152,11 @@ impl<S: Store> Haven<S> {
             sealed: None,
             key_id: None,
         };
-        let mut event = self.event(auth.staff.actor(), AuditAction::ReferralCreate, kind.as_str());
+        let mut event = self.event(
+            auth.staff.actor(),
+            AuditAction::ReferralCreate,
+            kind.as_str(),
+        );
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Referral(*id.as_uuid()));
         event.consent = consent.map(|c| *c.as_uuid());
@@ -327,7 +331,8 @@ impl<S: Store> Haven<S> {
         id: ReferralId,
     ) -> Result<(ReferralRow, Side, Option<ServiceRow>), CoreError> {
         let denied = || async {
-            let mut event = self.event(auth.staff.actor(), AuditAction::AccessDenied, "policy_deny");
+            let mut event =
+                self.event(auth.staff.actor(), AuditAction::AccessDenied, "policy_deny");
             event.decision = haven_domain::audit::Decision::Deny;
             event.target = Some(AuditTarget::Referral(*id.as_uuid()));
             match self.append(&event).await {
@@ -379,7 +384,9 @@ impl<S: Store> Haven<S> {
         };
         // Accepting an intake referral is the NGO's intake: survivor and case are created now.
         if step == Move::Accept && row.case.is_none() {
-            let view = self.view_referral(row.clone(), side, service.clone()).await?;
+            let view = self
+                .view_referral(row.clone(), side, service.clone())
+                .await?;
             let profile = SurvivorProfile::pseudonymous(&view.pseudonym)?;
             let (survivor, case) = self.intake(auth, &profile, &NewCase::default()).await?;
             next.case = Some(case);
@@ -394,7 +401,12 @@ impl<S: Store> Haven<S> {
             .map(|case| self.case_event(case, "referral", Some(auth.staff.id), to.as_str()));
         let moved = self
             .store()
-            .move_referral(&next, from.as_str(), timeline.as_ref(), &self.encode(&event)?)
+            .move_referral(
+                &next,
+                from.as_str(),
+                timeline.as_ref(),
+                &self.encode(&event)?,
+            )
             .await?;
         if !moved {
             return Err(CoreError::Conflict("the referral has already moved on"));

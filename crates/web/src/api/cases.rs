@@ -60,7 +60,8 @@ pub(crate) fn case_json(v: &CaseView) -> Value {
         "exploitation": v.exploitation,
         "trafficking_types": v.trafficking_types.iter().filter_map(|n| TraffickingType::try_from(*n).ok())
             .map(|t| json!({ "number": t.number(), "name": t.name() })).collect::<Vec<_>>(),
-        "flags": { "minor": v.minor, "safety_risk": v.safety_risk, "immigration_sensitive": v.immigration_sensitive },
+        "flags": { "minor": v.minor, "safety_risk": v.safety_risk, "immigration_sensitive": v.immigration_sensitive,
+            "protected_status": v.protected_status },
         "created_at": v.created_at.unix_timestamp(),
         "team": v.team,
         "survivor": profile_json(&v.profile, can),

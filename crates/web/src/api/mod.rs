@@ -2,8 +2,10 @@
 //! signed-in session, unknown fields refused on every write.
 
 mod cases;
+mod hsds;
 mod json;
 mod openapi;
+mod sharing;
 mod survivors;
 
 use crate::errors::ApiError;
@@ -38,6 +40,40 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             post(cases::complete_task::<S>),
         )
         .route("/api/v1/search", get(cases::search::<S>))
+        .route(
+            "/api/v1/cases/{id}/consents",
+            post(sharing::record_consent::<S>).get(sharing::consents::<S>),
+        )
+        .route(
+            "/api/v1/cases/{id}/consents/{consent}/revoke",
+            post(sharing::revoke_consent::<S>),
+        )
+        .route(
+            "/api/v1/cases/{id}/adversaries",
+            post(sharing::add_adversary::<S>),
+        )
+        .route(
+            "/api/v1/cases/{id}/referrals",
+            post(sharing::refer::<S>).get(sharing::case_referrals::<S>),
+        )
+        .route(
+            "/api/v1/cases/{id}/messages",
+            post(sharing::send_message::<S>).get(sharing::messages::<S>),
+        )
+        .route(
+            "/api/v1/cases/{id}/access-report",
+            get(sharing::access_report::<S>),
+        )
+        .route("/api/v1/referrals", get(sharing::incoming::<S>))
+        .route("/api/v1/referrals/intake", post(sharing::refer_intake::<S>))
+        .route("/api/v1/referrals/{id}", get(sharing::show_referral::<S>))
+        .route(
+            "/api/v1/referrals/{id}/moves",
+            post(sharing::move_referral::<S>),
+        )
+        .route("/api/v1/hsds", get(hsds::root))
+        .route("/api/v1/hsds/services", get(hsds::services::<S>))
+        .route("/api/v1/hsds/services/{id}", get(hsds::service::<S>))
 }
 
 async fn me<S: Store>(

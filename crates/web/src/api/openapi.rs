@@ -50,6 +50,36 @@ pub(crate) fn document() -> Value {
             "/api/v1/cases/{id}/tasks": { "parameters": [id_param("id")], "post": op("Add a task to the case plan", "201", Some("NewTask")) },
             "/api/v1/cases/{id}/tasks/{task}/done": { "parameters": [id_param("id"), id_param("task")], "post": op("Mark a task done", "204", None) },
             "/api/v1/cases/{id}/team": { "parameters": [id_param("id")], "post": op("Add a colleague of the owning organisation to the team", "204", Some("TeamMember")) },
+            "/api/v1/cases/{id}/consents": {
+                "parameters": [id_param("id")],
+                "get": op("The survivor's releases of information (case team)", "200", None),
+                "post": op("Record a release: recipient organisation, categories, purpose, evidence, end date (required)", "201", Some("NewConsent"))
+            },
+            "/api/v1/cases/{id}/consents/{consent}/revoke": { "parameters": [id_param("id"), id_param("consent")], "post": op("Revoke a release; effective on the next request", "204", Some("Revoke")) },
+            "/api/v1/cases/{id}/adversaries": { "parameters": [id_param("id")], "post": op("Record a suspected abuser (who can never consent for the survivor)", "201", Some("NewAdversary")) },
+            "/api/v1/cases/{id}/referrals": {
+                "parameters": [id_param("id")],
+                "get": op("Referrals sent from the case", "200", None),
+                "post": op("Refer the survivor to another organisation's service, optionally under a release", "201", Some("NewReferral"))
+            },
+            "/api/v1/cases/{id}/messages": {
+                "parameters": [id_param("id")],
+                "get": op("Messages between the case team and receiving staff of open referrals", "200", None),
+                "post": op("Send a message", "201", Some("NewMessage"))
+            },
+            "/api/v1/cases/{id}/access-report": { "parameters": [id_param("id")], "get": op("Who opened this survivor's record, when, and under which release", "200", None) },
+            "/api/v1/referrals": { "get": op("Referrals to the caller's organisation that the caller may answer", "200", None) },
+            "/api/v1/referrals/intake": { "post": op("Law-enforcement liaison: refer a person into an NGO (nothing is created until it accepts)", "201", Some("NewIntakeReferral")) },
+            "/api/v1/referrals/{id}": { "parameters": [id_param("id")], "get": op("One referral, for the sending or receiving side", "200", None) },
+            "/api/v1/referrals/{id}/moves": { "parameters": [id_param("id")], "post": op("Move a referral: accept, decline (reason), start, complete (outcome), withdraw", "200", Some("ReferralMove")) },
+            "/api/v1/hsds": { "get": { "summary": "HSDS 3.0 API root", "responses": { "200": { "description": "version, profile, openapi_url" } } } },
+            "/api/v1/hsds/services": { "get": { "summary": "HSDS services, paginated", "parameters": [
+                { "name": "search", "in": "query", "schema": { "type": "string" } },
+                { "name": "organization_id", "in": "query", "schema": { "type": "string", "format": "uuid" } },
+                { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
+                { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100 } }],
+                "responses": { "200": { "description": "An HSDS page of services" } } } },
+            "/api/v1/hsds/services/{id}": { "parameters": [id_param("id")], "get": { "summary": "One HSDS service", "responses": { "200": { "description": "An HSDS service" }, "404": { "description": "No such service" } } } },
             "/api/v1/search": { "get": { "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string", "minLength": 2, "maxLength": 200 } }], "summary": "Search by name (exact or sounds-like), date of birth or phone, through blind indexes", "security": [{ "bearer": [] }], "responses": error_responses() } }
         },
         "components": {
@@ -74,6 +104,22 @@ pub(crate) fn document() -> Value {
                 "StatusChange": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": { "status": { "enum": ["open", "active", "closed"] }, "reason": { "type": "string" } } },
                 "NewNote": { "type": "object", "additionalProperties": false, "required": ["category", "body"], "properties": { "category": { "enum": ["general", "safety", "medical", "psychotherapy", "legal", "narrative"] }, "body": { "type": "string", "maxLength": 20000 } } },
                 "NewTask": { "type": "object", "additionalProperties": false, "required": ["title", "due_on"], "properties": { "title": { "type": "string", "maxLength": 300 }, "due_on": { "type": "string", "format": "date" } } },
+                "NewConsent": { "type": "object", "additionalProperties": false, "required": ["recipient_org", "categories", "purpose", "method", "evidence", "expires_at"], "properties": {
+                    "recipient_org": { "type": "string", "format": "uuid" },
+                    "categories": { "type": "array", "minItems": 1, "items": { "enum": ["case", "identity", "contact", "location", "immigration", "medical", "psychotherapy", "legal", "narrative", "safety"] } },
+                    "purpose": { "type": "string", "maxLength": 500 }, "method": { "enum": ["signed_form", "on_screen_signature", "verbal_witnessed"] },
+                    "evidence": { "type": "string", "maxLength": 500, "description": "The signed form's reference, the signature, or the witness" },
+                    "signer": { "enum": ["survivor", "minor_and_guardian", "guardian"] }, "guardian": { "type": "string", "maxLength": 500 },
+                    "granted_at": { "type": "string", "format": "date-time" }, "expires_at": { "type": "string", "format": "date-time" } } },
+                "Revoke": { "type": "object", "additionalProperties": false, "required": ["channel"], "properties": { "channel": { "enum": ["oral", "written"] } } },
+                "NewAdversary": { "type": "object", "additionalProperties": false, "required": ["name", "relationship"], "properties": { "name": { "type": "string", "maxLength": 500 }, "relationship": { "type": "string", "pattern": "^[a-z_]{1,40}$" } } },
+                "NewReferral": { "type": "object", "additionalProperties": false, "required": ["service_id"], "properties": { "service_id": { "type": "string", "format": "uuid" }, "consent_id": { "type": "string", "format": "uuid" } } },
+                "ReferralMove": { "type": "object", "additionalProperties": false, "required": ["action"], "properties": {
+                    "action": { "enum": ["accept", "decline", "start", "complete", "withdraw"] },
+                    "reason": { "enum": ["no_capacity", "not_eligible", "out_of_area", "service_unavailable", "other"] },
+                    "outcome": { "enum": ["delivered", "survivor_declined", "not_eligible", "lost_contact", "no_capacity", "other"] } } },
+                "NewIntakeReferral": { "type": "object", "additionalProperties": false, "required": ["service_id", "pseudonym"], "properties": { "service_id": { "type": "string", "format": "uuid" }, "pseudonym": { "type": "string", "maxLength": 500 }, "note": { "type": "string", "maxLength": 2000 } } },
+                "NewMessage": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 5000 } } },
                 "TeamMember": { "type": "object", "additionalProperties": false, "required": ["user_id"], "properties": { "user_id": { "type": "string", "format": "uuid" } } }
             }
         }

@@ -110,6 +110,7 @@ async fn case_page<S: Store>(
     let can_tasks = haven
         .permits(auth, id, Action::Edit(DataCategory::Case))
         .await?;
+    let sharing = super::sharing::panel(haven, auth, id).await?;
     Ok(views::render(
         status,
         &Case {
@@ -148,6 +149,8 @@ async fn case_page<S: Store>(
                 .iter()
                 .map(|e| (e.at.date().to_string(), format!("{}: {}", e.kind, e.detail)))
                 .collect(),
+            protected_status: v.protected_status,
+            sharing,
             error,
         },
     ))
@@ -162,7 +165,7 @@ pub(crate) async fn show<S: Store>(
 }
 
 /// After a change: back to the case page (post/redirect/get), or the page with the error.
-async fn after<S: Store>(
+pub(crate) async fn after<S: Store>(
     t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,

@@ -5,6 +5,7 @@ mod admin;
 mod cases;
 mod intake;
 mod session;
+mod sharing;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -51,4 +52,19 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             "/cases/{id}/tasks/{task}/done",
             post(cases::complete_task::<S>),
         )
+        .route("/cases/{id}/consents", post(sharing::record_consent::<S>))
+        .route(
+            "/cases/{id}/consents/{consent}/revoke",
+            post(sharing::revoke_consent::<S>),
+        )
+        .route("/cases/{id}/adversaries", post(sharing::add_adversary::<S>))
+        .route("/cases/{id}/referrals", post(sharing::refer::<S>))
+        .route("/cases/{id}/messages", post(sharing::send_message::<S>))
+        .route(
+            "/cases/{id}/access-report",
+            get(sharing::access_report::<S>),
+        )
+        .route("/referrals", get(sharing::incoming::<S>))
+        .route("/referrals/intake", post(sharing::refer_intake::<S>))
+        .route("/referrals/{id}/moves", post(sharing::move_referral::<S>))
 }

@@ -1,0 +1,503 @@
+//! Sharing in the browser: releases of information and suspected abusers on the case page,
+//! referrals (sent from a case; the incoming list with its answers; intake referrals from a
+//! law-enforcement liaison), case messages and the printable access report.
+
+use super::cases::{after, csrf, is_admin};
+use crate::errors::PageError;
+use crate::extract::{SignedIn, check_csrf};
+use crate::i18n::Tr;
+use crate::views::{
+    self, AccessLine, AccessReportPage, ConsentLine, MessageLine, ReferralLine, Referrals,
+    SharingPanel,
+};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use haven_core::auth::Authenticated;
+use haven_core::sharing::{ConsentInput, IntakeReferral, ReferralView};
+use haven_core::{CoreError, Haven};
+use haven_domain::access::{Action, Role};
+use haven_domain::consent::{RevocationChannel, Signer};
+use haven_domain::referral::{DeclineReason, Move, Outcome};
+use haven_domain::{CaseId, ConsentId, DataCategory, OrgId, ReferralId};
+use haven_store::Store;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+fn case_id(raw: &str) -> Result<CaseId, PageError> {
+    raw.parse()
+        .map_err(|_| PageError::Core(CoreError::NotFound))
+}
+
+fn invalid(field: &'static str, message: &str) -> CoreError {
+    CoreError::InvalidInput {
+        field,
+        message: message.into(),
+    }
+}
+
+async fn org_names<S: Store>(haven: &Haven<S>) -> Result<BTreeMap<OrgId, String>, CoreError> {
+    Ok(haven
+        .store()
+        .orgs()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+fn referral_line(r: &ReferralView, orgs: &BTreeMap<OrgId, String>) -> ReferralLine {
+    let other = if r.receiving { r.from_org } else { r.to_org };
+    ReferralLine {
+        id: r.id.to_string(),
+        case_id: r.case.map(|c| c.to_string()).unwrap_or_default(),
+        pseudonym: r.pseudonym.clone(),
+        service: r.service_name.clone(),
+        org: orgs.get(&other).cloned().unwrap_or_default(),
+        state: r.state.as_str(),
+        reason: r.reason.clone().unwrap_or_default(),
+        respond_by: r.respond_by.date().to_string(),
+        overdue: r.overdue,
+        shared: r.consent.is_some() && r.case.is_some(),
+        note: r.intake_note.clone().unwrap_or_default(),
+    }
+}
+
+/// The sharing part of the case page, as far as the reader may see and do.
+pub(crate) async fn panel<S: Store>(
+    haven: &Haven<S>,
+    auth: &Authenticated,
+    id: CaseId,
+) -> Result<SharingPanel, CoreError> {
+    let mut p = SharingPanel {
+        can_consent: haven.permits(auth, id, Action::RecordConsent).await?,
+        can_revoke: haven.permits(auth, id, Action::RevokeConsent).await?,
+        can_refer: haven.permits(auth, id, Action::Refer).await?,
+        can_report: haven.permits(auth, id, Action::AccessReport).await?,
+        can_add_adversary: haven
+            .permits(auth, id, Action::Edit(DataCategory::Safety))
+            .await?,
+        categories: DataCategory::ALL.iter().map(|c| c.as_str()).collect(),
+        ..SharingPanel::default()
+    };
+    let orgs = org_names(haven).await?;
+    if p.can_revoke {
+        p.consents = haven
+            .consents(auth, id)
+            .await?
+            .into_iter()
+            .map(|c| ConsentLine {
+                id: c.id.to_string(),
+                org: orgs.get(&c.recipient_org).cloned().unwrap_or_default(),
+                categories: c
+                    .categories
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                expires: c.expires_at.date().to_string(),
+                state: if c.revoked_at.is_some() {
+                    "revoked"
+                } else if c.active {
+                    "active"
+                } else {
+                    "ended"
+                },
+                active: c.active,
+            })
+            .collect();
+    }
+    if p.can_consent {
+        p.orgs = orgs
+            .iter()
+            .filter(|(o, _)| **o != auth.staff.org)
+            .map(|(o, n)| (o.to_string(), n.clone()))
+            .collect();
+    }
+    if p.can_refer {
+        p.services = haven
+            .directory_services()
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.org != auth.staff.org && s.status == "active" && orgs.contains_key(&s.org)
+            })
+            .map(|s| (s.id.to_string(), format!("{} — {}", s.org_name, s.name)))
+            .collect();
+    }
+    p.referrals = haven
+        .case_referrals(auth, id)
+        .await?
+        .iter()
+        .map(|r| referral_line(r, &orgs))
+        .collect();
+    match haven.messages(auth, id).await {
+        Ok(list) => {
+            p.can_message = true;
+            p.messages = list
+                .into_iter()
+                .map(|m| MessageLine {
+                    when: m.created_at.date().to_string(),
+                    author: orgs.get(&m.author_org).cloned().unwrap_or_default(),
+                    body: m.body,
+                })
+                .collect();
+        }
+        Err(CoreError::NotFound) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(p)
+}
+
+pub(crate) async fn record_consent<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    check_csrf(&auth, &get("csrf"))?;
+    let id = case_id(&id)?;
+    let input = consent_input(&fields, &get);
+    let result = match input {
+        Ok(input) => haven.record_consent(&auth, id, input).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(t, &haven, &auth, id, result).await
+}
+
+fn consent_input(
+    fields: &[(String, String)],
+    get: &dyn Fn(&str) -> String,
+) -> Result<ConsentInput, CoreError> {
+    let categories = fields
+        .iter()
+        .filter(|(k, _)| k == "category")
+        .map(|(_, v)| {
+            v.parse()
+                .map_err(|_| invalid("categories", "unknown category"))
+        })
+        .collect::<Result<_, _>>()?;
+    let expires_at = match get("expires_on").trim() {
+        "" => None,
+        raw => Some(
+            time::Date::parse(raw, &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| invalid("expires_at", "give the end date"))?
+                .with_hms(0, 0, 0)
+                .map_err(|_| invalid("expires_at", "give the end date"))?
+                .assume_utc(),
+        ),
+    };
+    let guardian = Some(get("guardian")).filter(|g| !g.trim().is_empty());
+    Ok(ConsentInput {
+        recipient_org: get("recipient_org")
+            .parse()
+            .map_err(|_| invalid("recipient_org", "choose an organisation"))?,
+        categories,
+        purpose: get("purpose"),
+        method: get("method")
+            .parse()
+            .map_err(|_| invalid("method", "choose how consent was given"))?,
+        evidence: get("evidence"),
+        signer: get("signer").parse().unwrap_or(Signer::Survivor),
+        guardian,
+        granted_at: None,
+        expires_at,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RevokeForm {
+    csrf: String,
+    channel: String,
+}
+
+pub(crate) async fn revoke_consent<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path((id, consent)): Path<(String, String)>,
+    Form(f): Form<RevokeForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let consent: ConsentId = consent.parse().map_err(|_| CoreError::NotFound)?;
+    let channel: RevocationChannel = f
+        .channel
+        .parse()
+        .map_err(|_| invalid("channel", "choose oral or written"))?;
+    let result = haven.revoke_consent(&auth, id, consent, channel).await;
+    after(t, &haven, &auth, id, result).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AdversaryForm {
+    csrf: String,
+    name: String,
+    relationship: String,
+}
+
+pub(crate) async fn add_adversary<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<AdversaryForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let result = haven
+        .add_adversary(&auth, id, &f.name, &f.relationship)
+        .await
+        .map(|_| ());
+    after(t, &haven, &auth, id, result).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReferForm {
+    csrf: String,
+    service_id: String,
+    #[serde(default)]
+    consent_id: String,
+}
+
+pub(crate) async fn refer<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReferForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let result = async {
+        let service = f
+            .service_id
+            .parse()
+            .map_err(|_| invalid("service", "choose a service"))?;
+        let consent = match f.consent_id.trim() {
+            "" => None,
+            raw => Some(
+                raw.parse()
+                    .map_err(|_| invalid("consent", "choose a release"))?,
+            ),
+        };
+        haven.refer(&auth, id, service, consent).await.map(|_| ())
+    }
+    .await;
+    after(t, &haven, &auth, id, result).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MessageForm {
+    csrf: String,
+    body: String,
+}
+
+pub(crate) async fn send_message<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<MessageForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let result = haven.send_message(&auth, id, &f.body).await.map(|_| ());
+    after(t, &haven, &auth, id, result).await
+}
+
+async fn referrals_page<S: Store>(
+    t: Tr,
+    haven: &Haven<S>,
+    auth: &Authenticated,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let orgs = org_names(haven).await?;
+    let incoming = haven
+        .incoming_referrals(auth)
+        .await?
+        .iter()
+        .map(|r| referral_line(r, &orgs))
+        .collect();
+    let is_liaison = auth.staff.roles.contains(&Role::LeLiaison);
+    let services = if is_liaison {
+        haven
+            .directory_services()
+            .await?
+            .into_iter()
+            .filter(|s| s.status == "active" && orgs.contains_key(&s.org))
+            .map(|s| (s.id.to_string(), format!("{} — {}", s.org_name, s.name)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(views::render(
+        status,
+        &Referrals {
+            t,
+            csrf: csrf(auth),
+            is_admin: is_admin(auth),
+            incoming,
+            is_liaison,
+            services,
+            decline_reasons: DeclineReason::ALL.iter().map(|d| d.as_str()).collect(),
+            outcomes: Outcome::ALL.iter().map(|o| o.as_str()).collect(),
+            notice,
+            error,
+        },
+    ))
+}
+
+pub(crate) async fn incoming<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+) -> Result<Response, PageError> {
+    referrals_page(t, &haven, &auth, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MoveForm {
+    csrf: String,
+    action: String,
+    reason: Option<String>,
+    outcome: Option<String>,
+}
+
+pub(crate) async fn move_referral<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id: ReferralId = id.parse().map_err(|_| CoreError::NotFound)?;
+    let result = match Move::parse(&f.action, f.reason.as_deref(), f.outcome.as_deref()) {
+        Ok(m) => haven.move_referral(&auth, id, m).await,
+        Err(e) => Err(invalid(e.field, e.message)),
+    };
+    match result {
+        Ok(view) if !view.receiving => match view.case {
+            Some(case) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
+            None => Ok(Redirect::to("/referrals").into_response()),
+        },
+        Ok(_) => Ok(Redirect::to("/referrals").into_response()),
+        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
+            referrals_page(
+                t,
+                &haven,
+                &auth,
+                None,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IntakeReferralForm {
+    csrf: String,
+    service_id: String,
+    pseudonym: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub(crate) async fn refer_intake<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Form(f): Form<IntakeReferralForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let result = match f.service_id.parse() {
+        Ok(service) => {
+            haven
+                .refer_intake(
+                    &auth,
+                    IntakeReferral {
+                        service,
+                        pseudonym: f.pseudonym,
+                        note: f.note,
+                    },
+                )
+                .await
+        }
+        Err(_) => Err(invalid("service", "choose a service")),
+    };
+    match result {
+        Ok(_) => {
+            let notice = Some(t.t("referral-sent"));
+            referrals_page(t, &haven, &auth, notice, None, StatusCode::OK).await
+        }
+        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
+            referrals_page(
+                t,
+                &haven,
+                &auth,
+                None,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn access_report<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = case_id(&id)?;
+    let report = haven.access_report(&auth, id).await?;
+    let lines = report
+        .lines
+        .iter()
+        .map(|l| AccessLine {
+            when: l
+                .at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            org: l.org_name.clone(),
+            person: l.user_name.clone(),
+            what: l.what,
+            categories: l
+                .categories
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            basis: match l.consent {
+                Some(c) => format!("{} {c}", l.basis),
+                None => l.basis.clone(),
+            },
+        })
+        .collect();
+    Ok(views::render(
+        StatusCode::OK,
+        &AccessReportPage {
+            csrf: csrf(&auth),
+            is_admin: is_admin(&auth),
+            case_id: id.to_string(),
+            pseudonym: report.pseudonym,
+            generated: report.generated_at.date().to_string(),
+            lines,
+            t,
+        },
+    ))
+}
