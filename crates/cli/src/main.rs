@@ -93,6 +93,16 @@ enum Command {
         #[command(subcommand)]
         action: KeysCommand,
     },
+    /// Import the service directory from a file.
+    Import {
+        #[command(subcommand)]
+        format: DirectoryFile,
+    },
+    /// Export the service directory to a file (confidential addresses never leave).
+    Export {
+        #[command(subcommand)]
+        format: DirectoryFile,
+    },
     /// Erase a survivor by destroying their data key.
     Erase {
         #[command(flatten)]
@@ -100,6 +110,19 @@ enum Command {
         /// The survivor's id.
         #[arg(long, value_name = "ID")]
         survivor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DirectoryFile {
+    /// Open Referral HSDS 3.0 JSON: an array of organizations with their services and
+    /// locations, checked against the published schemas.
+    Hsds {
+        #[command(flatten)]
+        at: Location,
+        /// The file to read or write (`-` for standard input or output).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
 }
 

@@ -162,6 +162,18 @@ async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<(), CliError> {
             batch.clear();
         }
     }
+    let named: Vec<(haven_domain::OrgId, &str)> = orgs
+        .iter()
+        .zip(ORGANISATIONS)
+        .map(|(id, (name, _))| (*id, name))
+        .collect();
+    haven
+        .import_directory(
+            system("demo"),
+            &super::demo_sharing::directory(&named, &rng),
+        )
+        .await?;
+    super::demo_sharing::first_referrals(haven, orgs[0], orgs[2], orgs[1]).await?;
     Ok(())
 }
 

@@ -2,6 +2,8 @@
 
 mod audit;
 mod demo;
+mod demo_sharing;
+mod directory;
 mod erase;
 mod init;
 mod keys;
@@ -10,8 +12,8 @@ mod staff;
 
 use crate::config::{Config, Overrides};
 use crate::{
-    AuditCommand, CliError, Command, KeysCommand, Location, OrgCommand, TokenCommand, UserCommand,
-    logging,
+    AuditCommand, CliError, Command, DirectoryFile, KeysCommand, Location, OrgCommand,
+    TokenCommand, UserCommand, logging,
 };
 
 fn config(at: &Location, listen: Option<String>) -> Result<Config, CliError> {
@@ -116,6 +118,18 @@ pub async fn run(command: Command) -> Result<(), CliError> {
         } => {
             logging::to_stderr();
             keys::rotate(&config(&at, None)?).await
+        }
+        Command::Import {
+            format: DirectoryFile::Hsds { at, file },
+        } => {
+            logging::to_stderr();
+            directory::import(&config(&at, None)?, &file).await
+        }
+        Command::Export {
+            format: DirectoryFile::Hsds { at, file },
+        } => {
+            logging::to_stderr();
+            directory::export(&config(&at, None)?, &file).await
         }
         Command::Erase { at, survivor } => {
             logging::to_stderr();

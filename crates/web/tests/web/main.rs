@@ -7,5 +7,6 @@ mod api;
 mod audit;
 mod cases;
 mod sessions;
+mod sharing;
 mod signin;
 mod support;

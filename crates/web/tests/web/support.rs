@@ -197,6 +197,19 @@ impl App {
         user
     }
 
+    /// The id of the account with this email.
+    pub async fn user_id(&self, email: &str) -> String {
+        use haven_store::Store;
+        self.haven
+            .store()
+            .user_by_email(email)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string()
+    }
+
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
     }

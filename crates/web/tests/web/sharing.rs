@@ -1,0 +1,468 @@
+//! Releases of information through the API, with the injected clock (security.md §7 items
+//! 22–24, 26): no release, no trace; a release grants exactly its categories to exactly its
+//! organisation, until `expires_at` and not one second more; a revocation bites on the very
+//! next request; an abuser can never consent; services never wait for a release.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use haven_core::system;
+use haven_domain::OrgId;
+use haven_domain::access::Role;
+use serde_json::{Value, json};
+use time::Duration;
+
+pub fn body(r: &Reply) -> Value {
+    serde_json::from_str(&r.body).unwrap_or(Value::Null)
+}
+
+pub const CANARY_PHONE: &str = "+1 555 777 0199";
+pub const CANARY_SAFE: &str = "Canary safe-contact: only the blue phone";
+pub const CANARY_NOTE: &str = "Canary safety note: trafficker drives a red van";
+pub const CANARY_MEDICAL: &str = "Canary medical note: asthma";
+
+/// An NGO case (org A) with a survivor, a clinic (org B) and a police liaison unit.
+pub struct Network {
+    pub app: App,
+    pub police: OrgId,
+    pub cm: String,
+    pub ngo_clinician: String,
+    pub clinician: String,
+    pub clinic_cm: String,
+    pub liaison: String,
+    pub case: String,
+    pub survivor: String,
+}
+
+pub async fn network() -> Network {
+    let app = App::new().await;
+    let police = app
+        .haven
+        .create_org(system("test"), "Metro Police", "law_enforcement")
+        .await
+        .unwrap();
+    let cm = app
+        .token(
+            &app.enrolled(app.org_a, "cm@ngo.org", &[Role::CaseManager])
+                .await,
+        )
+        .await;
+    let ngo_clinician_user = app
+        .enrolled(app.org_a, "clin@ngo.org", &[Role::Clinician])
+        .await;
+    let ngo_clinician = app.token(&ngo_clinician_user).await;
+    let clinician = app
+        .token(
+            &app.enrolled(app.org_b, "doc@clinic.org", &[Role::Clinician])
+                .await,
+        )
+        .await;
+    let clinic_cm = app
+        .token(
+            &app.enrolled(app.org_b, "cm@clinic.org", &[Role::CaseManager])
+                .await,
+        )
+        .await;
+    let liaison = app
+        .token(
+            &app.enrolled(police, "officer@police.org", &[Role::LeLiaison])
+                .await,
+        )
+        .await;
+    let r = app
+        .api_post(
+            "/api/v1/survivors",
+            &cm,
+            &json!({
+                "pseudonym": "Lucia", "legal_name": "Lucía Hernández", "date_of_birth": "1998-02-03",
+                "phone": CANARY_PHONE, "safe_contact": CANARY_SAFE,
+                "case": { "exploitation": "labour", "immigration_sensitive": true }
+            })
+            .to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let survivor = body(&r)["id"].as_str().unwrap().to_owned();
+    let case = body(&r)["case_id"].as_str().unwrap().to_owned();
+    let add = app
+        .api_post(
+            &format!("/api/v1/cases/{case}/team"),
+            &cm,
+            &json!({ "user_id": app.user_id("clin@ngo.org").await }).to_string(),
+        )
+        .await;
+    assert_eq!(add.status, StatusCode::NO_CONTENT, "{}", add.body);
+    for (token, category, text) in [
+        (&cm, "safety", CANARY_NOTE),
+        (&ngo_clinician, "medical", CANARY_MEDICAL),
+        (&ngo_clinician, "psychotherapy", "Canary therapy note"),
+    ] {
+        let r = app
+            .api_post(
+                &format!("/api/v1/cases/{case}/notes"),
+                token,
+                &json!({ "category": category, "body": text }).to_string(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    Network {
+        app,
+        police,
+        cm,
+        ngo_clinician,
+        clinician,
+        clinic_cm,
+        liaison,
+        case,
+        survivor,
+    }
+}
+
+impl Network {
+    pub async fn release(&self, to: OrgId, categories: &[&str], days: i64) -> Reply {
+        let expires = self.app.haven.now() + Duration::days(days);
+        self.app
+            .api_post(
+                &format!("/api/v1/cases/{}/consents", self.case),
+                &self.cm,
+                &json!({
+                    "recipient_org": to, "categories": categories, "purpose": "follow-up care",
+                    "method": "signed_form", "evidence": "form 17",
+                    "expires_at": expires.format(&time::format_description::well_known::Rfc3339).unwrap(),
+                })
+                .to_string(),
+            )
+            .await
+    }
+
+    pub async fn case_as(&self, token: &str) -> Reply {
+        self.app
+            .api_get(&format!("/api/v1/cases/{}", self.case), token)
+            .await
+    }
+}
+
+#[tokio::test]
+async fn without_a_release_police_and_other_organisations_find_no_trace() {
+    let n = network().await;
+    let missing = n
+        .app
+        .api_get(
+            "/api/v1/cases/00000000-0000-4000-8000-000000000000",
+            &n.liaison,
+        )
+        .await;
+    let before = n.app.audit_reasons("access_denied").await.len();
+    let routes = [
+        format!("/api/v1/cases/{}", n.case),
+        format!("/api/v1/cases/{}/notes", n.case),
+        format!("/api/v1/cases/{}/consents", n.case),
+        format!("/api/v1/cases/{}/messages", n.case),
+        format!("/api/v1/cases/{}/access-report", n.case),
+        format!("/api/v1/survivors/{}", n.survivor),
+    ];
+    for who in [&n.liaison, &n.clinician] {
+        for route in &routes {
+            let r = n.app.api_get(route, who).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{route}");
+            assert_eq!(
+                r.body, missing.body,
+                "{route} differs from a missing record"
+            );
+        }
+        for q in ["Lucía Hernández", "Lucia", "1998-02-03", CANARY_PHONE] {
+            let r = n
+                .app
+                .api_get(&format!("/api/v1/search?q={}", urlencode(q)), who)
+                .await;
+            assert_eq!(body(&r)["results"], json!([]), "search {q}");
+        }
+    }
+    let after = n.app.audit_reasons("access_denied").await.len();
+    assert!(
+        after - before >= 2 * routes.len(),
+        "every refusal is audited ({before} → {after})"
+    );
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_release_grants_its_categories_until_expiry_and_not_one_second_more() {
+    let n = network().await;
+    let r = n.release(n.app.org_b, &["identity", "medical"], 30).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let seen = n.case_as(&n.clinician).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    let v = body(&seen);
+    assert_eq!(v["survivor"]["legal_name"], "Lucía Hernández");
+    assert_eq!(v["categories"], json!(["identity", "medical"]));
+    for canary in [
+        CANARY_PHONE,
+        CANARY_SAFE,
+        CANARY_NOTE,
+        "Canary therapy note",
+    ] {
+        assert!(
+            !seen.body.contains(canary),
+            "{canary} leaked: {}",
+            seen.body
+        );
+    }
+    assert!(
+        seen.body.contains(CANARY_MEDICAL),
+        "the medical note is shared"
+    );
+    // The case's own fields are not in the release: no team, timeline or status.
+    assert_eq!(v["team"], json!([]));
+    assert_eq!(v["timeline"], json!([]));
+    // The clinic's case manager sees the intersection with their role: identity, and
+    // medical only as a summary — no clinical notes.
+    let cm = n.case_as(&n.clinic_cm).await;
+    assert_eq!(body(&cm)["categories"], json!(["identity", "medical"]));
+    assert!(!cm.body.contains(CANARY_MEDICAL));
+    // Expiry, by the injected clock.
+    n.app
+        .clock
+        .advance(Duration::days(30) - Duration::seconds(1));
+    assert_eq!(n.case_as(&n.clinician).await.status, StatusCode::OK);
+    n.app.clock.advance(Duration::seconds(1));
+    assert_eq!(n.case_as(&n.clinician).await.status, StatusCode::NOT_FOUND);
+    n.app.clock.advance(Duration::seconds(1));
+    assert_eq!(n.case_as(&n.clinician).await.status, StatusCode::NOT_FOUND);
+    let list = body(
+        &n.app
+            .api_get(&format!("/api/v1/cases/{}/consents", n.case), &n.cm)
+            .await,
+    );
+    assert_eq!(list["consents"][0]["active"], false);
+}
+
+#[tokio::test]
+async fn a_revocation_takes_effect_on_the_very_next_request() {
+    let n = network().await;
+    let id = body(&n.release(n.app.org_b, &["identity"], 30).await)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(n.case_as(&n.clinician).await.status, StatusCode::OK);
+    let r = n
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/consents/{id}/revoke", n.case),
+            &n.ngo_clinician,
+            r#"{"channel":"oral"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(n.case_as(&n.clinician).await.status, StatusCode::NOT_FOUND);
+    let again = n
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/consents/{id}/revoke", n.case),
+            &n.cm,
+            r#"{"channel":"written"}"#,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "revoked once only");
+    let list = body(
+        &n.app
+            .api_get(&format!("/api/v1/cases/{}/consents", n.case), &n.cm)
+            .await,
+    );
+    assert_eq!(list["consents"][0]["revocation_channel"], "oral");
+}
+
+#[tokio::test]
+async fn police_never_see_medical_data_and_see_immigration_flags_only_as_protected_status() {
+    let n = network().await;
+    let r = n
+        .release(n.police, &["identity", "medical", "immigration"], 10)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let seen = n.case_as(&n.liaison).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    let v = body(&seen);
+    assert_eq!(v["categories"], json!(["identity", "immigration"]));
+    assert!(!seen.body.contains(CANARY_MEDICAL));
+    assert!(!seen.body.contains(CANARY_PHONE), "contact not released");
+    assert_eq!(v["flags"]["protected_status"], true);
+    assert_eq!(v["flags"]["immigration_sensitive"], false);
+    // Field minimisation (item 26): only the allow-listed identity fields, nothing of
+    // contact or location, whatever the survivor record holds.
+    let survivor = v["survivor"].as_object().unwrap();
+    for key in ["phone", "email", "safe_contact", "location"] {
+        assert!(
+            survivor.get(key).is_none_or(Value::is_null),
+            "{key} in a liaison's response"
+        );
+    }
+}
+
+#[tokio::test]
+async fn releases_refuse_bad_input_and_abusers_and_write_nothing() {
+    let n = network().await;
+    let post = |b: Value| {
+        let app = &n.app;
+        let path = format!("/api/v1/cases/{}/consents", n.case);
+        let cm = n.cm.clone();
+        async move { app.api_post(&path, &cm, &b.to_string()).await }
+    };
+    let base = json!({ "recipient_org": n.app.org_b, "categories": ["identity"], "purpose": "care",
+        "method": "signed_form", "evidence": "form 3", "expires_at": "2027-01-01T00:00:00Z" });
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    let without = |k: &str| {
+        let mut b = base.clone();
+        b.as_object_mut().unwrap().remove(k);
+        b
+    };
+    let cases = [
+        (without("expires_at"), "expires_at"),
+        (
+            with("expires_at", json!("2026-01-01T00:00:00Z")),
+            "expires_at",
+        ),
+        (
+            with("expires_at", json!("2031-01-01T00:00:00Z")),
+            "expires_at",
+        ),
+        (
+            with("categories", json!(["identity", "horoscope"])),
+            "categories",
+        ),
+        (with("categories", json!([])), "categories"),
+        (with("evidence", json!("")), "evidence"),
+        (with("method", json!("verbal_witnessed")), "method"),
+        (with("recipient_org", json!(n.app.org_a)), "recipient_org"),
+        (
+            with(
+                "recipient_org",
+                json!("00000000-0000-4000-8000-000000000000"),
+            ),
+            "recipient_org",
+        ),
+    ];
+    for (b, field) in cases {
+        let r = post(b.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: {}",
+            r.body
+        );
+        assert_eq!(body(&r)["error"]["field"], field, "{b}");
+    }
+    let unknown = post(with("shared_with_everyone", json!(true))).await;
+    assert_eq!(body(&unknown)["error"]["code"], "unknown_field");
+    // A guardian recorded as a suspected abuser can never consent.
+    let adversary = n
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/adversaries", n.case),
+            &n.cm,
+            r#"{"name":"Marco Ruiz","relationship":"guardian"}"#,
+        )
+        .await;
+    assert_eq!(adversary.status, StatusCode::CREATED, "{}", adversary.body);
+    let mut by_abuser = with("signer", json!("minor_and_guardian"));
+    by_abuser["guardian"] = json!("marco  ruiz");
+    let r = post(by_abuser).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(body(&r)["error"]["field"], "guardian");
+    let list = body(
+        &n.app
+            .api_get(&format!("/api/v1/cases/{}/consents", n.case), &n.cm)
+            .await,
+    );
+    assert_eq!(list["consents"], json!([]), "nothing was written");
+    assert!(n.app.audit_reasons("consent_record").await.is_empty());
+}
+
+#[tokio::test]
+async fn every_service_workflow_completes_with_no_release_on_file() {
+    let n = network().await;
+    let case = &n.case;
+    let steps = [
+        (
+            format!("/api/v1/cases/{case}/notes"),
+            json!({ "category": "general", "body": "Met at the drop-in" }),
+        ),
+        (
+            format!("/api/v1/cases/{case}/tasks"),
+            json!({ "title": "Shelter bed", "due_on": "2026-12-01" }),
+        ),
+        (
+            format!("/api/v1/cases/{case}/status"),
+            json!({ "status": "active" }),
+        ),
+        (
+            format!("/api/v1/cases/{case}/messages"),
+            json!({ "body": "Bed confirmed for tonight" }),
+        ),
+    ];
+    for (path, b) in steps {
+        let r = n.app.api_post(&path, &n.cm, &b.to_string()).await;
+        assert!(r.status.is_success(), "{path}: {} {}", r.status, r.body);
+    }
+    let r = n
+        .app
+        .api_post(
+            "/api/v1/survivors",
+            &n.cm,
+            r#"{"pseudonym":"Walk-in, no papers signed"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let consents = body(
+        &n.app
+            .api_get(&format!("/api/v1/cases/{case}/consents"), &n.cm)
+            .await,
+    );
+    assert_eq!(consents["consents"], json!([]));
+}
+
+#[tokio::test]
+async fn the_access_report_names_who_opened_the_record_and_under_which_release() {
+    let n = network().await;
+    let consent = body(&n.release(n.app.org_b, &["identity", "medical"], 30).await)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(n.case_as(&n.clinician).await.status, StatusCode::OK);
+    let r = n
+        .app
+        .api_get(&format!("/api/v1/cases/{}/access-report", n.case), &n.cm)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = body(&r);
+    let lines = v["accesses"].as_array().unwrap();
+    let clinic_view = lines
+        .iter()
+        .find(|l| l["org"] == json!(n.app.org_b))
+        .expect("the clinic's view is reported");
+    assert_eq!(clinic_view["consent_id"], consent);
+    assert_eq!(clinic_view["org_name"], "Northside Clinic");
+    assert_eq!(clinic_view["what"], "case");
+    // The clinician may not produce it; the clinic certainly not.
+    for other in [&n.ngo_clinician, &n.clinician] {
+        let r = n
+            .app
+            .api_get(&format!("/api/v1/cases/{}/access-report", n.case), other)
+            .await;
+        assert!(matches!(
+            r.status,
+            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN
+        ));
+    }
+}
