@@ -271,6 +271,24 @@ impl<S: Store> Haven<S> {
         })
     }
 
+    /// Every category of one case of the survivor, for a subject-access export that an
+    /// authorised [`Action::SubjectExport`] decision has already allowed.
+    pub(crate) fn export_access(allowed: &CaseAccess, case: (CaseRow, Vec<UserId>)) -> CaseAccess {
+        CaseAccess {
+            survivor: allowed.survivor,
+            case: Some(case.0.id),
+            org: case.0.org,
+            access: DataCategory::ALL
+                .iter()
+                .map(|c| (*c, Access::Read))
+                .collect(),
+            basis: allowed.basis,
+            actor: allowed.actor.clone(),
+            protected_view: false,
+            loaded: Some(case),
+        }
+    }
+
     pub(crate) fn access_reason(access: &CaseAccess) -> &'static str {
         basis_reason(access.basis)
     }

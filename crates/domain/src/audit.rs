@@ -105,6 +105,7 @@ pub enum AuditAction {
     AccessReport,
     DirectoryImport,
     DirectoryExport,
+    SubjectExport,
 }
 
 /// The opaque record an entry is about.

@@ -46,6 +46,7 @@ fn what(action: AuditAction, reason: &str) -> Option<&'static str> {
         (AuditAction::MessageList, _) => "messages",
         (AuditAction::ReferralView, _) => "referral",
         (AuditAction::AccessReport, _) => "access_report",
+        (AuditAction::SubjectExport, _) => "subject_export",
         _ => return None,
     })
 }

@@ -85,6 +85,37 @@ fn bounded(field: &'static str, text: &str) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// A stored release, opened with the survivor's key.
+pub(crate) fn open_consent(
+    row: ConsentRow,
+    key: &DataKey,
+    now: OffsetDateTime,
+) -> Result<ConsentView, CoreError> {
+    let plain = key.open(
+        &context(row.org, "consents", *row.id.as_bytes()),
+        &row.sealed,
+    )?;
+    let sealed: Sealed = serde_json::from_slice(&plain)
+        .map_err(|_| CoreError::Conflict("a stored release could not be read"))?;
+    let active = super::grant(&row).is_active(now);
+    Ok(ConsentView {
+        id: row.id,
+        recipient_org: row.recipient_org,
+        categories: categories(&row.categories).into_iter().collect(),
+        purpose: sealed.purpose,
+        method: row.method,
+        evidence: sealed.evidence,
+        signer: row.signer,
+        guardian: sealed.guardian,
+        granted_at: row.granted_at,
+        expires_at: row.expires_at,
+        revoked_at: row.revoked_at,
+        revoked_by: row.revoked_by,
+        revocation_channel: row.revocation_channel,
+        active,
+    })
+}
+
 /// Whether two names are the same person's as far as a check can tell: equal, or sounding
 /// alike.
 fn same_name(a: &str, b: &str) -> bool {
@@ -254,29 +285,7 @@ impl<S: Store> Haven<S> {
         let now = self.now();
         let mut out = Vec::new();
         for row in self.store().consents_of_survivor(access.survivor()).await? {
-            let plain = key.open(
-                &context(row.org, "consents", *row.id.as_bytes()),
-                &row.sealed,
-            )?;
-            let sealed: Sealed = serde_json::from_slice(&plain)
-                .map_err(|_| CoreError::Conflict("a stored release could not be read"))?;
-            let active = super::grant(&row).is_active(now);
-            out.push(ConsentView {
-                id: row.id,
-                recipient_org: row.recipient_org,
-                categories: categories(&row.categories).into_iter().collect(),
-                purpose: sealed.purpose,
-                method: row.method,
-                evidence: sealed.evidence,
-                signer: row.signer,
-                guardian: sealed.guardian,
-                granted_at: row.granted_at,
-                expires_at: row.expires_at,
-                revoked_at: row.revoked_at,
-                revoked_by: row.revoked_by,
-                revocation_channel: row.revocation_channel,
-                active,
-            });
+            out.push(open_consent(row, &key, now)?);
         }
         let mut event = self.event(access.actor().clone(), AuditAction::CaseView, "consents");
         event.org = Some(access.org());

@@ -32,6 +32,22 @@ fn context(org: OrgId, id: MessageId) -> FieldContext<'static> {
     }
 }
 
+/// A stored message, opened with the survivor's key.
+pub(crate) fn open_message(
+    row: MessageRow,
+    owner: OrgId,
+    key: &haven_crypto::envelope::DataKey,
+) -> Result<MessageView, CoreError> {
+    let plain = key.open(&context(owner, row.id), &row.body)?;
+    Ok(MessageView {
+        id: row.id,
+        author: row.author,
+        author_org: row.author_org,
+        created_at: row.created_at,
+        body: String::from_utf8_lossy(&plain).into_owned(),
+    })
+}
+
 impl<S: Store> Haven<S> {
     /// The survivor and owning organisation of a case whose messages the caller may use;
     /// not found (audited) for anyone else.
@@ -120,14 +136,7 @@ impl<S: Store> Haven<S> {
         let key = self.survivor_key(survivor).await?;
         let mut out = Vec::new();
         for row in self.store().messages_of_case(case).await? {
-            let plain = key.open(&context(owner, row.id), &row.body)?;
-            out.push(MessageView {
-                id: row.id,
-                author: row.author,
-                author_org: row.author_org,
-                created_at: row.created_at,
-                body: String::from_utf8_lossy(&plain).into_owned(),
-            });
+            out.push(open_message(row, owner, &key)?);
         }
         let mut event = self.event(auth.staff.actor(), AuditAction::MessageList, "messages");
         event.org = Some(owner);

@@ -9,12 +9,14 @@ mod consents;
 mod directory;
 mod messages;
 mod referrals;
+mod subject_export;
 
 pub use access_report::{AccessReport, AccessReportLine};
 pub use consents::{ConsentInput, ConsentView};
 pub use directory::{ImportSummary, ServiceSummary};
 pub use messages::MessageView;
 pub use referrals::{IntakeReferral, ReferralView};
+pub use subject_export::{ExportedCase, SubjectExport};
 
 use crate::{CoreError, Haven};
 use haven_domain::access::ConsentGrant;

@@ -64,6 +64,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             "/api/v1/cases/{id}/access-report",
             get(sharing::access_report::<S>),
         )
+        .route(
+            "/api/v1/cases/{id}/subject-export",
+            get(sharing::subject_export::<S>),
+        )
         .route("/api/v1/referrals", get(sharing::incoming::<S>))
         .route("/api/v1/referrals/intake", post(sharing::refer_intake::<S>))
         .route("/api/v1/referrals/{id}", get(sharing::show_referral::<S>))

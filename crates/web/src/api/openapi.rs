@@ -68,6 +68,7 @@ pub(crate) fn document() -> Value {
                 "post": op("Send a message", "201", Some("NewMessage"))
             },
             "/api/v1/cases/{id}/access-report": { "parameters": [id_param("id")], "get": op("Who opened this survivor's record, when, and under which release", "200", None) },
+            "/api/v1/cases/{id}/subject-export": { "parameters": [id_param("id")], "get": op("Subject access: everything held about the survivor, releases included (supervisor)", "200", None) },
             "/api/v1/referrals": { "get": op("Referrals to the caller's organisation that the caller may answer", "200", None) },
             "/api/v1/referrals/intake": { "post": op("Law-enforcement liaison: refer a person into an NGO (nothing is created until it accepts)", "201", Some("NewIntakeReferral")) },
             "/api/v1/referrals/{id}": { "parameters": [id_param("id")], "get": op("One referral, for the sending or receiving side", "200", None) },

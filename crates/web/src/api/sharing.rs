@@ -330,3 +330,41 @@ pub(crate) async fn access_report<S: Store>(
             "consent_id": l.consent, "basis": l.basis })).collect::<Vec<_>>(),
     })))
 }
+
+pub(crate) async fn subject_export<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let export = haven.subject_export(&auth, case_id(&id)?).await?;
+    let cases: Vec<Value> = export
+        .cases
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.case.id, "org": c.case.org, "status": c.case.status, "exploitation": c.case.exploitation,
+                "trafficking_types": c.case.trafficking_types, "created_at": rfc3339(c.case.created_at),
+                "flags": { "minor": c.case.minor, "safety_risk": c.case.safety_risk,
+                    "immigration_sensitive": c.case.immigration_sensitive },
+                "notes": c.notes.iter().map(|n| json!({ "id": n.id, "category": n.category.as_str(),
+                    "created_at": rfc3339(n.created_at), "body": n.body })).collect::<Vec<_>>(),
+                "tasks": c.tasks.iter().map(|t| json!({ "title": t.title, "due_on": t.due_on.to_string(),
+                    "done": t.done_at.is_some() })).collect::<Vec<_>>(),
+                "timeline": c.timeline.iter().map(|e| json!({ "at": rfc3339(e.at), "kind": e.kind,
+                    "detail": e.detail })).collect::<Vec<_>>(),
+                "referrals": c.referrals.iter().map(|r| json!({ "id": r.id, "to_org": r.to_org,
+                    "service_id": r.service, "state": r.state, "reason": r.reason,
+                    "created_at": rfc3339(r.created_at) })).collect::<Vec<_>>(),
+                "messages": c.messages.iter().map(|m| json!({ "author_org": m.author_org,
+                    "created_at": rfc3339(m.created_at), "body": m.body })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "survivor": { "id": export.record.id, "org": export.record.org,
+            "created_at": rfc3339(export.record.created_at),
+            "profile": super::survivors::profile_json(&export.record.profile, |_| true) },
+        "cases": cases,
+        "consents": export.consents.iter().map(consent_json).collect::<Vec<_>>(),
+    })))
+}

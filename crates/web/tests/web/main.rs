@@ -6,6 +6,7 @@
 mod api;
 mod audit;
 mod cases;
+mod referrals;
 mod sessions;
 mod sharing;
 mod signin;

@@ -466,3 +466,93 @@ async fn the_access_report_names_who_opened_the_record_and_under_which_release()
         ));
     }
 }
+
+#[tokio::test]
+async fn the_subject_export_is_complete_and_erasure_leaves_nothing_readable() {
+    use haven_store::{SharingStore, Store};
+    let n = network().await;
+    let supervisor = n
+        .app
+        .token(
+            &n.app
+                .enrolled(n.app.org_a, "sup@ngo.org", &[Role::Supervisor])
+                .await,
+        )
+        .await;
+    let consent = body(&n.release(n.app.org_b, &["identity"], 30).await)["id"].clone();
+    let id = consent.as_str().unwrap().to_owned();
+    n.app
+        .api_post(
+            &format!("/api/v1/cases/{}/consents/{id}/revoke", n.case),
+            &n.cm,
+            r#"{"channel":"written"}"#,
+        )
+        .await;
+    n.app
+        .api_post(
+            &format!("/api/v1/cases/{}/messages", n.case),
+            &n.cm,
+            r#"{"body":"Canary message"}"#,
+        )
+        .await;
+    // Only a supervisor of the owning organisation produces it.
+    let refused = n
+        .app
+        .api_get(&format!("/api/v1/cases/{}/subject-export", n.case), &n.cm)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let r = n
+        .app
+        .api_get(
+            &format!("/api/v1/cases/{}/subject-export", n.case),
+            &supervisor,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for expected in [
+        "Lucía Hernández",
+        CANARY_PHONE,
+        CANARY_SAFE,
+        CANARY_NOTE,
+        CANARY_MEDICAL,
+        "Canary therapy note",
+        "Canary message",
+        "form 17",
+    ] {
+        assert!(
+            r.body.contains(expected),
+            "{expected} missing from the export"
+        );
+    }
+    let v = body(&r);
+    assert_eq!(v["consents"][0]["id"], consent);
+    assert_eq!(v["consents"][0]["revocation_channel"], "written");
+
+    let survivor: haven_domain::SurvivorId = n.survivor.parse().unwrap();
+    let case: haven_domain::CaseId = n.case.parse().unwrap();
+    n.app
+        .haven
+        .erase_survivor(system("test"), survivor, "test_erase")
+        .await
+        .unwrap();
+    let store = n.app.haven.store();
+    assert!(
+        store
+            .consents_of_survivor(survivor)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.messages_of_case(case).await.unwrap().is_empty());
+    assert!(store.referrals_of_case(case).await.unwrap().is_empty());
+    assert!(store.case(case).await.unwrap().is_none());
+    n.app.haven.verify_audit(None).await.unwrap();
+    let gone = n
+        .app
+        .api_get(
+            &format!("/api/v1/cases/{}/subject-export", n.case),
+            &supervisor,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
