@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -28,7 +28,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let present =
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
     if !present && std::env::var("HAVEN_REQUIRE_BROWSER").as_deref() == Ok("1") {
@@ -38,7 +38,7 @@ fn browser_available() -> bool {
 }
 
 /// The element, once the page that holds it has loaded (at most ten seconds).
-async fn wait_for(
+pub(crate) async fn wait_for(
     c: &fantoccini::Client,
     locator: Locator<'_>,
 ) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
@@ -49,7 +49,7 @@ async fn wait_for(
 }
 
 /// Chromium under chromedriver, with the flags this machine needs; the guards end both.
-async fn start_browser()
+pub(crate) async fn start_browser()
 -> Result<(fantoccini::Client, Killed, tempfile::TempDir), Box<dyn std::error::Error>> {
     let port = free_port();
     let driver = Killed(
@@ -90,7 +90,7 @@ async fn start_browser()
 
 /// The text of element `id` once it contains `needle` (the page after a form post has
 /// loaded), at most ten seconds.
-async fn wait_for_text(
+pub(crate) async fn wait_for_text(
     c: &fantoccini::Client,
     id: &str,
     needle: &str,
@@ -111,7 +111,7 @@ async fn wait_for_text(
     }
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -260,7 +260,7 @@ async fn enrol_sign_in_sign_out_and_the_old_cookie_is_dead() -> TestResult {
 }
 
 /// Enrols `email` in-process and returns its TOTP secret.
-async fn enrol(
+pub(crate) async fn enrol(
     install: &Install,
     email: &str,
     password: &str,
@@ -281,7 +281,7 @@ async fn enrol(
     Ok(secret)
 }
 
-fn add_user(install: &Install, org: &str, email: &str, role: &str) -> String {
+pub(crate) fn add_user(install: &Install, org: &str, email: &str, role: &str) -> String {
     let out = run(&[
         "user",
         "add",
@@ -303,7 +303,7 @@ fn add_user(install: &Install, org: &str, email: &str, role: &str) -> String {
         .to_owned()
 }
 
-async fn sign_in(
+pub(crate) async fn sign_in(
     c: &fantoccini::Client,
     base: &str,
     email: &str,
@@ -328,7 +328,7 @@ async fn sign_in(
     Ok(())
 }
 
-async fn sign_out(c: &fantoccini::Client) -> TestResult {
+pub(crate) async fn sign_out(c: &fantoccini::Client) -> TestResult {
     c.find(Locator::Css("form[action='/logout'] button"))
         .await?
         .click()

@@ -8,6 +8,7 @@ mod at_rest;
 mod audit_tamper;
 mod bad_input;
 mod browser;
+mod browser_referral;
 mod erasure;
 mod postgres;
 mod rotation;
