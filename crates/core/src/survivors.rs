@@ -139,6 +139,17 @@ fn check_dates(p: &SurvivorProfile, today: time::Date) -> Result<(), CoreError> 
 
 /// The whole profile of an already loaded row, for server-side checks only (search
 /// confirming a candidate); never returned to a caller as is.
+/// A survivor's ciphertexts sealed again for another owning organisation (a transfer).
+pub(crate) fn reseal_row(
+    row: &SurvivorRow,
+    key: &DataKey,
+    to: OrgId,
+    entropy: &dyn Entropy,
+) -> Result<SurvivorCiphertexts, CoreError> {
+    let profile = open_whole_row(row, key)?;
+    Ok(seal_profile(key, to, row.id, &profile, entropy)?)
+}
+
 pub(crate) fn open_whole_row(
     row: &SurvivorRow,
     key: &DataKey,

@@ -106,6 +106,8 @@ pub enum AuditAction {
     DirectoryImport,
     DirectoryExport,
     SubjectExport,
+    TransferPropose,
+    TransferDecide,
 }
 
 /// The opaque record an entry is about.
@@ -121,6 +123,7 @@ pub enum AuditTarget {
     Token(Uuid),
     Referral(Uuid),
     Directory,
+    Transfer(Uuid),
 }
 
 /// One audit event, as recorded. `reason` is a short code (`"cli_erase"`), never free text

@@ -101,3 +101,7 @@ opaque_id!(
     /// A person recorded on a case as a suspected abuser or trafficker.
     AdversaryId
 );
+opaque_id!(
+    /// A proposed transfer of a case's ownership to another organisation.
+    TransferId
+);

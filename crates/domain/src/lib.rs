@@ -40,5 +40,5 @@ pub mod survivor;
 pub use category::DataCategory;
 pub use ids::{
     AdversaryId, CaseId, ConsentId, KeyId, MessageId, NoteId, OrgId, ReferralId, ServiceId,
-    SurvivorId, TaskId, TokenId, UserId,
+    SurvivorId, TaskId, TokenId, TransferId, UserId,
 };

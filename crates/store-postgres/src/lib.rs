@@ -11,6 +11,7 @@ mod keystore;
 mod sharing;
 mod staff;
 mod survivors;
+mod transfers;
 
 use haven_store::sqlx_support as convert;
 use haven_store::{SchemaState, StoreError};

@@ -419,6 +419,36 @@ impl haven_store::SharingStore for SqliteStore {
     ) -> Result<bool, StoreError> {
         move_referral(self, referral, expected, event, audit).await
     }
+    async fn insert_transfer(
+        &self,
+        transfer: &haven_store::TransferRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> Result<(), StoreError> {
+        crate::transfers::insert(self, transfer, event, audit).await
+    }
+    async fn transfer(
+        &self,
+        id: haven_domain::TransferId,
+    ) -> Result<Option<haven_store::TransferRow>, StoreError> {
+        crate::transfers::one(self, id).await
+    }
+    async fn transfers_of_org(
+        &self,
+        org: OrgId,
+        limit: u32,
+    ) -> Result<Vec<haven_store::TransferRow>, StoreError> {
+        crate::transfers::of_org(self, org, limit).await
+    }
+    async fn decide_transfer(
+        &self,
+        transfer: &haven_store::TransferRow,
+        moved: Option<&haven_store::MovedRecord>,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> Result<bool, StoreError> {
+        crate::transfers::decide(self, transfer, moved, event, audit).await
+    }
     async fn insert_message(&self, message: &MessageRow, audit: &[u8]) -> Result<(), StoreError> {
         insert_message(self, message, audit).await
     }

@@ -3,10 +3,12 @@
 //! land with it in one transaction, as everywhere.
 
 use crate::{
-    AdversaryRow, CaseEvent, ConsentRow, DirectoryImport, DirectoryOrgRow, MessageRow, ReferralRow,
-    SealedLocationRow, ServiceRow, StoreError,
+    AdversaryRow, CaseEvent, ConsentRow, DirectoryImport, DirectoryOrgRow, MessageRow, MovedRecord,
+    ReferralRow, SealedLocationRow, ServiceRow, StoreError, TransferRow,
 };
-use haven_domain::{CaseId, ConsentId, OrgId, ReferralId, ServiceId, SurvivorId, UserId};
+use haven_domain::{
+    CaseId, ConsentId, OrgId, ReferralId, ServiceId, SurvivorId, TransferId, UserId,
+};
 use std::future::Future;
 use time::OffsetDateTime;
 
@@ -83,6 +85,34 @@ pub trait SharingStore {
         referral: &ReferralRow,
         expected: &str,
         event: Option<&CaseEvent>,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    // --- transfers of ownership -----------------------------------------------------------
+
+    fn insert_transfer(
+        &self,
+        transfer: &TransferRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn transfer(
+        &self,
+        id: TransferId,
+    ) -> impl Future<Output = Result<Option<TransferRow>, StoreError>> + Send;
+    /// Transfers proposed to or by an organisation, newest first.
+    fn transfers_of_org(
+        &self,
+        org: OrgId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<TransferRow>, StoreError>> + Send;
+    /// Writes the transfer's decision only if it is still `proposed`; on acceptance, moves
+    /// the record in the same transaction. `false` if it was already decided.
+    fn decide_transfer(
+        &self,
+        transfer: &TransferRow,
+        moved: Option<&MovedRecord>,
+        event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 

@@ -3,8 +3,8 @@
 //! the survivor's data key; codes and ids are in the clear.
 
 use haven_domain::{
-    AdversaryId, CaseId, ConsentId, KeyId, MessageId, OrgId, ReferralId, ServiceId, SurvivorId,
-    UserId,
+    AdversaryId, CaseId, ConsentId, KeyId, MessageId, NoteId, OrgId, ReferralId, ServiceId,
+    SurvivorId, TaskId, TransferId, UserId,
 };
 use time::OffsetDateTime;
 
@@ -111,4 +111,37 @@ pub struct DirectoryImport {
     pub orgs: Vec<DirectoryOrgRow>,
     pub services: Vec<ServiceRow>,
     pub sealed_locations: Vec<SealedLocationRow>,
+}
+
+/// A proposed transfer of a case's ownership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferRow {
+    pub id: TransferId,
+    pub case: CaseId,
+    pub from_org: OrgId,
+    pub to_org: OrgId,
+    /// `proposed`, `accepted`, `declined` or `withdrawn`.
+    pub state: String,
+    pub created_by: UserId,
+    pub created_at: OffsetDateTime,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+/// Everything an accepted transfer rewrites, in one transaction: the survivor's record and
+/// every ciphertext bound to the old owner, resealed for the new one; the cases' owner and
+/// team; and the old owner's releases, which end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedRecord {
+    pub survivor: SurvivorId,
+    pub to_org: OrgId,
+    pub fields: crate::SurvivorCiphertexts,
+    pub cases: Vec<CaseId>,
+    pub team: Vec<UserId>,
+    pub notes: Vec<(NoteId, Vec<u8>)>,
+    pub tasks: Vec<(TaskId, Vec<u8>)>,
+    pub messages: Vec<(MessageId, Vec<u8>)>,
+    pub adversaries: Vec<(AdversaryId, Vec<u8>)>,
+    pub at: OffsetDateTime,
+    pub by: UserId,
 }

@@ -2,6 +2,9 @@
 //! checks. Handlers only parse, call `haven-core` and render; this crate never touches a
 //! store. Every response carries the security headers.
 
+// The OpenAPI document is one `json!` literal; it outgrew the default macro recursion limit.
+#![recursion_limit = "256"]
+
 mod api;
 mod assets;
 mod cookies;

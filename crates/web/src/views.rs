@@ -250,6 +250,14 @@ pub struct ReferralLine {
     pub note: String,
 }
 
+pub struct TransferLine {
+    pub id: String,
+    pub pseudonym: String,
+    pub org: String,
+    pub state: String,
+    pub receiving: bool,
+}
+
 pub struct MessageLine {
     pub when: String,
     pub author: String,
@@ -271,6 +279,7 @@ pub struct SharingPanel {
     pub messages: Vec<MessageLine>,
     pub can_message: bool,
     pub can_report: bool,
+    pub can_request_meeting: bool,
 }
 
 #[derive(Template)]
@@ -280,6 +289,7 @@ pub struct Referrals {
     pub csrf: String,
     pub is_admin: bool,
     pub incoming: Vec<ReferralLine>,
+    pub transfers: Vec<TransferLine>,
     pub is_liaison: bool,
     pub services: Vec<(String, String)>,
     pub decline_reasons: Vec<&'static str>,

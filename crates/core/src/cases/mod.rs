@@ -9,8 +9,10 @@ mod tasks;
 mod view;
 
 pub use notes::NoteView;
+pub(crate) use notes::context as note_context;
 pub use search::SearchHit;
 pub use tasks::TaskView;
+pub(crate) use tasks::context as task_context;
 pub use view::{CaseSummary, CaseView, Dashboard, DueTask};
 
 use crate::access::CaseAccess;

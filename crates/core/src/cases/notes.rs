@@ -28,7 +28,7 @@ pub struct NoteView {
     pub body: String,
 }
 
-fn context(org: OrgId, id: NoteId) -> FieldContext<'static> {
+pub(crate) fn context(org: OrgId, id: NoteId) -> FieldContext<'static> {
     FieldContext {
         org,
         table: "notes",

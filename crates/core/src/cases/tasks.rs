@@ -20,7 +20,7 @@ pub struct TaskView {
     pub done_at: Option<OffsetDateTime>,
 }
 
-fn context(org: OrgId, id: TaskId) -> FieldContext<'static> {
+pub(crate) fn context(org: OrgId, id: TaskId) -> FieldContext<'static> {
     FieldContext {
         org,
         table: "tasks",
@@ -40,6 +40,20 @@ impl<S: Store> Haven<S> {
         let access = self
             .authorize_case(auth, case, Action::Edit(DataCategory::Case))
             .await?;
+        self.write_task(&access, auth, title, due_on, "added").await
+    }
+
+    /// Writes a task on the case of `access`, with its timeline event (`detail`) and audit
+    /// entry; the caller has authorised it.
+    pub(crate) async fn write_task(
+        &self,
+        access: &CaseAccess,
+        auth: &Authenticated,
+        title: &str,
+        due_on: Date,
+        detail: &str,
+    ) -> Result<TaskId, CoreError> {
+        let case = require_case(access)?;
         let title = title.trim();
         if title.is_empty() || title.chars().count() > 300 {
             return Err(CoreError::InvalidInput {
@@ -64,7 +78,7 @@ impl<S: Store> Haven<S> {
         self.store()
             .insert_task(
                 &row,
-                &self.case_event(case, "task", Some(auth.staff.id), "added"),
+                &self.case_event(case, "task", Some(auth.staff.id), detail),
                 &self.encode(&event)?,
             )
             .await?;

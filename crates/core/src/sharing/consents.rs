@@ -66,7 +66,7 @@ struct Sealed {
     guardian: Option<String>,
 }
 
-fn context(org: OrgId, table: &'static str, record: [u8; 16]) -> FieldContext<'static> {
+pub(crate) fn context(org: OrgId, table: &'static str, record: [u8; 16]) -> FieldContext<'static> {
     FieldContext {
         org,
         table,

@@ -23,7 +23,7 @@ pub struct MessageView {
     pub body: String,
 }
 
-fn context(org: OrgId, id: MessageId) -> FieldContext<'static> {
+pub(crate) fn context(org: OrgId, id: MessageId) -> FieldContext<'static> {
     FieldContext {
         org,
         table: "case_messages",

@@ -7,9 +7,11 @@
 mod access_report;
 mod consents;
 mod directory;
+mod liaison;
 mod messages;
 mod referrals;
 mod subject_export;
+mod transfers;
 
 pub use access_report::{AccessReport, AccessReportLine};
 pub use consents::{ConsentInput, ConsentView};
@@ -17,6 +19,7 @@ pub use directory::{ImportSummary, ServiceSummary};
 pub use messages::MessageView;
 pub use referrals::{IntakeReferral, ReferralView};
 pub use subject_export::{ExportedCase, SubjectExport};
+pub use transfers::TransferView;
 
 use crate::{CoreError, Haven};
 use haven_domain::access::ConsentGrant;

@@ -370,7 +370,8 @@ macro_rules! conformance_tests {
             staff_sessions_and_tokens_round_trip,
             cases_carry_their_team,
             a_batch_of_intakes_lands_whole_or_not_at_all,
-            consents_and_referrals_round_trip
+            consents_and_referrals_round_trip,
+            a_transfer_moves_the_record_once
         );
     };
     (@each $make:path, $($story:ident),*) => {

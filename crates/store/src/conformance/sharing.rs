@@ -183,3 +183,135 @@ pub async fn consents_and_referrals_round_trip<S: Store>(store: S) -> Outcome {
         "the message reads back",
     )
 }
+
+/// An accepted transfer moves the record whole in one transaction: owner, team, resealed
+/// ciphertexts, ended releases; it is decided once.
+pub async fn a_transfer_moves_the_record_once<S: Store>(store: S) -> Outcome {
+    store.migrate().await?;
+    let (a, b) = (org(1), org(2));
+    store.insert_org(&a, b"a").await?;
+    store.insert_org(&b, b"b").await?;
+    let (ua, ub) = (user(1, &a), user(2, &b));
+    store.insert_user(&ua, b"ua").await?;
+    store
+        .insert_user(
+            &crate::UserRow {
+                email: "b@example.org".into(),
+                ..ub.clone()
+            },
+            b"ub",
+        )
+        .await?;
+    let k = key(1, 1);
+    store.insert_data_keys(std::slice::from_ref(&k)).await?;
+    let s = survivor(1, &a, &k);
+    store.insert_survivor(&s, b"s").await?;
+    let at = datetime!(2026-11-08 10:00 UTC);
+    let case = CaseRow::opened(CaseId::from_random_bytes(id_bytes(2, 0xf0)), s.id, a.id, at);
+    let event = CaseEvent {
+        case: case.id,
+        at,
+        kind: "transfer".into(),
+        actor: Some(ua.id),
+        detail: String::new(),
+    };
+    store.insert_case(&case, &[ua.id], &event, b"case").await?;
+    let note = crate::NoteRow {
+        id: haven_domain::NoteId::from_random_bytes(id_bytes(1, 0x70)),
+        case: case.id,
+        category: "general".into(),
+        author: ua.id,
+        created_at: at,
+        body: vec![1; 8],
+    };
+    store.insert_note(&note, &event, b"note").await?;
+    let consent = ConsentRow {
+        id: ConsentId::from_random_bytes(id_bytes(2, 0xc5)),
+        survivor: s.id,
+        org: a.id,
+        recipient_org: b.id,
+        categories: "identity".into(),
+        method: "signed_form".into(),
+        signer: "survivor".into(),
+        sealed: vec![1],
+        granted_at: at,
+        expires_at: datetime!(2027-01-08 10:00 UTC),
+        recorded_by: ua.id,
+        revoked_at: None,
+        revoked_by: None,
+        revocation_channel: None,
+    };
+    store.insert_consent(&consent, &event, b"consent").await?;
+    let proposed = crate::TransferRow {
+        id: haven_domain::TransferId::from_random_bytes(id_bytes(1, 0x7a)),
+        case: case.id,
+        from_org: a.id,
+        to_org: b.id,
+        state: "proposed".into(),
+        created_by: ua.id,
+        created_at: at,
+        decided_by: None,
+        decided_at: None,
+    };
+    store.insert_transfer(&proposed, &event, b"propose").await?;
+    ensure(
+        store.transfers_of_org(b.id, 10).await? == vec![proposed.clone()]
+            && store.transfer(proposed.id).await? == Some(proposed.clone()),
+        "the proposal reads back for the receiver",
+    )?;
+    let accepted = crate::TransferRow {
+        state: "accepted".into(),
+        decided_by: Some(ub.id),
+        decided_at: Some(at),
+        ..proposed.clone()
+    };
+    let moved = crate::MovedRecord {
+        survivor: s.id,
+        to_org: b.id,
+        fields: crate::SurvivorCiphertexts {
+            pseudonym: vec![42],
+            ..s.fields.clone()
+        },
+        cases: vec![case.id],
+        team: vec![ub.id],
+        notes: vec![(note.id, vec![2; 8])],
+        tasks: Vec::new(),
+        messages: Vec::new(),
+        adversaries: Vec::new(),
+        at,
+        by: ub.id,
+    };
+    ensure(
+        store
+            .decide_transfer(&accepted, Some(&moved), &event, b"accept")
+            .await?,
+        "the transfer is accepted",
+    )?;
+    ensure(
+        !store
+            .decide_transfer(&accepted, Some(&moved), &event, b"accept")
+            .await?,
+        "and decided once",
+    )?;
+    let (after, team) = store.case(case.id).await?.ok_or("case")?;
+    ensure(
+        after.org == b.id && team == vec![ub.id],
+        "owner and team moved",
+    )?;
+    let row = store.survivor(s.id).await?.ok_or("survivor")?;
+    ensure(
+        row.org == b.id && row.fields.pseudonym == vec![42],
+        "the record is resealed",
+    )?;
+    ensure(
+        store.notes_of_case(case.id).await?[0].body == vec![2; 8],
+        "the note is resealed",
+    )?;
+    ensure(
+        store.consents_of_survivor(s.id).await?[0]
+            .revocation_channel
+            .as_deref()
+            == Some("transfer"),
+        "the old owner's releases end",
+    )
+}

@@ -68,6 +68,19 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             "/api/v1/cases/{id}/subject-export",
             get(sharing::subject_export::<S>),
         )
+        .route(
+            "/api/v1/cases/{id}/meeting-requests",
+            post(sharing::request_meeting::<S>),
+        )
+        .route(
+            "/api/v1/cases/{id}/transfers",
+            post(sharing::propose_transfer::<S>),
+        )
+        .route("/api/v1/transfers", get(sharing::transfers::<S>))
+        .route(
+            "/api/v1/transfers/{id}/decision",
+            post(sharing::decide_transfer::<S>),
+        )
         .route("/api/v1/referrals", get(sharing::incoming::<S>))
         .route("/api/v1/referrals/intake", post(sharing::refer_intake::<S>))
         .route("/api/v1/referrals/{id}", get(sharing::show_referral::<S>))

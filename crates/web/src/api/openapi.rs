@@ -69,6 +69,10 @@ pub(crate) fn document() -> Value {
             },
             "/api/v1/cases/{id}/access-report": { "parameters": [id_param("id")], "get": op("Who opened this survivor's record, when, and under which release", "200", None) },
             "/api/v1/cases/{id}/subject-export": { "parameters": [id_param("id")], "get": op("Subject access: everything held about the survivor, releases included (supervisor)", "200", None) },
+            "/api/v1/cases/{id}/meeting-requests": { "parameters": [id_param("id")], "post": op("Law-enforcement liaison with a release: ask the case manager for a meeting (a task on the case)", "202", Some("MeetingRequest")) },
+            "/api/v1/cases/{id}/transfers": { "parameters": [id_param("id")], "post": op("Propose that another organisation take over the case (nothing changes until it accepts)", "201", Some("NewTransfer")) },
+            "/api/v1/transfers": { "get": op("Transfers proposed to or by the caller's organisation", "200", None) },
+            "/api/v1/transfers/{id}/decision": { "parameters": [id_param("id")], "post": op("Accept or decline (receiver), or withdraw (sender); acceptance moves the record", "204", Some("TransferDecision")) },
             "/api/v1/referrals": { "get": op("Referrals to the caller's organisation that the caller may answer", "200", None) },
             "/api/v1/referrals/intake": { "post": op("Law-enforcement liaison: refer a person into an NGO (nothing is created until it accepts)", "201", Some("NewIntakeReferral")) },
             "/api/v1/referrals/{id}": { "parameters": [id_param("id")], "get": op("One referral, for the sending or receiving side", "200", None) },
@@ -120,6 +124,9 @@ pub(crate) fn document() -> Value {
                     "reason": { "enum": ["no_capacity", "not_eligible", "out_of_area", "service_unavailable", "other"] },
                     "outcome": { "enum": ["delivered", "survivor_declined", "not_eligible", "lost_contact", "no_capacity", "other"] } } },
                 "NewIntakeReferral": { "type": "object", "additionalProperties": false, "required": ["service_id", "pseudonym"], "properties": { "service_id": { "type": "string", "format": "uuid" }, "pseudonym": { "type": "string", "maxLength": 500 }, "note": { "type": "string", "maxLength": 2000 } } },
+                "MeetingRequest": { "type": "object", "additionalProperties": false, "properties": { "note": { "type": "string", "maxLength": 200 } } },
+                "NewTransfer": { "type": "object", "additionalProperties": false, "required": ["to_org"], "properties": { "to_org": { "type": "string", "format": "uuid" } } },
+                "TransferDecision": { "type": "object", "additionalProperties": false, "required": ["decision"], "properties": { "decision": { "enum": ["accepted", "declined", "withdrawn"] } } },
                 "NewMessage": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 5000 } } },
                 "TeamMember": { "type": "object", "additionalProperties": false, "required": ["user_id"], "properties": { "user_id": { "type": "string", "format": "uuid" } } }
             }

@@ -368,3 +368,67 @@ pub(crate) async fn subject_export<S: Store>(
         "consents": export.consents.iter().map(consent_json).collect::<Vec<_>>(),
     })))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MeetingRequest {
+    #[serde(default)]
+    note: String,
+}
+
+pub(crate) async fn request_meeting<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<MeetingRequest>,
+) -> Result<StatusCode, ApiError> {
+    haven
+        .request_meeting(&auth, case_id(&id)?, &body.note)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewTransfer {
+    to_org: String,
+}
+
+pub(crate) async fn propose_transfer<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NewTransfer>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let to = parse("to_org", &body.to_org, "not an organisation id")?;
+    let transfer = haven.propose_transfer(&auth, case_id(&id)?, to).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": transfer }))))
+}
+
+pub(crate) async fn transfers<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+) -> Result<Json<Value>, ApiError> {
+    let list = haven.transfers(&auth).await?;
+    Ok(Json(json!({ "transfers": list.iter().map(|t| json!({
+        "id": t.id, "case_id": t.case, "pseudonym": t.pseudonym, "from_org": t.from_org,
+        "to_org": t.to_org, "state": t.state, "created_at": rfc3339(t.created_at),
+        "receiving": t.receiving })).collect::<Vec<_>>() })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TransferDecision {
+    decision: String,
+}
+
+pub(crate) async fn decide_transfer<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TransferDecision>,
+) -> Result<StatusCode, ApiError> {
+    let id = id.parse().map_err(|_| CoreError::NotFound)?;
+    haven.decide_transfer(&auth, id, &body.decision).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

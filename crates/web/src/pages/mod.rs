@@ -64,6 +64,18 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             "/cases/{id}/access-report",
             get(sharing::access_report::<S>),
         )
+        .route(
+            "/cases/{id}/meeting-requests",
+            post(sharing::request_meeting::<S>),
+        )
+        .route(
+            "/cases/{id}/transfers",
+            post(sharing::propose_transfer::<S>),
+        )
+        .route(
+            "/transfers/{id}/decision",
+            post(sharing::decide_transfer::<S>),
+        )
         .route("/referrals", get(sharing::incoming::<S>))
         .route("/referrals/intake", post(sharing::refer_intake::<S>))
         .route("/referrals/{id}/moves", post(sharing::move_referral::<S>))

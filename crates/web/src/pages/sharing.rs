@@ -8,7 +8,7 @@ use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
 use crate::views::{
     self, AccessLine, AccessReportPage, ConsentLine, MessageLine, ReferralLine, Referrals,
-    SharingPanel,
+    SharingPanel, TransferLine,
 };
 use axum::Form;
 use axum::extract::{Path, State};
@@ -79,6 +79,7 @@ pub(crate) async fn panel<S: Store>(
             .permits(auth, id, Action::Edit(DataCategory::Safety))
             .await?,
         categories: DataCategory::ALL.iter().map(|c| c.as_str()).collect(),
+        can_request_meeting: auth.staff.roles.contains(&Role::LeLiaison),
         ..SharingPanel::default()
     };
     let orgs = org_names(haven).await?;
@@ -108,7 +109,7 @@ pub(crate) async fn panel<S: Store>(
             })
             .collect();
     }
-    if p.can_consent {
+    if p.can_consent || p.can_refer {
         p.orgs = orgs
             .iter()
             .filter(|(o, _)| **o != auth.staff.org)
@@ -329,6 +330,21 @@ async fn referrals_page<S: Store>(
         .iter()
         .map(|r| referral_line(r, &orgs))
         .collect();
+    let transfers = haven
+        .transfers(auth)
+        .await?
+        .into_iter()
+        .map(|x| TransferLine {
+            id: x.id.to_string(),
+            pseudonym: x.pseudonym,
+            org: orgs
+                .get(if x.receiving { &x.from_org } else { &x.to_org })
+                .cloned()
+                .unwrap_or_default(),
+            state: x.state,
+            receiving: x.receiving,
+        })
+        .collect();
     let is_liaison = auth.staff.roles.contains(&Role::LeLiaison);
     let services = if is_liaison {
         haven
@@ -348,6 +364,7 @@ async fn referrals_page<S: Store>(
             csrf: csrf(auth),
             is_admin: is_admin(auth),
             incoming,
+            transfers,
             is_liaison,
             services,
             decline_reasons: DeclineReason::ALL.iter().map(|d| d.as_str()).collect(),
@@ -500,4 +517,78 @@ pub(crate) async fn access_report<S: Store>(
             t,
         },
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MeetingForm {
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub(crate) async fn request_meeting<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<MeetingForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let result = haven.request_meeting(&auth, id, &f.note).await.map(|_| ());
+    after(t, &haven, &auth, id, result).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TransferForm {
+    csrf: String,
+    to_org: String,
+}
+
+pub(crate) async fn propose_transfer<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<TransferForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let result = match f.to_org.parse() {
+        Ok(to) => haven.propose_transfer(&auth, id, to).await.map(|_| ()),
+        Err(_) => Err(invalid("to_org", "choose an organisation")),
+    };
+    after(t, &haven, &auth, id, result).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecisionForm {
+    csrf: String,
+    decision: String,
+}
+
+pub(crate) async fn decide_transfer<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = id.parse().map_err(|_| CoreError::NotFound)?;
+    match haven.decide_transfer(&auth, id, &f.decision).await {
+        Ok(()) => Ok(Redirect::to("/referrals").into_response()),
+        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
+            referrals_page(
+                t,
+                &haven,
+                &auth,
+                None,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -373,3 +373,75 @@ async fn ten_thousand_probes_of_another_organisations_sharing_records_learn_noth
     );
     assert_eq!(sent["referrals"][0]["state"], "sent");
 }
+
+#[tokio::test]
+async fn a_transfer_moves_the_record_only_when_the_receiver_accepts() {
+    let n = network().await;
+    let propose = |to: Value| {
+        let app = &n.app;
+        let path = format!("/api/v1/cases/{}/transfers", n.case);
+        let cm = n.cm.clone();
+        async move {
+            app.api_post(&path, &cm, &json!({ "to_org": to }).to_string())
+                .await
+        }
+    };
+    n.release(n.police, &["identity"], 10).await;
+    let r = propose(json!(n.app.org_a)).await;
+    assert_eq!(body(&r)["error"]["field"], "to_org", "not to oneself");
+    let r = propose(json!(n.app.org_b)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = body(&r)["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        propose(json!(n.app.org_b)).await.status,
+        StatusCode::CONFLICT
+    );
+    // Proposed is not moved: the clinic still sees nothing, the NGO still everything.
+    assert_eq!(n.case_as(&n.clinic_cm).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(n.case_as(&n.cm).await.status, StatusCode::OK);
+    let decide = |who: String, d: &'static str| {
+        let app = &n.app;
+        let path = format!("/api/v1/transfers/{id}/decision");
+        async move {
+            app.api_post(&path, &who, &json!({ "decision": d }).to_string())
+                .await
+        }
+    };
+    assert_eq!(
+        decide(n.liaison.clone(), "accepted").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        decide(n.cm.clone(), "accepted").await.status,
+        StatusCode::FORBIDDEN,
+        "the sender cannot accept"
+    );
+    let listed = body(&n.app.api_get("/api/v1/transfers", &n.clinic_cm).await);
+    assert_eq!(listed["transfers"][0]["pseudonym"], "Lucia");
+    let r = decide(n.clinic_cm.clone(), "accepted").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        decide(n.clinic_cm.clone(), "declined").await.status,
+        StatusCode::CONFLICT,
+        "decided once"
+    );
+    // The clinic owns the whole record now: every note and field opens for its case manager
+    // (resealed for the new owner); the NGO and the police, whose release ended, see nothing.
+    let seen = n.case_as(&n.clinic_cm).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    assert_eq!(body(&seen)["survivor"]["legal_name"], "Lucía Hernández");
+    assert!(
+        seen.body.contains(CANARY_NOTE),
+        "the safety note moved with the case"
+    );
+    assert!(seen.body.contains(CANARY_PHONE));
+    assert_eq!(n.case_as(&n.cm).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(n.case_as(&n.liaison).await.status, StatusCode::NOT_FOUND);
+    let consents = body(
+        &n.app
+            .api_get(&format!("/api/v1/cases/{}/consents", n.case), &n.clinic_cm)
+            .await,
+    );
+    assert_eq!(consents["consents"][0]["revocation_channel"], "transfer");
+    n.app.haven.verify_audit(None).await.unwrap();
+}

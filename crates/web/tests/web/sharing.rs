@@ -556,3 +556,28 @@ async fn the_subject_export_is_complete_and_erasure_leaves_nothing_readable() {
         .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting() {
+    let n = network().await;
+    let path = format!("/api/v1/cases/{}/meeting-requests", n.case);
+    let before = n
+        .app
+        .api_post(&path, &n.liaison, r#"{"note":"Witness interview"}"#)
+        .await;
+    assert_eq!(before.status, StatusCode::NOT_FOUND, "no release, no trace");
+    n.release(n.police, &["identity"], 10).await;
+    let r = n
+        .app
+        .api_post(&path, &n.liaison, r#"{"note":"Witness interview"}"#)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let r = n.app.api_post(&path, &n.clinician, r#"{"note":"x"}"#).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "only the released agency");
+    // The request waits on the case manager's dashboard, and the case went on regardless.
+    let tasks = body(&n.case_as(&n.cm).await)["tasks"].to_string();
+    assert!(
+        tasks.contains("Meeting requested by Metro Police: Witness interview"),
+        "{tasks}"
+    );
+}
