@@ -115,6 +115,7 @@ fn main() {
                 guardian: None,
                 granted_at: None,
                 expires_at: Some(h.now() + time::Duration::days(30)),
+                scan: None,
             },
         )
         .await

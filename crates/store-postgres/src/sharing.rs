@@ -22,7 +22,7 @@ fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
 }
 
 const CONSENT_COLUMNS: &str = "id, survivor_id, org_id, recipient_org_id, categories, method, signer, sealed, \
-     granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel";
+     granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel, scan";
 
 fn consent_row(r: &PgRow) -> Result<ConsentRow, StoreError> {
     Ok(ConsentRow {
@@ -40,6 +40,7 @@ fn consent_row(r: &PgRow) -> Result<ConsentRow, StoreError> {
         revoked_at: get(r, "revoked_at")?,
         revoked_by: get::<Option<Uuid>>(r, "revoked_by")?.map(UserId::from_uuid),
         revocation_channel: get(r, "revocation_channel")?,
+        scan: get(r, "scan")?,
     })
 }
 
@@ -51,7 +52,7 @@ pub(crate) async fn insert_consent(
 ) -> Result<(), StoreError> {
     let mut tx = store.pool.begin().await.map_err(convert::error)?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO consents ({CONSENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        "INSERT INTO consents ({CONSENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )))
     .bind(c.id.as_uuid())
     .bind(c.survivor.as_uuid())
@@ -67,6 +68,7 @@ pub(crate) async fn insert_consent(
     .bind(c.revoked_at)
     .bind(c.revoked_by.map(|u| *u.as_uuid()))
     .bind(&c.revocation_channel)
+    .bind(&c.scan)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;

@@ -22,6 +22,8 @@ pub struct ConsentRow {
     pub method: String,
     pub signer: String,
     pub sealed: Vec<u8>,
+    /// The scan of the signed form (PDF, PNG or JPEG), sealed, if one was attached.
+    pub scan: Option<Vec<u8>>,
     pub granted_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub recorded_by: UserId,

@@ -233,6 +233,7 @@ pub struct ConsentLine {
     pub expires: String,
     pub state: &'static str,
     pub active: bool,
+    pub has_scan: bool,
 }
 
 pub struct ReferralLine {

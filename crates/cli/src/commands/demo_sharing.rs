@@ -113,6 +113,7 @@ pub async fn first_referrals<S: Store>(
                 guardian: None,
                 granted_at: None,
                 expires_at: Some(haven.now() + Duration::days(90)),
+                scan: None,
             },
         )
         .await?;

@@ -24,6 +24,31 @@ use time::OffsetDateTime;
 
 const MAX_TEXT: usize = 500;
 
+/// The largest scan of a signed form accepted (it travels inside a 1 MiB request).
+pub const MAX_SCAN_BYTES: usize = 700 * 1024;
+
+/// The media type of a scan, from its first bytes: PDF, PNG or JPEG only.
+pub fn scan_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+fn scan_context(org: OrgId, id: ConsentId) -> FieldContext<'static> {
+    FieldContext {
+        org,
+        table: "consents",
+        column: "scan",
+        record: *id.as_bytes(),
+    }
+}
+
 /// A release as staff record it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentInput {
@@ -37,6 +62,8 @@ pub struct ConsentInput {
     /// When it was signed; now if not given.
     pub granted_at: Option<OffsetDateTime>,
     pub expires_at: Option<OffsetDateTime>,
+    /// The scan of the signed form, if one is attached.
+    pub scan: Option<Vec<u8>>,
 }
 
 /// A release as the case team sees it.
@@ -56,6 +83,7 @@ pub struct ConsentView {
     pub revoked_by: Option<UserId>,
     pub revocation_channel: Option<String>,
     pub active: bool,
+    pub has_scan: bool,
 }
 
 /// The sealed part of a release.
@@ -113,6 +141,7 @@ pub(crate) fn open_consent(
         revoked_by: row.revoked_by,
         revocation_channel: row.revocation_channel,
         active,
+        has_scan: row.scan.is_some(),
     })
 }
 
@@ -141,6 +170,17 @@ impl<S: Store> Haven<S> {
         }
         if let Some(g) = &input.guardian {
             bounded("guardian", g)?;
+        }
+        if let Some(scan) = &input.scan
+            && (scan.len() > MAX_SCAN_BYTES || scan_type(scan).is_none())
+        {
+            return Err(CoreError::InvalidInput {
+                field: "scan",
+                message: format!(
+                    "attach a PDF, PNG or JPEG of at most {} KiB",
+                    MAX_SCAN_BYTES / 1024
+                ),
+            });
         }
         if self.store().org(input.recipient_org).await?.is_none() {
             return Err(CoreError::InvalidInput {
@@ -207,6 +247,10 @@ impl<S: Store> Haven<S> {
                 &sealed,
                 entropy,
             )?,
+            scan: match &input.scan {
+                Some(bytes) => Some(key.seal(&scan_context(access.org(), id), bytes, entropy)?),
+                None => None,
+            },
             granted_at: draft.granted_at,
             expires_at: valid.expires_at,
             recorded_by: auth.staff.id,
@@ -293,6 +337,39 @@ impl<S: Store> Haven<S> {
         event.categories = vec![DataCategory::Case];
         self.append(&event).await?;
         Ok(out)
+    }
+
+    /// The scan of a release's signed form, for the case team: its media type and bytes.
+    pub async fn consent_scan(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+        consent: ConsentId,
+    ) -> Result<(&'static str, Vec<u8>), CoreError> {
+        let access = self
+            .authorize_case(auth, case, Action::RevokeConsent)
+            .await?;
+        let row = self
+            .store()
+            .consents_of_survivor(access.survivor())
+            .await?
+            .into_iter()
+            .find(|c| c.id == consent)
+            .ok_or(CoreError::NotFound)?;
+        let sealed = row.scan.ok_or(CoreError::NotFound)?;
+        let key = self.survivor_key(access.survivor()).await?;
+        let bytes = key.open(&scan_context(row.org, row.id), &sealed)?;
+        let kind = scan_type(&bytes).ok_or(CoreError::NotFound)?;
+        let mut event = self.event(
+            access.actor().clone(),
+            AuditAction::CaseView,
+            "consent_scan",
+        );
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Survivor(*access.survivor().as_uuid()));
+        event.consent = Some(*consent.as_uuid());
+        self.append(&event).await?;
+        Ok((kind, bytes.to_vec()))
     }
 
     /// Records a suspected abuser or trafficker on a case (safety information): a guardian

@@ -179,3 +179,5 @@ request-meeting = Ask the case manager
 transfers = Transfers of ownership
 transfer-to = Hand the case over to
 propose-transfer = Propose transfer
+form-scan = Scan of the signed form (PDF, PNG or JPEG, optional)
+form-scan-link = signed form

@@ -179,3 +179,5 @@ request-meeting = Pedir a la persona gestora del caso
 transfers = Traspasos del caso
 transfer-to = Traspasar el caso a
 propose-transfer = Proponer traspaso
+form-scan = Escaneo del formulario firmado (PDF, PNG o JPEG, opcional)
+form-scan-link = formulario firmado

@@ -49,6 +49,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             post(sharing::revoke_consent::<S>),
         )
         .route(
+            "/api/v1/cases/{id}/consents/{consent}/scan",
+            get(sharing::consent_scan::<S>),
+        )
+        .route(
             "/api/v1/cases/{id}/adversaries",
             post(sharing::add_adversary::<S>),
         )

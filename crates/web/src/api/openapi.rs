@@ -56,6 +56,7 @@ pub(crate) fn document() -> Value {
                 "post": op("Record a release: recipient organisation, categories, purpose, evidence, end date (required)", "201", Some("NewConsent"))
             },
             "/api/v1/cases/{id}/consents/{consent}/revoke": { "parameters": [id_param("id"), id_param("consent")], "post": op("Revoke a release; effective on the next request", "204", Some("Revoke")) },
+            "/api/v1/cases/{id}/consents/{consent}/scan": { "parameters": [id_param("id"), id_param("consent")], "get": op("The scan of a release's signed form (case team)", "200", None) },
             "/api/v1/cases/{id}/adversaries": { "parameters": [id_param("id")], "post": op("Record a suspected abuser (who can never consent for the survivor)", "201", Some("NewAdversary")) },
             "/api/v1/cases/{id}/referrals": {
                 "parameters": [id_param("id")],
@@ -115,7 +116,8 @@ pub(crate) fn document() -> Value {
                     "purpose": { "type": "string", "maxLength": 500 }, "method": { "enum": ["signed_form", "on_screen_signature", "verbal_witnessed"] },
                     "evidence": { "type": "string", "maxLength": 500, "description": "The signed form's reference, the signature, or the witness" },
                     "signer": { "enum": ["survivor", "minor_and_guardian", "guardian"] }, "guardian": { "type": "string", "maxLength": 500 },
-                    "granted_at": { "type": "string", "format": "date-time" }, "expires_at": { "type": "string", "format": "date-time" } } },
+                    "granted_at": { "type": "string", "format": "date-time" }, "expires_at": { "type": "string", "format": "date-time" },
+                    "scan_base64": { "type": "string", "contentEncoding": "base64", "description": "The signed form's scan: PDF, PNG or JPEG, at most 700 KiB" } } },
                 "Revoke": { "type": "object", "additionalProperties": false, "required": ["channel"], "properties": { "channel": { "enum": ["oral", "written"] } } },
                 "NewAdversary": { "type": "object", "additionalProperties": false, "required": ["name", "relationship"], "properties": { "name": { "type": "string", "maxLength": 500 }, "relationship": { "type": "string", "pattern": "^[a-z_]{1,40}$" } } },
                 "NewReferral": { "type": "object", "additionalProperties": false, "required": ["service_id"], "properties": { "service_id": { "type": "string", "format": "uuid" }, "consent_id": { "type": "string", "format": "uuid" } } },

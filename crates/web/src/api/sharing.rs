@@ -50,6 +50,8 @@ pub(crate) struct NewConsent {
     granted_at: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     expires_at: Option<OffsetDateTime>,
+    /// The scan of the signed form (PDF, PNG or JPEG), base64.
+    scan_base64: Option<String>,
 }
 
 pub(crate) fn categories(raw: &[String]) -> Result<BTreeSet<DataCategory>, ApiError> {
@@ -88,6 +90,15 @@ impl NewConsent {
             guardian: self.guardian,
             granted_at: self.granted_at,
             expires_at: self.expires_at,
+            scan: self
+                .scan_base64
+                .map(|b| {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b.trim())
+                        .map_err(|_| invalid("scan_base64", "not base64"))
+                })
+                .transpose()?,
         })
     }
 }
@@ -114,7 +125,7 @@ pub(crate) fn consent_json(c: &ConsentView) -> Value {
         "method": c.method, "evidence": c.evidence, "signer": c.signer, "guardian": c.guardian,
         "granted_at": rfc3339(c.granted_at), "expires_at": rfc3339(c.expires_at),
         "revoked_at": c.revoked_at.map(rfc3339), "revoked_by": c.revoked_by,
-        "revocation_channel": c.revocation_channel, "active": c.active,
+        "revocation_channel": c.revocation_channel, "active": c.active, "has_scan": c.has_scan,
     })
 }
 
@@ -431,4 +442,22 @@ pub(crate) async fn decide_transfer<S: Store>(
     let id = id.parse().map_err(|_| CoreError::NotFound)?;
     haven.decide_transfer(&auth, id, &body.decision).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn consent_scan<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path((id, consent)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let consent: ConsentId = consent.parse().map_err(|_| CoreError::NotFound)?;
+    let (kind, bytes) = haven.consent_scan(&auth, case_id(&id)?, consent).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

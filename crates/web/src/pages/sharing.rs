@@ -106,6 +106,7 @@ pub(crate) async fn panel<S: Store>(
                     "ended"
                 },
                 active: c.active,
+                has_scan: c.has_scan,
             })
             .collect();
     }
@@ -155,8 +156,23 @@ pub(crate) async fn record_consent<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    mut form: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
+    // Text fields as pairs (categories repeat); the signed form's scan as bytes.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut scan: Option<Vec<u8>> = None;
+    let unreadable = || invalid("form", "the form could not be read");
+    while let Some(field) = form.next_field().await.map_err(|_| unreadable())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "scan" {
+            let bytes = field.bytes().await.map_err(|_| unreadable())?;
+            if !bytes.is_empty() {
+                scan = Some(bytes.to_vec());
+            }
+        } else {
+            fields.push((name, field.text().await.map_err(|_| unreadable())?));
+        }
+    }
     let get = |name: &str| {
         fields
             .iter()
@@ -166,9 +182,11 @@ pub(crate) async fn record_consent<S: Store>(
     };
     check_csrf(&auth, &get("csrf"))?;
     let id = case_id(&id)?;
-    let input = consent_input(&fields, &get);
-    let result = match input {
-        Ok(input) => haven.record_consent(&auth, id, input).await.map(|_| ()),
+    let result = match consent_input(&fields, &get) {
+        Ok(input) => haven
+            .record_consent(&auth, id, ConsentInput { scan, ..input })
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     after(t, &haven, &auth, id, result).await
@@ -211,6 +229,7 @@ fn consent_input(
         guardian,
         granted_at: None,
         expires_at,
+        scan: None,
     })
 }
 

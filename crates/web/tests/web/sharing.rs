@@ -581,3 +581,44 @@ async fn a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting() 
         "{tasks}"
     );
 }
+
+#[tokio::test]
+async fn a_signed_form_scan_is_sealed_with_the_release_and_served_only_to_the_team() {
+    use base64::Engine;
+    let n = network().await;
+    let pdf = b"%PDF-1.4\n% a signed release form\n%%EOF\n";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(pdf);
+    let post = |scan: &str| {
+        let app = &n.app;
+        let path = format!("/api/v1/cases/{}/consents", n.case);
+        let cm = n.cm.clone();
+        let b = json!({ "recipient_org": n.app.org_b, "categories": ["identity"], "purpose": "care",
+            "method": "signed_form", "evidence": "form 9", "expires_at": "2027-01-01T00:00:00Z",
+            "scan_base64": scan });
+        async move { app.api_post(&path, &cm, &b.to_string()).await }
+    };
+    let not_a_scan = base64::engine::general_purpose::STANDARD.encode(b"MZ executable");
+    let r = post(&not_a_scan).await;
+    assert_eq!(body(&r)["error"]["field"], "scan", "{}", r.body);
+    let r = post(&encoded).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = body(&r)["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/cases/{}/consents/{id}/scan", n.case);
+    let scan = n.app.api_get(&path, &n.cm).await;
+    assert_eq!(scan.status, StatusCode::OK);
+    assert_eq!(scan.headers["content-type"], "application/pdf");
+    assert_eq!(scan.body.as_bytes(), pdf);
+    assert_eq!(
+        n.app.api_get(&path, &n.clinician).await.status,
+        StatusCode::FORBIDDEN,
+        "the recipient sees the record it was released, not the form"
+    );
+    // At rest the scan is ciphertext (the database file and its write-ahead log).
+    let mut db = std::fs::read(n.app.data_dir().join("db/haven.db")).unwrap();
+    db.extend(std::fs::read(n.app.data_dir().join("db/haven.db-wal")).unwrap_or_default());
+    assert!(db.len() > 10_000, "the database was read");
+    assert!(
+        !db.windows(b"a signed release form".len())
+            .any(|w| w == b"a signed release form")
+    );
+}

@@ -1,0 +1,2 @@
+-- The scan of a signed release form, sealed under the survivor's key.
+ALTER TABLE consents ADD COLUMN scan BYTEA;
