@@ -10,6 +10,7 @@
 //! separate storage in production).
 
 use crate::CliError;
+use haven_domain::consent::ConsentRules;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -36,6 +37,11 @@ struct FileConfig {
     listen: Option<String>,
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
+    /// The jurisdiction's release rules (`haven_domain::consent::ConsentRules`).
+    consent_default_days: Option<u32>,
+    consent_max_days: Option<u32>,
+    consent_verbal_allowed: Option<bool>,
+    consent_minor_may_consent_alone: Option<bool>,
 }
 
 /// Where the data lives.
@@ -63,6 +69,8 @@ pub struct Config {
     /// Session timeouts (defaults 30 minutes idle, 12 hours absolute).
     pub session_idle: time::Duration,
     pub session_absolute: time::Duration,
+    /// Releases of information: default and longest duration, verbal consent, minors.
+    pub consent: ConsentRules,
 }
 
 /// What the command line said, before merging.
@@ -141,6 +149,28 @@ impl Config {
             12,
             "session_absolute_hours",
         )?);
+        let defaults = ConsentRules::default();
+        let consent = match (
+            &file.consent_default_days,
+            &file.consent_max_days,
+            &file.consent_verbal_allowed,
+            &file.consent_minor_may_consent_alone,
+        ) {
+            (None, None, None, None) => defaults,
+            _ => ConsentRules {
+                default_days: file.consent_default_days.unwrap_or(defaults.default_days),
+                max_days: file.consent_max_days.unwrap_or(defaults.max_days),
+                verbal_allowed: file.consent_verbal_allowed.unwrap_or(false),
+                minor_may_consent_alone: file.consent_minor_may_consent_alone.unwrap_or(false),
+                source: "haven.toml: this organisation's policy",
+            },
+        };
+        if consent.default_days == 0 || consent.default_days > consent.max_days {
+            return Err(CliError::Config(format!(
+                "{}: consent_default_days must be between 1 and consent_max_days",
+                path.display()
+            )));
+        }
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
             database,
@@ -148,6 +178,7 @@ impl Config {
             listen,
             session_idle,
             session_absolute,
+            consent,
         })
     }
 
@@ -199,6 +230,40 @@ pub fn default_file_text() -> String {
          # key_file = \"/run/secrets/haven.key\"  # or HAVEN_KEY_FILE; default keys/haven.key\n\
          listen = \"{DEFAULT_LISTEN}\"\n\
          # session_idle_minutes = 30\n\
-         # session_absolute_hours = 12\n"
+         # session_absolute_hours = 12\n\
+         # Releases of information: the law fixes no maximum for \"reasonably time-limited\".\n\
+         # consent_default_days = 90\n\
+         # consent_max_days = 365\n\
+         # consent_verbal_allowed = false  # documented verbal consent with a witness\n\
+         # consent_minor_may_consent_alone = false\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_with(text: &str) -> Result<Config, CliError> {
+        let dir = tempfile::tempdir().map_err(CliError::Io)?;
+        std::fs::write(dir.path().join(CONFIG_FILE), text).map_err(CliError::Io)?;
+        Config::load(dir.path(), &Overrides::default())
+    }
+
+    #[test]
+    fn release_rules_come_from_haven_toml_and_are_checked() {
+        let c =
+            load_with("consent_max_days = 180\nconsent_verbal_allowed = true\n").expect("valid");
+        assert_eq!(c.consent.max_days, 180);
+        assert_eq!(c.consent.default_days, 90);
+        assert!(c.consent.verbal_allowed);
+        assert!(c.consent.source.contains("haven.toml"));
+        let d = load_with("").expect("valid");
+        assert_eq!(d.consent, ConsentRules::default());
+        let bad = load_with("consent_default_days = 400\nconsent_max_days = 365\n");
+        assert!(matches!(bad, Err(CliError::Config(m)) if m.contains("consent_default_days")));
+        assert!(
+            load_with("consent_forever = true\n").is_err(),
+            "unknown keys are refused"
+        );
+    }
 }

@@ -281,6 +281,8 @@ pub struct SharingPanel {
     pub can_message: bool,
     pub can_report: bool,
     pub can_request_meeting: bool,
+    /// The end date a new release is offered with (today plus the policy's default).
+    pub default_expiry: String,
 }
 
 #[derive(Template)]

@@ -210,7 +210,9 @@ pub async fn run(
         ..super::serve::auth_settings(&cfg).await
     };
     with_haven!(opened, |haven| {
-        let haven = haven.with_auth(auth);
+        let haven = haven
+            .with_auth(auth)
+            .with_consent_rules(cfg.consent.clone());
         if fresh {
             let started = std::time::Instant::now();
             seed(&haven, people).await?;

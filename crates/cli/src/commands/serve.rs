@@ -11,7 +11,11 @@ pub async fn run(cfg: &Config) -> Result<(), CliError> {
     let opened = backend::open(cfg).await?;
     let auth = auth_settings(cfg).await;
     with_haven!(opened, |haven| serve(
-        haven_web::router(haven.with_auth(auth)),
+        haven_web::router(
+            haven
+                .with_auth(auth)
+                .with_consent_rules(cfg.consent.clone())
+        ),
         &cfg.listen
     )
     .await)

@@ -80,6 +80,10 @@ pub(crate) async fn panel<S: Store>(
             .await?,
         categories: DataCategory::ALL.iter().map(|c| c.as_str()).collect(),
         can_request_meeting: auth.staff.roles.contains(&Role::LeLiaison),
+        default_expiry: (haven.now()
+            + time::Duration::days(i64::from(haven.consent_rules().default_days)))
+        .date()
+        .to_string(),
         ..SharingPanel::default()
     };
     let orgs = org_names(haven).await?;
