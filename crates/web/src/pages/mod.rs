@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod cases;
 mod intake;
+mod referrals;
 mod session;
 mod sharing;
 
@@ -74,9 +75,9 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         )
         .route(
             "/transfers/{id}/decision",
-            post(sharing::decide_transfer::<S>),
+            post(referrals::decide_transfer::<S>),
         )
-        .route("/referrals", get(sharing::incoming::<S>))
-        .route("/referrals/intake", post(sharing::refer_intake::<S>))
-        .route("/referrals/{id}/moves", post(sharing::move_referral::<S>))
+        .route("/referrals", get(referrals::incoming::<S>))
+        .route("/referrals/intake", post(referrals::refer_intake::<S>))
+        .route("/referrals/{id}/moves", post(referrals::move_referral::<S>))
 }

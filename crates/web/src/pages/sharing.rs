@@ -1,43 +1,42 @@
-//! Sharing in the browser: releases of information and suspected abusers on the case page,
-//! referrals (sent from a case; the incoming list with its answers; intake referrals from a
-//! law-enforcement liaison), case messages and the printable access report.
+//! Sharing on the case page: releases of information and suspected abusers, referrals and
+//! transfers sent from the case, case messages, a liaison's meeting request, and the
+//! printable access report. The referrals page is `referrals.rs`.
 
 use super::cases::{after, csrf, is_admin};
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
-use crate::i18n::Tr;
 use crate::views::{
-    self, AccessLine, AccessReportPage, ConsentLine, MessageLine, ReferralLine, Referrals,
-    SharingPanel, TransferLine,
+    self, AccessLine, AccessReportPage, ConsentLine, MessageLine, ReferralLine, SharingPanel,
 };
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use haven_core::auth::Authenticated;
-use haven_core::sharing::{ConsentInput, IntakeReferral, ReferralView};
+use haven_core::sharing::{ConsentInput, ReferralView};
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
 use haven_domain::consent::{RevocationChannel, Signer};
-use haven_domain::referral::{DeclineReason, Move, Outcome};
-use haven_domain::{CaseId, ConsentId, DataCategory, OrgId, ReferralId};
+use haven_domain::{CaseId, ConsentId, DataCategory, OrgId};
 use haven_store::Store;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-fn case_id(raw: &str) -> Result<CaseId, PageError> {
+pub(super) fn case_id(raw: &str) -> Result<CaseId, PageError> {
     raw.parse()
         .map_err(|_| PageError::Core(CoreError::NotFound))
 }
 
-fn invalid(field: &'static str, message: &str) -> CoreError {
+pub(super) fn invalid(field: &'static str, message: &str) -> CoreError {
     CoreError::InvalidInput {
         field,
         message: message.into(),
     }
 }
 
-async fn org_names<S: Store>(haven: &Haven<S>) -> Result<BTreeMap<OrgId, String>, CoreError> {
+pub(super) async fn org_names<S: Store>(
+    haven: &Haven<S>,
+) -> Result<BTreeMap<OrgId, String>, CoreError> {
     Ok(haven
         .store()
         .orgs()
@@ -47,7 +46,7 @@ async fn org_names<S: Store>(haven: &Haven<S>) -> Result<BTreeMap<OrgId, String>
         .collect())
 }
 
-fn referral_line(r: &ReferralView, orgs: &BTreeMap<OrgId, String>) -> ReferralLine {
+pub(super) fn referral_line(r: &ReferralView, orgs: &BTreeMap<OrgId, String>) -> ReferralLine {
     let other = if r.receiving { r.from_org } else { r.to_org };
     ReferralLine {
         id: r.id.to_string(),
@@ -338,166 +337,6 @@ pub(crate) async fn send_message<S: Store>(
     after(t, &haven, &auth, id, result).await
 }
 
-async fn referrals_page<S: Store>(
-    t: Tr,
-    haven: &Haven<S>,
-    auth: &Authenticated,
-    notice: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
-    let orgs = org_names(haven).await?;
-    let incoming = haven
-        .incoming_referrals(auth)
-        .await?
-        .iter()
-        .map(|r| referral_line(r, &orgs))
-        .collect();
-    let transfers = haven
-        .transfers(auth)
-        .await?
-        .into_iter()
-        .map(|x| TransferLine {
-            id: x.id.to_string(),
-            pseudonym: x.pseudonym,
-            org: orgs
-                .get(if x.receiving { &x.from_org } else { &x.to_org })
-                .cloned()
-                .unwrap_or_default(),
-            state: x.state,
-            receiving: x.receiving,
-        })
-        .collect();
-    let is_liaison = auth.staff.roles.contains(&Role::LeLiaison);
-    let services = if is_liaison {
-        haven
-            .directory_services()
-            .await?
-            .into_iter()
-            .filter(|s| s.status == "active" && orgs.contains_key(&s.org))
-            .map(|s| (s.id.to_string(), format!("{} — {}", s.org_name, s.name)))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(views::render(
-        status,
-        &Referrals {
-            t,
-            csrf: csrf(auth),
-            is_admin: is_admin(auth),
-            incoming,
-            transfers,
-            is_liaison,
-            services,
-            decline_reasons: DeclineReason::ALL.iter().map(|d| d.as_str()).collect(),
-            outcomes: Outcome::ALL.iter().map(|o| o.as_str()).collect(),
-            notice,
-            error,
-        },
-    ))
-}
-
-pub(crate) async fn incoming<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-) -> Result<Response, PageError> {
-    referrals_page(t, &haven, &auth, None, None, StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct MoveForm {
-    csrf: String,
-    action: String,
-    reason: Option<String>,
-    outcome: Option<String>,
-}
-
-pub(crate) async fn move_referral<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<MoveForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id: ReferralId = id.parse().map_err(|_| CoreError::NotFound)?;
-    let result = match Move::parse(&f.action, f.reason.as_deref(), f.outcome.as_deref()) {
-        Ok(m) => haven.move_referral(&auth, id, m).await,
-        Err(e) => Err(invalid(e.field, e.message)),
-    };
-    match result {
-        Ok(view) if !view.receiving => match view.case {
-            Some(case) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
-            None => Ok(Redirect::to("/referrals").into_response()),
-        },
-        Ok(_) => Ok(Redirect::to("/referrals").into_response()),
-        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
-            referrals_page(
-                t,
-                &haven,
-                &auth,
-                None,
-                Some(e.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct IntakeReferralForm {
-    csrf: String,
-    service_id: String,
-    pseudonym: String,
-    #[serde(default)]
-    note: String,
-}
-
-pub(crate) async fn refer_intake<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Form(f): Form<IntakeReferralForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let result = match f.service_id.parse() {
-        Ok(service) => {
-            haven
-                .refer_intake(
-                    &auth,
-                    IntakeReferral {
-                        service,
-                        pseudonym: f.pseudonym,
-                        note: f.note,
-                    },
-                )
-                .await
-        }
-        Err(_) => Err(invalid("service", "choose a service")),
-    };
-    match result {
-        Ok(_) => {
-            let notice = Some(t.t("referral-sent"));
-            referrals_page(t, &haven, &auth, notice, None, StatusCode::OK).await
-        }
-        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
-            referrals_page(
-                t,
-                &haven,
-                &auth,
-                None,
-                Some(e.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 pub(crate) async fn access_report<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
@@ -582,36 +421,4 @@ pub(crate) async fn propose_transfer<S: Store>(
         Err(_) => Err(invalid("to_org", "choose an organisation")),
     };
     after(t, &haven, &auth, id, result).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct DecisionForm {
-    csrf: String,
-    decision: String,
-}
-
-pub(crate) async fn decide_transfer<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = id.parse().map_err(|_| CoreError::NotFound)?;
-    match haven.decide_transfer(&auth, id, &f.decision).await {
-        Ok(()) => Ok(Redirect::to("/referrals").into_response()),
-        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
-            referrals_page(
-                t,
-                &haven,
-                &auth,
-                None,
-                Some(e.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
 }

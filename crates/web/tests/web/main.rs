@@ -10,4 +10,5 @@ mod referrals;
 mod sessions;
 mod sharing;
 mod signin;
+mod subject_access;
 mod support;
