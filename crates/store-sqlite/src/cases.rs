@@ -354,3 +354,27 @@ pub(crate) async fn complete_task(
     tx.commit().await.map_err(convert::error)?;
     Ok(true)
 }
+
+pub(crate) async fn remove_team_member(
+    store: &SqliteStore,
+    case: CaseId,
+    user: UserId,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<bool, StoreError> {
+    let mut tx = store.writer.begin().await.map_err(convert::error)?;
+    let removed = sqlx::query("DELETE FROM case_team WHERE case_id = ? AND user_id = ?")
+        .bind(case.as_uuid())
+        .bind(user.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?
+        .rows_affected();
+    if removed != 1 {
+        return Ok(false);
+    }
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(true)
+}

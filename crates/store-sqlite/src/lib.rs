@@ -446,6 +446,15 @@ impl haven_store::Store for SqliteStore {
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         cases::add_team_member(self, case, user, event, audit)
     }
+    fn remove_team_member(
+        &self,
+        case: haven_domain::CaseId,
+        user: haven_domain::UserId,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        cases::remove_team_member(self, case, user, event, audit)
+    }
     fn case_events(
         &self,
         case: haven_domain::CaseId,

@@ -295,6 +295,15 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes a member from a case team, with a timeline event and audit entry; `false`
+    /// (and nothing written) if they were not on it.
+    fn remove_team_member(
+        &self,
+        case: CaseId,
+        user: UserId,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     fn case_events(
         &self,
         case: CaseId,

@@ -180,6 +180,8 @@ pub struct Case {
     pub tasks: Vec<TaskLine>,
     pub timeline: Vec<(String, String)>,
     pub protected_status: bool,
+    /// The team: (user id, name).
+    pub team: Vec<(String, String)>,
     pub sharing: SharingPanel,
     pub error: Option<String>,
 }

@@ -353,3 +353,30 @@ impl<S: Store> Haven<S> {
             .ok_or(CoreError::NotFound)
     }
 }
+
+impl<S: Store> Haven<S> {
+    /// Every organisation's id and name (for choosing a recipient; names are not personal
+    /// data).
+    pub async fn organisation_names(
+        &self,
+    ) -> Result<std::collections::BTreeMap<OrgId, String>, CoreError> {
+        Ok(self
+            .store()
+            .orgs()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect())
+    }
+
+    /// The display names of colleagues, for a case team's list.
+    pub async fn staff_names(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, CoreError> {
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(u) = self.store().user(*id).await? {
+                out.push((*id, u.display_name));
+            }
+        }
+        Ok(out)
+    }
+}

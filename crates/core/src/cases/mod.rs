@@ -292,6 +292,60 @@ impl<S: Store> Haven<S> {
         Ok(())
     }
 
+    /// Takes a member off a case team (the case manager on the team, or a supervisor). The
+    /// team always keeps a case manager: removing the last one is refused.
+    pub async fn remove_team_member(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        member: UserId,
+    ) -> Result<(), CoreError> {
+        let access = self.authorize_case(auth, id, Action::ManageTeam).await?;
+        let team = access
+            .loaded_case()
+            .map(|(_, team)| team.clone())
+            .unwrap_or_default();
+        if !team.contains(&member) {
+            return Err(CoreError::InvalidInput {
+                field: "user_id",
+                message: "this person is not on the team".into(),
+            });
+        }
+        let mut managers_left = 0;
+        for other in team.iter().filter(|u| **u != member) {
+            if let Some(row) = self.store().user(*other).await?
+                && row.disabled_at.is_none()
+                && row
+                    .roles
+                    .iter()
+                    .any(|r| r == haven_domain::access::Role::CaseManager.as_str())
+            {
+                managers_left += 1;
+            }
+        }
+        if managers_left == 0 {
+            return Err(CoreError::InvalidInput {
+                field: "user_id",
+                message: "the team must keep a case manager; add another one first".into(),
+            });
+        }
+        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, "team_remove");
+        event.org = Some(access.org());
+        event.target = Some(AuditTarget::Case(*id.as_uuid()));
+        let left = self.case_event(id, "team", Some(auth.staff.id), "removed");
+        if self
+            .store()
+            .remove_team_member(id, member, &left, &self.encode(&event)?)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(CoreError::Conflict(
+                "the team changed meanwhile; reload and try again",
+            ))
+        }
+    }
+
     /// Adds a colleague by email (the pages' form).
     pub async fn add_team_member_by_email(
         &self,

@@ -182,6 +182,22 @@ pub async fn consents_and_referrals_round_trip<S: Store>(store: S) -> Outcome {
     ensure(
         store.messages_of_case(case.id).await? == vec![message],
         "the message reads back",
+    )?;
+    ensure(
+        store
+            .remove_team_member(case.id, u.id, &event("team"), b"remove")
+            .await?,
+        "a member leaves the team",
+    )?;
+    ensure(
+        !store
+            .remove_team_member(case.id, u.id, &event("team"), b"remove")
+            .await?
+            && store
+                .case(case.id)
+                .await?
+                .is_some_and(|(_, t)| t.is_empty()),
+        "and only once",
     )
 }
 

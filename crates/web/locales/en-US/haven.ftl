@@ -181,3 +181,4 @@ transfer-to = Hand the case over to
 propose-transfer = Propose transfer
 form-scan = Scan of the signed form (PDF, PNG or JPEG, optional)
 form-scan-link = signed form
+remove-from-team = Remove

@@ -181,3 +181,4 @@ transfer-to = Traspasar el caso a
 propose-transfer = Proponer traspaso
 form-scan = Escaneo del formulario firmado (PDF, PNG o JPEG, opcional)
 form-scan-link = formulario firmado
+remove-from-team = Quitar

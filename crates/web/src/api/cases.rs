@@ -239,3 +239,16 @@ pub(crate) async fn add_member<S: Store>(
     haven.add_team_member(&auth, case_id(&id)?, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+pub(crate) async fn remove_member<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path((id, user)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let user = user.parse().map_err(|_| CoreError::InvalidInput {
+        field: "user_id",
+        message: "not a user id".into(),
+    })?;
+    haven.remove_team_member(&auth, case_id(&id)?, user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

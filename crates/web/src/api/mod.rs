@@ -36,6 +36,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/api/v1/cases/{id}/tasks", post(cases::add_task::<S>))
         .route("/api/v1/cases/{id}/team", post(cases::add_member::<S>))
         .route(
+            "/api/v1/cases/{id}/team/{user}",
+            axum::routing::delete(cases::remove_member::<S>),
+        )
+        .route(
             "/api/v1/cases/{id}/tasks/{task}/done",
             post(cases::complete_task::<S>),
         )

@@ -50,6 +50,7 @@ pub(crate) fn document() -> Value {
             "/api/v1/cases/{id}/tasks": { "parameters": [id_param("id")], "post": op("Add a task to the case plan", "201", Some("NewTask")) },
             "/api/v1/cases/{id}/tasks/{task}/done": { "parameters": [id_param("id"), id_param("task")], "post": op("Mark a task done", "204", None) },
             "/api/v1/cases/{id}/team": { "parameters": [id_param("id")], "post": op("Add a colleague of the owning organisation to the team", "204", Some("TeamMember")) },
+            "/api/v1/cases/{id}/team/{user}": { "parameters": [id_param("id"), id_param("user")], "delete": op("Take a member off the team (a case manager always stays)", "204", None) },
             "/api/v1/cases/{id}/consents": {
                 "parameters": [id_param("id")],
                 "get": op("The survivor's releases of information (case team)", "200", None),

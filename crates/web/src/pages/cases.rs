@@ -111,6 +111,12 @@ async fn case_page<S: Store>(
         .permits(auth, id, Action::Edit(DataCategory::Case))
         .await?;
     let sharing = super::sharing::panel(haven, auth, id).await?;
+    let team = haven
+        .staff_names(&v.team)
+        .await?
+        .into_iter()
+        .map(|(u, name)| (u.to_string(), name))
+        .collect();
     Ok(views::render(
         status,
         &Case {
@@ -150,6 +156,7 @@ async fn case_page<S: Store>(
                 .map(|e| (e.at.date().to_string(), format!("{}: {}", e.kind, e.detail)))
                 .collect(),
             protected_status: v.protected_status,
+            team,
             sharing,
             error,
         },
@@ -306,5 +313,30 @@ pub(crate) async fn complete_task<S: Store>(
     let id = case_id(&id)?;
     let task: TaskId = task.parse().map_err(|_| CoreError::NotFound)?;
     let result = haven.complete_task(&auth, id, task).await;
+    after(t, &haven, &auth, id, result).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemoveForm {
+    csrf: String,
+    user_id: String,
+}
+
+pub(crate) async fn remove_member<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<RemoveForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let result = match f.user_id.parse() {
+        Ok(user) => haven.remove_team_member(&auth, id, user).await,
+        Err(_) => Err(CoreError::InvalidInput {
+            field: "user_id",
+            message: "choose a member of the team".into(),
+        }),
+    };
     after(t, &haven, &auth, id, result).await
 }

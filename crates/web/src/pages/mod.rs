@@ -47,6 +47,7 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/cases/{id}", get(cases::show::<S>))
         .route("/cases/{id}/notes", post(cases::add_note::<S>))
         .route("/cases/{id}/team", post(cases::add_member::<S>))
+        .route("/cases/{id}/team/remove", post(cases::remove_member::<S>))
         .route("/cases/{id}/status", post(cases::change_status::<S>))
         .route("/cases/{id}/tasks", post(cases::add_task::<S>))
         .route(

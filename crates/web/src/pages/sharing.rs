@@ -37,13 +37,7 @@ pub(super) fn invalid(field: &'static str, message: &str) -> CoreError {
 pub(super) async fn org_names<S: Store>(
     haven: &Haven<S>,
 ) -> Result<BTreeMap<OrgId, String>, CoreError> {
-    Ok(haven
-        .store()
-        .orgs()
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect())
+    haven.organisation_names().await
 }
 
 pub(super) fn referral_line(r: &ReferralView, orgs: &BTreeMap<OrgId, String>) -> ReferralLine {

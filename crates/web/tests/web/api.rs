@@ -309,14 +309,15 @@ async fn the_openapi_document_matches_its_snapshot_and_every_operation_is_routed
     );
     let id = "00000000-0000-4000-8000-000000000000";
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in ["get", "post"] {
+        for method in ["get", "post", "delete"] {
             if item.get(method).is_none() {
                 continue;
             }
             let concrete = path
                 .replace("{id}", id)
                 .replace("{task}", id)
-                .replace("{consent}", id);
+                .replace("{consent}", id)
+                .replace("{user}", id);
             let req = axum::http::Request::builder()
                 .method(method.to_uppercase().as_str())
                 .uri(&concrete)

@@ -431,3 +431,51 @@ async fn bad_intake_input_is_refused_with_the_field_and_nothing_is_written() {
     assert_eq!(body(&r)["error"]["code"], "unknown_field");
     assert_eq!(app.audit_reasons("survivor_create").await.len(), before);
 }
+
+#[tokio::test]
+async fn a_member_taken_off_the_team_loses_the_case_and_a_case_manager_always_stays() {
+    let t = team().await;
+    let me = |token: &str| {
+        let app = &t.app;
+        let token = token.to_owned();
+        async move {
+            body(&app.api_get("/api/v1/me", &token).await)["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (clinician, cm, colleague) = (
+        me(&t.clinician).await,
+        me(&t.cm).await,
+        me(&t.colleague).await,
+    );
+    let path = |u: &str| format!("/api/v1/cases/{}/team/{u}", t.case);
+    // Only the case manager may; the clinician on the team may not.
+    assert_eq!(
+        t.app.api_delete(&path(&cm), &t.clinician).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t.app.api_delete(&path(&colleague), &t.cm).await;
+    assert_eq!(body(&r)["error"]["field"], "user_id", "not on the team");
+    let r = t.app.api_delete(&path(&cm), &t.cm).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the last case manager stays"
+    );
+    let r = t.app.api_delete(&path(&clinician), &t.cm).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let gone = t
+        .app
+        .api_get(&format!("/api/v1/cases/{}", t.case), &t.clinician)
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let timeline = body(
+        &t.app
+            .api_get(&format!("/api/v1/cases/{}", t.case), &t.cm)
+            .await,
+    )["timeline"]
+        .to_string();
+    assert!(timeline.contains("removed"), "{timeline}");
+}

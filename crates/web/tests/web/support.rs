@@ -306,6 +306,18 @@ impl App {
         .await
     }
 
+    pub async fn api_delete(&self, path: &str, bearer: &str) -> Reply {
+        self.send(
+            Request::builder()
+                .method("DELETE")
+                .uri(path)
+                .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn api_post(&self, path: &str, bearer: &str, json: &str) -> Reply {
         self.send(
             Request::post(path)
