@@ -84,6 +84,11 @@ named!(
 );
 
 named!(
+    /// Where a goal of the case plan stands.
+    GoalStatus { Open => "open", Achieved => "achieved", Dropped => "dropped" }
+);
+
+named!(
     ExploitationType { Sex => "sex", Labour => "labour", Both => "both", Other => "other" }
 );
 

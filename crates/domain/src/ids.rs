@@ -105,3 +105,7 @@ opaque_id!(
     /// A proposed transfer of a case's ownership to another organisation.
     TransferId
 );
+opaque_id!(
+    /// A goal of a case plan.
+    GoalId
+);

@@ -39,6 +39,6 @@ pub mod survivor;
 
 pub use category::DataCategory;
 pub use ids::{
-    AdversaryId, CaseId, ConsentId, KeyId, MessageId, NoteId, OrgId, ReferralId, ServiceId,
+    AdversaryId, CaseId, ConsentId, GoalId, KeyId, MessageId, NoteId, OrgId, ReferralId, ServiceId,
     SurvivorId, TaskId, TokenId, TransferId, UserId,
 };

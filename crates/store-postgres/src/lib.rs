@@ -361,6 +361,28 @@ impl haven_store::Store for PgStore {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         cases::remove_team_member(self, case, user, event, audit)
     }
+    fn insert_goal(
+        &self,
+        goal: &haven_store::GoalRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::insert_goal(self, goal, event, audit)
+    }
+    fn goals_of_case(
+        &self,
+        case: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Vec<haven_store::GoalRow>, StoreError>> + Send {
+        cases::goals_of_case(self, case)
+    }
+    fn set_goal_status(
+        &self,
+        goal: &haven_store::GoalRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        cases::set_goal_status(self, goal, event, audit)
+    }
     fn case_events(
         &self,
         case: haven_domain::CaseId,

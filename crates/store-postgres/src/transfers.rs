@@ -165,6 +165,15 @@ async fn move_record(conn: &mut PgConnection, m: &MovedRecord) -> Result<(), Sto
         )
         .await?;
     }
+    for (id, title) in &m.goals {
+        set(
+            conn,
+            "UPDATE case_goals SET title = $1 WHERE id = $2",
+            title,
+            id.as_uuid(),
+        )
+        .await?;
+    }
     for (id, body) in &m.messages {
         set(
             conn,

@@ -165,6 +165,15 @@ async fn move_record(conn: &mut SqliteConnection, m: &MovedRecord) -> Result<(),
         )
         .await?;
     }
+    for (id, title) in &m.goals {
+        set(
+            conn,
+            "UPDATE case_goals SET title = ? WHERE id = ?",
+            title,
+            id.as_uuid(),
+        )
+        .await?;
+    }
     for (id, body) in &m.messages {
         set(
             conn,

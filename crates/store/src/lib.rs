@@ -337,6 +337,23 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn insert_goal(
+        &self,
+        goal: &GoalRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn goals_of_case(
+        &self,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<GoalRow>, StoreError>> + Send;
+    /// Sets a goal's status (and when it closed); `false` if the case has no such goal.
+    fn set_goal_status(
+        &self,
+        goal: &GoalRow,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// The survivor's cases, each with its team.
     fn cases_of_survivor(
         &self,

@@ -191,6 +191,17 @@ pub struct TaskRow {
     pub created_at: OffsetDateTime,
 }
 
+/// A goal of a case plan; the title is ciphertext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoalRow {
+    pub id: haven_domain::GoalId,
+    pub case: CaseId,
+    pub title: Vec<u8>,
+    pub status: String,
+    pub created_at: OffsetDateTime,
+    pub closed_at: Option<OffsetDateTime>,
+}
+
 /// A survivor and their first case, with both audit entries: one intake, for batch loads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeRecord {

@@ -142,6 +142,7 @@ pub struct MovedRecord {
     pub team: Vec<UserId>,
     pub notes: Vec<(NoteId, Vec<u8>)>,
     pub tasks: Vec<(TaskId, Vec<u8>)>,
+    pub goals: Vec<(haven_domain::GoalId, Vec<u8>)>,
     pub messages: Vec<(MessageId, Vec<u8>)>,
     pub adversaries: Vec<(AdversaryId, Vec<u8>)>,
     pub at: OffsetDateTime,

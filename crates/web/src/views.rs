@@ -178,6 +178,8 @@ pub struct Case {
     pub can_manage: bool,
     pub can_tasks: bool,
     pub tasks: Vec<TaskLine>,
+    /// Goals of the plan: (id, title, status).
+    pub goals: Vec<(String, String, &'static str)>,
     pub timeline: Vec<(String, String)>,
     pub protected_status: bool,
     /// The team: (user id, name).

@@ -3,11 +3,14 @@
 //! audited once; every write is authorised by the policy and lands with its timeline event
 //! and audit entry in one transaction.
 
+mod goals;
 mod notes;
 mod search;
 mod tasks;
 mod view;
 
+pub use goals::GoalView;
+pub(crate) use goals::context as goal_context;
 pub use notes::NoteView;
 pub(crate) use notes::context as note_context;
 pub use search::SearchHit;

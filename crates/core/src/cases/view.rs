@@ -1,7 +1,7 @@
 //! Reading a case — one audited view of everything the capability grants — and the staff
 //! dashboard: my cases, and the tasks due and overdue.
 
-use super::{NoteView, TaskView, require_case};
+use super::{GoalView, NoteView, TaskView, require_case};
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
 use crate::survivors::open_pseudonym_row;
@@ -37,6 +37,7 @@ pub struct CaseView {
     /// Note categories the reader may write.
     pub writable_notes: Vec<NoteCategory>,
     pub notes: Vec<NoteView>,
+    pub goals: Vec<GoalView>,
     pub tasks: Vec<TaskView>,
     pub timeline: Vec<CaseEvent>,
 }
@@ -82,6 +83,7 @@ impl<S: Store> Haven<S> {
         let record = Self::open_survivor_row(access, &survivor_row, &key)?;
         let notes = self.readable_notes(access, &key).await?;
         let tasks = self.readable_tasks(access, &key).await?;
+        let goals = self.readable_goals(access, &key).await?;
         let readable = |kind: &str, detail: &str| {
             kind != "note"
                 || detail
@@ -154,6 +156,7 @@ impl<S: Store> Haven<S> {
                 })
                 .collect(),
             notes,
+            goals,
             tasks,
             timeline,
         })

@@ -6,7 +6,7 @@
 use super::consents::open_consent;
 use super::messages::open_message;
 use crate::auth::Authenticated;
-use crate::cases::{NoteView, TaskView};
+use crate::cases::{GoalView, NoteView, TaskView};
 use crate::survivors::SurvivorRecord;
 use crate::{CoreError, Haven};
 use haven_domain::CaseId;
@@ -22,6 +22,7 @@ pub struct ExportedCase {
     pub case: CaseRow,
     pub notes: Vec<NoteView>,
     pub tasks: Vec<TaskView>,
+    pub goals: Vec<GoalView>,
     pub timeline: Vec<CaseEvent>,
     pub referrals: Vec<ReferralRow>,
     pub messages: Vec<MessageView>,
@@ -60,6 +61,7 @@ impl<S: Store> Haven<S> {
                 case: loaded.0,
                 notes: self.readable_notes(&access, &key).await?,
                 tasks: self.readable_tasks(&access, &key).await?,
+                goals: self.readable_goals(&access, &key).await?,
                 timeline: self.store().case_events(id).await?,
                 referrals: self.store().referrals_of_case(id).await?,
                 messages,

@@ -8,7 +8,7 @@
 
 use super::{consents, messages};
 use crate::auth::Authenticated;
-use crate::cases::{note_context, task_context};
+use crate::cases::{goal_context, note_context, task_context};
 use crate::survivors::{open_pseudonym_row, reseal_row};
 use crate::{CoreError, Haven};
 use haven_crypto::Entropy;
@@ -228,6 +228,7 @@ impl<S: Store> Haven<S> {
             team: vec![auth.staff.id],
             notes: Vec::new(),
             tasks: Vec::new(),
+            goals: Vec::new(),
             messages: Vec::new(),
             adversaries: Vec::new(),
             at: self.now(),
@@ -257,6 +258,16 @@ impl<S: Store> Haven<S> {
                     entropy,
                 )?;
                 moved.tasks.push((t.id, title));
+            }
+            for g in self.store().goals_of_case(c.id).await? {
+                let title = reseal(
+                    &key,
+                    &goal_context(from, g.id),
+                    &goal_context(to, g.id),
+                    &g.title,
+                    entropy,
+                )?;
+                moved.goals.push((g.id, title));
             }
             for m in self.store().messages_of_case(c.id).await? {
                 let body = reseal(

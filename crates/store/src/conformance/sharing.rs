@@ -294,6 +294,7 @@ pub async fn a_transfer_moves_the_record_once<S: Store>(store: S) -> Outcome {
         team: vec![ub.id],
         notes: vec![(note.id, vec![2; 8])],
         tasks: Vec::new(),
+        goals: Vec::new(),
         messages: Vec::new(),
         adversaries: Vec::new(),
         at,

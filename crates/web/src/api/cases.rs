@@ -68,6 +68,7 @@ pub(crate) fn case_json(v: &CaseView) -> Value {
         "categories": v.categories,
         "notes": v.notes.iter().map(|n| json!({ "id": n.id, "category": n.category.as_str(), "author": n.author,
             "created_at": n.created_at.unix_timestamp(), "body": n.body })).collect::<Vec<_>>(),
+        "goals": v.goals.iter().map(|g| json!({ "id": g.id, "title": g.title, "status": g.status.as_str() })).collect::<Vec<_>>(),
         "tasks": v.tasks.iter().map(|t| json!({ "id": t.id, "title": t.title, "due_on": t.due_on.to_string(),
             "done": t.done_at.is_some() })).collect::<Vec<_>>(),
         "timeline": v.timeline.iter().map(|e| json!({ "at": e.at.unix_timestamp(), "kind": e.kind, "detail": e.detail,
@@ -250,5 +251,44 @@ pub(crate) async fn remove_member<S: Store>(
         message: "not a user id".into(),
     })?;
     haven.remove_team_member(&auth, case_id(&id)?, user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewGoal {
+    title: String,
+}
+
+pub(crate) async fn add_goal<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NewGoal>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let goal = haven.add_goal(&auth, case_id(&id)?, &body.title).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": goal }))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GoalStatusChange {
+    status: String,
+}
+
+pub(crate) async fn set_goal_status<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path((id, goal)): Path<(String, String)>,
+    JsonBody(body): JsonBody<GoalStatusChange>,
+) -> Result<StatusCode, ApiError> {
+    let goal = goal.parse().map_err(|_| CoreError::NotFound)?;
+    let status = body.status.parse().map_err(|_| CoreError::InvalidInput {
+        field: "status",
+        message: "use open, achieved or dropped".into(),
+    })?;
+    haven
+        .set_goal_status(&auth, case_id(&id)?, goal, status)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -34,6 +34,11 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             post(cases::add_note::<S>).get(cases::notes::<S>),
         )
         .route("/api/v1/cases/{id}/tasks", post(cases::add_task::<S>))
+        .route("/api/v1/cases/{id}/goals", post(cases::add_goal::<S>))
+        .route(
+            "/api/v1/cases/{id}/goals/{goal}/status",
+            post(cases::set_goal_status::<S>),
+        )
         .route("/api/v1/cases/{id}/team", post(cases::add_member::<S>))
         .route(
             "/api/v1/cases/{id}/team/{user}",

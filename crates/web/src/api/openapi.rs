@@ -47,6 +47,8 @@ pub(crate) fn document() -> Value {
                 "get": op("The notes the caller may read", "200", None),
                 "post": op("Add a note; its category decides who may read it", "201", Some("NewNote"))
             },
+            "/api/v1/cases/{id}/goals": { "parameters": [id_param("id")], "post": op("Add a goal to the case plan", "201", Some("NewGoal")) },
+            "/api/v1/cases/{id}/goals/{goal}/status": { "parameters": [id_param("id"), id_param("goal")], "post": op("Mark a goal achieved or dropped, or open it again", "204", Some("GoalStatusChange")) },
             "/api/v1/cases/{id}/tasks": { "parameters": [id_param("id")], "post": op("Add a task to the case plan", "201", Some("NewTask")) },
             "/api/v1/cases/{id}/tasks/{task}/done": { "parameters": [id_param("id"), id_param("task")], "post": op("Mark a task done", "204", None) },
             "/api/v1/cases/{id}/team": { "parameters": [id_param("id")], "post": op("Add a colleague of the owning organisation to the team", "204", Some("TeamMember")) },
@@ -130,6 +132,8 @@ pub(crate) fn document() -> Value {
                 "MeetingRequest": { "type": "object", "additionalProperties": false, "properties": { "note": { "type": "string", "maxLength": 200 } } },
                 "NewTransfer": { "type": "object", "additionalProperties": false, "required": ["to_org"], "properties": { "to_org": { "type": "string", "format": "uuid" } } },
                 "TransferDecision": { "type": "object", "additionalProperties": false, "required": ["decision"], "properties": { "decision": { "enum": ["accepted", "declined", "withdrawn"] } } },
+                "NewGoal": { "type": "object", "additionalProperties": false, "required": ["title"], "properties": { "title": { "type": "string", "maxLength": 300 } } },
+                "GoalStatusChange": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": { "status": { "enum": ["open", "achieved", "dropped"] } } },
                 "NewMessage": { "type": "object", "additionalProperties": false, "required": ["body"], "properties": { "body": { "type": "string", "maxLength": 5000 } } },
                 "TeamMember": { "type": "object", "additionalProperties": false, "required": ["user_id"], "properties": { "user_id": { "type": "string", "format": "uuid" } } }
             }

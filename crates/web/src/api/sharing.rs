@@ -361,6 +361,7 @@ pub(crate) async fn subject_export<S: Store>(
                     "created_at": rfc3339(n.created_at), "body": n.body })).collect::<Vec<_>>(),
                 "tasks": c.tasks.iter().map(|t| json!({ "title": t.title, "due_on": t.due_on.to_string(),
                     "done": t.done_at.is_some() })).collect::<Vec<_>>(),
+                "goals": c.goals.iter().map(|g| json!({ "title": g.title, "status": g.status.as_str() })).collect::<Vec<_>>(),
                 "timeline": c.timeline.iter().map(|e| json!({ "at": rfc3339(e.at), "kind": e.kind,
                     "detail": e.detail })).collect::<Vec<_>>(),
                 "referrals": c.referrals.iter().map(|r| json!({ "id": r.id, "to_org": r.to_org,

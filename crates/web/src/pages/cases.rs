@@ -156,6 +156,11 @@ async fn case_page<S: Store>(
                 .map(|e| (e.at.date().to_string(), format!("{}: {}", e.kind, e.detail)))
                 .collect(),
             protected_status: v.protected_status,
+            goals: v
+                .goals
+                .iter()
+                .map(|g| (g.id.to_string(), g.title.clone(), g.status.as_str()))
+                .collect(),
             team,
             sharing,
             error,
@@ -336,6 +341,51 @@ pub(crate) async fn remove_member<S: Store>(
         Err(_) => Err(CoreError::InvalidInput {
             field: "user_id",
             message: "choose a member of the team".into(),
+        }),
+    };
+    after(t, &haven, &auth, id, result).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GoalForm {
+    csrf: String,
+    title: String,
+}
+
+pub(crate) async fn add_goal<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<GoalForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let result = haven.add_goal(&auth, id, &f.title).await.map(|_| ());
+    after(t, &haven, &auth, id, result).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GoalStatusForm {
+    csrf: String,
+    status: String,
+}
+
+pub(crate) async fn set_goal_status<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path((id, goal)): Path<(String, String)>,
+    Form(f): Form<GoalStatusForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &f.csrf)?;
+    let id = case_id(&id)?;
+    let goal = goal.parse().map_err(|_| CoreError::NotFound)?;
+    let result = match f.status.parse() {
+        Ok(status) => haven.set_goal_status(&auth, id, goal, status).await,
+        Err(_) => Err(CoreError::InvalidInput {
+            field: "status",
+            message: "choose achieved, dropped or open".into(),
         }),
     };
     after(t, &haven, &auth, id, result).await

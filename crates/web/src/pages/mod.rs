@@ -50,6 +50,11 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/cases/{id}/team/remove", post(cases::remove_member::<S>))
         .route("/cases/{id}/status", post(cases::change_status::<S>))
         .route("/cases/{id}/tasks", post(cases::add_task::<S>))
+        .route("/cases/{id}/goals", post(cases::add_goal::<S>))
+        .route(
+            "/cases/{id}/goals/{goal}/status",
+            post(cases::set_goal_status::<S>),
+        )
         .route(
             "/cases/{id}/tasks/{task}/done",
             post(cases::complete_task::<S>),

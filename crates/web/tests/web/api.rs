@@ -317,7 +317,8 @@ async fn the_openapi_document_matches_its_snapshot_and_every_operation_is_routed
                 .replace("{id}", id)
                 .replace("{task}", id)
                 .replace("{consent}", id)
-                .replace("{user}", id);
+                .replace("{user}", id)
+                .replace("{goal}", id);
             let req = axum::http::Request::builder()
                 .method(method.to_uppercase().as_str())
                 .uri(&concrete)

@@ -479,3 +479,57 @@ async fn a_member_taken_off_the_team_loses_the_case_and_a_case_manager_always_st
         .to_string();
     assert!(timeline.contains("removed"), "{timeline}");
 }
+
+#[tokio::test]
+async fn the_case_plan_holds_goals_that_are_achieved_or_dropped() {
+    let t = team().await;
+    let add = |title: &str| {
+        let app = &t.app;
+        let path = format!("/api/v1/cases/{}/goals", t.case);
+        let cm = t.cm.clone();
+        let b = json!({ "title": title }).to_string();
+        async move { app.api_post(&path, &cm, &b).await }
+    };
+    let r = add("Safe housing for six months").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let goal = body(&r)["id"].as_str().unwrap().to_owned();
+    assert_eq!(add("").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let status = |s: &str, who: &str| {
+        let app = &t.app;
+        let path = format!("/api/v1/cases/{}/goals/{goal}/status", t.case);
+        let who = who.to_owned();
+        let b = json!({ "status": s }).to_string();
+        async move { app.api_post(&path, &who, &b).await }
+    };
+    assert_eq!(
+        status("sort-of", &t.cm).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        status("achieved", &t.clinician).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status("achieved", &t.cm).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let v = body(
+        &t.app
+            .api_get(&format!("/api/v1/cases/{}", t.case), &t.cm)
+            .await,
+    );
+    assert_eq!(v["goals"][0]["title"], "Safe housing for six months");
+    assert_eq!(v["goals"][0]["status"], "achieved");
+    // The clinician on the team reads the plan; another organisation does not.
+    let c = body(
+        &t.app
+            .api_get(&format!("/api/v1/cases/{}", t.case), &t.clinician)
+            .await,
+    );
+    assert_eq!(c["goals"][0]["status"], "achieved");
+    let o = t
+        .app
+        .api_get(&format!("/api/v1/cases/{}", t.case), &t.other_org)
+        .await;
+    assert!(!o.body.contains("Safe housing"));
+}

@@ -387,6 +387,15 @@ async fn a_transfer_moves_the_record_only_when_the_receiver_accepts() {
         }
     };
     n.release(n.police, &["identity"], 10).await;
+    let goal = n
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/goals", n.case),
+            &n.cm,
+            r#"{"title":"Canary goal: a safe flat"}"#,
+        )
+        .await;
+    assert_eq!(goal.status, StatusCode::CREATED, "{}", goal.body);
     let r = propose(json!(n.app.org_a)).await;
     assert_eq!(body(&r)["error"]["field"], "to_org", "not to oneself");
     let r = propose(json!(n.app.org_b)).await;
@@ -435,6 +444,10 @@ async fn a_transfer_moves_the_record_only_when_the_receiver_accepts() {
         "the safety note moved with the case"
     );
     assert!(seen.body.contains(CANARY_PHONE));
+    assert!(
+        seen.body.contains("Canary goal: a safe flat"),
+        "the plan moved too"
+    );
     assert_eq!(n.case_as(&n.cm).await.status, StatusCode::NOT_FOUND);
     assert_eq!(n.case_as(&n.liaison).await.status, StatusCode::NOT_FOUND);
     let consents = body(
