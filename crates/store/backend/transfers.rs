@@ -1,0 +1,239 @@
+// Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
+// here): the same SQL ($n placeholders, which both databases accept) over each backend's
+// types, which the including module names DbStore, Db, DbRow and DbConn, with its pools
+// behind writer(store) and reader(store).
+
+use crate::cases::add_event;
+use crate::{audit, convert};
+use haven_domain::{CaseId, OrgId, TransferId, UserId};
+use haven_store::{CaseEvent, MovedRecord, StoreError, TransferRow};
+use sqlx::Row;
+use uuid::Uuid;
+
+fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(
+    r: &'r DbRow,
+    c: &str,
+) -> Result<T, StoreError> {
+    r.try_get(c).map_err(convert::error)
+}
+
+const COLUMNS: &str =
+    "id, case_id, from_org_id, to_org_id, state, created_by, created_at, decided_by, decided_at";
+
+fn transfer_row(r: &DbRow) -> Result<TransferRow, StoreError> {
+    Ok(TransferRow {
+        id: TransferId::from_uuid(get(r, "id")?),
+        case: CaseId::from_uuid(get(r, "case_id")?),
+        from_org: OrgId::from_uuid(get(r, "from_org_id")?),
+        to_org: OrgId::from_uuid(get(r, "to_org_id")?),
+        state: get(r, "state")?,
+        created_by: UserId::from_uuid(get(r, "created_by")?),
+        created_at: get(r, "created_at")?,
+        decided_by: get::<Option<Uuid>>(r, "decided_by")?.map(UserId::from_uuid),
+        decided_at: get(r, "decided_at")?,
+    })
+}
+
+pub(crate) async fn insert(
+    store: &DbStore,
+    t: &TransferRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = writer(store).begin().await.map_err(convert::error)?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO case_transfers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )))
+    .bind(t.id.as_uuid())
+    .bind(t.case.as_uuid())
+    .bind(t.from_org.as_uuid())
+    .bind(t.to_org.as_uuid())
+    .bind(&t.state)
+    .bind(t.created_by.as_uuid())
+    .bind(t.created_at)
+    .bind(t.decided_by.map(|u| *u.as_uuid()))
+    .bind(t.decided_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn one(
+    store: &DbStore,
+    id: TransferId,
+) -> Result<Option<TransferRow>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM case_transfers WHERE id = $1"
+    )))
+    .bind(id.as_uuid())
+    .fetch_optional(reader(store))
+    .await
+    .map_err(convert::error)?;
+    row.as_ref().map(transfer_row).transpose()
+}
+
+pub(crate) async fn of_org(
+    store: &DbStore,
+    org: OrgId,
+    limit: u32,
+) -> Result<Vec<TransferRow>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM case_transfers WHERE to_org_id = $1 OR from_org_id = $2 \
+         ORDER BY created_at DESC, id LIMIT $3"
+    )))
+    .bind(org.as_uuid())
+    .bind(org.as_uuid())
+    .bind(i64::from(limit))
+    .fetch_all(reader(store))
+    .await
+    .map_err(convert::error)?;
+    rows.iter().map(transfer_row).collect()
+}
+
+async fn set(
+    conn: &mut DbConn,
+    sql: &'static str,
+    value: &[u8],
+    id: &Uuid,
+) -> Result<(), StoreError> {
+    sqlx::query(sql)
+        .bind(value)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(convert::error)?;
+    Ok(())
+}
+
+async fn move_record(conn: &mut DbConn, m: &MovedRecord) -> Result<(), StoreError> {
+    let f = &m.fields;
+    sqlx::query(
+        "UPDATE survivors SET org_id = $1, pseudonym = $2, legal_name = $3, aliases = $4, date_of_birth = $5, \
+         phone = $6, email = $7, safe_contact = $8, details = $9 WHERE id = $10",
+    )
+    .bind(m.to_org.as_uuid())
+    .bind(&f.pseudonym)
+    .bind(&f.legal_name)
+    .bind(&f.aliases)
+    .bind(&f.date_of_birth)
+    .bind(&f.phone)
+    .bind(&f.email)
+    .bind(&f.safe_contact)
+    .bind(&f.details)
+    .bind(m.survivor.as_uuid())
+    .execute(&mut *conn)
+    .await
+    .map_err(convert::error)?;
+    for case in &m.cases {
+        sqlx::query("UPDATE cases SET org_id = $1 WHERE id = $2")
+            .bind(m.to_org.as_uuid())
+            .bind(case.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(convert::error)?;
+        sqlx::query("DELETE FROM case_team WHERE case_id = $1")
+            .bind(case.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(convert::error)?;
+        for member in &m.team {
+            sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES ($1, $2)")
+                .bind(case.as_uuid())
+                .bind(member.as_uuid())
+                .execute(&mut *conn)
+                .await
+                .map_err(convert::error)?;
+        }
+    }
+    for (id, body) in &m.notes {
+        set(
+            conn,
+            "UPDATE notes SET body = $1 WHERE id = $2",
+            body,
+            id.as_uuid(),
+        )
+        .await?;
+    }
+    for (id, title) in &m.tasks {
+        set(
+            conn,
+            "UPDATE tasks SET title = $1 WHERE id = $2",
+            title,
+            id.as_uuid(),
+        )
+        .await?;
+    }
+    for (id, title) in &m.goals {
+        set(
+            conn,
+            "UPDATE case_goals SET title = $1 WHERE id = $2",
+            title,
+            id.as_uuid(),
+        )
+        .await?;
+    }
+    for (id, body) in &m.messages {
+        set(
+            conn,
+            "UPDATE case_messages SET body = $1 WHERE id = $2",
+            body,
+            id.as_uuid(),
+        )
+        .await?;
+    }
+    for (id, name) in &m.adversaries {
+        set(
+            conn,
+            "UPDATE adversaries SET name = $1 WHERE id = $2",
+            name,
+            id.as_uuid(),
+        )
+        .await?;
+    }
+    // A release is the old owner's to give; with the record gone from it, each ends.
+    sqlx::query(
+        "UPDATE consents SET revoked_at = $1, revoked_by = $2, revocation_channel = 'transfer' \
+         WHERE survivor_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(m.at)
+    .bind(m.by.as_uuid())
+    .bind(m.survivor.as_uuid())
+    .execute(&mut *conn)
+    .await
+    .map_err(convert::error)?;
+    Ok(())
+}
+
+pub(crate) async fn decide(
+    store: &DbStore,
+    t: &TransferRow,
+    moved: Option<&MovedRecord>,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<bool, StoreError> {
+    let mut tx = writer(store).begin().await.map_err(convert::error)?;
+    let done = sqlx::query(
+        "UPDATE case_transfers SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = 'proposed'",
+    )
+    .bind(&t.state)
+    .bind(t.decided_by.map(|u| *u.as_uuid()))
+    .bind(t.decided_at)
+    .bind(t.id.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?
+    .rows_affected();
+    if done != 1 {
+        return Ok(false);
+    }
+    if let Some(m) = moved {
+        move_record(&mut tx, m).await?;
+    }
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(true)
+}
