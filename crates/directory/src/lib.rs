@@ -289,7 +289,10 @@ mod tests {
             Err(HsdsError::Invalid { path, message }) => {
                 assert_eq!(path, "/0/services/0/status");
                 assert!(message.contains("enum"), "{message}");
-                assert!(!message.contains("open-ish"), "the value stays out: {message}");
+                assert!(
+                    !message.contains("open-ish"),
+                    "the value stays out: {message}"
+                );
             }
             other => panic!("expected a path error, got {other:?}"),
         }

@@ -16,7 +16,8 @@ use haven_store::Store;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-fn case_id(raw: &str) -> Result<CaseId, ApiError> {
+/// A case id from the path; anything else is a case that does not exist.
+pub(super) fn case_id(raw: &str) -> Result<CaseId, ApiError> {
     raw.parse().map_err(|_| CoreError::NotFound.into())
 }
 

@@ -2,6 +2,7 @@
 //! incoming, moves, intake referrals from law enforcement), case messages and the access
 //! report.
 
+use super::cases::case_id;
 use super::json::JsonBody;
 use crate::errors::ApiError;
 use crate::extract::ApiCaller;
@@ -12,16 +13,12 @@ use haven_core::sharing::{ConsentInput, ConsentView, IntakeReferral, ReferralVie
 use haven_core::{CoreError, Haven};
 use haven_domain::consent::{RevocationChannel, Signer};
 use haven_domain::referral::Move;
-use haven_domain::{CaseId, ConsentId, DataCategory, ReferralId, ServiceId};
+use haven_domain::{ConsentId, DataCategory, ReferralId, ServiceId};
 use haven_store::Store;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
-
-fn case_id(raw: &str) -> Result<CaseId, ApiError> {
-    raw.parse().map_err(|_| CoreError::NotFound.into())
-}
 
 fn invalid(field: &'static str, message: &str) -> ApiError {
     CoreError::InvalidInput {

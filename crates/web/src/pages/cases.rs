@@ -26,7 +26,8 @@ pub(crate) fn is_admin(auth: &Authenticated) -> bool {
     auth.staff.roles.contains(&Role::Admin)
 }
 
-fn case_id(raw: &str) -> Result<CaseId, PageError> {
+/// A case id from the path; anything else is a case that does not exist.
+pub(super) fn case_id(raw: &str) -> Result<CaseId, PageError> {
     raw.parse()
         .map_err(|_| PageError::Core(CoreError::NotFound))
 }

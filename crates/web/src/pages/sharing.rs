@@ -2,7 +2,7 @@
 //! transfers sent from the case, case messages, a liaison's meeting request, and the
 //! printable access report. The referrals page is `referrals.rs`.
 
-use super::cases::{after, csrf, is_admin};
+use super::cases::{after, case_id, csrf, is_admin};
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::views::{
@@ -21,11 +21,6 @@ use haven_domain::{CaseId, ConsentId, DataCategory, OrgId};
 use haven_store::Store;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-pub(super) fn case_id(raw: &str) -> Result<CaseId, PageError> {
-    raw.parse()
-        .map_err(|_| PageError::Core(CoreError::NotFound))
-}
 
 pub(super) fn invalid(field: &'static str, message: &str) -> CoreError {
     CoreError::InvalidInput {
