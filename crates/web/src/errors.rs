@@ -130,10 +130,11 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::EnrolFirst => Redirect::to("/enrol").into_response(),
-            PageError::Csrf => views::message(
+            PageError::Csrf => views::error_page(
                 StatusCode::FORBIDDEN,
-                "Form expired",
-                "This form is out of date or did not come from Haven. Go back, reload the page and try again.",
+                "error-form-expired",
+                "error-form-expired-body",
+                None,
             ),
             PageError::Core(CoreError::Unauthenticated) => {
                 let mut r = Redirect::to("/login").into_response();
@@ -145,28 +146,32 @@ impl IntoResponse for PageError {
                 );
                 r
             }
-            PageError::Core(CoreError::NotFound) => views::message(
+            PageError::Core(CoreError::NotFound) => views::error_page(
                 StatusCode::NOT_FOUND,
-                "Not found",
-                "There is nothing here, or you do not have access to it.",
+                "error-not-found",
+                "error-not-found-body",
+                None,
             ),
-            PageError::Core(CoreError::Forbidden) => views::message(
+            PageError::Core(CoreError::Forbidden) => views::error_page(
                 StatusCode::FORBIDDEN,
-                "Not permitted",
-                "Your role does not allow this.",
+                "error-not-permitted",
+                "error-not-permitted-body",
+                None,
             ),
             PageError::Core(e) => match classify(&e) {
-                Some((status, _, _)) => {
-                    views::message(status, "Please check what you entered", &e.to_string())
-                }
+                Some((status, _, _)) => views::error_page(
+                    status,
+                    "error-check-input",
+                    "error-check-input-body",
+                    Some(e.to_string()),
+                ),
                 None => {
                     let id = correlate(&e);
-                    views::message(
+                    views::error_page(
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        "Something went wrong",
-                        &format!(
-                            "Nothing was changed. If this keeps happening, give your administrator this reference: {id}"
-                        ),
+                        "error-went-wrong",
+                        "error-went-wrong-body",
+                        Some(id.to_string()),
                     )
                 }
             },

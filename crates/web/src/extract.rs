@@ -50,6 +50,9 @@ impl<S: Store> FromRequestParts<Haven<S>> for SignedIn {
         }
         let Ok(locale) = Locale::from_request_parts(parts, haven).await;
         let t = Tr::pick(auth.staff.language.as_deref(), locale);
+        if let Some(chosen) = parts.extensions.get::<crate::i18n::ChosenLang>() {
+            chosen.set(t.0);
+        }
         Ok(Self(auth, t))
     }
 }

@@ -104,6 +104,73 @@ impl Tr {
     }
 }
 
+/// The language a signed-in person chose, recorded by the sign-in extractor for the
+/// error-page localiser ([`localise_error_pages`]), which runs after the handler.
+#[derive(Debug, Clone, Default)]
+pub struct ChosenLang(std::sync::Arc<std::sync::OnceLock<Lang>>);
+
+impl ChosenLang {
+    pub fn set(&self, lang: Lang) {
+        let _ = self.0.set(lang);
+    }
+}
+
+/// An error page, by its message keys: rendered in English where it is made (the request's
+/// language is not known there), and again in the request's language on the way out.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub status: axum::http::StatusCode,
+    pub title: &'static str,
+    pub message: &'static str,
+    /// Text shown as is under the message (a validation message, a reference).
+    pub detail: Option<String>,
+}
+
+impl ErrorPage {
+    pub fn render(&self, t: Tr) -> axum::response::Response {
+        let mut message = t.t(self.message);
+        if let Some(d) = &self.detail {
+            message = format!("{message} {d}");
+        }
+        let title = t.t(self.title);
+        let mut response = crate::views::render_message(self.status, t, &title, &message);
+        response.extensions_mut().insert(self.clone());
+        response
+    }
+}
+
+/// Renders error pages in the signed-in person's language, else the browser's.
+pub async fn localise_error_pages(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let browser = req
+        .headers()
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(Lang::En);
+    let chosen = ChosenLang::default();
+    req.extensions_mut().insert(chosen.clone());
+    let response = next.run(req).await;
+    let lang = chosen.0.get().copied().unwrap_or(browser);
+    match response.extensions().get::<ErrorPage>() {
+        Some(page) if lang != Lang::En => {
+            let page = page.clone();
+            let mut localised = page.render(Tr(lang));
+            for (name, value) in response.headers() {
+                if name != axum::http::header::CONTENT_LENGTH
+                    && name != axum::http::header::CONTENT_TYPE
+                {
+                    localised.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            localised
+        }
+        _ => response,
+    }
+}
+
 /// The browser's preferred language, from `Accept-Language`.
 #[derive(Debug, Clone, Copy)]
 pub struct Locale(pub Lang);

@@ -36,13 +36,15 @@ pub fn router<S: Store>(haven: Haven<S>) -> Router {
         .route("/assets/haven.css", get(assets::stylesheet))
         .route("/assets/htmx.min.js", get(assets::htmx))
         .fallback(|| async {
-            views::message(
+            views::error_page(
                 StatusCode::NOT_FOUND,
-                "Not found",
-                "There is nothing here, or you do not have access to it.",
+                "error-not-found",
+                "error-not-found-body",
+                None,
             )
         })
         .with_state(haven)
+        .layer(axum::middleware::from_fn(i18n::localise_error_pages))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(headers::security_headers))
 }

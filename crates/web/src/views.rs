@@ -23,17 +23,26 @@ pub struct Message<'a> {
     pub message: &'a str,
 }
 
-/// A message page. Error pages are rendered where the request's language is not known, so
-/// they are English.
-pub fn message(status: StatusCode, title: &str, message: &str) -> Response {
-    render(
+/// A message page in one language.
+pub fn render_message(status: StatusCode, t: Tr, title: &str, message: &str) -> Response {
+    render(status, &Message { t, title, message })
+}
+
+/// An error page by its message keys: English here, localised on the way out by
+/// [`crate::i18n::localise_error_pages`].
+pub fn error_page(
+    status: StatusCode,
+    title: &'static str,
+    message: &'static str,
+    detail: Option<String>,
+) -> Response {
+    crate::i18n::ErrorPage {
         status,
-        &Message {
-            t: Tr(Lang::En),
-            title,
-            message,
-        },
-    )
+        title,
+        message,
+        detail,
+    }
+    .render(Tr(Lang::En))
 }
 
 #[derive(Template)]

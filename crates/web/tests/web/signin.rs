@@ -476,6 +476,23 @@ async fn pages_speak_spanish_by_browser_or_by_choice() {
         app.get("/login", None).await.body.contains("Sign in"),
         "English otherwise"
     );
+    let req = axum::http::Request::get("/no-such-page")
+        .header("accept-language", "es-ES,es;q=0.9")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = app.send(req).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.body.contains("No encontrado"),
+        "error pages follow the browser too"
+    );
+    assert!(
+        app.get("/no-such-page", None)
+            .await
+            .body
+            .contains("Not found"),
+        "English otherwise"
+    );
 
     let user = app
         .enrolled(app.org_a, "es@example.org", &[Role::CaseManager])
@@ -497,6 +514,13 @@ async fn pages_speak_spanish_by_browser_or_by_choice() {
         home.body.contains("Mis casos") && home.body.contains("Cerrar sesión"),
         "the person's choice wins"
     );
+    // Error pages too: the not-found page in the chosen language, status and headers kept.
+    let missing = app
+        .get("/cases/00000000-0000-4000-8000-000000000000", Some(&s))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("No encontrado"), "{}", missing.body);
+    assert!(missing.headers.contains_key("content-security-policy"));
     assert_eq!(
         app.post_form(
             "/account/language",
