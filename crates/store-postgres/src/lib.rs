@@ -8,6 +8,7 @@ mod audit;
 mod cases;
 mod directory;
 mod keystore;
+mod plan;
 mod sharing;
 mod staff;
 mod survivors;
@@ -359,7 +360,7 @@ impl haven_store::Store for PgStore {
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        cases::remove_team_member(self, case, user, event, audit)
+        plan::remove_team_member(self, case, user, event, audit)
     }
     fn insert_goal(
         &self,
@@ -367,13 +368,13 @@ impl haven_store::Store for PgStore {
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        cases::insert_goal(self, goal, event, audit)
+        plan::insert_goal(self, goal, event, audit)
     }
     fn goals_of_case(
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::GoalRow>, StoreError>> + Send {
-        cases::goals_of_case(self, case)
+        plan::goals_of_case(self, case)
     }
     fn set_goal_status(
         &self,
@@ -381,7 +382,7 @@ impl haven_store::Store for PgStore {
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        cases::set_goal_status(self, goal, event, audit)
+        plan::set_goal_status(self, goal, event, audit)
     }
     fn case_events(
         &self,

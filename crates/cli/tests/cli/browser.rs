@@ -28,6 +28,43 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Adds an organisation with `haven org add` and returns its id.
+pub(crate) fn org_add(install: &Install, name: &str, kind: &str) -> String {
+    let out = run(&[
+        "org",
+        "add",
+        "--data-dir",
+        install.arg(),
+        "--name",
+        name,
+        "--kind",
+        kind,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `haven serve` on a free port of `install`, ended when the guard drops.
+pub(crate) fn serve(install: &Install) -> Result<(Killed, String), Box<dyn std::error::Error>> {
+    let mut server = haven()
+        .args([
+            "serve",
+            "--data-dir",
+            install.arg(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let addr = wait_for_address(&mut server)?;
+    Ok((Killed(server), addr))
+}
+
 pub(crate) fn browser_available() -> bool {
     let present =
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
@@ -125,17 +162,7 @@ async fn enrol_sign_in_sign_out_and_the_old_cookie_is_dead() -> TestResult {
         return Ok(());
     }
     let install = Install::new();
-    let org = run(&[
-        "org",
-        "add",
-        "--data-dir",
-        install.arg(),
-        "--name",
-        "Harbour Light NGO",
-        "--kind",
-        "ngo",
-    ]);
-    assert!(org.status.success(), "{}", stderr(&org));
+    org_add(&install, "Harbour Light NGO", "ngo");
     let added = run(&[
         "user",
         "add",
@@ -156,18 +183,7 @@ async fn enrol_sign_in_sign_out_and_the_old_cookie_is_dead() -> TestResult {
         .trim()
         .to_owned();
 
-    let mut server = haven()
-        .args([
-            "serve",
-            "--data-dir",
-            install.arg(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let addr = wait_for_address(&mut server)?;
-    let _server = Killed(server);
+    let (_server, addr) = serve(&install)?;
 
     let (c, _driver, _profile) = start_browser().await?;
     let base = format!("http://{addr}");
@@ -349,20 +365,7 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
         ("Northside Clinic", "clinic"),
         ("Metro Police", "law_enforcement"),
     ] {
-        assert!(
-            run(&[
-                "org",
-                "add",
-                "--data-dir",
-                install.arg(),
-                "--name",
-                name,
-                "--kind",
-                kind
-            ])
-            .status
-            .success()
-        );
+        org_add(&install, name, kind);
     }
     let people = [
         ("Harbour Light NGO", "cm@harbour.example", "case_manager"),
@@ -379,18 +382,7 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
     // Enrolment used this time step's codes: sign-ins use the next one.
     tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
 
-    let mut server = haven()
-        .args([
-            "serve",
-            "--data-dir",
-            install.arg(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let addr = wait_for_address(&mut server)?;
-    let _server = Killed(server);
+    let (_server, addr) = serve(&install)?;
     let (c, _driver, _profile) = start_browser().await?;
     let base = format!("http://{addr}");
 

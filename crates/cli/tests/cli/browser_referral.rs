@@ -5,37 +5,15 @@
 //! clinic never sees the psychotherapy note, the contact details or the safe-contact text.
 
 use crate::browser::{
-    Killed, add_user, browser_available, enrol, sign_in, sign_out, start_browser, unix_now,
+    add_user, browser_available, enrol, org_add, serve, sign_in, sign_out, start_browser, unix_now,
     wait_for, wait_for_text,
 };
-use crate::serve::wait_for_address;
 use crate::support::*;
 use fantoccini::Locator;
-use std::process::Stdio;
 use std::time::Duration;
 
 const SAFE_CONTACT: &str = "Only the blue phone, never after six";
 const THERAPY: &str = "Session one: nightmares about the farm";
-
-fn org_add(install: &Install, name: &str, kind: &str) -> String {
-    let out = run(&[
-        "org",
-        "add",
-        "--data-dir",
-        install.arg(),
-        "--name",
-        name,
-        "--kind",
-        kind,
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out)
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
 
 fn import_directory(install: &Install, clinic: &str) {
     let file = install.path().join("directory.json");
@@ -89,18 +67,7 @@ async fn a_referral_under_a_release_closes_the_loop_across_two_organisations() -
         accounts.push((email, password, secret));
     }
     tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
-    let mut server = haven()
-        .args([
-            "serve",
-            "--data-dir",
-            install.arg(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let addr = wait_for_address(&mut server)?;
-    let _server = Killed(server);
+    let (_server, addr) = serve(&install)?;
     let (c, _driver, _profile) = start_browser().await?;
     let base = format!("http://{addr}");
 

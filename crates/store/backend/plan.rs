@@ -1,0 +1,112 @@
+// Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
+// here): the case team's removals and the case plan's goals.
+
+use crate::cases::add_event;
+use crate::{audit, convert};
+use haven_domain::{CaseId, UserId};
+use haven_store::{CaseEvent, StoreError};
+use sqlx::Row;
+
+fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(r: &'r DbRow, c: &str) -> Result<T, StoreError> {
+    r.try_get(c).map_err(convert::error)
+}
+
+pub(crate) async fn remove_team_member(
+    store: &DbStore,
+    case: CaseId,
+    user: UserId,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<bool, StoreError> {
+    let mut tx = writer(store).begin().await.map_err(convert::error)?;
+    let removed = sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")
+        .bind(case.as_uuid())
+        .bind(user.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?
+        .rows_affected();
+    if removed != 1 {
+        return Ok(false);
+    }
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(true)
+}
+
+pub(crate) async fn insert_goal(
+    store: &DbStore,
+    g: &haven_store::GoalRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = writer(store).begin().await.map_err(convert::error)?;
+    sqlx::query(
+        "INSERT INTO case_goals (id, case_id, title, status, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(g.id.as_uuid())
+    .bind(g.case.as_uuid())
+    .bind(&g.title)
+    .bind(&g.status)
+    .bind(g.created_at)
+    .bind(g.closed_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn goals_of_case(
+    store: &DbStore,
+    case: CaseId,
+) -> Result<Vec<haven_store::GoalRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, case_id, title, status, created_at, closed_at FROM case_goals WHERE case_id = $1 ORDER BY created_at, id",
+    )
+    .bind(case.as_uuid())
+    .fetch_all(reader(store))
+    .await
+    .map_err(convert::error)?;
+    rows.iter()
+        .map(|r: &DbRow| {
+            Ok(haven_store::GoalRow {
+                id: haven_domain::GoalId::from_uuid(get(r, "id")?),
+                case: CaseId::from_uuid(get(r, "case_id")?),
+                title: get(r, "title")?,
+                status: get(r, "status")?,
+                created_at: get(r, "created_at")?,
+                closed_at: get(r, "closed_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn set_goal_status(
+    store: &DbStore,
+    g: &haven_store::GoalRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<bool, StoreError> {
+    let mut tx = writer(store).begin().await.map_err(convert::error)?;
+    let changed = sqlx::query(
+        "UPDATE case_goals SET status = $1, closed_at = $2 WHERE id = $3 AND case_id = $4",
+    )
+    .bind(&g.status)
+    .bind(g.closed_at)
+    .bind(g.id.as_uuid())
+    .bind(g.case.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?
+    .rows_affected();
+    if changed != 1 {
+        return Ok(false);
+    }
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(true)
+}
