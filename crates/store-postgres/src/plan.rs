@@ -9,8 +9,42 @@ fn writer(store: &DbStore) -> &sqlx::PgPool {
     &store.pool
 }
 
+include!("../../store/backend/plan.rs");
+
 fn reader(store: &DbStore) -> &sqlx::PgPool {
     &store.pool
 }
 
-include!("../../store/backend/plan.rs");
+fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(
+    r: &'r DbRow,
+    c: &str,
+) -> Result<T, StoreError> {
+    use sqlx::Row;
+    r.try_get(c).map_err(convert::error)
+}
+
+/// The case plan's goals (SQLite reads them through `inline_reads`).
+pub(crate) async fn goals_of_case(
+    store: &DbStore,
+    case: CaseId,
+) -> Result<Vec<haven_store::GoalRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, case_id, title, status, created_at, closed_at FROM case_goals WHERE case_id = $1 ORDER BY created_at, id",
+    )
+    .bind(case.as_uuid())
+    .fetch_all(reader(store))
+    .await
+    .map_err(convert::error)?;
+    rows.iter()
+        .map(|r: &DbRow| {
+            Ok(haven_store::GoalRow {
+                id: haven_domain::GoalId::from_uuid(get(r, "id")?),
+                case: CaseId::from_uuid(get(r, "case_id")?),
+                title: get(r, "title")?,
+                status: get(r, "status")?,
+                created_at: get(r, "created_at")?,
+                closed_at: get(r, "closed_at")?,
+            })
+        })
+        .collect()
+}

@@ -9,16 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Appends one entry within an open transaction. Returns its sequence number.
 pub(crate) async fn append(conn: &mut SqliteConnection, body: &[u8]) -> Result<u64, StoreError> {
-    let row = sqlx::query("SELECT size, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(convert::error)?;
-    let head = ChainHead {
-        size: convert::to_u64(row.try_get("size").map_err(convert::error)?)?,
-        hash: ChainHash(convert::array(
-            &row.try_get::<Vec<u8>, _>("hash").map_err(convert::error)?,
-        )?),
-    };
+    let head = read_head(conn).await?;
     let next = head.append(body);
     let seq = convert::to_i64(next.size)?;
     sqlx::query("INSERT INTO audit_log (seq, body, hash) VALUES (?, ?, ?)")
@@ -35,6 +26,19 @@ pub(crate) async fn append(conn: &mut SqliteConnection, body: &[u8]) -> Result<u
         .await
         .map_err(convert::error)?;
     Ok(next.size)
+}
+
+async fn read_head(conn: &mut SqliteConnection) -> Result<ChainHead, StoreError> {
+    let row = sqlx::query("SELECT size, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(convert::error)?;
+    Ok(ChainHead {
+        size: convert::to_u64(row.try_get("size").map_err(convert::error)?)?,
+        hash: ChainHash(convert::array(
+            &row.try_get::<Vec<u8>, _>("hash").map_err(convert::error)?,
+        )?),
+    })
 }
 
 /// Group commit for entries that accompany no data change (views, denials, failed
@@ -94,17 +98,42 @@ impl GroupCommit {
     }
 }
 
+/// Rows per multi-row `INSERT` (three bound values each, well under SQLite's limit).
+const ROWS_PER_INSERT: usize = 128;
+
+/// Writes a batch in one transaction: one read of the head, the entries in multi-row
+/// inserts, one update of the head — a handful of statements however large the batch.
 async fn write_batch<'a>(
     writer: &SqlitePool,
     bodies: impl Iterator<Item = &'a [u8]>,
 ) -> Result<Vec<u64>, StoreError> {
     let mut tx = writer.begin().await.map_err(convert::error)?;
-    let mut seqs = Vec::new();
+    let mut head = read_head(&mut tx).await?;
+    let mut entries = Vec::new();
     for body in bodies {
-        seqs.push(append(&mut tx, body).await?);
+        head = head.append(body);
+        entries.push((convert::to_i64(head.size)?, body, head.hash.0));
     }
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!("INSERT INTO audit_log (seq, body, hash) VALUES {values}");
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (seq, body, hash) in chunk {
+            insert = insert.bind(*seq).bind(*body).bind(&hash[..]);
+        }
+        insert.execute(&mut *tx).await.map_err(convert::error)?;
+    }
+    sqlx::query("UPDATE audit_head SET size = ?, hash = ? WHERE id = 1")
+        .bind(convert::to_i64(head.size)?)
+        .bind(&head.hash.0[..])
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
     tx.commit().await.map_err(convert::error)?;
-    Ok(seqs)
+    entries
+        .iter()
+        .map(|(seq, _, _)| convert::to_u64(*seq))
+        .collect()
 }
 
 pub(crate) async fn append_alone(store: &SqliteStore, body: &[u8]) -> Result<u64, StoreError> {

@@ -1,7 +1,7 @@
 //! Cases, their teams, timeline, notes and tasks, in SQLite.
 
 use crate::{SqliteStore, audit, convert};
-use haven_domain::{CaseId, NoteId, OrgId, SurvivorId, TaskId, UserId};
+use haven_domain::{CaseId, OrgId, SurvivorId, TaskId, UserId};
 use haven_store::{CaseEvent, CaseRow, NoteRow, StoreError, TaskRow};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
@@ -140,20 +140,6 @@ pub(crate) async fn cases_of_survivor(
     with_teams(rows)
 }
 
-pub(crate) async fn case(
-    store: &SqliteStore,
-    id: CaseId,
-) -> Result<Option<(CaseRow, Vec<UserId>)>, StoreError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CASE_COLUMNS}, t.user_id FROM cases c LEFT JOIN case_team t ON t.case_id = c.id WHERE c.id = ?"
-    )))
-    .bind(*id.as_uuid())
-    .fetch_all(&store.reader)
-    .await
-    .map_err(convert::error)?;
-    Ok(with_teams(rows)?.into_iter().next())
-}
-
 pub(crate) async fn cases_for_member(
     store: &SqliteStore,
     user: UserId,
@@ -216,28 +202,6 @@ pub(crate) async fn add_team_member(
     tx.commit().await.map_err(convert::error)
 }
 
-pub(crate) async fn case_events(
-    store: &SqliteStore,
-    case: CaseId,
-) -> Result<Vec<CaseEvent>, StoreError> {
-    let rows = sqlx::query("SELECT case_id, at, kind, actor, detail FROM case_events WHERE case_id = ? ORDER BY at, rowid")
-        .bind(case.as_uuid())
-        .fetch_all(&store.reader)
-        .await
-        .map_err(convert::error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(CaseEvent {
-                case: CaseId::from_uuid(get(r, "case_id")?),
-                at: get(r, "at")?,
-                kind: get(r, "kind")?,
-                actor: get::<Option<Uuid>>(r, "actor")?.map(UserId::from_uuid),
-                detail: get(r, "detail")?,
-            })
-        })
-        .collect()
-}
-
 pub(crate) async fn insert_note(
     store: &SqliteStore,
     note: &NoteRow,
@@ -260,29 +224,6 @@ pub(crate) async fn insert_note(
     tx.commit().await.map_err(convert::error)
 }
 
-pub(crate) async fn notes_of_case(
-    store: &SqliteStore,
-    case: CaseId,
-) -> Result<Vec<NoteRow>, StoreError> {
-    let rows = sqlx::query("SELECT id, case_id, category, author, created_at, body FROM notes WHERE case_id = ? ORDER BY created_at, id")
-        .bind(case.as_uuid())
-        .fetch_all(&store.reader)
-        .await
-        .map_err(convert::error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(NoteRow {
-                id: NoteId::from_uuid(get(r, "id")?),
-                case: CaseId::from_uuid(get(r, "case_id")?),
-                category: get(r, "category")?,
-                author: UserId::from_uuid(get(r, "author")?),
-                created_at: get(r, "created_at")?,
-                body: get(r, "body")?,
-            })
-        })
-        .collect()
-}
-
 pub(crate) async fn insert_task(
     store: &SqliteStore,
     task: &TaskRow,
@@ -303,29 +244,6 @@ pub(crate) async fn insert_task(
     add_event(&mut tx, event).await?;
     audit::append(&mut tx, body).await?;
     tx.commit().await.map_err(convert::error)
-}
-
-pub(crate) async fn tasks_of_case(
-    store: &SqliteStore,
-    case: CaseId,
-) -> Result<Vec<TaskRow>, StoreError> {
-    let rows = sqlx::query("SELECT id, case_id, title, due_on, done_at, created_at FROM tasks WHERE case_id = ? ORDER BY due_on, id")
-        .bind(case.as_uuid())
-        .fetch_all(&store.reader)
-        .await
-        .map_err(convert::error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(TaskRow {
-                id: TaskId::from_uuid(get(r, "id")?),
-                case: CaseId::from_uuid(get(r, "case_id")?),
-                title: get(r, "title")?,
-                due_on: get(r, "due_on")?,
-                done_at: get(r, "done_at")?,
-                created_at: get(r, "created_at")?,
-            })
-        })
-        .collect()
 }
 
 pub(crate) async fn complete_task(

@@ -77,20 +77,6 @@ pub(crate) async fn insert_data_keys(
     tx.commit().await.map_err(convert::error)
 }
 
-pub(crate) async fn data_key(
-    store: &SqliteStore,
-    id: KeyId,
-) -> Result<Option<WrappedKey>, StoreError> {
-    sqlx::query("SELECT id, generation, kek_version, wrapped FROM data_keys WHERE id = ?")
-        .bind(id.as_uuid())
-        .fetch_optional(&store.keys_reader)
-        .await
-        .map_err(convert::error)?
-        .as_ref()
-        .map(wrapped_key)
-        .transpose()
-}
-
 pub(crate) async fn data_keys_page(
     store: &SqliteStore,
     after: Option<KeyId>,

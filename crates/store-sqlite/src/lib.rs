@@ -10,6 +10,7 @@
 mod audit;
 mod cases;
 mod directory;
+mod inline_reads;
 mod keystore;
 mod plan;
 mod sharing;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 static DATA_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/data");
@@ -61,6 +63,9 @@ pub struct SqliteStore {
     pub(crate) keys_writer: SqlitePool,
     pub(crate) keys_reader: SqlitePool,
     pub(crate) group: audit::GroupCommit,
+    /// The reads every case view makes, on the calling task (see `inline_reads`).
+    inline: Arc<inline_reads::InlineReader>,
+    keys_inline: Arc<inline_reads::InlineReader>,
 }
 
 fn options(path: &Path, create: bool) -> SqliteConnectOptions {
@@ -104,11 +109,15 @@ impl SqliteStore {
             reader,
             keys_writer,
             keys_reader,
+            inline: Arc::new(inline_reads::InlineReader::new(&paths.data)),
+            keys_inline: Arc::new(inline_reads::InlineReader::new(&paths.keystore)),
         })
     }
 
     /// Closes every connection, checkpointing the WAL into the main files.
     pub async fn close(&self) {
+        self.inline.close();
+        self.keys_inline.close();
         for p in [
             &self.reader,
             &self.keys_reader,
@@ -213,7 +222,8 @@ impl haven_store::Store for SqliteStore {
         &self,
         id: haven_domain::KeyId,
     ) -> impl Future<Output = Result<Option<haven_store::WrappedKey>, StoreError>> + Send {
-        keystore::data_key(self, id)
+        let found = self.keys_inline.data_key(id);
+        async move { found }
     }
     fn data_keys_page(
         &self,
@@ -261,7 +271,8 @@ impl haven_store::Store for SqliteStore {
         &self,
         id: haven_domain::SurvivorId,
     ) -> impl Future<Output = Result<Option<haven_store::SurvivorRow>, StoreError>> + Send {
-        survivors::survivor(self, id)
+        let found = self.inline.survivor(id);
+        async move { found }
     }
     fn survivors_by_index(
         &self,
@@ -318,13 +329,15 @@ impl haven_store::Store for SqliteStore {
         &self,
         id: haven_domain::UserId,
     ) -> impl Future<Output = Result<Option<haven_store::UserRow>, StoreError>> + Send {
-        staff::user_by(self, Some(id), None)
+        let found = self.inline.user_by_id(id);
+        async move { found }
     }
     fn user_by_email(
         &self,
         email: &str,
     ) -> impl Future<Output = Result<Option<haven_store::UserRow>, StoreError>> + Send {
-        staff::user_by(self, None, Some(email))
+        let found = self.inline.user_by_email(email);
+        async move { found }
     }
     fn users_in_org(
         &self,
@@ -390,7 +403,8 @@ impl haven_store::Store for SqliteStore {
         &self,
         token_hash: &[u8; 32],
     ) -> impl Future<Output = Result<Option<haven_store::ApiTokenRow>, StoreError>> + Send {
-        staff::api_token_by_hash(self, token_hash)
+        let found = self.inline.api_token_by_hash(token_hash);
+        async move { found }
     }
     fn api_tokens_of(
         &self,
@@ -421,7 +435,8 @@ impl haven_store::Store for SqliteStore {
     ) -> impl Future<
         Output = Result<Option<(haven_store::CaseRow, Vec<haven_domain::UserId>)>, StoreError>,
     > + Send {
-        cases::case(self, id)
+        let found = self.inline.case(id);
+        async move { found }
     }
     fn cases_for_member(
         &self,
@@ -468,7 +483,8 @@ impl haven_store::Store for SqliteStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::GoalRow>, StoreError>> + Send {
-        plan::goals_of_case(self, case)
+        let found = self.inline.goals_of_case(case);
+        async move { found }
     }
     fn set_goal_status(
         &self,
@@ -482,7 +498,8 @@ impl haven_store::Store for SqliteStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::CaseEvent>, StoreError>> + Send {
-        cases::case_events(self, case)
+        let found = self.inline.case_events(case);
+        async move { found }
     }
     fn insert_note(
         &self,
@@ -496,7 +513,8 @@ impl haven_store::Store for SqliteStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::NoteRow>, StoreError>> + Send {
-        cases::notes_of_case(self, case)
+        let found = self.inline.notes_of_case(case);
+        async move { found }
     }
     fn insert_task(
         &self,
@@ -510,7 +528,8 @@ impl haven_store::Store for SqliteStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::TaskRow>, StoreError>> + Send {
-        cases::tasks_of_case(self, case)
+        let found = self.inline.tasks_of_case(case);
+        async move { found }
     }
     fn complete_task(
         &self,

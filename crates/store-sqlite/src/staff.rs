@@ -123,34 +123,6 @@ pub(crate) async fn insert_user(
     Ok(seq)
 }
 
-pub(crate) async fn user_by(
-    store: &SqliteStore,
-    id: Option<UserId>,
-    email: Option<&str>,
-) -> Result<Option<UserRow>, StoreError> {
-    let row = match (id, email) {
-        (Some(id), _) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE id = ?"
-            )))
-            .bind(*id.as_uuid())
-            .fetch_optional(&store.reader)
-            .await
-        }
-        (None, Some(email)) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE email = ?"
-            )))
-            .bind(email.to_owned())
-            .fetch_optional(&store.reader)
-            .await
-        }
-        (None, None) => return Ok(None),
-    }
-    .map_err(convert::error)?;
-    row.as_ref().map(user).transpose()
-}
-
 pub(crate) async fn users_in_org(
     store: &SqliteStore,
     org: OrgId,
@@ -312,18 +284,6 @@ pub(crate) async fn insert_api_token(
     let seq = audit::append(&mut tx, body).await?;
     tx.commit().await.map_err(convert::error)?;
     Ok(seq)
-}
-
-pub(crate) async fn api_token_by_hash(
-    store: &SqliteStore,
-    hash: &[u8; 32],
-) -> Result<Option<ApiTokenRow>, StoreError> {
-    let row = sqlx::query("SELECT id, user_id, name, token_hash, created_at, revoked_at FROM api_tokens WHERE token_hash = ?")
-        .bind(&hash[..])
-        .fetch_optional(&store.reader)
-        .await
-        .map_err(convert::error)?;
-    row.as_ref().map(token).transpose()
 }
 
 pub(crate) async fn api_tokens_of(

@@ -2,7 +2,7 @@
 
 use crate::{SqliteStore, audit, convert, keystore};
 use haven_domain::{KeyId, OrgId, SurvivorId};
-use haven_store::{CoarseFields, OrgRow, StoreError, SurvivorCiphertexts, SurvivorRow};
+use haven_store::{OrgRow, StoreError, SurvivorRow};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -93,46 +93,6 @@ pub(crate) async fn write_survivor(
             .map_err(convert::error)?;
     }
     audit::append(conn, body).await
-}
-
-pub(crate) async fn survivor(
-    store: &SqliteStore,
-    id: SurvivorId,
-) -> Result<Option<SurvivorRow>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, org_id, key_id, created_at, pseudonym, legal_name, aliases, date_of_birth, \
-         phone, email, safe_contact, details, age_band, gender, nationality_region FROM survivors WHERE id = ?",
-    )
-    .bind(id.as_uuid())
-    .fetch_optional(&store.reader)
-    .await
-    .map_err(convert::error)?;
-    row.map(|r| {
-        let get = |c: &str| r.try_get::<Option<Vec<u8>>, _>(c).map_err(convert::error);
-        Ok(SurvivorRow {
-            id: SurvivorId::from_uuid(r.try_get::<Uuid, _>("id").map_err(convert::error)?),
-            org: OrgId::from_uuid(r.try_get::<Uuid, _>("org_id").map_err(convert::error)?),
-            key_id: KeyId::from_uuid(r.try_get::<Uuid, _>("key_id").map_err(convert::error)?),
-            created_at: r.try_get("created_at").map_err(convert::error)?,
-            fields: SurvivorCiphertexts {
-                pseudonym: r.try_get("pseudonym").map_err(convert::error)?,
-                legal_name: get("legal_name")?,
-                aliases: get("aliases")?,
-                date_of_birth: get("date_of_birth")?,
-                phone: get("phone")?,
-                email: get("email")?,
-                safe_contact: get("safe_contact")?,
-                details: get("details")?,
-            },
-            coarse: CoarseFields {
-                age_band: r.try_get("age_band").map_err(convert::error)?,
-                gender: r.try_get("gender").map_err(convert::error)?,
-                nationality_region: r.try_get("nationality_region").map_err(convert::error)?,
-            },
-            index: Vec::new(),
-        })
-    })
-    .transpose()
 }
 
 pub(crate) async fn survivors_by_index(

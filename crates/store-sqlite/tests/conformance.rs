@@ -13,3 +13,35 @@ async fn fresh() -> Result<Option<SqliteStore>, Error> {
 }
 
 haven_store::conformance_tests!(fresh);
+
+// SQLite only: the case-view reads run on rusqlite connections beside sqlx's writer.
+
+/// A second store on the same files stands in for a second process: what one commits, the
+/// other's next read sees, and a closed store answers no more reads.
+#[tokio::test]
+async fn reads_on_the_calling_task_see_every_commit_and_stop_at_close() -> Result<(), Error> {
+    use haven_store::Store;
+    use haven_store::conformance::{org, user};
+    let dir = tempfile::tempdir()?;
+    let paths = SqlitePaths::in_data_dir(dir.path());
+    let first = SqliteStore::open(&paths, OpenMode::Create).await?;
+    first.migrate().await?;
+    let second = SqliteStore::open(&paths, OpenMode::Existing).await?;
+    let o = org(1);
+    first.insert_org(&o, b"org").await?;
+    for n in 0..20 {
+        let u = user(n, &o);
+        assert_eq!(second.user(u.id).await?, None);
+        first.insert_user(&u, b"user").await?;
+        assert_eq!(second.user(u.id).await?, Some(u.clone()));
+        assert_eq!(second.user_by_email(&u.email).await?, Some(u));
+    }
+    second.close().await;
+    let after = second.user(user(0, &o).id).await;
+    assert!(
+        matches!(after, Err(haven_store::StoreError::Unavailable(_))),
+        "{after:?}"
+    );
+    assert!(first.user(user(0, &o).id).await?.is_some());
+    Ok(())
+}

@@ -1,15 +1,11 @@
 // Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
-// here): the case team's removals and the case plan's goals.
+// here): the case team's removals and changes to the case plan's goals. The includer
+// defines `DbStore` and `writer`.
 
 use crate::cases::add_event;
 use crate::{audit, convert};
 use haven_domain::{CaseId, UserId};
 use haven_store::{CaseEvent, StoreError};
-use sqlx::Row;
-
-fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(r: &'r DbRow, c: &str) -> Result<T, StoreError> {
-    r.try_get(c).map_err(convert::error)
-}
 
 pub(crate) async fn remove_team_member(
     store: &DbStore,
@@ -57,31 +53,6 @@ pub(crate) async fn insert_goal(
     add_event(&mut tx, event).await?;
     audit::append(&mut tx, body).await?;
     tx.commit().await.map_err(convert::error)
-}
-
-pub(crate) async fn goals_of_case(
-    store: &DbStore,
-    case: CaseId,
-) -> Result<Vec<haven_store::GoalRow>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, case_id, title, status, created_at, closed_at FROM case_goals WHERE case_id = $1 ORDER BY created_at, id",
-    )
-    .bind(case.as_uuid())
-    .fetch_all(reader(store))
-    .await
-    .map_err(convert::error)?;
-    rows.iter()
-        .map(|r: &DbRow| {
-            Ok(haven_store::GoalRow {
-                id: haven_domain::GoalId::from_uuid(get(r, "id")?),
-                case: CaseId::from_uuid(get(r, "case_id")?),
-                title: get(r, "title")?,
-                status: get(r, "status")?,
-                created_at: get(r, "created_at")?,
-                closed_at: get(r, "closed_at")?,
-            })
-        })
-        .collect()
 }
 
 pub(crate) async fn set_goal_status(
