@@ -10,9 +10,11 @@
 //! write stays on the single sqlx writer, so nothing here changes how writes are ordered or
 //! made durable. A read sees every transaction committed before it started (WAL snapshot).
 
-use haven_domain::{CaseId, GoalId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId};
+use haven_domain::{
+    CaseId, ConsentId, GoalId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId,
+};
 use haven_store::{
-    ApiTokenRow, CaseEvent, CaseRow, CoarseFields, GoalRow, NoteRow, StoreError,
+    ApiTokenRow, CaseEvent, CaseRow, CoarseFields, ConsentRow, GoalRow, NoteRow, StoreError,
     SurvivorCiphertexts, SurvivorRow, TaskRow, UserRow, WrappedKey,
 };
 use rusqlite::types::FromSql;
@@ -304,6 +306,41 @@ impl InlineReader {
                     status: col(r, 3)?,
                     created_at: at(r, 4)?,
                     closed_at: at_opt(r, 5)?,
+                })
+            },
+        )
+    }
+}
+
+impl InlineReader {
+    /// Every release recorded for a survivor: read fresh on each request that crosses
+    /// organisations, so a revocation bites on the next one.
+    pub(crate) fn consents_of_survivor(
+        &self,
+        survivor: SurvivorId,
+    ) -> Result<Vec<ConsentRow>, StoreError> {
+        self.all(
+            "SELECT id, survivor_id, org_id, recipient_org_id, categories, method, signer, sealed, \
+             granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel, scan \
+             FROM consents WHERE survivor_id = ?1 ORDER BY granted_at, id",
+            [survivor.as_uuid()],
+            |r| {
+                Ok(ConsentRow {
+                    id: ConsentId::from_uuid(col(r, 0)?),
+                    survivor: SurvivorId::from_uuid(col(r, 1)?),
+                    org: OrgId::from_uuid(col(r, 2)?),
+                    recipient_org: OrgId::from_uuid(col(r, 3)?),
+                    categories: col(r, 4)?,
+                    method: col(r, 5)?,
+                    signer: col(r, 6)?,
+                    sealed: col(r, 7)?,
+                    granted_at: at(r, 8)?,
+                    expires_at: at(r, 9)?,
+                    recorded_by: UserId::from_uuid(col(r, 10)?),
+                    revoked_at: at_opt(r, 11)?,
+                    revoked_by: col::<Option<Uuid>>(r, 12)?.map(UserId::from_uuid),
+                    revocation_channel: col(r, 13)?,
+                    scan: col(r, 14)?,
                 })
             },
         )

@@ -64,7 +64,7 @@ pub struct SqliteStore {
     pub(crate) keys_reader: SqlitePool,
     pub(crate) group: audit::GroupCommit,
     /// The reads every case view makes, on the calling task (see `inline_reads`).
-    inline: Arc<inline_reads::InlineReader>,
+    pub(crate) inline: Arc<inline_reads::InlineReader>,
     keys_inline: Arc<inline_reads::InlineReader>,
 }
 

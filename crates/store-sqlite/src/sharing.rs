@@ -18,3 +18,11 @@ fn reader(store: &DbStore) -> &sqlx::SqlitePool {
 }
 
 include!("../../store/backend/sharing.rs");
+
+/// Every release recorded for a survivor, read on the calling task (see `inline_reads`).
+pub(crate) async fn consents_of_survivor(
+    store: &DbStore,
+    survivor: SurvivorId,
+) -> Result<Vec<ConsentRow>, StoreError> {
+    store.inline.consents_of_survivor(survivor)
+}

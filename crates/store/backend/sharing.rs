@@ -1,7 +1,8 @@
 // Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
 // here): the same SQL ($n placeholders, which both databases accept) over each backend's
 // types, which the including module names DbStore, Db, DbRow and DbConn, with its pools
-// behind writer(store) and reader(store).
+// behind writer(store) and reader(store). Each includer also defines
+// consents_of_survivor(store, survivor), read on every request that crosses organisations.
 
 use crate::cases::add_event;
 use crate::{audit, convert};
@@ -24,26 +25,6 @@ fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(
 
 const CONSENT_COLUMNS: &str = "id, survivor_id, org_id, recipient_org_id, categories, method, signer, sealed, \
      granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel, scan";
-
-fn consent_row(r: &DbRow) -> Result<ConsentRow, StoreError> {
-    Ok(ConsentRow {
-        id: ConsentId::from_uuid(get(r, "id")?),
-        survivor: SurvivorId::from_uuid(get(r, "survivor_id")?),
-        org: OrgId::from_uuid(get(r, "org_id")?),
-        recipient_org: OrgId::from_uuid(get(r, "recipient_org_id")?),
-        categories: get(r, "categories")?,
-        method: get(r, "method")?,
-        signer: get(r, "signer")?,
-        sealed: get(r, "sealed")?,
-        granted_at: get(r, "granted_at")?,
-        expires_at: get(r, "expires_at")?,
-        recorded_by: UserId::from_uuid(get(r, "recorded_by")?),
-        revoked_at: get(r, "revoked_at")?,
-        revoked_by: get::<Option<Uuid>>(r, "revoked_by")?.map(UserId::from_uuid),
-        revocation_channel: get(r, "revocation_channel")?,
-        scan: get(r, "scan")?,
-    })
-}
 
 pub(crate) async fn insert_consent(
     store: &DbStore,
@@ -76,20 +57,6 @@ pub(crate) async fn insert_consent(
     add_event(&mut tx, event).await?;
     audit::append(&mut tx, body).await?;
     tx.commit().await.map_err(convert::error)
-}
-
-pub(crate) async fn consents_of_survivor(
-    store: &DbStore,
-    survivor: SurvivorId,
-) -> Result<Vec<ConsentRow>, StoreError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CONSENT_COLUMNS} FROM consents WHERE survivor_id = $1 ORDER BY granted_at, id"
-    )))
-    .bind(survivor.as_uuid())
-    .fetch_all(reader(store))
-    .await
-    .map_err(convert::error)?;
-    rows.iter().map(consent_row).collect()
 }
 
 pub(crate) async fn revoke_consent(
