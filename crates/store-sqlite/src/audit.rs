@@ -141,16 +141,8 @@ pub(crate) async fn append_alone(store: &SqliteStore, body: &[u8]) -> Result<u64
 }
 
 pub(crate) async fn head(store: &SqliteStore) -> Result<ChainHead, StoreError> {
-    let row = sqlx::query("SELECT size, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&store.reader)
-        .await
-        .map_err(convert::error)?;
-    Ok(ChainHead {
-        size: convert::to_u64(row.try_get("size").map_err(convert::error)?)?,
-        hash: ChainHash(convert::array(
-            &row.try_get::<Vec<u8>, _>("hash").map_err(convert::error)?,
-        )?),
-    })
+    let mut conn = store.reader.acquire().await.map_err(convert::error)?;
+    read_head(&mut conn).await
 }
 
 /// Reads a page of entries. The fast path has SQLite pack the page into one value —
