@@ -1,6 +1,7 @@
 //! The use-case layer's one error type. The web layer maps it to HTTP in one function; the
 //! CLI prints it as one line. No variant carries personal data.
 
+use crate::problem::Problem;
 use haven_domain::survivor::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -10,10 +11,10 @@ pub enum CoreError {
     NotFound,
     #[error("invalid input: {0}")]
     Invalid(#[from] FieldError),
-    #[error("{field}: {message}")]
+    #[error("{field}: {problem}")]
     InvalidInput {
         field: &'static str,
-        message: String,
+        problem: Problem,
     },
     #[error("{0}")]
     PasswordRejected(#[from] haven_domain::staff::PasswordRejection),
@@ -46,4 +47,23 @@ pub enum CoreError {
     Store(#[from] haven_store::StoreError),
     #[error(transparent)]
     Crypto(#[from] haven_crypto::CryptoError),
+}
+
+impl CoreError {
+    /// Input refused for `field`, for the reason given.
+    pub fn invalid(field: &'static str, problem: impl Into<Problem>) -> Self {
+        Self::InvalidInput {
+            field,
+            problem: problem.into(),
+        }
+    }
+
+    /// Why input was refused, for a client to show in its reader's language.
+    pub fn problem(&self) -> Option<Problem> {
+        match self {
+            Self::InvalidInput { problem, .. } => Some(problem.clone()),
+            Self::Invalid(e) => Some(Problem::from(e)),
+            _ => None,
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! Each operation loads, decrypts and audits here and nowhere else.
 
 use crate::access::CaseAccess;
+use crate::problem::{Problem, Reason};
 use crate::survivor_index::IndexedField;
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::{self, DataKey};
@@ -116,23 +117,20 @@ fn coarse(p: &SurvivorProfile, today: time::Date) -> CoarseFields {
 fn check_dates(p: &SurvivorProfile, today: time::Date) -> Result<(), CoreError> {
     if let Some(d) = p.date_of_birth {
         if d > today {
-            return Err(CoreError::InvalidInput {
-                field: "date_of_birth",
-                message: "a date of birth cannot be in the future".into(),
-            });
+            return Err(CoreError::invalid("date_of_birth", Reason::BirthInFuture));
         }
         if haven_domain::case::age_on(d, today) > 120 {
-            return Err(CoreError::InvalidInput {
-                field: "date_of_birth",
-                message: "that date of birth is more than 120 years ago".into(),
-            });
+            return Err(CoreError::invalid(
+                "date_of_birth",
+                Problem::new(Reason::BirthTooLongAgo).with("years", 120),
+            ));
         }
     }
     if p.details.estimated_age.is_some_and(|a| a > 120) {
-        return Err(CoreError::InvalidInput {
-            field: "estimated_age",
-            message: "an estimated age is at most 120".into(),
-        });
+        return Err(CoreError::invalid(
+            "estimated_age",
+            Problem::new(Reason::EstimatedAge).with("max", 120),
+        ));
     }
     Ok(())
 }

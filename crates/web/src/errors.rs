@@ -30,9 +30,24 @@ impl From<CoreError> for ApiError {
 }
 
 fn body(status: StatusCode, code: &str, field: Option<&str>, message: &str) -> Response {
+    with_reason(status, code, field, None, message)
+}
+
+/// `reason` is the stable code of why input was refused (`haven_core::Reason`), for a
+/// client to show its own message in its reader's language.
+fn with_reason(
+    status: StatusCode,
+    code: &str,
+    field: Option<&str>,
+    reason: Option<&str>,
+    message: &str,
+) -> Response {
     let mut error = json!({ "code": code, "message": message });
     if let Some(f) = field {
         error["field"] = json!(f);
+    }
+    if let Some(r) = reason {
+        error["reason"] = json!(r);
     }
     (status, Json(json!({ "error": error }))).into_response()
 }
@@ -80,7 +95,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::Core(e) => match classify(&e) {
-                Some((status, code, field)) => body(status, code, field, &e.to_string()),
+                Some((status, code, field)) => with_reason(
+                    status,
+                    code,
+                    field,
+                    e.problem().map(|p| p.reason().code()),
+                    &e.to_string(),
+                ),
                 None => {
                     let id = correlate(&e);
                     (

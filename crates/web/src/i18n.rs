@@ -98,6 +98,14 @@ impl Tr {
         self.0.code()
     }
 
+    /// A refused request's message in this language: the core's reason where it names one
+    /// (refused input), else the error's English text.
+    pub fn refusal(&self, e: &haven_core::CoreError) -> String {
+        e.problem()
+            .map(|p| p.text(self.lang()))
+            .unwrap_or_else(|| e.to_string())
+    }
+
     /// The person's choice, else the browser's.
     pub fn pick(chosen: Option<&str>, browser: Locale) -> Tr {
         Tr(chosen.and_then(Lang::from_code).unwrap_or(browser.0))

@@ -4,6 +4,7 @@
 //! other session, issues a fresh one, and returns recovery codes to show once.
 
 use super::{Authenticated, NewSession, secrets};
+use crate::problem::Reason;
 use crate::{CoreError, Haven};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -67,11 +68,7 @@ impl<S: Store> Haven<S> {
         code: &str,
     ) -> Result<(NewSession, Vec<String>), CoreError> {
         let staff = &auth.staff;
-        let invalid = || CoreError::InvalidInput {
-            field: "code",
-            message: "that code is not right; check the time on your phone and try the next one"
-                .into(),
-        };
+        let invalid = || CoreError::invalid("code", Reason::TotpCodeWrong);
         let sealed = URL_SAFE_NO_PAD
             .decode(sealed.trim())
             .map_err(|_| invalid())?;

@@ -4,6 +4,7 @@
 //! security epoch) ends every session on its next request.
 
 use super::{Acting, Staff, secrets};
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_domain::TokenId;
 use haven_domain::audit::{AuditAction, AuditTarget};
@@ -127,17 +128,14 @@ impl<S: Store> Haven<S> {
     ) -> Result<(TokenId, String), CoreError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(CoreError::InvalidInput {
-                field: "name",
-                message: "give the token a name of at most 100 characters".into(),
-            });
+            return Err(CoreError::invalid(
+                "name",
+                Problem::new(Reason::TokenName).with("max", 100),
+            ));
         }
         let user = self.user_for(by, email).await?;
         if user.totp_secret.is_none() {
-            return Err(CoreError::InvalidInput {
-                field: "user",
-                message: "the account has no second factor yet".into(),
-            });
+            return Err(CoreError::invalid("user", Reason::NoSecondFactor));
         }
         let entropy = self.inner().entropy.as_ref();
         let secret = format!("{}{}", secrets::API_TOKEN_PREFIX, secrets::token(entropy));

@@ -4,6 +4,7 @@
 //! must end existing sign-ins bump the account's security epoch and revoke its API tokens.
 
 use super::{Authenticated, NewSession, Staff, secrets};
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_domain::OrgId;
 use haven_domain::UserId;
@@ -97,22 +98,17 @@ impl<S: Store> Haven<S> {
         if !self.may_manage(by, new.org) {
             return Err(CoreError::Forbidden);
         }
-        let email = Email::parse(&new.email).map_err(|_| CoreError::InvalidInput {
-            field: "email",
-            message: "not a valid email address".into(),
-        })?;
+        let email = Email::parse(&new.email)
+            .map_err(|_| CoreError::invalid("email", Reason::EmailInvalid))?;
         let name = new.display_name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(CoreError::InvalidInput {
-                field: "display_name",
-                message: "give a name of 1 to 100 characters".into(),
-            });
+            return Err(CoreError::invalid(
+                "display_name",
+                Problem::new(Reason::DisplayName).with("max", 100),
+            ));
         }
         if new.roles.is_empty() {
-            return Err(CoreError::InvalidInput {
-                field: "roles",
-                message: "give at least one role".into(),
-            });
+            return Err(CoreError::invalid("roles", Reason::RolesRequired));
         }
         if self.store().org(new.org).await?.is_none() {
             return Err(CoreError::NotFound);
@@ -205,10 +201,7 @@ impl<S: Store> Haven<S> {
     pub async fn disable_user(&self, by: &Acting, email: &str) -> Result<(), CoreError> {
         let user = self.user_for(by, email).await?;
         if matches!(by, Acting::Staff(s) if s.id == user.id) {
-            return Err(CoreError::InvalidInput {
-                field: "email",
-                message: "you cannot disable your own account".into(),
-            });
+            return Err(CoreError::invalid("email", Reason::DisableSelf));
         }
         let now = self.now();
         self.end_sign_ins(by, user, AuditAction::UserDisable, "user_disable", |u| {
@@ -238,10 +231,7 @@ impl<S: Store> Haven<S> {
     pub async fn reset_password(&self, by: &Acting, email: &str) -> Result<String, CoreError> {
         let user = self.user_for(by, email).await?;
         if matches!(by, Acting::Staff(s) if s.id == user.id) {
-            return Err(CoreError::InvalidInput {
-                field: "email",
-                message: "change your own password on your account page".into(),
-            });
+            return Err(CoreError::invalid("email", Reason::ResetOwnPassword));
         }
         let password = secrets::token(self.inner().entropy.as_ref());
         let hash = self.hash_password(&password).await?;
@@ -274,10 +264,10 @@ impl<S: Store> Haven<S> {
             .verify_password(current, user.password_hash.clone())
             .await
         {
-            return Err(CoreError::InvalidInput {
-                field: "current_password",
-                message: "the current password is not right".into(),
-            });
+            return Err(CoreError::invalid(
+                "current_password",
+                Reason::CurrentPasswordWrong,
+            ));
         }
         let words = self.context_words(user.org, &user.email).await?;
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
@@ -328,10 +318,7 @@ impl<S: Store> Haven<S> {
         language: Option<&str>,
     ) -> Result<(), CoreError> {
         if language.is_some_and(|l| !["en", "es"].contains(&l)) {
-            return Err(CoreError::InvalidInput {
-                field: "language",
-                message: "choose English or Spanish".into(),
-            });
+            return Err(CoreError::invalid("language", Reason::LanguageUnknown));
         }
         let mut user = self
             .store()

@@ -20,6 +20,7 @@ pub use view::{CaseSummary, CaseView, Dashboard, DueTask};
 
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
+use crate::problem::Reason;
 use crate::{CoreError, Haven};
 use haven_domain::access::{Action, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
@@ -241,10 +242,7 @@ impl<S: Store> Haven<S> {
             .map_err(|_| CoreError::Store(haven_store::StoreError::Corrupt("case status")))?;
         let next = from
             .transition(to, reason)
-            .map_err(|e| CoreError::InvalidInput {
-                field: "status",
-                message: e.to_string(),
-            })?;
+            .map_err(|e| CoreError::invalid("status", &e))?;
         if let (CaseStatus::Closed, Some(r)) = (from, reason) {
             self.write_note(
                 &access,
@@ -280,10 +278,7 @@ impl<S: Store> Haven<S> {
             .await?
             .ok_or(CoreError::NotFound)?;
         if user.org != access.org() || user.disabled_at.is_some() {
-            return Err(CoreError::InvalidInput {
-                field: "user_id",
-                message: "only active staff of the case's organisation can join its team".into(),
-            });
+            return Err(CoreError::invalid("user_id", Reason::TeamNotColleague));
         }
         let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, "team_add");
         event.org = Some(access.org());
@@ -309,10 +304,7 @@ impl<S: Store> Haven<S> {
             .map(|(_, team)| team.clone())
             .unwrap_or_default();
         if !team.contains(&member) {
-            return Err(CoreError::InvalidInput {
-                field: "user_id",
-                message: "this person is not on the team".into(),
-            });
+            return Err(CoreError::invalid("user_id", Reason::NotOnTeam));
         }
         let mut managers_left = 0;
         for other in team.iter().filter(|u| **u != member) {
@@ -327,10 +319,7 @@ impl<S: Store> Haven<S> {
             }
         }
         if managers_left == 0 {
-            return Err(CoreError::InvalidInput {
-                field: "user_id",
-                message: "the team must keep a case manager; add another one first".into(),
-            });
+            return Err(CoreError::invalid("user_id", Reason::TeamNeedsCaseManager));
         }
         let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, "team_remove");
         event.org = Some(access.org());
@@ -357,10 +346,7 @@ impl<S: Store> Haven<S> {
         email: &str,
     ) -> Result<(), CoreError> {
         self.authorize_case(auth, id, Action::ManageTeam).await?;
-        let invalid = || CoreError::InvalidInput {
-            field: "email",
-            message: "no active colleague with that email".into(),
-        };
+        let invalid = || CoreError::invalid("email", Reason::NoSuchColleague);
         let email = haven_domain::staff::Email::parse(email).map_err(|_| invalid())?;
         let user = self
             .store()

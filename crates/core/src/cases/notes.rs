@@ -5,6 +5,7 @@
 use super::require_case;
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::DataKey;
 use haven_crypto::field::FieldContext;
@@ -61,16 +62,13 @@ impl<S: Store> Haven<S> {
         let case = require_case(access)?;
         let text = body.trim();
         if text.is_empty() {
-            return Err(CoreError::InvalidInput {
-                field: "body",
-                message: "a note needs some text".into(),
-            });
+            return Err(CoreError::invalid("body", Reason::NoteEmpty));
         }
         if text.chars().count() > MAX_NOTE_CHARS {
-            return Err(CoreError::InvalidInput {
-                field: "body",
-                message: format!("a note has at most {MAX_NOTE_CHARS} characters"),
-            });
+            return Err(CoreError::invalid(
+                "body",
+                Problem::new(Reason::NoteTooLong).with("max", MAX_NOTE_CHARS),
+            ));
         }
         let entropy = self.inner().entropy.as_ref();
         let id = NoteId::from_random_bytes(haven_crypto::entropy::random_array(entropy));

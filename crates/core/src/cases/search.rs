@@ -4,6 +4,7 @@
 //! come back — the pseudonym and the cases they may see, nothing else.
 
 use crate::auth::Authenticated;
+use crate::problem::{Problem, Reason};
 use crate::survivor_index::{IndexedField, normalise_name, normalise_phone, phonetic_name};
 use crate::survivors::open_whole_row;
 use crate::{CoreError, Haven};
@@ -56,10 +57,12 @@ impl<S: Store> Haven<S> {
         }
         let q = query.trim();
         if q.chars().count() < 2 || q.chars().count() > 200 {
-            return Err(CoreError::InvalidInput {
-                field: "q",
-                message: "search for 2 to 200 characters".into(),
-            });
+            return Err(CoreError::invalid(
+                "q",
+                Problem::new(Reason::SearchLength)
+                    .with("min", 2)
+                    .with("max", 200),
+            ));
         }
         let mut candidates: BTreeMap<SurvivorId, &'static str> = BTreeMap::new();
         for (field, label) in lookups(q) {

@@ -3,6 +3,7 @@
 use super::require_case;
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::DataKey;
 use haven_crypto::field::FieldContext;
@@ -56,10 +57,10 @@ impl<S: Store> Haven<S> {
         let case = require_case(access)?;
         let title = title.trim();
         if title.is_empty() || title.chars().count() > 300 {
-            return Err(CoreError::InvalidInput {
-                field: "title",
-                message: "a task needs a title of at most 300 characters".into(),
-            });
+            return Err(CoreError::invalid(
+                "title",
+                Problem::new(Reason::TaskTitle).with("max", 300),
+            ));
         }
         let entropy = self.inner().entropy.as_ref();
         let id = TaskId::from_random_bytes(haven_crypto::entropy::random_array(entropy));

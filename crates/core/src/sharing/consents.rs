@@ -7,6 +7,7 @@
 use super::categories;
 use crate::auth::Authenticated;
 use crate::cases::require_case;
+use crate::problem::{Problem, Reason};
 use crate::survivor_index::{normalise_name, phonetic_name};
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::DataKey;
@@ -107,7 +108,7 @@ fn bounded(field: &'static str, text: &str) -> Result<(), CoreError> {
     if text.chars().count() > MAX_TEXT {
         return Err(CoreError::InvalidInput {
             field,
-            message: format!("at most {MAX_TEXT} characters"),
+            problem: Problem::new(Reason::TextTooLong).with("max", MAX_TEXT),
         });
     }
     Ok(())
@@ -174,19 +175,16 @@ impl<S: Store> Haven<S> {
         if let Some(scan) = &input.scan
             && (scan.len() > MAX_SCAN_BYTES || scan_type(scan).is_none())
         {
-            return Err(CoreError::InvalidInput {
-                field: "scan",
-                message: format!(
-                    "attach a PDF, PNG or JPEG of at most {} KiB",
-                    MAX_SCAN_BYTES / 1024
-                ),
-            });
+            return Err(CoreError::invalid(
+                "scan",
+                Problem::new(Reason::ScanType).with("kib", MAX_SCAN_BYTES / 1024),
+            ));
         }
         if self.store().org(input.recipient_org).await?.is_none() {
-            return Err(CoreError::InvalidInput {
-                field: "recipient_org",
-                message: "no such organisation".into(),
-            });
+            return Err(CoreError::invalid(
+                "recipient_org",
+                Reason::NoSuchOrganisation,
+            ));
         }
         let key = self.survivor_key(access.survivor()).await?;
         let guardian = input.guardian.clone().filter(|g| !g.trim().is_empty());
@@ -220,10 +218,7 @@ impl<S: Store> Haven<S> {
             self.consent_rules(),
             now,
         )
-        .map_err(|e| CoreError::InvalidInput {
-            field: e.field(),
-            message: e.to_string(),
-        })?;
+        .map_err(|e| CoreError::invalid(e.field(), Problem::from(&e)))?;
         let entropy = self.inner().entropy.as_ref();
         let id = ConsentId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
         let draft = &valid.draft;
@@ -386,10 +381,7 @@ impl<S: Store> Haven<S> {
             .await?;
         let name = name.trim();
         if name.is_empty() {
-            return Err(CoreError::InvalidInput {
-                field: "name",
-                message: "give the person's name".into(),
-            });
+            return Err(CoreError::invalid("name", Reason::AdversaryName));
         }
         bounded("name", name)?;
         let relationship = relationship.trim();
@@ -399,11 +391,7 @@ impl<S: Store> Haven<S> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c == '_')
         {
-            return Err(CoreError::InvalidInput {
-                field: "relationship",
-                message: "a short code such as parent, guardian, partner, employer, recruiter"
-                    .into(),
-            });
+            return Err(CoreError::invalid("relationship", Reason::RelationshipCode));
         }
         let entropy = self.inner().entropy.as_ref();
         let id = AdversaryId::from_random_bytes(haven_crypto::entropy::random_array(entropy));

@@ -2,6 +2,7 @@
 //! schemas), the services a referral can go to, and confidential locations whose address is
 //! sealed at import under a key of its own and never published.
 
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_crypto::field::FieldContext;
 use haven_directory::{HsdsError, Schemas};
@@ -42,10 +43,10 @@ fn schemas() -> Result<&'static Schemas, CoreError> {
 }
 
 fn invalid(e: HsdsError) -> CoreError {
-    CoreError::InvalidInput {
-        field: "hsds",
-        message: e.to_string(),
-    }
+    CoreError::invalid(
+        "hsds",
+        Problem::new(Reason::DirectoryInvalid).with("detail", e),
+    )
 }
 
 fn location_context(org: OrgId, id: uuid::Uuid) -> FieldContext<'static> {

@@ -4,6 +4,7 @@
 //! police is never a condition of any service: nothing else in Haven looks at it.
 
 use crate::auth::Authenticated;
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_domain::CaseId;
 use haven_domain::TaskId;
@@ -35,10 +36,10 @@ impl<S: Store> Haven<S> {
             .unwrap_or_default();
         let note = note.trim();
         if note.chars().count() > 200 {
-            return Err(CoreError::InvalidInput {
-                field: "note",
-                message: "at most 200 characters".into(),
-            });
+            return Err(CoreError::invalid(
+                "note",
+                Problem::new(Reason::TextTooLong).with("max", 200),
+            ));
         }
         let title = if note.is_empty() {
             format!("Meeting requested by {agency}")

@@ -4,6 +4,7 @@
 //! and reading are audited.
 
 use crate::auth::Authenticated;
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_crypto::field::FieldContext;
 use haven_domain::audit::{AuditAction, AuditTarget};
@@ -101,10 +102,10 @@ impl<S: Store> Haven<S> {
         let (survivor, owner) = self.message_access(auth, case).await?;
         let text = body.trim();
         if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(CoreError::InvalidInput {
-                field: "body",
-                message: format!("a message has 1 to {MAX_MESSAGE_CHARS} characters"),
-            });
+            return Err(CoreError::invalid(
+                "body",
+                Problem::new(Reason::MessageLength).with("max", MAX_MESSAGE_CHARS),
+            ));
         }
         let entropy = self.inner().entropy.as_ref();
         let id = MessageId::from_random_bytes(haven_crypto::entropy::random_array(entropy));

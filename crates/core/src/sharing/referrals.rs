@@ -10,6 +10,7 @@
 
 use crate::auth::Authenticated;
 use crate::cases::NewCase;
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::{self, DataKey};
 use haven_crypto::field::FieldContext;
@@ -78,20 +79,17 @@ impl<S: Store> Haven<S> {
         &self,
         id: ServiceId,
     ) -> Result<(ServiceRow, ServiceKind), CoreError> {
-        let invalid = |message: &str| CoreError::InvalidInput {
-            field: "service",
-            message: message.into(),
-        };
+        let invalid = |reason: Reason| CoreError::invalid("service", reason);
         let service = self
             .store()
             .directory_service(id)
             .await?
-            .ok_or_else(|| invalid("no such service in the directory"))?;
+            .ok_or_else(|| invalid(Reason::ServiceUnknown))?;
         if service.status != "active" {
-            return Err(invalid("this service is not taking referrals"));
+            return Err(invalid(Reason::ServiceInactive));
         }
         if self.store().org(service.org).await?.is_none() {
-            return Err(invalid("this service's organisation is not on Haven"));
+            return Err(invalid(Reason::ServiceNotOnHaven));
         }
         let kind = service.kind.parse().unwrap_or(ServiceKind::Other);
         Ok((service, kind))
@@ -108,10 +106,10 @@ impl<S: Store> Haven<S> {
         let access = self.authorize_case(auth, case, Action::Refer).await?;
         let (service, kind) = self.referable_service(service).await?;
         if service.org == access.org() {
-            return Err(CoreError::InvalidInput {
-                field: "service",
-                message: "refer to another organisation's service".into(),
-            });
+            return Err(CoreError::invalid(
+                "service",
+                Reason::ServiceOwnOrganisation,
+            ));
         }
         if let Some(c) = consent {
             let now = self.now();
@@ -126,10 +124,10 @@ impl<S: Store> Haven<S> {
                         && super::grant(row).is_active(now)
                 });
             if !fits {
-                return Err(CoreError::InvalidInput {
-                    field: "consent",
-                    message: "no release in force names this organisation".into(),
-                });
+                return Err(CoreError::invalid(
+                    "consent",
+                    Reason::NoReleaseForOrganisation,
+                ));
             }
         }
         let now = self.now();
@@ -182,10 +180,10 @@ impl<S: Store> Haven<S> {
         }
         SurvivorProfile::pseudonymous(&input.pseudonym)?;
         if input.note.chars().count() > 2_000 {
-            return Err(CoreError::InvalidInput {
-                field: "note",
-                message: "at most 2000 characters".into(),
-            });
+            return Err(CoreError::invalid(
+                "note",
+                Problem::new(Reason::TextTooLong).with("max", 2000),
+            ));
         }
         let (service, kind) = self.referable_service(input.service).await?;
         let inner = self.inner();
@@ -366,10 +364,12 @@ impl<S: Store> Haven<S> {
         let from: ReferralState = row.state.parse().unwrap_or(ReferralState::Withdrawn);
         let to = from.apply(step, side).map_err(|e| match e {
             haven_domain::referral::MoveError::NotYours => CoreError::Forbidden,
-            other => CoreError::InvalidInput {
-                field: "state",
-                message: other.to_string(),
-            },
+            haven_domain::referral::MoveError::OutOfOrder { from, to } => CoreError::invalid(
+                "state",
+                Problem::new(Reason::ReferralOutOfOrder)
+                    .with("from", from)
+                    .with("to", to),
+            ),
         })?;
         let now = self.now();
         let mut next = ReferralRow {

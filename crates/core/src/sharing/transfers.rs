@@ -9,6 +9,7 @@
 use super::{consents, messages};
 use crate::auth::Authenticated;
 use crate::cases::{goal_context, note_context, task_context};
+use crate::problem::Reason;
 use crate::survivors::{open_pseudonym_row, reseal_row};
 use crate::{CoreError, Haven};
 use haven_crypto::Entropy;
@@ -60,10 +61,7 @@ impl<S: Store> Haven<S> {
     ) -> Result<TransferId, CoreError> {
         let access = self.authorize_case(auth, case, Action::Refer).await?;
         if to == access.org() || self.store().org(to).await?.is_none() {
-            return Err(CoreError::InvalidInput {
-                field: "to_org",
-                message: "choose another organisation on Haven".into(),
-            });
+            return Err(CoreError::invalid("to_org", Reason::TransferTarget));
         }
         let pending = self
             .store()
@@ -159,10 +157,7 @@ impl<S: Store> Haven<S> {
             "accepted" | "declined" => receiving,
             "withdrawn" => sending,
             _ => {
-                return Err(CoreError::InvalidInput {
-                    field: "decision",
-                    message: "use accepted, declined or withdrawn".into(),
-                });
+                return Err(CoreError::invalid("decision", Reason::TransferDecision));
             }
         };
         if !allowed {

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use haven_core::cases::CaseView;
+use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
 use haven_domain::access::Action;
 use haven_domain::case::{CaseStatus, NoteCategory, TraffickingType};
@@ -103,9 +104,11 @@ pub(crate) async fn list<S: Store>(
         .status
         .map(|s| s.parse::<CaseStatus>())
         .transpose()
-        .map_err(|_| CoreError::InvalidInput {
-            field: "status",
-            message: "use open, active or closed".into(),
+        .map_err(|_| {
+            CoreError::invalid(
+                "status",
+                Problem::new(Reason::OneOf).with("choices", "open, active, closed"),
+            )
         })?;
     let board = haven.dashboard(&auth).await?;
     let cases: Vec<Value> = board
@@ -130,9 +133,11 @@ pub(crate) async fn change_status<S: Store>(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<StatusChange>,
 ) -> Result<StatusCode, ApiError> {
-    let to: CaseStatus = body.status.parse().map_err(|_| CoreError::InvalidInput {
-        field: "status",
-        message: "use open, active or closed".into(),
+    let to: CaseStatus = body.status.parse().map_err(|_| {
+        CoreError::invalid(
+            "status",
+            Problem::new(Reason::OneOf).with("choices", "open, active, closed"),
+        )
     })?;
     haven
         .change_status(&auth, case_id(&id)?, to, body.reason.as_deref())
@@ -153,9 +158,14 @@ pub(crate) async fn add_note<S: Store>(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<NewNote>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let category: NoteCategory = body.category.parse().map_err(|_| CoreError::InvalidInput {
-        field: "category",
-        message: "use general, safety, medical, psychotherapy, legal or narrative".into(),
+    let category: NoteCategory = body.category.parse().map_err(|_| {
+        CoreError::invalid(
+            "category",
+            Problem::new(Reason::OneOf).with(
+                "choices",
+                "general, safety, medical, psychotherapy, legal, narrative",
+            ),
+        )
     })?;
     let note = haven
         .add_note(&auth, case_id(&id)?, category, &body.body)
@@ -234,10 +244,10 @@ pub(crate) async fn add_member<S: Store>(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TeamMember>,
 ) -> Result<StatusCode, ApiError> {
-    let user = body.user_id.parse().map_err(|_| CoreError::InvalidInput {
-        field: "user_id",
-        message: "not a user id".into(),
-    })?;
+    let user = body
+        .user_id
+        .parse()
+        .map_err(|_| CoreError::invalid("user_id", Reason::NotAUserId))?;
     haven.add_team_member(&auth, case_id(&id)?, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -247,10 +257,9 @@ pub(crate) async fn remove_member<S: Store>(
     ApiCaller(auth): ApiCaller,
     Path((id, user)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let user = user.parse().map_err(|_| CoreError::InvalidInput {
-        field: "user_id",
-        message: "not a user id".into(),
-    })?;
+    let user = user
+        .parse()
+        .map_err(|_| CoreError::invalid("user_id", Reason::NotAUserId))?;
     haven.remove_team_member(&auth, case_id(&id)?, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -284,9 +293,11 @@ pub(crate) async fn set_goal_status<S: Store>(
     JsonBody(body): JsonBody<GoalStatusChange>,
 ) -> Result<StatusCode, ApiError> {
     let goal = goal.parse().map_err(|_| CoreError::NotFound)?;
-    let status = body.status.parse().map_err(|_| CoreError::InvalidInput {
-        field: "status",
-        message: "use open, achieved or dropped".into(),
+    let status = body.status.parse().map_err(|_| {
+        CoreError::invalid(
+            "status",
+            Problem::new(Reason::OneOf).with("choices", "open, achieved, dropped"),
+        )
     })?;
     haven
         .set_goal_status(&auth, case_id(&id)?, goal, status)

@@ -94,7 +94,7 @@ pub(crate) fn document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A `haven_pat_…` token from `haven token create`" } },
             "schemas": {
-                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "field": { "type": "string" }, "message": { "type": "string" }, "correlation_id": { "type": "string" } } } } },
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "field": { "type": "string" }, "reason": { "type": "string", "description": "why input was refused, a stable code (invalid only)" }, "message": { "type": "string" }, "correlation_id": { "type": "string" } } } } },
                 "CaseFields": { "type": "object", "additionalProperties": false, "properties": {
                     "exploitation": { "enum": ["sex", "labour", "both", "other"] },
                     "trafficking_types": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 25 }, "description": "Polaris typology numbers" },

@@ -9,6 +9,7 @@ use crate::extract::ApiCaller;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use haven_core::problem::{Problem, Reason};
 use haven_core::sharing::{ConsentInput, ConsentView, IntakeReferral, ReferralView};
 use haven_core::{CoreError, Haven};
 use haven_domain::consent::{RevocationChannel, Signer};
@@ -20,16 +21,20 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
-fn invalid(field: &'static str, message: &str) -> ApiError {
-    CoreError::InvalidInput {
-        field,
-        message: message.into(),
-    }
-    .into()
+fn invalid(field: &'static str, problem: impl Into<Problem>) -> ApiError {
+    CoreError::invalid(field, problem).into()
 }
 
-fn parse<T: std::str::FromStr>(field: &'static str, raw: &str, hint: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| invalid(field, hint))
+fn parse<T: std::str::FromStr>(
+    field: &'static str,
+    raw: &str,
+    problem: impl Into<Problem>,
+) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| invalid(field, problem))
+}
+
+fn one_of(choices: &str) -> Problem {
+    Problem::new(Reason::OneOf).with("choices", choices)
 }
 
 #[derive(Deserialize)]
@@ -57,8 +62,10 @@ pub(crate) fn categories(raw: &[String]) -> Result<BTreeSet<DataCategory>, ApiEr
             parse(
                 "categories",
                 c,
-                "unknown category; use case, identity, contact, location, immigration, medical, \
-                 psychotherapy, legal, narrative or safety",
+                one_of(
+                    "case, identity, contact, location, immigration, medical, psychotherapy, \
+                     legal, narrative, safety",
+                ),
             )
         })
         .collect()
@@ -67,21 +74,21 @@ pub(crate) fn categories(raw: &[String]) -> Result<BTreeSet<DataCategory>, ApiEr
 impl NewConsent {
     fn into_input(self) -> Result<ConsentInput, ApiError> {
         Ok(ConsentInput {
-            recipient_org: parse(
-                "recipient_org",
-                &self.recipient_org,
-                "not an organisation id",
-            )?,
+            recipient_org: parse("recipient_org", &self.recipient_org, Reason::NotAnId)?,
             categories: categories(&self.categories)?,
             purpose: self.purpose,
             method: parse(
                 "method",
                 &self.method,
-                "use signed_form, on_screen_signature or verbal_witnessed",
+                one_of("signed_form, on_screen_signature, verbal_witnessed"),
             )?,
             evidence: self.evidence,
             signer: match self.signer {
-                Some(s) => parse("signer", &s, "use survivor, minor_and_guardian or guardian")?,
+                Some(s) => parse(
+                    "signer",
+                    &s,
+                    one_of("survivor, minor_and_guardian, guardian"),
+                )?,
                 None => Signer::Survivor,
             },
             guardian: self.guardian,
@@ -93,7 +100,7 @@ impl NewConsent {
                     use base64::Engine;
                     base64::engine::general_purpose::STANDARD
                         .decode(b.trim())
-                        .map_err(|_| invalid("scan_base64", "not base64"))
+                        .map_err(|_| invalid("scan_base64", Reason::NotBase64))
                 })
                 .transpose()?,
         })
@@ -150,7 +157,7 @@ pub(crate) async fn revoke_consent<S: Store>(
     JsonBody(body): JsonBody<Revoke>,
 ) -> Result<StatusCode, ApiError> {
     let consent: ConsentId = consent.parse().map_err(|_| CoreError::NotFound)?;
-    let channel: RevocationChannel = parse("channel", &body.channel, "use oral or written")?;
+    let channel: RevocationChannel = parse("channel", &body.channel, one_of("oral, written"))?;
     haven
         .revoke_consent(&auth, case_id(&id)?, consent, channel)
         .await?;
@@ -189,10 +196,10 @@ pub(crate) async fn refer<S: Store>(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<NewReferral>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let service: ServiceId = parse("service_id", &body.service_id, "not a service id")?;
+    let service: ServiceId = parse("service_id", &body.service_id, Reason::NotAnId)?;
     let consent = body
         .consent_id
-        .map(|c| parse::<ConsentId>("consent_id", &c, "not a release id"))
+        .map(|c| parse::<ConsentId>("consent_id", &c, Reason::NotAnId))
         .transpose()?;
     let referral = haven.refer(&auth, case_id(&id)?, service, consent).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": referral }))))
@@ -263,7 +270,7 @@ pub(crate) async fn move_referral<S: Store>(
         body.reason.as_deref(),
         body.outcome.as_deref(),
     )
-    .map_err(|e| invalid(e.field, e.message))?;
+    .map_err(|e| invalid(e.field, &e))?;
     let r = haven.move_referral(&auth, id, step).await?;
     Ok(Json(referral_json(&r)))
 }
@@ -282,7 +289,7 @@ pub(crate) async fn refer_intake<S: Store>(
     ApiCaller(auth): ApiCaller,
     JsonBody(body): JsonBody<NewIntakeReferral>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let service = parse("service_id", &body.service_id, "not a service id")?;
+    let service = parse("service_id", &body.service_id, Reason::NotAnId)?;
     let id = haven
         .refer_intake(
             &auth,
@@ -409,7 +416,7 @@ pub(crate) async fn propose_transfer<S: Store>(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<NewTransfer>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let to = parse("to_org", &body.to_org, "not an organisation id")?;
+    let to = parse("to_org", &body.to_org, Reason::NotAnId)?;
     let transfer = haven.propose_transfer(&auth, case_id(&id)?, to).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": transfer }))))
 }

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use haven_core::cases::NewCase;
+use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
 use haven_domain::access::Action;
 use haven_domain::case::{ExploitationType, TraffickingType};
@@ -52,19 +53,18 @@ impl CaseFields {
             .exploitation
             .map(|e| e.parse::<ExploitationType>())
             .transpose()
-            .map_err(|_| CoreError::InvalidInput {
-                field: "exploitation",
-                message: "use sex, labour, both or other".into(),
+            .map_err(|_| {
+                CoreError::invalid(
+                    "exploitation",
+                    Problem::new(Reason::OneOf).with("choices", "sex, labour, both, other"),
+                )
             })?;
         let trafficking_types = self
             .trafficking_types
             .into_iter()
             .map(TraffickingType::try_from)
             .collect::<Result<_, _>>()
-            .map_err(|e| CoreError::InvalidInput {
-                field: "trafficking_types",
-                message: e.to_string(),
-            })?;
+            .map_err(|_| CoreError::invalid("trafficking_types", Reason::TraffickingType))?;
         Ok(NewCase {
             exploitation,
             trafficking_types,

@@ -114,7 +114,7 @@ pub(crate) async fn change_password<S: Store>(
                 &auth,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
-                Some(e.to_string()),
+                Some(t.refusal(&e)),
             )
             .await
         }

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use haven_core::auth::{Acting, Authenticated, NewUser};
+use haven_core::problem::Reason;
 use haven_core::{CoreError, Haven};
 use haven_domain::access::Role;
 use haven_store::Store;
@@ -124,10 +125,7 @@ pub(crate) async fn add<S: Store>(
                 .await
                 .map(|(_, password)| Outcome::done("Account added.").with_password(password))
         }
-        Err(_) => Err(CoreError::InvalidInput {
-            field: "role",
-            message: "choose a role from the list".into(),
-        }),
+        Err(_) => Err(CoreError::invalid("role", Reason::ChooseFromList)),
     };
     respond(t, &haven, &auth, result).await
 }
@@ -205,7 +203,7 @@ async fn respond<S: Store>(
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
             let outcome = Outcome {
                 notice: None,
-                error: Some(e.to_string()),
+                error: Some(t.refusal(&e)),
                 one_time_password: None,
             };
             page(t, haven, auth, StatusCode::UNPROCESSABLE_ENTITY, outcome).await

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
 use haven_core::cases::Dashboard;
+use haven_core::problem::Reason;
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
 use haven_domain::case::{CaseStatus, NoteCategory};
@@ -193,7 +194,7 @@ pub(crate) async fn after<S: Store>(
                 haven,
                 auth,
                 id,
-                Some(e.to_string()),
+                Some(t.refusal(&e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -218,10 +219,10 @@ pub(crate) async fn add_note<S: Store>(
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
-    let category: NoteCategory = f.category.parse().map_err(|_| CoreError::InvalidInput {
-        field: "category",
-        message: "choose a category from the list".into(),
-    })?;
+    let category: NoteCategory = f
+        .category
+        .parse()
+        .map_err(|_| CoreError::invalid("category", Reason::ChooseFromList))?;
     let result = haven
         .add_note(&auth, id, category, &f.body)
         .await
@@ -265,10 +266,10 @@ pub(crate) async fn change_status<S: Store>(
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
-    let to: CaseStatus = f.status.parse().map_err(|_| CoreError::InvalidInput {
-        field: "status",
-        message: "choose a status from the list".into(),
-    })?;
+    let to: CaseStatus = f
+        .status
+        .parse()
+        .map_err(|_| CoreError::invalid("status", Reason::ChooseFromList))?;
     let reason = Some(f.reason.as_str()).filter(|r| !r.trim().is_empty());
     let result = haven.change_status(&auth, id, to, reason).await;
     after(t, &haven, &auth, id, result).await
@@ -295,10 +296,7 @@ pub(crate) async fn add_task<S: Store>(
         &time::format_description::well_known::Iso8601::DATE,
     ) {
         Ok(due) => haven.add_task(&auth, id, &f.title, due).await.map(|_| ()),
-        Err(_) => Err(CoreError::InvalidInput {
-            field: "due_on",
-            message: "give a due date".into(),
-        }),
+        Err(_) => Err(CoreError::invalid("due_on", Reason::DueDateRequired)),
     };
     after(t, &haven, &auth, id, result).await
 }
@@ -339,10 +337,7 @@ pub(crate) async fn remove_member<S: Store>(
     let id = case_id(&id)?;
     let result = match f.user_id.parse() {
         Ok(user) => haven.remove_team_member(&auth, id, user).await,
-        Err(_) => Err(CoreError::InvalidInput {
-            field: "user_id",
-            message: "choose a member of the team".into(),
-        }),
+        Err(_) => Err(CoreError::invalid("user_id", Reason::ChooseFromList)),
     };
     after(t, &haven, &auth, id, result).await
 }
@@ -384,10 +379,7 @@ pub(crate) async fn set_goal_status<S: Store>(
     let goal = goal.parse().map_err(|_| CoreError::NotFound)?;
     let result = match f.status.parse() {
         Ok(status) => haven.set_goal_status(&auth, id, goal, status).await,
-        Err(_) => Err(CoreError::InvalidInput {
-            field: "status",
-            message: "choose achieved, dropped or open".into(),
-        }),
+        Err(_) => Err(CoreError::invalid("status", Reason::ChooseFromList)),
     };
     after(t, &haven, &auth, id, result).await
 }

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
 use haven_core::cases::{NewCase, SearchHit};
+use haven_core::problem::Reason;
 use haven_core::{CoreError, Haven};
 use haven_domain::case::ExploitationType;
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
@@ -138,23 +139,16 @@ fn profile_of(v: &IntakeValues) -> Result<(SurvivorProfile, NewCase), CoreError>
                 v.date_of_birth.trim(),
                 &time::format_description::well_known::Iso8601::DATE,
             )
-            .map_err(|_| CoreError::InvalidInput {
-                field: "date_of_birth",
-                message: "give a date as YYYY-MM-DD".into(),
-            })?,
+            .map_err(|_| CoreError::invalid("date_of_birth", Reason::DateFormat))?,
         );
     }
     if !v.estimated_age.trim().is_empty() {
-        p.details.estimated_age =
-            Some(
-                v.estimated_age
-                    .trim()
-                    .parse()
-                    .map_err(|_| CoreError::InvalidInput {
-                        field: "estimated_age",
-                        message: "give an age in years".into(),
-                    })?,
-            );
+        p.details.estimated_age = Some(
+            v.estimated_age
+                .trim()
+                .parse()
+                .map_err(|_| CoreError::invalid("estimated_age", Reason::AgeInYears))?,
+        );
     }
     let exploitation = v.exploitation.parse().ok();
     Ok((
@@ -183,7 +177,7 @@ pub(crate) async fn intake<S: Store>(
                 &auth,
                 values,
                 Vec::new(),
-                Some(e.to_string()),
+                Some(t.refusal(&e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             ));
         }
@@ -225,7 +219,7 @@ pub(crate) async fn intake<S: Store>(
             &auth,
             values,
             Vec::new(),
-            Some(e.to_string()),
+            Some(t.refusal(&e)),
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
         Err(e) => Err(e.into()),

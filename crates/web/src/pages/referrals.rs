@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
+use haven_core::problem::Reason;
 use haven_core::sharing::IntakeReferral;
 use haven_core::{CoreError, Haven};
 use haven_domain::ReferralId;
@@ -107,7 +108,7 @@ pub(crate) async fn move_referral<S: Store>(
     let id: ReferralId = id.parse().map_err(|_| CoreError::NotFound)?;
     let result = match Move::parse(&f.action, f.reason.as_deref(), f.outcome.as_deref()) {
         Ok(m) => haven.move_referral(&auth, id, m).await,
-        Err(e) => Err(invalid(e.field, e.message)),
+        Err(e) => Err(invalid(e.field, &e)),
     };
     match result {
         Ok(view) if !view.receiving => match view.case {
@@ -121,7 +122,7 @@ pub(crate) async fn move_referral<S: Store>(
                 &haven,
                 &auth,
                 None,
-                Some(e.to_string()),
+                Some(t.refusal(&e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -159,7 +160,7 @@ pub(crate) async fn refer_intake<S: Store>(
                 )
                 .await
         }
-        Err(_) => Err(invalid("service", "choose a service")),
+        Err(_) => Err(invalid("service", Reason::ChooseFromList)),
     };
     match result {
         Ok(_) => {
@@ -172,7 +173,7 @@ pub(crate) async fn refer_intake<S: Store>(
                 &haven,
                 &auth,
                 None,
-                Some(e.to_string()),
+                Some(t.refusal(&e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -204,7 +205,7 @@ pub(crate) async fn decide_transfer<S: Store>(
                 &haven,
                 &auth,
                 None,
-                Some(e.to_string()),
+                Some(t.refusal(&e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

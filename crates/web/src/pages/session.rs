@@ -187,8 +187,8 @@ pub(crate) async fn enrol<S: Store>(
             }
             Ok(r)
         }
-        Err(haven_core::CoreError::InvalidInput { message, .. }) => {
-            enrol_page(&haven, &auth, t, Some(message))
+        Err(haven_core::CoreError::InvalidInput { problem, .. }) => {
+            enrol_page(&haven, &auth, t, Some(problem.text(t.lang())))
         }
         Err(e) => Err(e.into()),
     }

@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use haven_core::auth::Authenticated;
+use haven_core::problem::{Problem, Reason};
 use haven_core::sharing::{ConsentInput, ReferralView};
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
@@ -22,11 +23,8 @@ use haven_store::Store;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub(super) fn invalid(field: &'static str, message: &str) -> CoreError {
-    CoreError::InvalidInput {
-        field,
-        message: message.into(),
-    }
+pub(super) fn invalid(field: &'static str, problem: impl Into<Problem>) -> CoreError {
+    CoreError::invalid(field, problem)
 }
 
 pub(super) async fn org_names<S: Store>(
@@ -153,7 +151,7 @@ pub(crate) async fn record_consent<S: Store>(
     // Text fields as pairs (categories repeat); the signed form's scan as bytes.
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut scan: Option<Vec<u8>> = None;
-    let unreadable = || invalid("form", "the form could not be read");
+    let unreadable = || invalid("form", Reason::FormUnreadable);
     while let Some(field) = form.next_field().await.map_err(|_| unreadable())? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "scan" {
@@ -193,16 +191,16 @@ fn consent_input(
         .filter(|(k, _)| k == "category")
         .map(|(_, v)| {
             v.parse()
-                .map_err(|_| invalid("categories", "unknown category"))
+                .map_err(|_| invalid("categories", Reason::ChooseFromList))
         })
         .collect::<Result<_, _>>()?;
     let expires_at = match get("expires_on").trim() {
         "" => None,
         raw => Some(
             time::Date::parse(raw, &time::format_description::well_known::Iso8601::DATE)
-                .map_err(|_| invalid("expires_at", "give the end date"))?
+                .map_err(|_| invalid("expires_at", Reason::ConsentNoEndDate))?
                 .with_hms(0, 0, 0)
-                .map_err(|_| invalid("expires_at", "give the end date"))?
+                .map_err(|_| invalid("expires_at", Reason::ConsentNoEndDate))?
                 .assume_utc(),
         ),
     };
@@ -210,12 +208,12 @@ fn consent_input(
     Ok(ConsentInput {
         recipient_org: get("recipient_org")
             .parse()
-            .map_err(|_| invalid("recipient_org", "choose an organisation"))?,
+            .map_err(|_| invalid("recipient_org", Reason::ChooseFromList))?,
         categories,
         purpose: get("purpose"),
         method: get("method")
             .parse()
-            .map_err(|_| invalid("method", "choose how consent was given"))?,
+            .map_err(|_| invalid("method", Reason::ChooseFromList))?,
         evidence: get("evidence"),
         signer: get("signer").parse().unwrap_or(Signer::Survivor),
         guardian,
@@ -244,7 +242,7 @@ pub(crate) async fn revoke_consent<S: Store>(
     let channel: RevocationChannel = f
         .channel
         .parse()
-        .map_err(|_| invalid("channel", "choose oral or written"))?;
+        .map_err(|_| invalid("channel", Reason::ChooseFromList))?;
     let result = haven.revoke_consent(&auth, id, consent, channel).await;
     after(t, &haven, &auth, id, result).await
 }
@@ -293,12 +291,12 @@ pub(crate) async fn refer<S: Store>(
         let service = f
             .service_id
             .parse()
-            .map_err(|_| invalid("service", "choose a service"))?;
+            .map_err(|_| invalid("service", Reason::ChooseFromList))?;
         let consent = match f.consent_id.trim() {
             "" => None,
             raw => Some(
                 raw.parse()
-                    .map_err(|_| invalid("consent", "choose a release"))?,
+                    .map_err(|_| invalid("consent", Reason::ChooseFromList))?,
             ),
         };
         haven.refer(&auth, id, service, consent).await.map(|_| ())
@@ -407,7 +405,7 @@ pub(crate) async fn propose_transfer<S: Store>(
     let id = case_id(&id)?;
     let result = match f.to_org.parse() {
         Ok(to) => haven.propose_transfer(&auth, id, to).await.map(|_| ()),
-        Err(_) => Err(invalid("to_org", "choose an organisation")),
+        Err(_) => Err(invalid("to_org", Reason::ChooseFromList)),
     };
     after(t, &haven, &auth, id, result).await
 }

@@ -388,26 +388,31 @@ async fn bad_intake_input_is_refused_with_the_field_and_nothing_is_written() {
         )
         .await;
     let before = app.audit_reasons("survivor_create").await.len();
-    for (payload, field) in [
+    for (payload, field, reason) in [
         (
             json!({ "pseudonym": "A", "date_of_birth": "2030-01-01" }),
             "date_of_birth",
+            "birth_in_future",
         ),
         (
             json!({ "pseudonym": "A", "estimated_age": 130 }),
+            "estimated_age",
             "estimated_age",
         ),
         (
             json!({ "pseudonym": "A", "case": { "trafficking_types": [26] } }),
             "trafficking_types",
+            "trafficking_type",
         ),
         (
             json!({ "pseudonym": "A", "case": { "exploitation": "piracy" } }),
             "exploitation",
+            "one_of",
         ),
         (
             json!({ "pseudonym": "A", "nationality": "x".repeat(501) }),
             "nationality",
+            "field_too_long",
         ),
     ] {
         let r = app
@@ -420,6 +425,7 @@ async fn bad_intake_input_is_refused_with_the_field_and_nothing_is_written() {
             r.body
         );
         assert_eq!(body(&r)["error"]["field"], field, "{payload}");
+        assert_eq!(body(&r)["error"]["reason"], reason, "{payload}");
     }
     let r = app
         .api_post(
@@ -532,4 +538,63 @@ async fn the_case_plan_holds_goals_that_are_achieved_or_dropped() {
         .api_get(&format!("/api/v1/cases/{}", t.case), &t.other_org)
         .await;
     assert!(!o.body.contains("Safe housing"));
+}
+
+/// A refused form is explained in the reader's language: the core's reason, rendered from
+/// its Fluent message, with the field named as that language names it.
+#[tokio::test]
+async fn refused_input_is_explained_in_the_readers_language() {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "idioma@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    let intake = |pairs: Vec<(&'static str, String)>| {
+        let (app, s, csrf) = (&app, s.clone(), csrf.clone());
+        async move {
+            let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+            form.extend(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+            app.post_form("/intake", Some(&s), &form).await
+        }
+    };
+    let future_birth = || {
+        vec![
+            ("pseudonym", "Luz".to_owned()),
+            ("date_of_birth", "2999-01-01".to_owned()),
+        ]
+    };
+    let r = intake(future_birth()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("a date of birth cannot be in the future"));
+
+    let chosen = app
+        .post_form(
+            "/account/language",
+            Some(&s),
+            &[("csrf", &csrf), ("language", "es")],
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+    let r = intake(future_birth()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("la fecha de nacimiento no puede ser futura"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("cannot be in the future"));
+    let r = intake(vec![
+        ("pseudonym", "Luz".to_owned()),
+        ("legal_name", "x".repeat(501)),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("el nombre legal tiene más de 500 caracteres"),
+        "a field error names the field in Spanish: {}",
+        r.body
+    );
 }
