@@ -360,15 +360,25 @@ impl<S: Store> Haven<S> {
         &self,
         id: SurvivorId,
     ) -> Result<(SurvivorRow, DataKey), CoreError> {
+        let row = self
+            .inner()
+            .store
+            .survivor(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let key = self.key_of(&row).await?;
+        Ok((row, key))
+    }
+
+    /// The unwrapped data key of a loaded survivor row.
+    pub(crate) async fn key_of(&self, row: &SurvivorRow) -> Result<DataKey, CoreError> {
         let inner = self.inner();
-        let row = inner.store.survivor(id).await?.ok_or(CoreError::NotFound)?;
         let wrapped = inner
             .store
             .data_key(row.key_id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let key = envelope::unwrap(&inner.keys, &wrapped)?;
-        Ok((row, key))
+        Ok(envelope::unwrap(&inner.keys, &wrapped)?)
     }
 
     /// The visible part of an already loaded survivor row.

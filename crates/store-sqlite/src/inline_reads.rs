@@ -14,8 +14,8 @@ use haven_domain::{
     CaseId, ConsentId, GoalId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId,
 };
 use haven_store::{
-    ApiTokenRow, CaseEvent, CaseRow, CoarseFields, ConsentRow, GoalRow, NoteRow, StoreError,
-    SurvivorCiphertexts, SurvivorRow, TaskRow, UserRow, WrappedKey,
+    ApiTokenRow, CaseContents, CaseEvent, CaseRow, CoarseFields, ConsentRow, GoalRow, NoteRow,
+    StoreError, SurvivorCiphertexts, SurvivorRow, TaskRow, UserRow, WrappedKey,
 };
 use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, Params, Row};
@@ -67,9 +67,10 @@ impl InlineReader {
         Ok(conn)
     }
 
-    fn with<T>(
+    /// Runs `read` on an idle connection; each statement is its own read transaction.
+    pub(crate) fn read<T>(
         &self,
-        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+        read: impl FnOnce(&Reads<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(StoreError::Unavailable("the store is closed".into()));
@@ -79,7 +80,7 @@ impl InlineReader {
             Some(c) => c,
             None => self.open()?,
         };
-        let out = read(&conn);
+        let out = read(&Reads(&conn));
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < MAX_IDLE
         {
@@ -88,6 +89,33 @@ impl InlineReader {
         out
     }
 
+    /// Runs `read` inside one read transaction, so every statement sees the same snapshot
+    /// and the WAL read lock is taken once rather than per statement.
+    pub(crate) fn snapshot<T>(
+        &self,
+        read: impl FnOnce(&Reads<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.read(|r| {
+            let tx = r.0.unchecked_transaction().map_err(error)?;
+            let out = read(r)?;
+            tx.commit().map_err(error)?;
+            Ok(out)
+        })
+    }
+
+    /// Closes the idle connections (before the sqlx pools checkpoint the WAL).
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+}
+
+/// The reads, on one connection.
+pub(crate) struct Reads<'c>(&'c Connection);
+
+impl Reads<'_> {
     /// Every row `sql` returns, each decoded by `decode`.
     fn all<T>(
         &self,
@@ -95,15 +123,13 @@ impl InlineReader {
         params: impl Params,
         decode: impl Fn(&Row<'_>) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
-        self.with(|conn| {
-            let mut stmt = conn.prepare_cached(sql).map_err(error)?;
-            let mut rows = stmt.query(params).map_err(error)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(error)? {
-                out.push(decode(row)?);
-            }
-            Ok(out)
-        })
+        let mut stmt = self.0.prepare_cached(sql).map_err(error)?;
+        let mut rows = stmt.query(params).map_err(error)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(error)? {
+            out.push(decode(row)?);
+        }
+        Ok(out)
     }
 
     fn one<T>(
@@ -113,14 +139,6 @@ impl InlineReader {
         decode: impl Fn(&Row<'_>) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
         Ok(self.all(sql, params, decode)?.into_iter().next())
-    }
-
-    /// Closes the idle connections (before the sqlx pools checkpoint the WAL).
-    pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.clear();
-        }
     }
 
     pub(crate) fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, StoreError> {
@@ -310,9 +328,35 @@ impl InlineReader {
             },
         )
     }
-}
+    /// What a case view shows beside the case row; `None` if the survivor is gone.
+    pub(crate) fn case_contents(
+        &self,
+        case: CaseId,
+        survivor: SurvivorId,
+    ) -> Result<Option<CaseContents>, StoreError> {
+        let Some(survivor) = self.survivor(survivor)? else {
+            return Ok(None);
+        };
+        Ok(Some(CaseContents {
+            survivor,
+            notes: self.notes_of_case(case)?,
+            tasks: self.tasks_of_case(case)?,
+            goals: self.goals_of_case(case)?,
+            events: self.case_events(case)?,
+        }))
+    }
 
-impl InlineReader {
+    /// An API token with its account.
+    pub(crate) fn api_token_with_user(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<(ApiTokenRow, UserRow)>, StoreError> {
+        let Some(token) = self.api_token_by_hash(hash)? else {
+            return Ok(None);
+        };
+        Ok(self.user_by_id(token.user)?.map(|user| (token, user)))
+    }
+
     /// Every release recorded for a survivor: read fresh on each request that crosses
     /// organisations, so a revocation bites on the next one.
     pub(crate) fn consents_of_survivor(

@@ -222,7 +222,7 @@ impl haven_store::Store for SqliteStore {
         &self,
         id: haven_domain::KeyId,
     ) -> impl Future<Output = Result<Option<haven_store::WrappedKey>, StoreError>> + Send {
-        let found = self.keys_inline.data_key(id);
+        let found = self.keys_inline.read(|r| r.data_key(id));
         async move { found }
     }
     fn data_keys_page(
@@ -271,7 +271,7 @@ impl haven_store::Store for SqliteStore {
         &self,
         id: haven_domain::SurvivorId,
     ) -> impl Future<Output = Result<Option<haven_store::SurvivorRow>, StoreError>> + Send {
-        let found = self.inline.survivor(id);
+        let found = self.inline.read(|r| r.survivor(id));
         async move { found }
     }
     fn survivors_by_index(
@@ -329,14 +329,14 @@ impl haven_store::Store for SqliteStore {
         &self,
         id: haven_domain::UserId,
     ) -> impl Future<Output = Result<Option<haven_store::UserRow>, StoreError>> + Send {
-        let found = self.inline.user_by_id(id);
+        let found = self.inline.read(|r| r.user_by_id(id));
         async move { found }
     }
     fn user_by_email(
         &self,
         email: &str,
     ) -> impl Future<Output = Result<Option<haven_store::UserRow>, StoreError>> + Send {
-        let found = self.inline.user_by_email(email);
+        let found = self.inline.read(|r| r.user_by_email(email));
         async move { found }
     }
     fn users_in_org(
@@ -403,7 +403,7 @@ impl haven_store::Store for SqliteStore {
         &self,
         token_hash: &[u8; 32],
     ) -> impl Future<Output = Result<Option<haven_store::ApiTokenRow>, StoreError>> + Send {
-        let found = self.inline.api_token_by_hash(token_hash);
+        let found = self.inline.read(|r| r.api_token_by_hash(token_hash));
         async move { found }
     }
     fn api_tokens_of(
@@ -435,7 +435,7 @@ impl haven_store::Store for SqliteStore {
     ) -> impl Future<
         Output = Result<Option<(haven_store::CaseRow, Vec<haven_domain::UserId>)>, StoreError>,
     > + Send {
-        let found = self.inline.case(id);
+        let found = self.inline.read(|r| r.case(id));
         async move { found }
     }
     fn cases_for_member(
@@ -483,7 +483,7 @@ impl haven_store::Store for SqliteStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::GoalRow>, StoreError>> + Send {
-        let found = self.inline.goals_of_case(case);
+        let found = self.inline.read(|r| r.goals_of_case(case));
         async move { found }
     }
     fn set_goal_status(
@@ -494,11 +494,28 @@ impl haven_store::Store for SqliteStore {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         plan::set_goal_status(self, goal, event, audit)
     }
+    fn case_contents(
+        &self,
+        case: haven_domain::CaseId,
+        survivor: haven_domain::SurvivorId,
+    ) -> impl Future<Output = Result<Option<haven_store::CaseContents>, StoreError>> + Send {
+        let found = self.inline.snapshot(|r| r.case_contents(case, survivor));
+        async move { found }
+    }
+    fn api_token_with_user(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<
+        Output = Result<Option<(haven_store::ApiTokenRow, haven_store::UserRow)>, StoreError>,
+    > + Send {
+        let found = self.inline.snapshot(|r| r.api_token_with_user(token_hash));
+        async move { found }
+    }
     fn case_events(
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::CaseEvent>, StoreError>> + Send {
-        let found = self.inline.case_events(case);
+        let found = self.inline.read(|r| r.case_events(case));
         async move { found }
     }
     fn insert_note(
@@ -513,7 +530,7 @@ impl haven_store::Store for SqliteStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::NoteRow>, StoreError>> + Send {
-        let found = self.inline.notes_of_case(case);
+        let found = self.inline.read(|r| r.notes_of_case(case));
         async move { found }
     }
     fn insert_task(
@@ -528,7 +545,7 @@ impl haven_store::Store for SqliteStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::TaskRow>, StoreError>> + Send {
-        let found = self.inline.tasks_of_case(case);
+        let found = self.inline.read(|r| r.tasks_of_case(case));
         async move { found }
     }
     fn complete_task(

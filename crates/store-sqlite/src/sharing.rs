@@ -24,5 +24,5 @@ pub(crate) async fn consents_of_survivor(
     store: &DbStore,
     survivor: SurvivorId,
 ) -> Result<Vec<ConsentRow>, StoreError> {
-    store.inline.consents_of_survivor(survivor)
+    store.inline.read(|r| r.consents_of_survivor(survivor))
 }

@@ -248,6 +248,19 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         token_hash: &[u8; 32],
     ) -> impl Future<Output = Result<Option<ApiTokenRow>, StoreError>> + Send;
+    /// An API token with its account, for authenticating a request. Backends that can read
+    /// both at once override this.
+    fn api_token_with_user(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<(ApiTokenRow, UserRow)>, StoreError>> + Send {
+        async move {
+            let Some(token) = self.api_token_by_hash(token_hash).await? else {
+                return Ok(None);
+            };
+            Ok(self.user(token.user).await?.map(|user| (token, user)))
+        }
+    }
     fn api_tokens_of(
         &self,
         user: UserId,
@@ -304,6 +317,27 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// What a case view shows beside the case row — the survivor's row, notes, tasks, goals
+    /// and timeline — read together; `None` if the survivor is gone. Backends that can read
+    /// them in one transaction override this (SQLite does).
+    fn case_contents(
+        &self,
+        case: CaseId,
+        survivor: SurvivorId,
+    ) -> impl Future<Output = Result<Option<CaseContents>, StoreError>> + Send {
+        async move {
+            let Some(survivor) = self.survivor(survivor).await? else {
+                return Ok(None);
+            };
+            Ok(Some(CaseContents {
+                survivor,
+                notes: self.notes_of_case(case).await?,
+                tasks: self.tasks_of_case(case).await?,
+                goals: self.goals_of_case(case).await?,
+                events: self.case_events(case).await?,
+            }))
+        }
+    }
     fn case_events(
         &self,
         case: CaseId,

@@ -191,6 +191,16 @@ pub struct TaskRow {
     pub created_at: OffsetDateTime,
 }
 
+/// Everything a case view shows beside the case row (`Store::case_contents`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseContents {
+    pub survivor: SurvivorRow,
+    pub notes: Vec<NoteRow>,
+    pub tasks: Vec<TaskRow>,
+    pub goals: Vec<GoalRow>,
+    pub events: Vec<CaseEvent>,
+}
+
 /// A goal of a case plan; the title is ciphertext.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoalRow {

@@ -87,16 +87,11 @@ impl<S: Store> Haven<S> {
         if !token.starts_with(secrets::API_TOKEN_PREFIX) {
             return Err(CoreError::Unauthenticated);
         }
-        let row = self
+        let (row, user) = self
             .store()
-            .api_token_by_hash(&secrets::hash(token))
+            .api_token_with_user(&secrets::hash(token))
             .await?
-            .filter(|t| t.revoked_at.is_none())
-            .ok_or(CoreError::Unauthenticated)?;
-        let user = self
-            .store()
-            .user(row.user)
-            .await?
+            .filter(|(t, _)| t.revoked_at.is_none())
             .ok_or(CoreError::Unauthenticated)?;
         if user.disabled_at.is_some() || user.totp_secret.is_none() {
             return Err(CoreError::Unauthenticated);

@@ -126,20 +126,29 @@ impl<S: Store> Haven<S> {
         if !access.can_read(DataCategory::Case) {
             return Ok(Vec::new());
         }
-        self.store()
-            .goals_of_case(case)
-            .await?
-            .into_iter()
-            .map(|g| {
-                let title = key.open(&context(access.org(), g.id), &g.title)?;
-                Ok(GoalView {
-                    id: g.id,
-                    title: String::from_utf8_lossy(&title).into_owned(),
-                    status: g.status.parse().unwrap_or(GoalStatus::Open),
-                    created_at: g.created_at,
-                    closed_at: g.closed_at,
-                })
-            })
-            .collect()
+        open_goals(access, key, self.store().goals_of_case(case).await?)
     }
+}
+
+/// The goals among `rows`, opened for a reader who may see the case's own fields.
+pub(crate) fn open_goals(
+    access: &CaseAccess,
+    key: &DataKey,
+    rows: Vec<GoalRow>,
+) -> Result<Vec<GoalView>, CoreError> {
+    if !access.can_read(DataCategory::Case) {
+        return Ok(Vec::new());
+    }
+    rows.into_iter()
+        .map(|g| {
+            let title = key.open(&context(access.org(), g.id), &g.title)?;
+            Ok(GoalView {
+                id: g.id,
+                title: String::from_utf8_lossy(&title).into_owned(),
+                status: g.status.parse().unwrap_or(GoalStatus::Open),
+                created_at: g.created_at,
+                closed_at: g.closed_at,
+            })
+        })
+        .collect()
 }

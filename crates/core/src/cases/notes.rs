@@ -103,23 +103,32 @@ impl<S: Store> Haven<S> {
         key: &DataKey,
     ) -> Result<Vec<NoteView>, CoreError> {
         let case = require_case(access)?;
-        let mut out = Vec::new();
-        for row in self.store().notes_of_case(case).await? {
-            let Ok(category) = row.category.parse::<NoteCategory>() else {
-                continue;
-            };
-            if !may_read_notes(access.access_map(), category.data_category()) {
-                continue;
-            }
-            let plain = key.open(&context(access.org(), row.id), &row.body)?;
-            out.push(NoteView {
-                id: row.id,
-                category,
-                author: row.author,
-                created_at: row.created_at,
-                body: String::from_utf8_lossy(&plain).into_owned(),
-            });
-        }
-        Ok(out)
+        open_notes(access, key, self.store().notes_of_case(case).await?)
     }
+}
+
+/// The notes among `rows` the reader may read, opened.
+pub(crate) fn open_notes(
+    access: &CaseAccess,
+    key: &DataKey,
+    rows: Vec<NoteRow>,
+) -> Result<Vec<NoteView>, CoreError> {
+    let mut out = Vec::new();
+    for row in rows {
+        let Ok(category) = row.category.parse::<NoteCategory>() else {
+            continue;
+        };
+        if !may_read_notes(access.access_map(), category.data_category()) {
+            continue;
+        }
+        let plain = key.open(&context(access.org(), row.id), &row.body)?;
+        out.push(NoteView {
+            id: row.id,
+            category,
+            author: row.author,
+            created_at: row.created_at,
+            body: String::from_utf8_lossy(&plain).into_owned(),
+        });
+    }
+    Ok(out)
 }

@@ -124,19 +124,28 @@ impl<S: Store> Haven<S> {
         if !access.can_read(DataCategory::Case) {
             return Ok(Vec::new());
         }
-        self.store()
-            .tasks_of_case(case)
-            .await?
-            .into_iter()
-            .map(|t| {
-                let title = key.open(&context(access.org(), t.id), &t.title)?;
-                Ok(TaskView {
-                    id: t.id,
-                    title: String::from_utf8_lossy(&title).into_owned(),
-                    due_on: t.due_on,
-                    done_at: t.done_at,
-                })
-            })
-            .collect()
+        open_tasks(access, key, self.store().tasks_of_case(case).await?)
     }
+}
+
+/// The tasks among `rows`, opened for a reader who may see the case's own fields.
+pub(crate) fn open_tasks(
+    access: &CaseAccess,
+    key: &DataKey,
+    rows: Vec<TaskRow>,
+) -> Result<Vec<TaskView>, CoreError> {
+    if !access.can_read(DataCategory::Case) {
+        return Ok(Vec::new());
+    }
+    rows.into_iter()
+        .map(|t| {
+            let title = key.open(&context(access.org(), t.id), &t.title)?;
+            Ok(TaskView {
+                id: t.id,
+                title: String::from_utf8_lossy(&title).into_owned(),
+                due_on: t.due_on,
+                done_at: t.done_at,
+            })
+        })
+        .collect()
 }

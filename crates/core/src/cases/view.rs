@@ -1,6 +1,9 @@
 //! Reading a case — one audited view of everything the capability grants — and the staff
 //! dashboard: my cases, and the tasks due and overdue.
 
+use super::goals::open_goals;
+use super::notes::open_notes;
+use super::tasks::open_tasks;
 use super::{GoalView, NoteView, TaskView, require_case};
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
@@ -79,11 +82,16 @@ impl<S: Store> Haven<S> {
             Some(loaded) => loaded.clone(),
             None => self.store().case(id).await?.ok_or(CoreError::NotFound)?,
         };
-        let (survivor_row, key) = self.survivor_with_key(access.survivor()).await?;
-        let record = Self::open_survivor_row(access, &survivor_row, &key)?;
-        let notes = self.readable_notes(access, &key).await?;
-        let tasks = self.readable_tasks(access, &key).await?;
-        let goals = self.readable_goals(access, &key).await?;
+        let contents = self
+            .store()
+            .case_contents(id, access.survivor())
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let key = self.key_of(&contents.survivor).await?;
+        let record = Self::open_survivor_row(access, &contents.survivor, &key)?;
+        let notes = open_notes(access, &key, contents.notes)?;
+        let tasks = open_tasks(access, &key, contents.tasks)?;
+        let goals = open_goals(access, &key, contents.goals)?;
         let readable = |kind: &str, detail: &str| {
             kind != "note"
                 || detail
@@ -95,9 +103,8 @@ impl<S: Store> Haven<S> {
         let shared = access.consent().is_some();
         let sees = |c: DataCategory| !shared || access.can_read(c);
         let timeline = if sees(DataCategory::Case) {
-            self.store()
-                .case_events(id)
-                .await?
+            contents
+                .events
                 .into_iter()
                 .filter(|e| readable(&e.kind, &e.detail))
                 .collect()

@@ -1,7 +1,7 @@
 //! Conformance stories: cases, teams, timeline, notes and tasks.
 
 use super::staff::user;
-use super::{Outcome, ensure, id_bytes, key, org, survivor};
+use super::{Outcome, ensure, fail, id_bytes, key, org, survivor};
 use crate::{CaseEvent, CaseRow, IntakeRecord, NoteRow, Store, TaskRow, UserRow};
 use haven_domain::{CaseId, NoteId, TaskId};
 use time::macros::datetime;
@@ -163,6 +163,33 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
     ensure(
         kinds == vec!["opened", "status", "note", "task", "task"],
         "the timeline in order",
+    )?;
+    // A case view's reads together give what the reads one by one give.
+    let contents = store.case_contents(case.id, s.id).await?;
+    ensure(
+        contents
+            == Some(crate::CaseContents {
+                survivor: store
+                    .survivor(s.id)
+                    .await?
+                    .ok_or_else(|| fail("survivor"))?,
+                notes: store.notes_of_case(case.id).await?,
+                tasks: store.tasks_of_case(case.id).await?,
+                goals: store.goals_of_case(case.id).await?,
+                events: store.case_events(case.id).await?,
+            }),
+        "case contents read together",
+    )?;
+    ensure(
+        contents.is_some_and(|c| c.notes.len() == 1 && c.tasks.len() == 1 && c.events.len() == 5),
+        "case contents hold the case's rows",
+    )?;
+    ensure(
+        store
+            .case_contents(case.id, survivor(99, &o, &k).id)
+            .await?
+            .is_none(),
+        "no contents without the survivor",
     )?;
     Ok(())
 }

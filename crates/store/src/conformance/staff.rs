@@ -137,6 +137,15 @@ pub async fn staff_sessions_and_tokens_round_trip<S: Store>(store: S) -> Outcome
         "token by hash",
     )?;
     ensure(
+        store.api_token_with_user(&[5; 32]).await?
+            == store.user(u.id).await?.map(|user| (token.clone(), user)),
+        "token with its account",
+    )?;
+    ensure(
+        store.api_token_with_user(&[6; 32]).await?.is_none(),
+        "no token, no account",
+    )?;
+    ensure(
         store.revoke_api_token(token.id, later, b"revoke").await?,
         "revocation",
     )?;
