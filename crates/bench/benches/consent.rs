@@ -115,7 +115,8 @@ fn main() {
                 guardian: None,
                 granted_at: None,
                 expires_at: Some(h.now() + time::Duration::days(30)),
-                scan: None,
+                // A scanned signed form near the size limit, as most paper releases have.
+                scan: Some([b"%PDF-1.7\n".as_slice(), &[b'x'; 600 * 1024]].concat()),
             },
         )
         .await

@@ -25,7 +25,7 @@ pub(crate) async fn consents_of_survivor(
     survivor: SurvivorId,
 ) -> Result<Vec<ConsentRow>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CONSENT_COLUMNS} FROM consents WHERE survivor_id = $1 ORDER BY granted_at, id"
+        "SELECT {CONSENT_READ_COLUMNS} FROM consents WHERE survivor_id = $1 ORDER BY granted_at, id"
     )))
     .bind(survivor.as_uuid())
     .fetch_all(reader(store))
@@ -50,6 +50,10 @@ fn consent_row(r: &DbRow) -> Result<ConsentRow, StoreError> {
         revoked_at: get(r, "revoked_at")?,
         revoked_by: get::<Option<Uuid>>(r, "revoked_by")?.map(UserId::from_uuid),
         revocation_channel: get(r, "revocation_channel")?,
-        scan: get(r, "scan")?,
+        has_scan: get(r, "has_scan")?,
     })
 }
+
+/// A release's columns as read: whether it has a scan, not the scan.
+const CONSENT_READ_COLUMNS: &str = "id, survivor_id, org_id, recipient_org_id, categories, method, signer, sealed, \
+     granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel, scan IS NOT NULL AS has_scan";

@@ -358,14 +358,16 @@ impl Reads<'_> {
     }
 
     /// Every release recorded for a survivor: read fresh on each request that crosses
-    /// organisations, so a revocation bites on the next one.
+    /// organisations, so a revocation bites on the next one. Whether a scan is attached is
+    /// asked with `length(scan)`, which SQLite answers from the record header; `scan IS NOT
+    /// NULL` reads the blob's overflow pages.
     pub(crate) fn consents_of_survivor(
         &self,
         survivor: SurvivorId,
     ) -> Result<Vec<ConsentRow>, StoreError> {
         self.all(
             "SELECT id, survivor_id, org_id, recipient_org_id, categories, method, signer, sealed, \
-             granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel, scan \
+             granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel, length(scan) IS NOT NULL \
              FROM consents WHERE survivor_id = ?1 ORDER BY granted_at, id",
             [survivor.as_uuid()],
             |r| {
@@ -384,7 +386,7 @@ impl Reads<'_> {
                     revoked_at: at_opt(r, 11)?,
                     revoked_by: col::<Option<Uuid>>(r, 12)?.map(UserId::from_uuid),
                     revocation_channel: col(r, 13)?,
-                    scan: col(r, 14)?,
+                    has_scan: col(r, 14)?,
                 })
             },
         )

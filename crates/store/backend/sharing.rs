@@ -29,6 +29,7 @@ const CONSENT_COLUMNS: &str = "id, survivor_id, org_id, recipient_org_id, catego
 pub(crate) async fn insert_consent(
     store: &DbStore,
     c: &ConsentRow,
+    scan: Option<&[u8]>,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
@@ -50,13 +51,30 @@ pub(crate) async fn insert_consent(
     .bind(c.revoked_at)
     .bind(c.revoked_by.map(|u| *u.as_uuid()))
     .bind(&c.revocation_channel)
-    .bind(&c.scan)
+    .bind(scan)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
     add_event(&mut tx, event).await?;
     audit::append(&mut tx, body).await?;
     tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn consent_scan(
+    store: &DbStore,
+    survivor: SurvivorId,
+    consent: ConsentId,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = sqlx::query("SELECT scan FROM consents WHERE id = $1 AND survivor_id = $2")
+        .bind(consent.as_uuid())
+        .bind(survivor.as_uuid())
+        .fetch_optional(reader(store))
+        .await
+        .map_err(convert::error)?;
+    Ok(match row {
+        Some(r) => get::<Option<Vec<u8>>>(&r, "scan")?,
+        None => None,
+    })
 }
 
 pub(crate) async fn revoke_consent(
@@ -328,10 +346,18 @@ impl haven_store::SharingStore for DbStore {
     async fn insert_consent(
         &self,
         consent: &ConsentRow,
+        scan: Option<&[u8]>,
         event: &CaseEvent,
         audit: &[u8],
     ) -> Result<(), StoreError> {
-        insert_consent(self, consent, event, audit).await
+        insert_consent(self, consent, scan, event, audit).await
+    }
+    async fn consent_scan(
+        &self,
+        survivor: SurvivorId,
+        consent: ConsentId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        consent_scan(self, survivor, consent).await
     }
     async fn consents_of_survivor(
         &self,

@@ -24,12 +24,21 @@ pub struct Revocation {
 pub trait SharingStore {
     // --- consent ------------------------------------------------------------------------
 
+    /// Stores a release with the sealed scan of its signed form, if any (`has_scan` is
+    /// derived from `scan`, not read from the row).
     fn insert_consent(
         &self,
         consent: &ConsentRow,
+        scan: Option<&[u8]>,
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The sealed scan of one release of the survivor, if it has one.
+    fn consent_scan(
+        &self,
+        survivor: SurvivorId,
+        consent: ConsentId,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
     /// Every release of the survivor, revoked and expired ones included, oldest first.
     fn consents_of_survivor(
         &self,

@@ -22,8 +22,10 @@ pub struct ConsentRow {
     pub method: String,
     pub signer: String,
     pub sealed: Vec<u8>,
-    /// The scan of the signed form (PDF, PNG or JPEG), sealed, if one was attached.
-    pub scan: Option<Vec<u8>>,
+    /// Whether a scan of the signed form is stored (read it with
+    /// `SharingStore::consent_scan`; it is not read with the release, which every request
+    /// across organisations reads).
+    pub has_scan: bool,
     pub granted_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub recorded_by: UserId,

@@ -142,7 +142,7 @@ pub(crate) fn open_consent(
         revoked_by: row.revoked_by,
         revocation_channel: row.revocation_channel,
         active,
-        has_scan: row.scan.is_some(),
+        has_scan: row.has_scan,
     })
 }
 
@@ -242,16 +242,17 @@ impl<S: Store> Haven<S> {
                 &sealed,
                 entropy,
             )?,
-            scan: match &input.scan {
-                Some(bytes) => Some(key.seal(&scan_context(access.org(), id), bytes, entropy)?),
-                None => None,
-            },
+            has_scan: input.scan.is_some(),
             granted_at: draft.granted_at,
             expires_at: valid.expires_at,
             recorded_by: auth.staff.id,
             revoked_at: None,
             revoked_by: None,
             revocation_channel: None,
+        };
+        let scan = match &input.scan {
+            Some(bytes) => Some(key.seal(&scan_context(access.org(), id), bytes, entropy)?),
+            None => None,
         };
         let mut event = self.event(auth.staff.actor(), AuditAction::ConsentRecord, "consent");
         event.org = Some(access.org());
@@ -260,7 +261,7 @@ impl<S: Store> Haven<S> {
         event.consent = Some(*id.as_uuid());
         let timeline = self.case_event(case, "consent", Some(auth.staff.id), "recorded");
         self.store()
-            .insert_consent(&row, &timeline, &self.encode(&event)?)
+            .insert_consent(&row, scan.as_deref(), &timeline, &self.encode(&event)?)
             .await?;
         Ok(id)
     }
@@ -351,7 +352,11 @@ impl<S: Store> Haven<S> {
             .into_iter()
             .find(|c| c.id == consent)
             .ok_or(CoreError::NotFound)?;
-        let sealed = row.scan.ok_or(CoreError::NotFound)?;
+        let sealed = self
+            .store()
+            .consent_scan(access.survivor(), row.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let key = self.survivor_key(access.survivor()).await?;
         let bytes = key.open(&scan_context(row.org, row.id), &sealed)?;
         let kind = scan_type(&bytes).ok_or(CoreError::NotFound)?;

@@ -61,7 +61,7 @@ pub async fn consents_and_referrals_round_trip<S: Store>(store: S) -> Outcome {
         method: "signed_form".into(),
         signer: "survivor".into(),
         sealed: vec![1, 2, 3],
-        scan: Some(vec![0x25, 0x50, 0x44, 0x46]),
+        has_scan: true,
         granted_at: at,
         expires_at: datetime!(2027-01-08 10:00 UTC),
         recorded_by: u.id,
@@ -70,11 +70,27 @@ pub async fn consents_and_referrals_round_trip<S: Store>(store: S) -> Outcome {
         revocation_channel: None,
     };
     store
-        .insert_consent(&consent, &event("consent"), b"consent")
+        .insert_consent(
+            &consent,
+            Some(&[0x25, 0x50, 0x44, 0x46]),
+            &event("consent"),
+            b"consent",
+        )
         .await?;
     ensure(
         store.consents_of_survivor(s.id).await? == vec![consent.clone()],
         "the release reads back",
+    )?;
+    ensure(
+        store.consent_scan(s.id, consent.id).await? == Some(vec![0x25, 0x50, 0x44, 0x46]),
+        "its scan reads back on its own",
+    )?;
+    ensure(
+        store
+            .consent_scan(a_survivor_elsewhere(), consent.id)
+            .await?
+            .is_none(),
+        "only through its own survivor",
     )?;
     let revocation = Revocation {
         consent: consent.id,
@@ -251,7 +267,7 @@ pub async fn a_transfer_moves_the_record_once<S: Store>(store: S) -> Outcome {
         method: "signed_form".into(),
         signer: "survivor".into(),
         sealed: vec![1],
-        scan: None,
+        has_scan: false,
         granted_at: at,
         expires_at: datetime!(2027-01-08 10:00 UTC),
         recorded_by: ua.id,
@@ -259,7 +275,14 @@ pub async fn a_transfer_moves_the_record_once<S: Store>(store: S) -> Outcome {
         revoked_by: None,
         revocation_channel: None,
     };
-    store.insert_consent(&consent, &event, b"consent").await?;
+    store
+        .insert_consent(&consent, None, &event, b"consent")
+        .await?;
+    ensure(
+        !store.consents_of_survivor(s.id).await?[0].has_scan
+            && store.consent_scan(s.id, consent.id).await?.is_none(),
+        "a release without a scan says so",
+    )?;
     let proposed = crate::TransferRow {
         id: haven_domain::TransferId::from_random_bytes(id_bytes(1, 0x7a)),
         case: case.id,
@@ -333,4 +356,8 @@ pub async fn a_transfer_moves_the_record_once<S: Store>(store: S) -> Outcome {
             == Some("transfer"),
         "the old owner's releases end",
     )
+}
+
+fn a_survivor_elsewhere() -> haven_domain::SurvivorId {
+    haven_domain::SurvivorId::from_random_bytes(id_bytes(77, 0xc0))
 }
