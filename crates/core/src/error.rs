@@ -63,6 +63,7 @@ impl CoreError {
         match self {
             Self::InvalidInput { problem, .. } => Some(problem.clone()),
             Self::Invalid(e) => Some(Problem::from(e)),
+            Self::PasswordRejected(e) => Some(Problem::from(e)),
             _ => None,
         }
     }

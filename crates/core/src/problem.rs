@@ -8,6 +8,7 @@ use fluent_templates::{LanguageIdentifier, Loader, langid};
 use haven_domain::case::TransitionError;
 use haven_domain::consent::ConsentError;
 use haven_domain::referral::{DeclineReason, MoveInputError, Outcome};
+use haven_domain::staff::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordRejection};
 use haven_domain::survivor::FieldError;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -100,6 +101,10 @@ reasons! {
     TransferTarget => "transfer_target",
     TransferDecision => "transfer_decision",
     DirectoryInvalid => "directory_invalid",
+    PasswordTooShort => "password_too_short",
+    PasswordTooLong => "password_too_long",
+    PasswordCommon => "password_common",
+    PasswordContainsContext => "password_contains_context",
 }
 
 /// A reason with the values its message names (limits, states, field names).
@@ -205,6 +210,21 @@ impl From<&TransitionError> for Problem {
                 .with("from", from)
                 .with("to", to),
             TransitionError::ReasonRequired => Reason::ReopenReasonRequired.into(),
+        }
+    }
+}
+
+impl From<&PasswordRejection> for Problem {
+    fn from(e: &PasswordRejection) -> Self {
+        match e {
+            PasswordRejection::TooShort => {
+                Problem::new(Reason::PasswordTooShort).with("min", MIN_PASSWORD_CHARS)
+            }
+            PasswordRejection::TooLong => {
+                Problem::new(Reason::PasswordTooLong).with("max", MAX_PASSWORD_CHARS)
+            }
+            PasswordRejection::Common => Reason::PasswordCommon.into(),
+            PasswordRejection::ContainsContext => Reason::PasswordContainsContext.into(),
         }
     }
 }

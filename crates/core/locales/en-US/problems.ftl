@@ -63,6 +63,10 @@ problem-no_release_for_organisation = no release in force names this organisatio
 problem-referral_out_of_order = a referral cannot move from { $from } to { $to }
 problem-transfer_target = choose another organisation on Haven
 problem-transfer_decision = use accepted, declined or withdrawn
+problem-password_too_short = the password must have at least { $min } characters
+problem-password_too_long = the password must have at most { $max } characters
+problem-password_common = this password is one of the most common passwords; choose another
+problem-password_contains_context = the password must not contain the name of the organisation or of this system
 problem-directory_invalid = { $detail }
 
 # Field names as the messages above show them.

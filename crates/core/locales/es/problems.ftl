@@ -62,6 +62,10 @@ problem-no_release_for_organisation = ninguna autorización vigente nombra a est
 problem-referral_out_of_order = una derivación no puede pasar de { $from } a { $to }
 problem-transfer_target = elija otra organización de Haven
 problem-transfer_decision = use accepted, declined o withdrawn
+problem-password_too_short = la contraseña debe tener al menos { $min } caracteres
+problem-password_too_long = la contraseña debe tener como máximo { $max } caracteres
+problem-password_common = esta contraseña es de las más comunes; elija otra
+problem-password_contains_context = la contraseña no debe contener el nombre de la organización ni el de este sistema
 problem-directory_invalid = { $detail }
 
 # Nombres de los campos, tal como aparecen en los mensajes.

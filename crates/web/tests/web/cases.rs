@@ -597,4 +597,22 @@ async fn refused_input_is_explained_in_the_readers_language() {
         "a field error names the field in Spanish: {}",
         r.body
     );
+    let r = app
+        .post_form(
+            "/account/password",
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "corta"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("la contraseña debe tener al menos 12 caracteres"),
+        "password rules too: {}",
+        r.body
+    );
 }
