@@ -124,8 +124,11 @@ pub(crate) fn open_consent(
         &context(row.org, "consents", *row.id.as_bytes()),
         &row.sealed,
     )?;
-    let sealed: Sealed = serde_json::from_slice(&plain)
-        .map_err(|_| CoreError::Conflict("a stored release could not be read"))?;
+    let sealed: Sealed = serde_json::from_slice(&plain).map_err(|_| {
+        CoreError::Store(haven_store::StoreError::Corrupt(
+            "a stored release could not be read",
+        ))
+    })?;
     let active = super::grant(&row).is_active(now);
     Ok(ConsentView {
         id: row.id,
@@ -227,7 +230,11 @@ impl<S: Store> Haven<S> {
             evidence: draft.evidence.clone(),
             guardian,
         })
-        .map_err(|_| CoreError::Conflict("the release could not be sealed"))?;
+        .map_err(|_| {
+            CoreError::Store(haven_store::StoreError::Corrupt(
+                "the release could not be sealed",
+            ))
+        })?;
         let codes: Vec<&str> = draft.categories.iter().map(|c| c.as_str()).collect();
         let row = ConsentRow {
             id,

@@ -120,16 +120,22 @@ impl<S: Store> Haven<S> {
     pub async fn export_directory(&self, actor: Actor) -> Result<Vec<u8>, CoreError> {
         let mut out = Vec::new();
         for row in self.store().directory_orgs().await? {
-            let doc: Value = serde_json::from_str(&row.document)
-                .map_err(|_| CoreError::Conflict("a stored directory entry is not JSON"))?;
+            let doc: Value = serde_json::from_str(&row.document).map_err(|_| {
+                CoreError::Store(haven_store::StoreError::Corrupt(
+                    "a stored directory entry is not JSON",
+                ))
+            })?;
             schemas()?.check_organization(&doc).map_err(invalid)?;
             out.push(doc);
         }
         let mut event = self.event(actor, AuditAction::DirectoryExport, "hsds_export");
         event.target = Some(AuditTarget::Directory);
         self.append(&event).await?;
-        serde_json::to_vec_pretty(&Value::Array(out))
-            .map_err(|_| CoreError::Conflict("the directory could not be written"))
+        serde_json::to_vec_pretty(&Value::Array(out)).map_err(|_| {
+            CoreError::Store(haven_store::StoreError::Corrupt(
+                "the directory could not be written",
+            ))
+        })
     }
 
     /// Every service in the directory, with its organisation's name.
@@ -164,8 +170,11 @@ impl<S: Store> Haven<S> {
             .directory_service(id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        serde_json::from_str(&row.document)
-            .map_err(|_| CoreError::Conflict("a stored directory entry is not JSON"))
+        serde_json::from_str(&row.document).map_err(|_| {
+            CoreError::Store(haven_store::StoreError::Corrupt(
+                "a stored directory entry is not JSON",
+            ))
+        })
     }
 
     /// A confidential location's sealed details, for an operator who must see them.
@@ -184,7 +193,10 @@ impl<S: Store> Haven<S> {
             .ok_or(CoreError::NotFound)?;
         let key = haven_crypto::envelope::unwrap(&self.inner().keys, &wrapped)?;
         let plain = key.open(&location_context(org, id), &row.sealed)?;
-        serde_json::from_slice(&plain)
-            .map_err(|_| CoreError::Conflict("a sealed location could not be read"))
+        serde_json::from_slice(&plain).map_err(|_| {
+            CoreError::Store(haven_store::StoreError::Corrupt(
+                "a sealed location could not be read",
+            ))
+        })
     }
 }

@@ -194,7 +194,11 @@ impl<S: Store> Haven<S> {
             pseudonym: input.pseudonym.trim().into(),
             note: input.note.trim().into(),
         })
-        .map_err(|_| CoreError::Conflict("the referral could not be sealed"))?;
+        .map_err(|_| {
+            CoreError::Store(haven_store::StoreError::Corrupt(
+                "the referral could not be sealed",
+            ))
+        })?;
         let now = self.now();
         let row = ReferralRow {
             id,
@@ -269,8 +273,11 @@ impl<S: Store> Haven<S> {
             (None, Some(sealed), Some(key_id)) => {
                 let key = self.data_key(key_id).await?;
                 let plain = key.open(&intake_context(row.to_org, row.id), sealed)?;
-                let intake: SealedIntake = serde_json::from_slice(&plain)
-                    .map_err(|_| CoreError::Conflict("a stored referral could not be read"))?;
+                let intake: SealedIntake = serde_json::from_slice(&plain).map_err(|_| {
+                    CoreError::Store(haven_store::StoreError::Corrupt(
+                        "a stored referral could not be read",
+                    ))
+                })?;
                 (intake.pseudonym, Some(intake.note))
             }
             _ => (String::new(), None),
