@@ -18,8 +18,9 @@ pub enum CoreError {
     },
     #[error("{0}")]
     PasswordRejected(#[from] haven_domain::staff::PasswordRejection),
+    /// The request was sound but the record has moved on (a race, a duplicate).
     #[error("{0}")]
-    Conflict(&'static str),
+    Conflict(Problem),
     /// Sign-in failed; deliberately says nothing about why.
     #[error("sign-in failed")]
     LoginFailed,
@@ -64,6 +65,7 @@ impl CoreError {
             Self::InvalidInput { problem, .. } => Some(problem.clone()),
             Self::Invalid(e) => Some(Problem::from(e)),
             Self::PasswordRejected(e) => Some(Problem::from(e)),
+            Self::Conflict(problem) => Some(problem.clone()),
             _ => None,
         }
     }

@@ -67,6 +67,12 @@ problem-password_too_short = the password must have at least { $min } characters
 problem-password_too_long = the password must have at most { $max } characters
 problem-password_common = this password is one of the most common passwords; choose another
 problem-password_contains_context = the password must not contain the name of the organisation or of this system
+problem-team_changed = the team changed meanwhile; reload and try again
+problem-email_taken = an account with this email already exists
+problem-transfer_waiting = a transfer of this case is already waiting
+problem-transfer_decided = this transfer has already been decided
+problem-no_release_in_force = there is no such release in force for this survivor
+problem-referral_moved_on = the referral has already moved on
 problem-directory_invalid = { $detail }
 
 # Field names as the messages above show them.

@@ -66,6 +66,12 @@ problem-password_too_short = la contraseña debe tener al menos { $min } caracte
 problem-password_too_long = la contraseña debe tener como máximo { $max } caracteres
 problem-password_common = esta contraseña es de las más comunes; elija otra
 problem-password_contains_context = la contraseña no debe contener el nombre de la organización ni el de este sistema
+problem-team_changed = el equipo cambió mientras tanto; recargue e inténtelo de nuevo
+problem-email_taken = ya existe una cuenta con este correo
+problem-transfer_waiting = ya hay una transferencia de este caso pendiente
+problem-transfer_decided = esta transferencia ya se decidió
+problem-no_release_in_force = no hay ninguna autorización vigente así para esta persona
+problem-referral_moved_on = la derivación ya ha avanzado
 problem-directory_invalid = { $detail }
 
 # Nombres de los campos, tal como aparecen en los mensajes.

@@ -114,9 +114,7 @@ impl<S: Store> Haven<S> {
             return Err(CoreError::NotFound);
         }
         if self.store().user_by_email(email.as_str()).await?.is_some() {
-            return Err(CoreError::Conflict(
-                "an account with this email already exists",
-            ));
+            return Err(CoreError::Conflict(Reason::EmailTaken.into()));
         }
         let (password, generated) = match new.password {
             Some(pw) => {

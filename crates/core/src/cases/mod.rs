@@ -332,9 +332,7 @@ impl<S: Store> Haven<S> {
         {
             Ok(())
         } else {
-            Err(CoreError::Conflict(
-                "the team changed meanwhile; reload and try again",
-            ))
+            Err(CoreError::Conflict(Reason::TeamChanged.into()))
         }
     }
 

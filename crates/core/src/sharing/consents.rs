@@ -312,9 +312,7 @@ impl<S: Store> Haven<S> {
         if done {
             Ok(())
         } else {
-            Err(CoreError::Conflict(
-                "there is no such release in force for this survivor",
-            ))
+            Err(CoreError::Conflict(Reason::NoReleaseInForce.into()))
         }
     }
 

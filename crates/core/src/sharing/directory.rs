@@ -37,9 +37,12 @@ fn schemas() -> Result<&'static Schemas, CoreError> {
     SCHEMAS
         .get_or_init(|| Schemas::load().ok())
         .as_ref()
-        .ok_or(CoreError::Conflict(
-            "the bundled HSDS schemas could not be loaded",
-        ))
+        .ok_or_else(|| {
+            CoreError::Conflict(
+                Problem::new(Reason::DirectoryInvalid)
+                    .with("detail", "the bundled HSDS schemas could not be loaded"),
+            )
+        })
 }
 
 fn invalid(e: HsdsError) -> CoreError {

@@ -416,7 +416,7 @@ impl<S: Store> Haven<S> {
             )
             .await?;
         if !moved {
-            return Err(CoreError::Conflict("the referral has already moved on"));
+            return Err(CoreError::Conflict(Reason::ReferralMovedOn.into()));
         }
         self.view_referral(next, side, service).await
     }

@@ -70,9 +70,7 @@ impl<S: Store> Haven<S> {
             .into_iter()
             .any(|t| t.case == case && t.state == "proposed");
         if pending {
-            return Err(CoreError::Conflict(
-                "a transfer of this case is already waiting",
-            ));
+            return Err(CoreError::Conflict(Reason::TransferWaiting.into()));
         }
         let entropy = self.inner().entropy.as_ref();
         let id = TransferId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
@@ -168,9 +166,7 @@ impl<S: Store> Haven<S> {
             });
         }
         if row.state != "proposed" {
-            return Err(CoreError::Conflict(
-                "this transfer has already been decided",
-            ));
+            return Err(CoreError::Conflict(Reason::TransferDecided.into()));
         }
         let now = self.now();
         let decided = TransferRow {
@@ -195,9 +191,7 @@ impl<S: Store> Haven<S> {
         if done {
             Ok(())
         } else {
-            Err(CoreError::Conflict(
-                "this transfer has already been decided",
-            ))
+            Err(CoreError::Conflict(Reason::TransferDecided.into()))
         }
     }
 
