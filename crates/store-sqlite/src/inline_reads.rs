@@ -28,6 +28,19 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+/// An account query with every column, as one literal (no formatting on the hot path).
+macro_rules! user_select {
+    ($condition:literal) => {
+        concat!(
+            "SELECT id, org_id, email, display_name, roles, password_hash, totp_secret, ",
+            "totp_last_step, totp_failures, totp_locked_until, failed_logins, failed_window_start, ",
+            "must_change_password, security_epoch, disabled_at, created_at, language ",
+            "FROM users WHERE ",
+            $condition
+        )
+    };
+}
+
 /// Idle connections kept per file; more are opened under load and closed afterwards.
 const MAX_IDLE: usize = 8;
 
@@ -142,19 +155,11 @@ impl Reads<'_> {
     }
 
     pub(crate) fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, StoreError> {
-        self.one(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
-            [id.as_uuid()],
-            user,
-        )
+        self.one(user_select!("id = ?1"), [id.as_uuid()], user)
     }
 
     pub(crate) fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
-        self.one(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"),
-            [email],
-            user,
-        )
+        self.one(user_select!("email = ?1"), [email], user)
     }
 
     pub(crate) fn api_token_by_hash(
@@ -392,10 +397,6 @@ impl Reads<'_> {
         )
     }
 }
-
-const USER_COLUMNS: &str = "id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
-     totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-     disabled_at, created_at, language";
 
 fn user(r: &Row<'_>) -> Result<UserRow, StoreError> {
     let roles: String = col(r, 4)?;

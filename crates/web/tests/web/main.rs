@@ -6,6 +6,7 @@
 mod api;
 mod audit;
 mod cases;
+mod languages;
 mod referrals;
 mod sessions;
 mod sharing;

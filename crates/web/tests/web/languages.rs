@@ -1,0 +1,166 @@
+//! The pages' languages: English or Spanish by the browser or the person's choice, for
+//! pages, error pages and the reasons a form was refused.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use haven_domain::access::Role;
+
+#[tokio::test]
+async fn pages_speak_spanish_by_browser_or_by_choice() {
+    let app = App::new().await;
+    let req = axum::http::Request::get("/login")
+        .header("accept-language", "es-MX,es;q=0.9,en;q=0.5")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = app.send(req).await;
+    assert!(
+        page.body.contains("<html lang=\"es\">") && page.body.contains("Iniciar sesión"),
+        "Spanish by Accept-Language"
+    );
+    assert!(
+        app.get("/login", None).await.body.contains("Sign in"),
+        "English otherwise"
+    );
+    let req = axum::http::Request::get("/no-such-page")
+        .header("accept-language", "es-ES,es;q=0.9")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = app.send(req).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.body.contains("No encontrado"),
+        "error pages follow the browser too"
+    );
+    assert!(
+        app.get("/no-such-page", None)
+            .await
+            .body
+            .contains("Not found"),
+        "English otherwise"
+    );
+
+    let user = app
+        .enrolled(app.org_a, "es@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    assert_eq!(
+        app.post_form(
+            "/account/language",
+            Some(&s),
+            &[("csrf", &csrf), ("language", "es")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let home = app.get("/", Some(&s)).await;
+    assert!(
+        home.body.contains("Mis casos") && home.body.contains("Cerrar sesión"),
+        "the person's choice wins"
+    );
+    // Error pages too: the not-found page in the chosen language, status and headers kept.
+    let missing = app
+        .get("/cases/00000000-0000-4000-8000-000000000000", Some(&s))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("No encontrado"), "{}", missing.body);
+    assert!(missing.headers.contains_key("content-security-policy"));
+    assert_eq!(
+        app.post_form(
+            "/account/language",
+            Some(&s),
+            &[("csrf", &csrf), ("language", "fr")]
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    app.post_form(
+        "/account/language",
+        Some(&s),
+        &[("csrf", &csrf), ("language", "")],
+    )
+    .await;
+    assert!(
+        app.get("/", Some(&s)).await.body.contains("My cases"),
+        "back to following the browser"
+    );
+}
+
+/// A refused form is explained in the reader's language: the core's reason, rendered from
+/// its Fluent message, with the field named as that language names it.
+#[tokio::test]
+async fn refused_input_is_explained_in_the_readers_language() {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "idioma@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    let intake = |pairs: Vec<(&'static str, String)>| {
+        let (app, s, csrf) = (&app, s.clone(), csrf.clone());
+        async move {
+            let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+            form.extend(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+            app.post_form("/intake", Some(&s), &form).await
+        }
+    };
+    let future_birth = || {
+        vec![
+            ("pseudonym", "Luz".to_owned()),
+            ("date_of_birth", "2999-01-01".to_owned()),
+        ]
+    };
+    let r = intake(future_birth()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("a date of birth cannot be in the future"));
+
+    let chosen = app
+        .post_form(
+            "/account/language",
+            Some(&s),
+            &[("csrf", &csrf), ("language", "es")],
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+    let r = intake(future_birth()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("la fecha de nacimiento no puede ser futura"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("cannot be in the future"));
+    let r = intake(vec![
+        ("pseudonym", "Luz".to_owned()),
+        ("legal_name", "x".repeat(501)),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("el nombre legal tiene más de 500 caracteres"),
+        "a field error names the field in Spanish: {}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            "/account/password",
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "corta"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("la contraseña debe tener al menos 12 caracteres"),
+        "password rules too: {}",
+        r.body
+    );
+}
