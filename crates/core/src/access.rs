@@ -146,7 +146,22 @@ impl<S: Store> Haven<S> {
         if !auth.mfa_verified() {
             return Err(CoreError::Unauthenticated);
         }
-        let Some((case, team)) = self.store().case(id).await? else {
+        let loaded = self.store().case(id).await?;
+        self.authorize_loaded(auth, id, action, loaded).await
+    }
+
+    /// The policy check for `action` on a case already read (`None`: there is no such case).
+    pub(crate) async fn authorize_loaded(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        action: Action,
+        loaded: Option<(CaseRow, Vec<UserId>)>,
+    ) -> Result<CaseAccess, CoreError> {
+        if !auth.mfa_verified() {
+            return Err(CoreError::Unauthenticated);
+        }
+        let Some((case, team)) = loaded else {
             return Err(self
                 .deny_target(auth, AuditTarget::Case(*id.as_uuid()), None)
                 .await);

@@ -28,6 +28,14 @@ pub struct PgStore {
     pub(crate) pool: PgPool,
 }
 
+/// Begins a write transaction (the SQLite backend's takes the write lock up front; here
+/// row locks and the isolation level do that work).
+pub(crate) async fn begin_write(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+    pool.begin().await.map_err(convert::error)
+}
+
 impl PgStore {
     /// Connects to `url` (`postgres://…`). Fails fast if the server is unreachable.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {

@@ -56,19 +56,25 @@ type Queued = (Vec<u8>, oneshot::Sender<Result<u64, StoreError>>);
 /// Entries written per transaction at most.
 const MAX_BATCH: usize = 512;
 
+/// Moves what is queued into `batch`, up to [`MAX_BATCH`].
+fn drain(rx: &mut mpsc::Receiver<Queued>, batch: &mut Vec<Queued>) {
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+}
+
 impl GroupCommit {
     pub(crate) fn start(writer: SqlitePool) -> Self {
         let (queue, mut rx) = mpsc::channel::<Queued>(4 * MAX_BATCH);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                match write_batch(&writer, batch.iter().map(|(b, _)| b.as_slice())).await {
+                drain(&mut rx, &mut batch);
+                let bodies: Vec<&[u8]> = batch.iter().map(|(b, _)| b.as_slice()).collect();
+                match write_batch(&writer, &bodies).await {
                     Ok(seqs) => {
                         for ((_, reply), seq) in batch.into_iter().zip(seqs) {
                             let _ = reply.send(Ok(seq));
@@ -101,28 +107,35 @@ impl GroupCommit {
 /// Rows per multi-row `INSERT` (three bound values each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 128;
 
+/// `INSERT` statements for `rows` entries, in chunks of [`ROWS_PER_INSERT`].
+fn inserts(rows: usize) -> String {
+    let mut sql = String::new();
+    let mut left = rows;
+    while left > 0 {
+        let n = left.min(ROWS_PER_INSERT);
+        sql.push_str("INSERT INTO audit_log (seq, body, hash) VALUES ");
+        sql.push_str(&vec!["(?, ?, ?)"; n].join(", "));
+        sql.push_str(";\n");
+        left -= n;
+    }
+    sql
+}
+
 /// Writes a batch in one transaction: one read of the head, the entries in multi-row
 /// inserts, one update of the head — a handful of statements however large the batch.
-async fn write_batch<'a>(
-    writer: &SqlitePool,
-    bodies: impl Iterator<Item = &'a [u8]>,
-) -> Result<Vec<u64>, StoreError> {
-    let mut tx = writer.begin().await.map_err(convert::error)?;
+async fn write_batch(writer: &SqlitePool, bodies: &[&[u8]]) -> Result<Vec<u64>, StoreError> {
+    let mut tx = crate::begin_write(writer).await?;
     let mut head = read_head(&mut tx).await?;
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(bodies.len());
     for body in bodies {
         head = head.append(body);
-        entries.push((convert::to_i64(head.size)?, body, head.hash.0));
+        entries.push((convert::to_i64(head.size)?, *body, head.hash.0));
     }
-    for chunk in entries.chunks(ROWS_PER_INSERT) {
-        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
-        let sql = format!("INSERT INTO audit_log (seq, body, hash) VALUES {values}");
-        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (seq, body, hash) in chunk {
-            insert = insert.bind(*seq).bind(*body).bind(&hash[..]);
-        }
-        insert.execute(&mut *tx).await.map_err(convert::error)?;
+    let mut insert = sqlx::query(sqlx::AssertSqlSafe(inserts(entries.len())));
+    for (seq, body, hash) in &entries {
+        insert = insert.bind(*seq).bind(*body).bind(&hash[..]);
     }
+    insert.execute(&mut *tx).await.map_err(convert::error)?;
     sqlx::query("UPDATE audit_head SET size = ?, hash = ? WHERE id = 1")
         .bind(convert::to_i64(head.size)?)
         .bind(&head.hash.0[..])

@@ -14,8 +14,8 @@ use haven_domain::{
     CaseId, ConsentId, GoalId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId,
 };
 use haven_store::{
-    ApiTokenRow, CaseContents, CaseEvent, CaseRow, CoarseFields, ConsentRow, GoalRow, NoteRow,
-    StoreError, SurvivorCiphertexts, SurvivorRow, TaskRow, UserRow, WrappedKey,
+    ApiTokenRow, CaseContents, CaseEvent, CaseRow, CoarseFields, ConsentRow, GoalRow, LoadedCase,
+    NoteRow, StoreError, SurvivorCiphertexts, SurvivorRow, TaskRow, UserRow, WrappedKey,
 };
 use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, Params, Row};
@@ -28,18 +28,85 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+/// Every column of an account, in the order [`user`] decodes them; `$t` qualifies them.
+macro_rules! user_columns {
+    ($t:literal) => {
+        concat!(
+            $t,
+            "id, ",
+            $t,
+            "org_id, ",
+            $t,
+            "email, ",
+            $t,
+            "display_name, ",
+            $t,
+            "roles, ",
+            $t,
+            "password_hash, ",
+            $t,
+            "totp_secret, ",
+            $t,
+            "totp_last_step, ",
+            $t,
+            "totp_failures, ",
+            $t,
+            "totp_locked_until, ",
+            $t,
+            "failed_logins, ",
+            $t,
+            "failed_window_start, ",
+            $t,
+            "must_change_password, ",
+            $t,
+            "security_epoch, ",
+            $t,
+            "disabled_at, ",
+            $t,
+            "created_at, ",
+            $t,
+            "language"
+        )
+    };
+}
+
 /// An account query with every column, as one literal (no formatting on the hot path).
 macro_rules! user_select {
     ($condition:literal) => {
         concat!(
-            "SELECT id, org_id, email, display_name, roles, password_hash, totp_secret, ",
-            "totp_last_step, totp_failures, totp_locked_until, failed_logins, failed_window_start, ",
-            "must_change_password, security_epoch, disabled_at, created_at, language ",
-            "FROM users WHERE ",
+            "SELECT ",
+            user_columns!(""),
+            " FROM users WHERE ",
             $condition
         )
     };
 }
+
+/// The columns of an API token, in the order [`api_token`] decodes them.
+macro_rules! token_columns {
+    ($t:literal) => {
+        concat!(
+            $t,
+            "id, ",
+            $t,
+            "user_id, ",
+            $t,
+            "name, ",
+            $t,
+            "token_hash, ",
+            $t,
+            "created_at, ",
+            $t,
+            "revoked_at"
+        )
+    };
+}
+
+/// Columns [`api_token`] reads; an account joined to a token starts after them.
+const TOKEN_COLUMNS: usize = 6;
+
+/// How much of a database file a reader maps into memory.
+const MMAP_BYTES: i64 = 1 << 30;
 
 /// Idle connections kept per file; more are opened under load and closed afterwards.
 const MAX_IDLE: usize = 8;
@@ -77,6 +144,10 @@ impl InlineReader {
         .map_err(error)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(error)?;
         conn.set_prepared_statement_cache_capacity(32);
+        // Every commit to the WAL (an audit entry per view) makes a reader drop its page
+        // cache at its next transaction; mapped pages are found again without a copy.
+        conn.pragma_update(None, "mmap_size", MMAP_BYTES)
+            .map_err(error)?;
         Ok(conn)
     }
 
@@ -109,10 +180,18 @@ impl InlineReader {
         read: impl FnOnce(&Reads<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.read(|r| {
-            let tx = r.0.unchecked_transaction().map_err(error)?;
-            let out = read(r)?;
-            tx.commit().map_err(error)?;
-            Ok(out)
+            r.run("BEGIN")?;
+            match read(r) {
+                Ok(out) => {
+                    r.run("COMMIT")?;
+                    Ok(out)
+                }
+                Err(e) => {
+                    // Ends the read transaction; the read's own error is the one to report.
+                    let _ = r.run("ROLLBACK");
+                    Err(e)
+                }
+            }
         })
     }
 
@@ -129,6 +208,15 @@ impl InlineReader {
 pub(crate) struct Reads<'c>(&'c Connection);
 
 impl Reads<'_> {
+    /// Runs a statement without rows (transaction control), prepared once per connection.
+    fn run(&self, sql: &str) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(sql)
+            .and_then(|mut s| s.raw_execute())
+            .map(drop)
+            .map_err(error)
+    }
+
     /// Every row `sql` returns, each decoded by `decode`.
     fn all<T>(
         &self,
@@ -155,11 +243,11 @@ impl Reads<'_> {
     }
 
     pub(crate) fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, StoreError> {
-        self.one(user_select!("id = ?1"), [id.as_uuid()], user)
+        self.one(user_select!("id = ?1"), [id.as_uuid()], |r| user(r, 0))
     }
 
     pub(crate) fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
-        self.one(user_select!("email = ?1"), [email], user)
+        self.one(user_select!("email = ?1"), [email], |r| user(r, 0))
     }
 
     pub(crate) fn api_token_by_hash(
@@ -167,18 +255,31 @@ impl Reads<'_> {
         hash: &[u8; 32],
     ) -> Result<Option<ApiTokenRow>, StoreError> {
         self.one(
-            "SELECT id, user_id, name, token_hash, created_at, revoked_at FROM api_tokens WHERE token_hash = ?1",
+            concat!(
+                "SELECT ",
+                token_columns!(""),
+                " FROM api_tokens WHERE token_hash = ?1"
+            ),
             [&hash[..]],
-            |r| {
-                Ok(ApiTokenRow {
-                    id: TokenId::from_uuid(col(r, 0)?),
-                    user: UserId::from_uuid(col(r, 1)?),
-                    name: col(r, 2)?,
-                    token_hash: array(&col::<Vec<u8>>(r, 3)?)?,
-                    created_at: at(r, 4)?,
-                    revoked_at: at_opt(r, 5)?,
-                })
-            },
+            api_token,
+        )
+    }
+
+    /// An API token with its account, in one statement (so one implicit read transaction).
+    pub(crate) fn api_token_with_user(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<(ApiTokenRow, UserRow)>, StoreError> {
+        self.one(
+            concat!(
+                "SELECT ",
+                token_columns!("t."),
+                ", ",
+                user_columns!("u."),
+                " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1"
+            ),
+            [&hash[..]],
+            |r| Ok((api_token(r)?, user(r, TOKEN_COLUMNS)?)),
         )
     }
 
@@ -333,6 +434,19 @@ impl Reads<'_> {
             },
         )
     }
+    /// A case, its team and its contents.
+    pub(crate) fn case_view(&self, id: CaseId) -> Result<Option<LoadedCase>, StoreError> {
+        let Some((case, team)) = self.case(id)? else {
+            return Ok(None);
+        };
+        let contents = self.case_contents(id, case.survivor)?;
+        Ok(Some(LoadedCase {
+            case,
+            team,
+            contents,
+        }))
+    }
+
     /// What a case view shows beside the case row; `None` if the survivor is gone.
     pub(crate) fn case_contents(
         &self,
@@ -349,17 +463,6 @@ impl Reads<'_> {
             goals: self.goals_of_case(case)?,
             events: self.case_events(case)?,
         }))
-    }
-
-    /// An API token with its account.
-    pub(crate) fn api_token_with_user(
-        &self,
-        hash: &[u8; 32],
-    ) -> Result<Option<(ApiTokenRow, UserRow)>, StoreError> {
-        let Some(token) = self.api_token_by_hash(hash)? else {
-            return Ok(None);
-        };
-        Ok(self.user_by_id(token.user)?.map(|user| (token, user)))
     }
 
     /// Every release recorded for a survivor: read fresh on each request that crosses
@@ -398,32 +501,44 @@ impl Reads<'_> {
     }
 }
 
-fn user(r: &Row<'_>) -> Result<UserRow, StoreError> {
-    let roles: String = col(r, 4)?;
+fn api_token(r: &Row<'_>) -> Result<ApiTokenRow, StoreError> {
+    Ok(ApiTokenRow {
+        id: TokenId::from_uuid(col(r, 0)?),
+        user: UserId::from_uuid(col(r, 1)?),
+        name: col(r, 2)?,
+        token_hash: array(&col::<Vec<u8>>(r, 3)?)?,
+        created_at: at(r, 4)?,
+        revoked_at: at_opt(r, 5)?,
+    })
+}
+
+/// An account whose columns start at `base`.
+fn user(r: &Row<'_>, base: usize) -> Result<UserRow, StoreError> {
+    let roles: String = col(r, base + 4)?;
     Ok(UserRow {
-        id: UserId::from_uuid(col(r, 0)?),
-        org: OrgId::from_uuid(col(r, 1)?),
-        email: col(r, 2)?,
-        display_name: col(r, 3)?,
+        id: UserId::from_uuid(col(r, base)?),
+        org: OrgId::from_uuid(col(r, base + 1)?),
+        email: col(r, base + 2)?,
+        display_name: col(r, base + 3)?,
         roles: roles
             .split(',')
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
-        password_hash: col(r, 5)?,
-        totp_secret: col(r, 6)?,
-        totp_last_step: col::<Option<i64>>(r, 7)?
+        password_hash: col(r, base + 5)?,
+        totp_secret: col(r, base + 6)?,
+        totp_last_step: col::<Option<i64>>(r, base + 7)?
             .map(|v| u64::try_from(v).map_err(|_| negative()))
             .transpose()?,
-        totp_failures: count(col(r, 8)?)?,
-        totp_locked_until: at_opt(r, 9)?,
-        failed_logins: count(col(r, 10)?)?,
-        failed_window_start: at_opt(r, 11)?,
-        must_change_password: col(r, 12)?,
-        security_epoch: u64::try_from(col::<i64>(r, 13)?).map_err(|_| negative())?,
-        disabled_at: at_opt(r, 14)?,
-        created_at: at(r, 15)?,
-        language: col(r, 16)?,
+        totp_failures: count(col(r, base + 8)?)?,
+        totp_locked_until: at_opt(r, base + 9)?,
+        failed_logins: count(col(r, base + 10)?)?,
+        failed_window_start: at_opt(r, base + 11)?,
+        must_change_password: col(r, base + 12)?,
+        security_epoch: u64::try_from(col::<i64>(r, base + 13)?).map_err(|_| negative())?,
+        disabled_at: at_opt(r, base + 14)?,
+        created_at: at(r, base + 15)?,
+        language: col(r, base + 16)?,
     })
 }
 

@@ -79,6 +79,17 @@ fn options(path: &Path, create: bool) -> SqliteConnectOptions {
         .pragma("secure_delete", "ON")
 }
 
+/// Begins a write transaction holding the write lock from its first statement
+/// (`BEGIN IMMEDIATE`): a transaction that reads before it writes would otherwise fail at
+/// once, without waiting, when another process committed since its read.
+pub(crate) async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    pool.begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(convert::error)
+}
+
 async fn pool(opts: SqliteConnectOptions, max: u32) -> Result<SqlitePool, StoreError> {
     SqlitePoolOptions::new()
         .max_connections(max)
@@ -502,13 +513,20 @@ impl haven_store::Store for SqliteStore {
         let found = self.inline.snapshot(|r| r.case_contents(case, survivor));
         async move { found }
     }
+    fn case_view(
+        &self,
+        id: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Option<haven_store::LoadedCase>, StoreError>> + Send {
+        let found = self.inline.snapshot(|r| r.case_view(id));
+        async move { found }
+    }
     fn api_token_with_user(
         &self,
         token_hash: &[u8; 32],
     ) -> impl Future<
         Output = Result<Option<(haven_store::ApiTokenRow, haven_store::UserRow)>, StoreError>,
     > + Send {
-        let found = self.inline.snapshot(|r| r.api_token_with_user(token_hash));
+        let found = self.inline.read(|r| r.api_token_with_user(token_hash));
         async move { found }
     }
     fn case_events(

@@ -45,3 +45,39 @@ async fn reads_on_the_calling_task_see_every_commit_and_stop_at_close() -> Resul
     assert!(first.user(user(0, &o).id).await?.is_some());
     Ok(())
 }
+
+/// Two stores on the same files (two processes) appending at once keep one gapless chain:
+/// each store's group commit writes onto the head it last saw only if nobody moved it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_appending_share_one_chain() -> Result<(), Error> {
+    use haven_domain::audit::ChainVerifier;
+    use haven_store::Store;
+    let dir = tempfile::tempdir()?;
+    let paths = SqlitePaths::in_data_dir(dir.path());
+    let first = SqliteStore::open(&paths, OpenMode::Create).await?;
+    first.migrate().await?;
+    let second = SqliteStore::open(&paths, OpenMode::Existing).await?;
+    let mut tasks = Vec::new();
+    for (n, store) in [first.clone(), second.clone()].into_iter().enumerate() {
+        for t in 0..4 {
+            let s = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..30 {
+                    s.append_audit(format!("store {n} task {t} entry {i}").as_bytes())
+                        .await?;
+                }
+                Ok::<_, haven_store::StoreError>(())
+            }));
+        }
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let mut v = ChainVerifier::default();
+    for r in first.audit_page(0, 1000).await? {
+        v.push(r.seq, &r.body, &r.hash)?;
+    }
+    assert_eq!(v.head().size, 240);
+    assert_eq!(v.head(), second.audit_head().await?);
+    Ok(())
+}

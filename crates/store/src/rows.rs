@@ -201,6 +201,15 @@ pub struct CaseContents {
     pub events: Vec<CaseEvent>,
 }
 
+/// A case, its team and its contents (`Store::case_view`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedCase {
+    pub case: CaseRow,
+    pub team: Vec<UserId>,
+    /// `None` when the survivor's record is gone.
+    pub contents: Option<CaseContents>,
+}
+
 /// A goal of a case plan; the title is ciphertext.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoalRow {

@@ -14,7 +14,7 @@ use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::case::NoteCategory;
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
-use haven_store::{CaseEvent, Store};
+use haven_store::{CaseContents, CaseEvent, LoadedCase, Store};
 use time::{Date, OffsetDateTime};
 
 /// A case as one reader may see it.
@@ -76,17 +76,35 @@ const DUE_SOON_DAYS: i64 = 14;
 
 impl<S: Store> Haven<S> {
     /// The whole case for one reader, audited as one view with the categories it showed.
-    pub async fn read_case(&self, access: &CaseAccess) -> Result<CaseView, CoreError> {
-        let id = require_case(access)?;
-        let (row, team) = match access.loaded_case() {
-            Some(loaded) => loaded.clone(),
-            None => self.store().case(id).await?.ok_or(CoreError::NotFound)?,
+    /// The case, its team and everything it shows are read together, then the policy
+    /// decides on them; nothing is opened or returned unless it allows.
+    pub async fn view_case(&self, auth: &Authenticated, id: CaseId) -> Result<CaseView, CoreError> {
+        if !auth.mfa_verified() {
+            return Err(CoreError::Unauthenticated);
+        }
+        let (loaded, contents) = match self.store().case_view(id).await? {
+            Some(LoadedCase {
+                case,
+                team,
+                contents,
+            }) => (Some((case, team)), contents),
+            None => (None, None),
         };
-        let contents = self
-            .store()
-            .case_contents(id, access.survivor())
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let access = self
+            .authorize_loaded(auth, id, Action::View, loaded)
+            .await?;
+        self.read_case(&access, contents.ok_or(CoreError::NotFound)?)
+            .await
+    }
+
+    /// The view `access` allows of a case's `contents`, audited.
+    async fn read_case(
+        &self,
+        access: &CaseAccess,
+        contents: CaseContents,
+    ) -> Result<CaseView, CoreError> {
+        let id = require_case(access)?;
+        let (row, team) = access.loaded_case().cloned().ok_or(CoreError::NotFound)?;
         let key = self.key_of(&contents.survivor).await?;
         let record = Self::open_survivor_row(access, &contents.survivor, &key)?;
         let notes = open_notes(access, &key, contents.notes)?;

@@ -180,6 +180,23 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
             }),
         "case contents read together",
     )?;
+    let (row, team) = store.case(case.id).await?.ok_or_else(|| fail("case"))?;
+    ensure(
+        store.case_view(case.id).await?
+            == Some(crate::LoadedCase {
+                case: row,
+                team,
+                contents: contents.clone(),
+            }),
+        "a case view reads the case, its team and its contents together",
+    )?;
+    ensure(
+        store
+            .case_view(CaseId::from_random_bytes([0x5a; 16]))
+            .await?
+            .is_none(),
+        "no view of a case that does not exist",
+    )?;
     ensure(
         contents.is_some_and(|c| c.notes.len() == 1 && c.tasks.len() == 1 && c.events.len() == 5),
         "case contents hold the case's rows",

@@ -307,24 +307,45 @@ pub async fn erasure_destroys_the_key_row_and_index<S: Store>(store: S) -> Outco
     Ok(())
 }
 
+/// Entries alone (views) and entries written with a data change interleave: every one lands
+/// once, at its own sequence number, on one chain.
 pub async fn concurrent_appends_form_one_gapless_chain<S: Store>(store: S) -> Outcome {
     store.migrate().await?;
     let mut tasks = Vec::new();
     for t in 0..8u32 {
         let s = store.clone();
         tasks.push(tokio::spawn(async move {
+            let mut seqs = Vec::new();
             for i in 0..25u32 {
-                s.append_audit(format!("task {t} entry {i}").as_bytes())
-                    .await?;
+                seqs.push(
+                    s.append_audit(format!("task {t} entry {i}").as_bytes())
+                        .await?,
+                );
             }
-            Ok::<_, StoreError>(())
+            Ok::<_, StoreError>(seqs)
         }));
     }
+    let writes = {
+        let s = store.clone();
+        tokio::spawn(async move {
+            for n in 0..20u32 {
+                s.insert_org(&org(n), format!("org {n}").as_bytes()).await?;
+                tokio::task::yield_now().await;
+            }
+            Ok::<_, StoreError>(())
+        })
+    };
+    let mut seqs = std::collections::BTreeSet::new();
     for t in tasks {
-        t.await.map_err(|e| fail(e.to_string()))??;
+        seqs.extend(t.await.map_err(|e| fail(e.to_string()))??);
     }
+    writes.await.map_err(|e| fail(e.to_string()))??;
+    ensure(seqs.len() == 200, "each entry has its own sequence number")?;
     let head = verify_chain(&store).await?;
-    ensure(head.size == 200, "200 entries")?;
+    ensure(
+        head.size == 220,
+        "200 entries alone and 20 with their writes",
+    )?;
     ensure(head == store.audit_head().await?, "head matches")?;
     Ok(())
 }

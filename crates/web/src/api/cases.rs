@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use haven_core::cases::CaseView;
 use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
-use haven_domain::access::Action;
 use haven_domain::case::{CaseStatus, NoteCategory, TraffickingType};
 use haven_domain::{CaseId, SurvivorId, TaskId};
 use haven_store::Store;
@@ -83,10 +82,9 @@ pub(crate) async fn show<S: Store>(
     ApiCaller(auth): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let access = haven
-        .authorize_case(&auth, case_id(&id)?, Action::View)
-        .await?;
-    Ok(Json(case_json(&haven.read_case(&access).await?)))
+    Ok(Json(case_json(
+        &haven.view_case(&auth, case_id(&id)?).await?,
+    )))
 }
 
 #[derive(Deserialize)]

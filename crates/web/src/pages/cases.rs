@@ -75,8 +75,7 @@ async fn case_page<S: Store>(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let access = haven.authorize_case(auth, id, Action::View).await?;
-    let v = haven.read_case(&access).await?;
+    let v = haven.view_case(auth, id).await?;
     let p = &v.profile;
     let mut details = Vec::new();
     if v.categories.contains(&DataCategory::Identity) {
