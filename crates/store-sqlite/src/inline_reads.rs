@@ -105,9 +105,6 @@ macro_rules! token_columns {
 /// Columns [`api_token`] reads; an account joined to a token starts after them.
 const TOKEN_COLUMNS: usize = 6;
 
-/// How much of a database file a reader maps into memory.
-const MMAP_BYTES: i64 = 1 << 30;
-
 /// Idle connections kept per file; more are opened under load and closed afterwards.
 const MAX_IDLE: usize = 8;
 
@@ -144,10 +141,6 @@ impl InlineReader {
         .map_err(error)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(error)?;
         conn.set_prepared_statement_cache_capacity(32);
-        // Every commit to the WAL (an audit entry per view) makes a reader drop its page
-        // cache at its next transaction; mapped pages are found again without a copy.
-        conn.pragma_update(None, "mmap_size", MMAP_BYTES)
-            .map_err(error)?;
         Ok(conn)
     }
 
