@@ -145,7 +145,9 @@ pub(crate) fn open_goals(
             Ok(GoalView {
                 id: g.id,
                 title: String::from_utf8_lossy(&title).into_owned(),
-                status: g.status.parse().unwrap_or(GoalStatus::Open),
+                status: g.status.parse::<GoalStatus>().map_err(|_| {
+                    haven_store::StoreError::Corrupt("a stored goal status is unknown")
+                })?,
                 created_at: g.created_at,
                 closed_at: g.closed_at,
             })

@@ -282,7 +282,7 @@ impl<S: Store> Haven<S> {
             }
             _ => (String::new(), None),
         };
-        let state = row.state.parse().unwrap_or(ReferralState::Withdrawn);
+        let state = stored_state(&row)?;
         let receiving = side == Side::Receiver;
         Ok(ReferralView {
             id: row.id,
@@ -368,7 +368,7 @@ impl<S: Store> Haven<S> {
         step: Move,
     ) -> Result<ReferralView, CoreError> {
         let (row, side, service) = self.referral_for(auth, id).await?;
-        let from: ReferralState = row.state.parse().unwrap_or(ReferralState::Withdrawn);
+        let from = stored_state(&row)?;
         let to = from.apply(step, side).map_err(|e| match e {
             haven_domain::referral::MoveError::NotYours => CoreError::Forbidden,
             haven_domain::referral::MoveError::OutOfOrder { from, to } => CoreError::invalid(
@@ -461,4 +461,13 @@ impl<S: Store> Haven<S> {
         }
         Ok(out)
     }
+}
+
+/// A stored referral's state; one the server cannot read is a fault, never a withdrawal.
+fn stored_state(row: &ReferralRow) -> Result<ReferralState, CoreError> {
+    row.state.parse().map_err(|_| {
+        CoreError::Store(haven_store::StoreError::Corrupt(
+            "a stored referral state is unknown",
+        ))
+    })
 }

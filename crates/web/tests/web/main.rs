@@ -11,5 +11,6 @@ mod referrals;
 mod sessions;
 mod sharing;
 mod signin;
+mod stored_faults;
 mod subject_access;
 mod support;

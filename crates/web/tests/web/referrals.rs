@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 const EXAMPLE: &str = include_str!("../../../directory/tests/organization_full.json");
 
 /// A directory with one service per organisation: (org, service name, kind).
-async fn directory(app: &App, services: &[(OrgId, &str, &str)]) -> Vec<String> {
+pub(crate) async fn directory(app: &App, services: &[(OrgId, &str, &str)]) -> Vec<String> {
     let mut orgs: Vec<Value> = Vec::new();
     let mut ids = Vec::new();
     for (org, name, kind) in services {
