@@ -143,9 +143,6 @@ impl<S: Store> Haven<S> {
         id: CaseId,
         action: Action,
     ) -> Result<CaseAccess, CoreError> {
-        if !auth.mfa_verified() {
-            return Err(CoreError::Unauthenticated);
-        }
         let loaded = self.store().case(id).await?;
         self.authorize_loaded(auth, id, action, loaded).await
     }

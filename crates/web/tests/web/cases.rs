@@ -10,17 +10,19 @@ fn body(r: &Reply) -> Value {
     serde_json::from_str(&r.body).unwrap_or(Value::Null)
 }
 
-struct Team {
-    app: App,
-    cm: String,
-    clinician: String,
-    colleague: String,
-    other_org: String,
-    case: String,
-    survivor: String,
+/// A case in organisation A with its case manager, a clinician on the team, a colleague
+/// who is not, and a case manager of organisation B (API tokens each).
+pub(crate) struct Team {
+    pub(crate) app: App,
+    pub(crate) cm: String,
+    pub(crate) clinician: String,
+    pub(crate) colleague: String,
+    pub(crate) other_org: String,
+    pub(crate) case: String,
+    pub(crate) survivor: String,
 }
 
-async fn team() -> Team {
+pub(crate) async fn team() -> Team {
     let app = App::new().await;
     let cm_user = app
         .enrolled(app.org_a, "cm@example.org", &[Role::CaseManager])
