@@ -115,9 +115,10 @@ pub(crate) fn open_notes(
 ) -> Result<Vec<NoteView>, CoreError> {
     let mut out = Vec::new();
     for row in rows {
-        let Ok(category) = row.category.parse::<NoteCategory>() else {
-            continue;
-        };
+        let category = row
+            .category
+            .parse::<NoteCategory>()
+            .map_err(|_| haven_store::StoreError::Corrupt("a stored note category is unknown"))?;
         if !may_read_notes(access.access_map(), category.data_category()) {
             continue;
         }

@@ -89,3 +89,35 @@ async fn an_unreadable_referral_state_is_a_fault_not_a_withdrawal() {
         .await;
     assert_fault(&r, &["misplaced", "withdrawn"]);
 }
+
+#[tokio::test]
+async fn a_note_of_an_unreadable_category_is_a_fault_not_left_out() {
+    let Team { app, cm, case, .. } = team().await;
+    let path = format!("/api/v1/cases/{case}");
+    let r = app
+        .api_post(
+            &format!("{path}/notes"),
+            &cm,
+            &json!({ "category": "safety", "body": "Moved after a threat at the bus stop" })
+                .to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let before = app.api_get(&path, &cm).await;
+    assert_eq!(
+        body(&before)["notes"][0]["category"],
+        "safety",
+        "{}",
+        before.body
+    );
+
+    assert_eq!(tamper(&app, "UPDATE notes SET category = 'diary'"), 1);
+    assert_fault(
+        &app.api_get(&path, &cm).await,
+        &["bus stop", "diary", "María"],
+    );
+    assert_fault(
+        &app.api_get(&format!("{path}/notes"), &cm).await,
+        &["bus stop", "diary"],
+    );
+}
