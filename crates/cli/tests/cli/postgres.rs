@@ -3,6 +3,7 @@
 //! turns a missing URL into a failure.
 
 use crate::support::*;
+use haven_core::cases::NewCase;
 use haven_core::{Haven, SystemClock, system};
 use haven_crypto::OsEntropy;
 use haven_crypto::keyfile::KeyFile;
@@ -133,5 +134,72 @@ async fn postgres_keeps_the_same_promises() -> TestResult {
     let out = run(&["audit", "verify", "--data-dir", d, "--database", &url]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("audit entry 7 "));
+    Ok(())
+}
+
+/// Survivors, cases and audit entries stored, counted from outside the server.
+async fn written(conn: &mut PgConnection) -> Result<(i64, i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM survivors), (SELECT count(*) FROM cases), \
+         (SELECT count(*) FROM audit_log)",
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// The connection dies inside an intake, after the survivor's rows and before the case's
+/// (a trigger on `cases` terminates its own backend): the intake fails, nothing of it is
+/// stored — no survivor without a case, no audit entry for either — and the next intake
+/// goes through on a fresh connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_lost_mid_intake_leaves_nothing_half_written() -> TestResult {
+    let Some(url) = fresh_database().await? else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let d = dir.path().to_str().ok_or("path")?;
+    let out = run(&["init", "--data-dir", d, "--database", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let haven = Haven::open(
+        PgStore::connect(&url).await?,
+        KeyFile::load(&dir.path().join("keys/haven.key"))?,
+        Arc::new(SystemClock),
+        Arc::new(OsEntropy),
+    )
+    .await?;
+    let org = haven.create_org(system("test"), "NGO", "ngo").await?;
+    let intake = |n: u32| vec![(org, canary_profile(n).0, NewCase::default(), Vec::new())];
+
+    let mut outside = PgConnection::connect(&url).await?;
+    sqlx::raw_sql(
+        "CREATE FUNCTION drop_the_connection() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$; \
+         CREATE TRIGGER drop_the_connection BEFORE INSERT ON cases \
+         FOR EACH ROW EXECUTE FUNCTION drop_the_connection();",
+    )
+    .execute(&mut outside)
+    .await?;
+    let before = written(&mut outside).await?;
+    let lost = haven.intake_batch(system("test"), &intake(1)).await;
+    assert!(lost.is_err(), "the intake reported success: {lost:?}");
+    assert_eq!(
+        written(&mut outside).await?,
+        before,
+        "half an intake stored"
+    );
+
+    sqlx::query("DROP TRIGGER drop_the_connection ON cases")
+        .execute(&mut outside)
+        .await?;
+    let ids = haven.intake_batch(system("test"), &intake(2)).await?;
+    let (survivors, cases, entries) = written(&mut outside).await?;
+    assert_eq!((survivors, cases), (before.0 + 1, before.1 + 1));
+    assert!(entries > before.2, "the intake is audited");
+    let opened = haven.read_survivor_as_operator("test", ids[0].0).await?;
+    assert!(opened.profile.pseudonym.as_str().starts_with(CANARY_PREFIX));
+    haven.store().close().await;
+    outside.close().await?;
+    let out = run(&["audit", "verify", "--data-dir", d, "--database", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
     Ok(())
 }

@@ -206,6 +206,57 @@ async fn writes_refuse_unknown_fields_wrong_types_and_bad_bodies_and_change_noth
     );
 }
 
+/// Survivors and cases stored, counted behind the server's back.
+fn stored(app: &App) -> (i64, i64) {
+    let db = rusqlite::Connection::open(app.data_dir().join("db/haven.db")).unwrap();
+    db.query_row(
+        "SELECT (SELECT count(*) FROM survivors), (SELECT count(*) FROM cases)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+/// The database fails an intake after the survivor's rows and before the case's (a
+/// trigger standing in for a full disk or a lost connection; PostgreSQL's own test kills
+/// the connection): the caller gets a server error with a reference and no detail, nothing
+/// of the intake is stored, and the same request goes through once the fault is gone.
+#[tokio::test]
+async fn an_intake_the_database_fails_halfway_stores_nothing() {
+    let app = App::new().await;
+    let cm = app
+        .enrolled(app.org_a, "half@example.org", &[Role::CaseManager])
+        .await;
+    let token = app.token(&cm).await;
+    let body = r#"{"pseudonym":"Rosa","legal_name":"Rosa Example"}"#;
+    let db = rusqlite::Connection::open(app.data_dir().join("db/haven.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER fail_the_case BEFORE INSERT ON cases \
+         BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+    )
+    .unwrap();
+    let before = stored(&app);
+    let audited = app.audit_reasons("survivor_create").await.len();
+
+    let r = app.api_post("/api/v1/survivors", &token, body).await;
+    assert!(r.status.is_server_error(), "{}: {}", r.status, r.body);
+    assert!(
+        json(&r)["error"]["correlation_id"].is_string(),
+        "{}",
+        r.body
+    );
+    for leak in ["Rosa", "disk", "cases", "trigger"] {
+        assert!(!r.body.contains(leak), "the error shows {leak}: {}", r.body);
+    }
+    assert_eq!(stored(&app), before, "half an intake was stored");
+    assert_eq!(app.audit_reasons("survivor_create").await.len(), audited);
+
+    db.execute_batch("DROP TRIGGER fail_the_case;").unwrap();
+    let r = app.api_post("/api/v1/survivors", &token, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(stored(&app), (before.0 + 1, before.1 + 1));
+}
+
 #[tokio::test]
 async fn only_intake_roles_may_take_in_a_survivor() {
     let app = App::new().await;
