@@ -1,7 +1,7 @@
 //! The audit log in SQLite: appends chain onto the head row inside the caller's
 //! transaction; the single writer connection serialises them.
 
-use crate::{SqliteStore, convert};
+use crate::{SqliteStore, convert, inline_reads};
 use haven_domain::audit::{AuditRecord, ChainHash, ChainHead};
 use haven_store::{CheckpointRow, StoreError};
 use sqlx::{Row, SqliteConnection, SqlitePool};
@@ -158,99 +158,41 @@ pub(crate) async fn head(store: &SqliteStore) -> Result<ChainHead, StoreError> {
     read_head(&mut conn).await
 }
 
-/// Reads a page of entries. The fast path has SQLite pack the page into one value —
-/// each entry as `char(len(body)) ‖ char(len(hash)) ‖ body ‖ hash`, the lengths written as
-/// self-delimiting UTF-8 code points — because per-row decoding, not hashing, bounds how
-/// fast `audit verify` runs. Sequence numbers are implied by position and checked to be
-/// contiguous. Any anomaly (a gap, a hash of the wrong length, bytes that do not frame
-/// exactly) falls back to reading the page row by row, so the verifier always sees exactly
-/// what is stored and can name the bad entry.
+/// Reads a page of entries through rusqlite, on a blocking thread. Through sqlx every row
+/// crossed to the connection's thread and back, and those hand-offs, not hashing, bounded
+/// how fast `audit verify` ran. Each row is returned exactly as stored (a body stored as
+/// text is read as its bytes), so the verifier sees what is there and can name a bad entry.
 pub(crate) async fn page(
     store: &SqliteStore,
     after: u64,
     limit: u32,
 ) -> Result<Vec<AuditRecord>, StoreError> {
-    let row = sqlx::query(
-        "SELECT count(*) AS n, min(seq) AS first, max(seq) AS last, \
-         group_concat(char(length(body), length(hash)) || CAST(body AS TEXT) || CAST(hash AS TEXT), '') AS packed \
-         FROM (SELECT seq, body, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?)",
-    )
-    .bind(convert::to_i64(after)?)
-    .bind(i64::from(limit))
-    .fetch_one(&store.reader)
-    .await
-    .map_err(convert::error)?;
-    let n: i64 = row.try_get("n").map_err(convert::error)?;
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let first: i64 = row.try_get("first").map_err(convert::error)?;
-    let last: i64 = row.try_get("last").map_err(convert::error)?;
-    let packed: Option<Vec<u8>> = row.try_get("packed").map_err(convert::error)?;
-    let contiguous = i64::try_from(after).ok() == Some(first - 1) && last - first + 1 == n;
-    match packed
-        .as_deref()
-        .filter(|_| contiguous)
-        .and_then(|p| unpack(p, after + 1))
-    {
-        Some(records) if records.len() as i64 == n => Ok(records),
-        _ => page_by_rows(store, after, limit).await,
-    }
-}
-
-/// Splits a packed page whose first entry is `seq`; `None` unless the framing holds exactly.
-fn unpack(mut packed: &[u8], mut seq: u64) -> Option<Vec<AuditRecord>> {
-    fn length(b: &[u8]) -> Option<(usize, &[u8])> {
-        let width = match b.first()? {
-            0x00..=0x7f => 1,
-            0xc0..=0xdf => 2,
-            0xe0..=0xef => 3,
-            _ => 4,
-        };
-        let (c, rest) = b.split_at_checked(width)?;
-        let ch = std::str::from_utf8(c).ok()?.chars().next()?;
-        Some((ch as usize, rest))
-    }
-    let mut out = Vec::new();
-    while !packed.is_empty() {
-        let (body_len, rest) = length(packed)?;
-        let (hash_len, rest) = length(rest)?;
-        let (body, rest) = rest.split_at_checked(body_len)?;
-        let (hash, rest) = rest.split_at_checked(hash_len)?;
-        out.push(AuditRecord {
-            seq,
-            body: body.to_vec(),
-            hash: ChainHash::from_slice(hash)?,
-        });
-        seq += 1;
-        packed = rest;
-    }
-    Some(out)
-}
-
-async fn page_by_rows(
-    store: &SqliteStore,
-    after: u64,
-    limit: u32,
-) -> Result<Vec<AuditRecord>, StoreError> {
-    let rows =
-        sqlx::query("SELECT seq, body, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(convert::to_i64(after)?)
-            .bind(i64::from(limit))
-            .fetch_all(&store.reader)
-            .await
-            .map_err(convert::error)?;
-    rows.into_iter()
-        .map(|r| {
-            let hash: Vec<u8> = r.try_get("hash").map_err(convert::error)?;
-            Ok(AuditRecord {
-                seq: convert::to_u64(r.try_get("seq").map_err(convert::error)?)?,
-                body: r.try_get("body").map_err(convert::error)?,
-                // A hash of the wrong length is a tampered row: let the verifier name it.
-                hash: ChainHash::from_slice(&hash).unwrap_or(ChainHash([0xff; 32])),
-            })
+    let after = convert::to_i64(after)?;
+    let inline = store.inline.clone();
+    tokio::task::spawn_blocking(move || {
+        inline.read(|r| {
+            r.all(
+                "SELECT seq, body, hash FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                rusqlite::params![after, limit],
+                |row| {
+                    let bytes = |i: usize| {
+                        row.get_ref(i)
+                            .and_then(|v| Ok(v.as_bytes()?))
+                            .map_err(inline_reads::error)
+                    };
+                    Ok(AuditRecord {
+                        seq: convert::to_u64(row.get(0).map_err(inline_reads::error)?)?,
+                        body: bytes(1)?.to_vec(),
+                        // A hash of the wrong length is a tampered row: let the verifier
+                        // name it.
+                        hash: ChainHash::from_slice(bytes(2)?).unwrap_or(ChainHash([0xff; 32])),
+                    })
+                },
+            )
         })
-        .collect()
+    })
+    .await
+    .map_err(|_| StoreError::Backend("the audit page reader stopped".into()))?
 }
 
 pub(crate) async fn insert_checkpoint(
@@ -292,46 +234,4 @@ pub(crate) async fn latest_checkpoint(
         })
     })
     .transpose()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pack(entries: &[(&[u8], &[u8])]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for (body, hash) in entries {
-            for len in [body.len(), hash.len()] {
-                let c = char::from_u32(len as u32).expect("a code point");
-                out.extend_from_slice(c.to_string().as_bytes());
-            }
-            out.extend_from_slice(body);
-            out.extend_from_slice(hash);
-        }
-        out
-    }
-
-    #[test]
-    fn a_packed_page_unpacks_in_order() {
-        let long = vec![b'x'; 3000];
-        let packed = pack(&[(b"{}", &[0u8; 32]), (&long, &[7u8; 32])]);
-        let records = unpack(&packed, 41).expect("frames");
-        assert_eq!(
-            records.iter().map(|r| r.seq).collect::<Vec<_>>(),
-            vec![41, 42]
-        );
-        assert_eq!(records[1].body.len(), 3000);
-        assert_eq!(records[1].hash, ChainHash([7; 32]));
-    }
-
-    #[test]
-    fn bad_framing_is_refused_so_the_page_is_read_row_by_row() {
-        assert!(
-            unpack(&pack(&[(b"{}", &[0u8; 31])]), 1).is_none(),
-            "short hash"
-        );
-        let mut cut = pack(&[(b"{}", &[0u8; 32])]);
-        cut.pop();
-        assert!(unpack(&cut, 1).is_none(), "truncated");
-    }
 }

@@ -211,7 +211,7 @@ impl Reads<'_> {
     }
 
     /// Every row `sql` returns, each decoded by `decode`.
-    fn all<T>(
+    pub(crate) fn all<T>(
         &self,
         sql: &str,
         params: impl Params,
@@ -569,7 +569,7 @@ fn array<const N: usize>(v: &[u8]) -> Result<[u8; N], StoreError> {
 }
 
 /// rusqlite's errors name the statement's problem, never a bound value.
-fn error(e: rusqlite::Error) -> StoreError {
+pub(crate) fn error(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode;
     match e {
         rusqlite::Error::SqliteFailure(f, _)
