@@ -134,6 +134,36 @@ where
     (all.len() as u64, all)
 }
 
+/// CPU time the server process has used so far (all its threads), from
+/// `/proc/PID/task/*/schedstat`; `None` where there is no such file (not Linux).
+fn server_cpu(pid: u32) -> Option<Duration> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut nanos = 0u64;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        nanos += stat
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(Duration::from_nanos(nanos))
+}
+
+/// Server CPU per request while `phase` ran, in microseconds (0 where it cannot be read).
+async fn cpu_per_request<Fut>(pid: u32, phase: Fut) -> (u64, Vec<Duration>, f64)
+where
+    Fut: std::future::Future<Output = (u64, Vec<Duration>)>,
+{
+    let before = server_cpu(pid);
+    let (n, lat) = phase.await;
+    let used = server_cpu(pid)
+        .zip(before)
+        .map(|(a, b)| a.saturating_sub(b));
+    let per = used.map_or(0.0, |u| u.as_secs_f64() * 1e6 / n.max(1) as f64);
+    (n, lat, per)
+}
+
 fn pct(lat: &mut [Duration], p: f64) -> f64 {
     lat.sort();
     lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
@@ -168,6 +198,7 @@ fn main() {
         .stderr(Stdio::null())
         .spawn()
         .expect("haven demo");
+    let pid = server.id();
     let out = server.stdout.take().unwrap();
     let mut lines = BufReader::new(out).lines();
     for line in lines.by_ref() {
@@ -225,17 +256,20 @@ fn main() {
         // Alternate phases so drift in the machine's load hits both alike.
         let (mut h_count, mut r_count) = (0u64, 0u64);
         let (mut h_lat, mut r_lat) = (Vec::new(), Vec::new());
+        let (mut h_cpu, mut r_cpu) = (0.0, 0.0);
         for _ in 0..2 {
-            let (n, lat) = load(&addr, "", connections, seconds, |_| ("GET".into(), "/healthz".into(), String::new())).await;
+            let (n, lat, cpu) = cpu_per_request(pid, load(&addr, "", connections, seconds, |_| ("GET".into(), "/healthz".into(), String::new()))).await;
             h_count += n;
             h_lat.extend(lat);
+            h_cpu += cpu / 2.0;
             let ids2 = ids.clone();
-            let (n, lat) = load(&addr, &token, connections, seconds, move |i| {
+            let (n, lat, cpu) = cpu_per_request(pid, load(&addr, &token, connections, seconds, move |i| {
                 ("GET".into(), format!("/api/v1/cases/{}", ids2[(i as usize) % ids2.len()]), String::new())
-            })
+            }))
             .await;
             r_count += n;
             r_lat.extend(lat);
+            r_cpu += cpu / 2.0;
         }
         let span = (2 * seconds) as f64;
         let (h, r) = (h_count as f64 / span, r_count as f64 / span);
@@ -247,6 +281,11 @@ fn main() {
             pct(&mut h_lat, 0.99),
             r / h,
             if r / h >= 0.4 { "met" } else { "NOT met" }
+        );
+        println!(
+            "server CPU per request: case read {r_cpu:.0} µs, /healthz {h_cpu:.0} µs ({:.1}×); the load generator shares the machine's {} cores",
+            r_cpu / h_cpu.max(f64::MIN_POSITIVE),
+            std::thread::available_parallelism().map_or(0, |n| n.get())
         );
 
         // The same case read by its own team (no release involved) and by the clinic under
