@@ -401,9 +401,14 @@ impl<S: Store> Haven<S> {
         &self,
         field: IndexedField,
         value: &str,
+        limit: u32,
     ) -> Result<Vec<SurvivorId>, CoreError> {
         let (name, v) = self.inner().index.lookup(field, value);
-        Ok(self.inner().store.survivors_by_index(name, v).await?)
+        Ok(self
+            .inner()
+            .store
+            .survivors_by_index(name, v, limit)
+            .await?)
     }
 
     /// Erasure by key destruction: the survivor's data key, row and index entries go; every

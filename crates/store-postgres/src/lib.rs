@@ -181,8 +181,9 @@ impl haven_store::Store for PgStore {
         &self,
         name: &str,
         value: u32,
+        limit: u32,
     ) -> impl Future<Output = Result<Vec<haven_domain::SurvivorId>, StoreError>> + Send {
-        survivors::survivors_by_index(self, name, value)
+        survivors::survivors_by_index(self, name, value, limit)
     }
     fn erase_survivor(
         &self,

@@ -139,10 +139,12 @@ pub(crate) async fn survivors_by_index(
     store: &PgStore,
     name: &str,
     value: u32,
+    limit: u32,
 ) -> Result<Vec<SurvivorId>, StoreError> {
-    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT survivor_id FROM survivor_index WHERE name = $1 AND value = $2 ORDER BY survivor_id")
+    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT survivor_id FROM survivor_index WHERE name = $1 AND value = $2 ORDER BY survivor_id LIMIT $3")
         .bind(name)
         .bind(i64::from(value))
+        .bind(i64::from(limit))
         .fetch_all(&store.pool)
         .await
         .map_err(convert::error)?;

@@ -6,7 +6,6 @@ use haven_store::{CaseEvent, CaseRow, NoteRow, StoreError, TaskRow};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 const CASE_COLUMNS: &str = "c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, c.trafficking_types, \
      c.minor, c.safety_risk, c.immigration_sensitive";
@@ -108,36 +107,6 @@ pub(crate) async fn write_case(
     }
     add_event(conn, event).await?;
     audit::append(conn, body).await
-}
-
-/// Groups `case + team member` rows (ordered by case) into cases with their teams.
-fn with_teams(rows: Vec<SqliteRow>) -> Result<Vec<(CaseRow, Vec<UserId>)>, StoreError> {
-    let mut out: Vec<(CaseRow, Vec<UserId>)> = Vec::new();
-    for r in rows {
-        let case = case_row(&r)?;
-        let member: Option<Uuid> = get(&r, "user_id")?;
-        if out.last().is_none_or(|(c, _)| c.id != case.id) {
-            out.push((case, Vec::new()));
-        }
-        if let (Some(m), Some((_, team))) = (member, out.last_mut()) {
-            team.push(UserId::from_uuid(m));
-        }
-    }
-    Ok(out)
-}
-
-pub(crate) async fn cases_of_survivor(
-    store: &SqliteStore,
-    survivor: SurvivorId,
-) -> Result<Vec<(CaseRow, Vec<UserId>)>, StoreError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CASE_COLUMNS}, t.user_id FROM cases c LEFT JOIN case_team t ON t.case_id = c.id WHERE c.survivor_id = ? ORDER BY c.id"
-    )))
-    .bind(*survivor.as_uuid())
-    .fetch_all(&store.reader)
-    .await
-    .map_err(convert::error)?;
-    with_teams(rows)
 }
 
 pub(crate) async fn cases_for_member(

@@ -289,8 +289,12 @@ impl haven_store::Store for SqliteStore {
         &self,
         name: &str,
         value: u32,
+        limit: u32,
     ) -> impl Future<Output = Result<Vec<haven_domain::SurvivorId>, StoreError>> + Send {
-        survivors::survivors_by_index(self, name, value)
+        let found = self
+            .inline
+            .read(|r| r.survivors_by_index(name, value, limit));
+        async move { found }
     }
     fn erase_survivor(
         &self,
@@ -582,6 +586,7 @@ impl haven_store::Store for SqliteStore {
     ) -> impl Future<
         Output = Result<Vec<(haven_store::CaseRow, Vec<haven_domain::UserId>)>, StoreError>,
     > + Send {
-        cases::cases_of_survivor(self, survivor)
+        let found = self.inline.read(|r| r.cases_of_survivor(survivor));
+        async move { found }
     }
 }

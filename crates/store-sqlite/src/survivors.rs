@@ -95,22 +95,6 @@ pub(crate) async fn write_survivor(
     audit::append(conn, body).await
 }
 
-pub(crate) async fn survivors_by_index(
-    store: &SqliteStore,
-    name: &str,
-    value: u32,
-) -> Result<Vec<SurvivorId>, StoreError> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT survivor_id FROM survivor_index WHERE name = ? AND value = ? ORDER BY survivor_id",
-    )
-    .bind(name)
-    .bind(i64::from(value))
-    .fetch_all(&store.reader)
-    .await
-    .map_err(convert::error)?;
-    Ok(ids.into_iter().map(SurvivorId::from_uuid).collect())
-}
-
 pub(crate) async fn erase_survivor(
     store: &SqliteStore,
     id: SurvivorId,

@@ -151,10 +151,12 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         id: SurvivorId,
     ) -> impl Future<Output = Result<Option<SurvivorRow>, StoreError>> + Send;
+    /// Survivors with `value` in the blind index `name`: at most `limit`, lowest ids first.
     fn survivors_by_index(
         &self,
         name: &str,
         value: u32,
+        limit: u32,
     ) -> impl Future<Output = Result<Vec<SurvivorId>, StoreError>> + Send;
     /// Erases a survivor: first destroys the data key (durably, on its own if the keystore is
     /// a separate file), then deletes the row and its index entries with the audit entry, and

@@ -116,6 +116,8 @@ pub struct Search {
     pub is_admin: bool,
     pub searched: bool,
     pub hits: Vec<HitLine>,
+    /// Some matches may be missing (more candidates than one search opens).
+    pub incomplete: bool,
 }
 
 /// What the intake form holds, to show it again with its values.

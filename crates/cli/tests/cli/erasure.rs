@@ -53,7 +53,8 @@ async fn an_erased_survivor_cannot_be_read_from_the_live_data_or_an_old_backup()
         haven
             .survivor_candidates(
                 haven_core::survivor_index::IndexedField::LegalName,
-                &format!("{CANARY_PREFIX}-legal-000001")
+                &format!("{CANARY_PREFIX}-legal-000001"),
+                10
             )
             .await?,
         vec![]

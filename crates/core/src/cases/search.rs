@@ -14,10 +14,19 @@ use haven_domain::audit::AuditAction;
 use haven_domain::{CaseId, DataCategory, SurvivorId};
 use haven_store::Store;
 use haven_store::SurvivorRow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Candidates opened per search at most (each shares a 16-bit index value with the query).
 const MAX_CANDIDATES: usize = 200;
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    /// More records share the query's index values than a search opens: some matches may
+    /// be missing, and the searcher should narrow the search (a date of birth, a phone).
+    pub incomplete: bool,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchHit {
@@ -51,7 +60,7 @@ impl<S: Store> Haven<S> {
         &self,
         auth: &Authenticated,
         query: &str,
-    ) -> Result<Vec<SearchHit>, CoreError> {
+    ) -> Result<SearchResults, CoreError> {
         if !auth.mfa_verified() {
             return Err(CoreError::Unauthenticated);
         }
@@ -64,16 +73,19 @@ impl<S: Store> Haven<S> {
                     .with("max", 200),
             ));
         }
-        let mut candidates: BTreeMap<SurvivorId, &'static str> = BTreeMap::new();
+        let mut found = Vec::new();
         for (field, label) in lookups(q) {
-            for id in self.survivor_candidates(field, q).await? {
-                candidates.entry(id).or_insert(label);
-            }
+            // One more than a search opens, so a full lookup shows there are more.
+            let ids = self
+                .survivor_candidates(field, q, MAX_CANDIDATES as u32 + 1)
+                .await?;
+            found.push((label, ids));
         }
+        let (candidates, incomplete) = shortlist(found);
         let principal = auth.staff.principal();
         let now = self.now();
         let mut hits = Vec::new();
-        for (id, label) in candidates.into_iter().take(MAX_CANDIDATES) {
+        for (id, label) in candidates {
             // Which of this survivor's cases the searcher may find.
             let mut cases = Vec::new();
             for (case, team) in self.store().cases_of_survivor(id).await? {
@@ -118,8 +130,30 @@ impl<S: Store> Haven<S> {
         event.org = Some(auth.staff.org);
         event.categories = vec![DataCategory::Case];
         self.append(&event).await?;
-        Ok(hits)
+        Ok(SearchResults { hits, incomplete })
     }
+}
+
+/// The candidates a search opens, from each lookup's ids in the order the lookups ran, and
+/// whether some were left out. Exact lookups run before names that only sound alike, so
+/// when there are more candidates than a search opens, the exact ones are kept.
+fn shortlist(
+    found: Vec<(&'static str, Vec<SurvivorId>)>,
+) -> (Vec<(SurvivorId, &'static str)>, bool) {
+    let mut candidates = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (label, ids) in found {
+        for id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            if candidates.len() == MAX_CANDIDATES {
+                return (candidates, true);
+            }
+            candidates.push((id, label));
+        }
+    }
+    (candidates, false)
 }
 
 /// The category a match reveals, beyond the pseudonym (visible wherever the case is).
@@ -157,4 +191,47 @@ fn confirm(
         _ => false,
     };
     Ok((p.pseudonym.as_str().to_owned(), confirmed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(range: std::ops::Range<u128>) -> Vec<SurvivorId> {
+        range
+            .map(|n| SurvivorId::from_uuid(uuid::Uuid::from_u128(n)))
+            .collect()
+    }
+
+    #[test]
+    fn exact_matches_are_kept_when_sound_alikes_overflow_the_shortlist() {
+        // The exact match has the highest id; sound-alikes alone would fill the list.
+        let exact = ids(1000..1001);
+        let (list, incomplete) = shortlist(vec![
+            ("legal_name", exact.clone()),
+            ("legal_name_sounds_like", ids(0..MAX_CANDIDATES as u128 + 1)),
+        ]);
+        assert!(incomplete);
+        assert_eq!(list.len(), MAX_CANDIDATES);
+        assert_eq!(list[0], (exact[0], "legal_name"));
+    }
+
+    #[test]
+    fn a_record_found_twice_counts_once_under_its_first_label() {
+        let (list, incomplete) = shortlist(vec![
+            ("pseudonym", ids(0..3)),
+            ("pseudonym_sounds_like", ids(0..5)),
+        ]);
+        assert!(!incomplete);
+        assert_eq!(list.len(), 5);
+        assert_eq!(list[2].1, "pseudonym");
+        assert_eq!(list[3].1, "pseudonym_sounds_like");
+    }
+
+    #[test]
+    fn a_full_list_with_nothing_left_over_is_complete() {
+        let (list, incomplete) = shortlist(vec![("phone", ids(0..MAX_CANDIDATES as u128))]);
+        assert_eq!(list.len(), MAX_CANDIDATES);
+        assert!(!incomplete);
+    }
 }

@@ -208,19 +208,19 @@ pub async fn a_survivor_is_written_with_its_audit_entry_and_found_by_index<S: St
         "survivor reads back",
     )?;
     ensure(
-        store.survivors_by_index("legal_name_exact", 42).await? == vec![s.id],
+        store.survivors_by_index("legal_name_exact", 42, 10).await? == vec![s.id],
         "found by index",
     )?;
     ensure(
         store
-            .survivors_by_index("legal_name_exact", 43)
+            .survivors_by_index("legal_name_exact", 43, 10)
             .await?
             .is_empty(),
         "other value finds nothing",
     )?;
     ensure(
         store
-            .survivors_by_index("phone_exact", 42)
+            .survivors_by_index("phone_exact", 42, 10)
             .await?
             .is_empty(),
         "indexes are separate",
@@ -267,7 +267,7 @@ pub async fn a_failed_write_leaves_no_audit_entry_and_no_row<S: Store>(store: S)
         "no audit entry for failed writes",
     )?;
     ensure(
-        store.survivors_by_index("x", 1).await?.is_empty(),
+        store.survivors_by_index("x", 1, 10).await?.is_empty(),
         "no index entry for failed write",
     )?;
     ensure(store.survivor(orphan.id).await?.is_none(), "no orphan row")?;
@@ -283,12 +283,22 @@ pub async fn erasure_destroys_the_key_row_and_index<S: Store>(store: S) -> Outco
     let (s1, s2) = (survivor(1, &o, &k1), survivor(2, &o, &k2));
     store.insert_survivor(&s1, b"s1").await?;
     store.insert_survivor(&s2, b"s2").await?;
+    let mut both = vec![s1.id, s2.id];
+    both.sort();
+    ensure(
+        store.survivors_by_index("legal_name_exact", 42, 10).await? == both,
+        "both found by their shared index value, lowest id first",
+    )?;
+    ensure(
+        store.survivors_by_index("legal_name_exact", 42, 1).await? == both[..1],
+        "at most the limit, lowest id first",
+    )?;
     let seq = store.erase_survivor(s1.id, b"erase s1").await?;
     ensure(seq == Some(4), "erasure is audited")?;
     ensure(store.survivor(s1.id).await?.is_none(), "row gone")?;
     ensure(store.data_key(k1.id).await?.is_none(), "key destroyed")?;
     ensure(
-        store.survivors_by_index("legal_name_exact", 42).await? == vec![s2.id],
+        store.survivors_by_index("legal_name_exact", 42, 10).await? == vec![s2.id],
         "index entries gone",
     )?;
     ensure(

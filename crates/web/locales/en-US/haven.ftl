@@ -83,6 +83,7 @@ search-title = Search
 search-label = Name, date of birth (YYYY-MM-DD) or phone
 results = Results
 no-results = No record you may see matches.
+search-incomplete = More records share this name than one search checks, so some matches may be missing. Add a date of birth or a phone number to narrow it.
 matched-on = matched on
 
 intake-title = New intake

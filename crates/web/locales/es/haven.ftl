@@ -83,6 +83,7 @@ search-title = Buscar
 search-label = Nombre, fecha de nacimiento (AAAA-MM-DD) o teléfono
 results = Resultados
 no-results = Ningún registro que pueda ver coincide.
+search-incomplete = Hay más registros con este nombre de los que una búsqueda revisa, así que pueden faltar coincidencias. Añada una fecha de nacimiento o un teléfono para acotarla.
 matched-on = coincide en
 
 intake-title = Nuevo ingreso

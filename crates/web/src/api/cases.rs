@@ -223,10 +223,10 @@ pub(crate) async fn search<S: Store>(
     ApiCaller(auth): ApiCaller,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let hits = haven.search(&auth, &q.q).await?;
+    let found = haven.search(&auth, &q.q).await?;
     Ok(Json(
-        json!({ "results": hits.iter().map(|h| json!({ "survivor_id": h.survivor, "pseudonym": h.pseudonym,
-        "cases": h.cases, "matched": h.matched })).collect::<Vec<_>>() }),
+        json!({ "results": found.hits.iter().map(|h| json!({ "survivor_id": h.survivor, "pseudonym": h.pseudonym,
+        "cases": h.cases, "matched": h.matched })).collect::<Vec<_>>(), "incomplete": found.incomplete }),
     ))
 }
 

@@ -13,6 +13,23 @@ fn error_responses() -> Value {
     })
 }
 
+/// Search answers its matches, and whether some may be missing.
+fn search_responses() -> Value {
+    let mut responses = error_responses();
+    responses["200"] = json!({
+        "description": "Matches the caller may open, exact matches first; `incomplete` when more records share the query's index values than one search opens (narrow it with a date of birth or phone)",
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "required": ["results", "incomplete"],
+            "properties": {
+                "results": { "type": "array", "items": { "type": "object" } },
+                "incomplete": { "type": "boolean" }
+            }
+        } } }
+    });
+    responses
+}
+
 fn op(summary: &str, ok: &str, body: Option<&str>) -> Value {
     let mut responses = error_responses();
     responses[ok] = json!({ "description": "Success" });
@@ -89,7 +106,7 @@ pub(crate) fn document() -> Value {
                 { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100 } }],
                 "responses": { "200": { "description": "An HSDS page of services" } } } },
             "/api/v1/hsds/services/{id}": { "parameters": [id_param("id")], "get": { "summary": "One HSDS service", "responses": { "200": { "description": "An HSDS service" }, "404": { "description": "No such service" } } } },
-            "/api/v1/search": { "get": { "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string", "minLength": 2, "maxLength": 200 } }], "summary": "Search by name (exact or sounds-like), date of birth or phone, through blind indexes", "security": [{ "bearer": [] }], "responses": error_responses() } }
+            "/api/v1/search": { "get": { "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string", "minLength": 2, "maxLength": 200 } }], "summary": "Search by name (exact or sounds-like), date of birth or phone, through blind indexes", "security": [{ "bearer": [] }], "responses": search_responses() } }
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A `haven_pat_…` token from `haven token create`" } },

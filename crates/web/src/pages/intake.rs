@@ -39,6 +39,7 @@ pub(crate) async fn search_form(SignedIn(auth, t): SignedIn) -> Response {
             is_admin: is_admin(&auth),
             searched: false,
             hits: Vec::new(),
+            incomplete: false,
         },
     )
 }
@@ -56,7 +57,7 @@ pub(crate) async fn search<S: Store>(
     Form(form): Form<SearchForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
-    let hits = haven.search(&auth, &form.q).await?;
+    let found = haven.search(&auth, &form.q).await?;
     Ok(views::render(
         StatusCode::OK,
         &Search {
@@ -64,7 +65,8 @@ pub(crate) async fn search<S: Store>(
             csrf: csrf(&auth),
             is_admin: is_admin(&auth),
             searched: true,
-            hits: hit_lines(hits),
+            hits: hit_lines(found.hits),
+            incomplete: found.incomplete,
         },
     ))
 }
@@ -195,7 +197,7 @@ pub(crate) async fn intake<S: Store>(
             if q.chars().count() < 2 {
                 continue;
             }
-            for hit in haven.search(&auth, q).await? {
+            for hit in haven.search(&auth, q).await?.hits {
                 if seen.insert(hit.survivor) {
                     possible.push(hit);
                 }

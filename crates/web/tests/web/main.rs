@@ -8,6 +8,7 @@ mod audit;
 mod cases;
 mod languages;
 mod referrals;
+mod search;
 mod sessions;
 mod sharing;
 mod signin;

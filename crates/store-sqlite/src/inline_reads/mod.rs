@@ -10,12 +10,10 @@
 //! write stays on the single sqlx writer, so nothing here changes how writes are ordered or
 //! made durable. A read sees every transaction committed before it started (WAL snapshot).
 
-use haven_domain::{
-    CaseId, ConsentId, GoalId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId,
-};
+use haven_domain::{CaseId, GoalId, KeyId, NoteId, OrgId, SurvivorId, TaskId, TokenId, UserId};
 use haven_store::{
-    ApiTokenRow, CaseContents, CaseEvent, CaseRow, CoarseFields, ConsentRow, GoalRow, LoadedCase,
-    NoteRow, StoreError, SurvivorCiphertexts, SurvivorRow, TaskRow, UserRow, WrappedKey,
+    ApiTokenRow, CaseContents, CaseEvent, CaseRow, GoalRow, LoadedCase, NoteRow, StoreError,
+    TaskRow, UserRow, WrappedKey,
 };
 use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, Params, Row};
@@ -27,6 +25,8 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
+
+mod survivors;
 
 /// Every column of an account, in the order [`user`] decodes them; `$t` qualifies them.
 macro_rules! user_columns {
@@ -279,68 +279,11 @@ impl Reads<'_> {
     /// A case with its team.
     pub(crate) fn case(&self, id: CaseId) -> Result<Option<(CaseRow, Vec<UserId>)>, StoreError> {
         let rows = self.all(
-            "SELECT c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, c.trafficking_types, \
-             c.minor, c.safety_risk, c.immigration_sensitive, t.user_id \
-             FROM cases c LEFT JOIN case_team t ON t.case_id = c.id WHERE c.id = ?1",
+            concat!(case_with_team!(), "WHERE c.id = ?1"),
             [id.as_uuid()],
-            |r| {
-                let types: String = col(r, 6)?;
-                let case = CaseRow {
-                    id: CaseId::from_uuid(col(r, 0)?),
-                    survivor: SurvivorId::from_uuid(col(r, 1)?),
-                    org: OrgId::from_uuid(col(r, 2)?),
-                    created_at: at(r, 3)?,
-                    status: col(r, 4)?,
-                    exploitation: col(r, 5)?,
-                    trafficking_types: types.split(',').filter_map(|t| t.parse().ok()).collect(),
-                    minor: col(r, 7)?,
-                    safety_risk: col(r, 8)?,
-                    immigration_sensitive: col(r, 9)?,
-                };
-                Ok((case, col::<Option<Uuid>>(r, 10)?.map(UserId::from_uuid)))
-            },
+            case_and_member,
         )?;
-        let mut rows = rows.into_iter();
-        let Some((case, first)) = rows.next() else {
-            return Ok(None);
-        };
-        let team = first
-            .into_iter()
-            .chain(rows.filter_map(|(_, member)| member))
-            .collect();
-        Ok(Some((case, team)))
-    }
-
-    pub(crate) fn survivor(&self, id: SurvivorId) -> Result<Option<SurvivorRow>, StoreError> {
-        self.one(
-            "SELECT id, org_id, key_id, created_at, pseudonym, legal_name, aliases, date_of_birth, \
-             phone, email, safe_contact, details, age_band, gender, nationality_region FROM survivors WHERE id = ?1",
-            [id.as_uuid()],
-            |r| {
-                Ok(SurvivorRow {
-                    id: SurvivorId::from_uuid(col(r, 0)?),
-                    org: OrgId::from_uuid(col(r, 1)?),
-                    key_id: KeyId::from_uuid(col(r, 2)?),
-                    created_at: at(r, 3)?,
-                    fields: SurvivorCiphertexts {
-                        pseudonym: col(r, 4)?,
-                        legal_name: col(r, 5)?,
-                        aliases: col(r, 6)?,
-                        date_of_birth: col(r, 7)?,
-                        phone: col(r, 8)?,
-                        email: col(r, 9)?,
-                        safe_contact: col(r, 10)?,
-                        details: col(r, 11)?,
-                    },
-                    coarse: CoarseFields {
-                        age_band: col(r, 12)?,
-                        gender: col(r, 13)?,
-                        nationality_region: col(r, 14)?,
-                    },
-                    index: Vec::new(),
-                })
-            },
-        )
+        Ok(with_teams(rows).into_iter().next())
     }
 
     /// A wrapped data key (this reader is on the keystore file).
@@ -457,41 +400,46 @@ impl Reads<'_> {
             events: self.case_events(case)?,
         }))
     }
+}
 
-    /// Every release recorded for a survivor: read fresh on each request that crosses
-    /// organisations, so a revocation bites on the next one. Whether a scan is attached is
-    /// asked with `length(scan)`, which SQLite answers from the record header; `scan IS NOT
-    /// NULL` reads the blob's overflow pages.
-    pub(crate) fn consents_of_survivor(
-        &self,
-        survivor: SurvivorId,
-    ) -> Result<Vec<ConsentRow>, StoreError> {
-        self.all(
-            "SELECT id, survivor_id, org_id, recipient_org_id, categories, method, signer, sealed, \
-             granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel, length(scan) IS NOT NULL \
-             FROM consents WHERE survivor_id = ?1 ORDER BY granted_at, id",
-            [survivor.as_uuid()],
-            |r| {
-                Ok(ConsentRow {
-                    id: ConsentId::from_uuid(col(r, 0)?),
-                    survivor: SurvivorId::from_uuid(col(r, 1)?),
-                    org: OrgId::from_uuid(col(r, 2)?),
-                    recipient_org: OrgId::from_uuid(col(r, 3)?),
-                    categories: col(r, 4)?,
-                    method: col(r, 5)?,
-                    signer: col(r, 6)?,
-                    sealed: col(r, 7)?,
-                    granted_at: at(r, 8)?,
-                    expires_at: at(r, 9)?,
-                    recorded_by: UserId::from_uuid(col(r, 10)?),
-                    revoked_at: at_opt(r, 11)?,
-                    revoked_by: col::<Option<Uuid>>(r, 12)?.map(UserId::from_uuid),
-                    revocation_channel: col(r, 13)?,
-                    has_scan: col(r, 14)?,
-                })
-            },
-        )
+/// A case joined to its team, one row per member (or one without a member); [`case_and_member`]
+/// decodes the rows, [`with_teams`] groups them.
+macro_rules! case_with_team {
+    () => {
+        "SELECT c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, \
+         c.trafficking_types, c.minor, c.safety_risk, c.immigration_sensitive, t.user_id \
+         FROM cases c LEFT JOIN case_team t ON t.case_id = c.id "
+    };
+}
+use case_with_team;
+
+fn case_and_member(r: &Row<'_>) -> Result<(CaseRow, Option<UserId>), StoreError> {
+    let types: String = col(r, 6)?;
+    let case = CaseRow {
+        id: CaseId::from_uuid(col(r, 0)?),
+        survivor: SurvivorId::from_uuid(col(r, 1)?),
+        org: OrgId::from_uuid(col(r, 2)?),
+        created_at: at(r, 3)?,
+        status: col(r, 4)?,
+        exploitation: col(r, 5)?,
+        trafficking_types: types.split(',').filter_map(|t| t.parse().ok()).collect(),
+        minor: col(r, 7)?,
+        safety_risk: col(r, 8)?,
+        immigration_sensitive: col(r, 9)?,
+    };
+    Ok((case, col::<Option<Uuid>>(r, 10)?.map(UserId::from_uuid)))
+}
+
+/// Groups consecutive rows of the same case (the query orders by case) with their members.
+fn with_teams(rows: Vec<(CaseRow, Option<UserId>)>) -> Vec<(CaseRow, Vec<UserId>)> {
+    let mut out: Vec<(CaseRow, Vec<UserId>)> = Vec::new();
+    for (case, member) in rows {
+        match out.last_mut() {
+            Some((last, team)) if last.id == case.id => team.extend(member),
+            _ => out.push((case, member.into_iter().collect())),
+        }
     }
+    out
 }
 
 fn api_token(r: &Row<'_>) -> Result<ApiTokenRow, StoreError> {
