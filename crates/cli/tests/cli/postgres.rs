@@ -11,6 +11,7 @@ use haven_store::Store;
 use haven_store_postgres::PgStore;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -32,28 +33,39 @@ async fn fresh_database() -> Result<Option<String>, Box<dyn std::error::Error>> 
     Ok(Some(format!("{base}/{name}")))
 }
 
+/// `haven init` against the database at `url`, in a new directory.
+fn init(url: &str) -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path().to_str().ok_or("path")?;
+    let out = run(&["init", "--data-dir", d, "--database", url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    Ok(dir)
+}
+
+/// The installation in `dir` on the database at `url`, opened as the server opens it.
+async fn open(dir: &Path, url: &str) -> Result<Haven<PgStore>, Box<dyn std::error::Error>> {
+    Ok(Haven::open(
+        PgStore::connect(url).await?,
+        KeyFile::load(&dir.join("keys/haven.key"))?,
+        Arc::new(SystemClock),
+        Arc::new(OsEntropy),
+    )
+    .await?)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_keeps_the_same_promises() -> TestResult {
     let Some(url) = fresh_database().await? else {
         return Ok(());
     };
-    let dir = tempfile::tempdir()?;
+    let dir = init(&url)?;
     let d = dir.path().to_str().ok_or("path")?;
-    let out = run(&["init", "--data-dir", d, "--database", &url]);
-    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         !dir.path().join("db").exists(),
         "no SQLite database on PostgreSQL"
     );
 
-    let keys = KeyFile::load(&dir.path().join("keys/haven.key"))?;
-    let haven = Haven::open(
-        PgStore::connect(&url).await?,
-        keys,
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-    )
-    .await?;
+    let haven = open(dir.path(), &url).await?;
     let org = haven.create_org(system("test"), "NGO", "ngo").await?;
     let mut ids = Vec::new();
     for n in 0..crate::at_rest::SURVIVORS {
@@ -97,14 +109,7 @@ async fn postgres_keeps_the_same_promises() -> TestResult {
     let out = run(&["audit", "verify", "--data-dir", d, "--database", &url]);
     assert!(out.status.success(), "{}", stderr(&out));
 
-    let keys = KeyFile::load(&dir.path().join("keys/haven.key"))?;
-    let haven = Haven::open(
-        PgStore::connect(&url).await?,
-        keys,
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-    )
-    .await?;
+    let haven = open(dir.path(), &url).await?;
     assert!(
         haven
             .read_survivor_as_operator("test", ids[0])
@@ -156,17 +161,9 @@ async fn a_connection_lost_mid_intake_leaves_nothing_half_written() -> TestResul
     let Some(url) = fresh_database().await? else {
         return Ok(());
     };
-    let dir = tempfile::tempdir()?;
+    let dir = init(&url)?;
     let d = dir.path().to_str().ok_or("path")?;
-    let out = run(&["init", "--data-dir", d, "--database", &url]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let haven = Haven::open(
-        PgStore::connect(&url).await?,
-        KeyFile::load(&dir.path().join("keys/haven.key"))?,
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-    )
-    .await?;
+    let haven = open(dir.path(), &url).await?;
     let org = haven.create_org(system("test"), "NGO", "ngo").await?;
     let intake = |n: u32| vec![(org, canary_profile(n).0, NewCase::default(), Vec::new())];
 
