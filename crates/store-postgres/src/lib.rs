@@ -31,9 +31,9 @@ pub struct PgStore {
 /// Begins a write transaction (the SQLite backend's takes the write lock up front; here
 /// row locks and the isolation level do that work).
 pub(crate) async fn begin_write(
-    pool: &PgPool,
+    store: &PgStore,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-    pool.begin().await.map_err(convert::error)
+    store.pool.begin().await.map_err(convert::error)
 }
 
 impl PgStore {

@@ -5,10 +5,6 @@ use crate::PgStore as DbStore;
 type Db = sqlx::Postgres;
 type DbRow = sqlx::postgres::PgRow;
 
-fn writer(store: &DbStore) -> &sqlx::PgPool {
-    &store.pool
-}
-
 include!("../../store/backend/plan.rs");
 
 fn reader(store: &DbStore) -> &sqlx::PgPool {

@@ -124,7 +124,7 @@ fn inserts(rows: usize) -> String {
 /// Writes a batch in one transaction: one read of the head, the entries in multi-row
 /// inserts, one update of the head — a handful of statements however large the batch.
 async fn write_batch(writer: &SqlitePool, bodies: &[&[u8]]) -> Result<Vec<u64>, StoreError> {
-    let mut tx = crate::begin_write(writer).await?;
+    let mut tx = crate::begin_immediate(writer).await?;
     let mut head = read_head(&mut tx).await?;
     let mut entries = Vec::with_capacity(bodies.len());
     for body in bodies {

@@ -66,7 +66,7 @@ pub(crate) async fn insert_case(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<u64, StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     let seq = write_case(&mut tx, case, team, event, body).await?;
     tx.commit().await.map_err(convert::error)?;
     Ok(seq)
@@ -132,7 +132,7 @@ pub(crate) async fn update_case(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(
         "UPDATE cases SET status = ?, exploitation = ?, trafficking_types = ?, minor = ?, safety_risk = ?, \
          immigration_sensitive = ? WHERE id = ?",
@@ -159,7 +159,7 @@ pub(crate) async fn add_team_member(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
         .bind(case.as_uuid())
         .bind(user.as_uuid())
@@ -177,7 +177,7 @@ pub(crate) async fn insert_note(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query("INSERT INTO notes (id, case_id, category, author, created_at, body) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(note.id.as_uuid())
         .bind(note.case.as_uuid())
@@ -199,7 +199,7 @@ pub(crate) async fn insert_task(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query("INSERT INTO tasks (id, case_id, title, due_on, done_at, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(task.id.as_uuid())
         .bind(task.case.as_uuid())
@@ -223,7 +223,7 @@ pub(crate) async fn complete_task(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<bool, StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     let done = sqlx::query(
         "UPDATE tasks SET done_at = ? WHERE id = ? AND case_id = ? AND done_at IS NULL",
     )

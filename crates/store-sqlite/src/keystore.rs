@@ -61,7 +61,7 @@ pub(crate) async fn insert_data_keys(
     store: &SqliteStore,
     keys: &[WrappedKey],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.keys_writer).await?;
+    let mut tx = crate::begin_keys_write(store).await?;
     for k in keys {
         sqlx::query(
             "INSERT INTO data_keys (id, generation, kek_version, wrapped) VALUES (?, ?, ?, ?)",
@@ -101,7 +101,7 @@ pub(crate) async fn rewrap_data_keys(
     store: &SqliteStore,
     keys: &[WrappedKey],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.keys_writer).await?;
+    let mut tx = crate::begin_keys_write(store).await?;
     for k in keys {
         // A key erased meanwhile matches no row and stays erased.
         sqlx::query(

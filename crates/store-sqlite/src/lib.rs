@@ -63,6 +63,11 @@ pub struct SqliteStore {
     pub(crate) keys_writer: SqlitePool,
     pub(crate) keys_reader: SqlitePool,
     pub(crate) group: audit::GroupCommit,
+    /// Data writes take turns here before they queue for the writer connection, so at most
+    /// one waits there beside the audit group commit, which does not take a turn: a batch
+    /// of view entries is written after the data write in progress, not after every queued
+    /// one.
+    data_turn: Arc<tokio::sync::Mutex<()>>,
     /// The reads every case view makes, on the calling task (see `inline_reads`).
     pub(crate) inline: Arc<inline_reads::InlineReader>,
     keys_inline: Arc<inline_reads::InlineReader>,
@@ -79,15 +84,58 @@ fn options(path: &Path, create: bool) -> SqliteConnectOptions {
         .pragma("secure_delete", "ON")
 }
 
+/// Begins a data write: waits for its turn among data writes (see
+/// `SqliteStore::data_turn`), then begins a transaction on the writer connection.
+pub(crate) async fn begin_write(store: &SqliteStore) -> Result<WriteTx, StoreError> {
+    let turn = store.data_turn.clone().lock_owned().await;
+    Ok(WriteTx {
+        tx: begin_immediate(&store.writer).await?,
+        _turn: turn,
+    })
+}
+
+/// Begins a write transaction on the keystore (its own file and writer connection).
+pub(crate) async fn begin_keys_write(
+    store: &SqliteStore,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    begin_immediate(&store.keys_writer).await
+}
+
 /// Begins a write transaction holding the write lock from its first statement
 /// (`BEGIN IMMEDIATE`): a transaction that reads before it writes would otherwise fail at
 /// once, without waiting, when another process committed since its read.
-pub(crate) async fn begin_write(
+pub(crate) async fn begin_immediate(
     pool: &SqlitePool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
     pool.begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(convert::error)
+}
+
+/// A data write transaction, holding its turn until it ends.
+pub(crate) struct WriteTx {
+    // Declared first, so it is dropped (and rolled back if uncommitted) before the turn.
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 async fn pool(opts: SqliteConnectOptions, max: u32) -> Result<SqlitePool, StoreError> {
@@ -116,6 +164,7 @@ impl SqliteStore {
         let keys_reader = pool(options(&paths.keystore, false), 2).await?;
         Ok(Self {
             group: audit::GroupCommit::start(writer.clone()),
+            data_turn: Arc::default(),
             writer,
             reader,
             keys_writer,

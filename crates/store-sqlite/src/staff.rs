@@ -92,7 +92,7 @@ pub(crate) async fn insert_user(
     u: &UserRow,
     body: &[u8],
 ) -> Result<u64, StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(
         "INSERT INTO users (id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
          totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
@@ -142,7 +142,7 @@ pub(crate) async fn update_user(
     u: &UserRow,
     body: Option<&[u8]>,
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(
         "UPDATE users SET display_name = ?, roles = ?, password_hash = ?, totp_secret = ?, totp_last_step = ?, \
          totp_failures = ?, totp_locked_until = ?, failed_logins = ?, failed_window_start = ?, \
@@ -176,7 +176,7 @@ pub(crate) async fn replace_recovery_codes(
     user: UserId,
     hashes: &[[u8; 32]],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
         .bind(user.as_uuid())
         .execute(&mut *tx)
@@ -270,7 +270,7 @@ pub(crate) async fn insert_api_token(
     t: &ApiTokenRow,
     body: &[u8],
 ) -> Result<u64, StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(t.id.as_uuid())
         .bind(t.user.as_uuid())
@@ -304,7 +304,7 @@ pub(crate) async fn revoke_api_token(
     at: OffsetDateTime,
     body: &[u8],
 ) -> Result<bool, StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     let done =
         sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
             .bind(at)

@@ -11,7 +11,7 @@ pub(crate) async fn insert_org(
     org: &OrgRow,
     body: &[u8],
 ) -> Result<u64, StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query("INSERT INTO organisations (id, name, kind, created_at) VALUES (?, ?, ?, ?)")
         .bind(org.id.as_uuid())
         .bind(&org.name)
@@ -47,7 +47,7 @@ pub(crate) async fn insert_survivor(
     row: &SurvivorRow,
     body: &[u8],
 ) -> Result<u64, StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     let seq = write_survivor(&mut tx, row, body).await?;
     tx.commit().await.map_err(convert::error)?;
     Ok(seq)
@@ -109,7 +109,7 @@ pub(crate) async fn erase_survivor(
     // Key first: if we stop after this, the row is already unreadable and a second
     // `erase` finishes the job.
     keystore::destroy_data_key(store, KeyId::from_uuid(key)).await?;
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query("DELETE FROM survivor_index WHERE survivor_id = ?")
         .bind(id.as_uuid())
         .execute(&mut *tx)
@@ -130,7 +130,7 @@ pub(crate) async fn insert_intakes(
     store: &SqliteStore,
     batch: &[haven_store::IntakeRecord],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(&store.writer).await?;
+    let mut tx = crate::begin_write(store).await?;
     for r in batch {
         write_survivor(&mut tx, &r.survivor, &r.survivor_audit).await?;
         crate::cases::write_case(&mut tx, &r.case, &r.team, &r.event, &r.case_audit).await?;

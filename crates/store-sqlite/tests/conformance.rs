@@ -81,3 +81,48 @@ async fn two_processes_appending_share_one_chain() -> Result<(), Error> {
     assert_eq!(v.head(), second.audit_head().await?);
     Ok(())
 }
+
+/// A view's audit entry waits for the data write in progress, not for every data write
+/// queued behind it: with ten intakes waiting, an entry used to be written after all ten
+/// (reads under write load fell to the write rate, p50 ~40 ms), and is now written after
+/// the first. Another process holds the write lock meanwhile, so all ten are queued
+/// before the entry is asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_entry_is_written_after_the_write_in_progress_not_the_whole_queue()
+-> Result<(), Error> {
+    use haven_store::Store;
+    use haven_store::conformance::org;
+    let dir = tempfile::tempdir()?;
+    let paths = SqlitePaths::in_data_dir(dir.path());
+    let store = SqliteStore::open(&paths, OpenMode::Create).await?;
+    store.migrate().await?;
+
+    let other = rusqlite::Connection::open(&paths.data)?;
+    other.execute_batch("BEGIN IMMEDIATE")?;
+    let writes: Vec<_> = (0..10)
+        .map(|n| {
+            let s = store.clone();
+            tokio::spawn(async move { s.insert_org(&org(n), b"data write").await })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let view = {
+        let s = store.clone();
+        tokio::spawn(async move { s.append_audit(b"view").await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    other.execute_batch("COMMIT")?;
+
+    let view = view.await??;
+    let mut before = 0;
+    for w in writes {
+        if w.await?? < view {
+            before += 1;
+        }
+    }
+    assert!(
+        before <= 2,
+        "{before} of 10 queued data writes were written before the view's entry"
+    );
+    Ok(())
+}

@@ -20,7 +20,7 @@ pub(crate) async fn import(
     import: &DirectoryImport,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     for org in &import.orgs {
         // Replacing an organisation replaces its services and locations with it.
         for table in ["directory_services", "directory_sealed_locations"] {

@@ -14,7 +14,7 @@ pub(crate) async fn remove_team_member(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<bool, StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     let removed = sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")
         .bind(case.as_uuid())
         .bind(user.as_uuid())
@@ -37,7 +37,7 @@ pub(crate) async fn insert_goal(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(
         "INSERT INTO case_goals (id, case_id, title, status, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -61,7 +61,7 @@ pub(crate) async fn set_goal_status(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<bool, StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     let changed = sqlx::query(
         "UPDATE case_goals SET status = $1, closed_at = $2 WHERE id = $3 AND case_id = $4",
     )

@@ -33,7 +33,7 @@ pub(crate) async fn insert_consent(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO consents ({CONSENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )))
@@ -84,7 +84,7 @@ pub(crate) async fn revoke_consent(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<bool, StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     let done = sqlx::query(
         "UPDATE consents SET revoked_at = $1, revoked_by = $2, revocation_channel = $3 \
          WHERE id = $4 AND survivor_id = $5 AND revoked_at IS NULL",
@@ -113,7 +113,7 @@ pub(crate) async fn insert_adversary(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(
         "INSERT INTO adversaries (id, case_id, name, relationship, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -185,7 +185,7 @@ pub(crate) async fn insert_referral(
     event: Option<&CaseEvent>,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO referrals ({REFERRAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )))
@@ -265,7 +265,7 @@ pub(crate) async fn move_referral(
     event: Option<&CaseEvent>,
     body: &[u8],
 ) -> Result<bool, StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     let done = sqlx::query(
         "UPDATE referrals SET state = $1, reason = $2, updated_at = $3, case_id = $4, survivor_id = $5, \
          consent_id = $6 WHERE id = $7 AND state = $8",
@@ -298,7 +298,7 @@ pub(crate) async fn insert_message(
     m: &MessageRow,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(
         "INSERT INTO case_messages (id, case_id, author, author_org_id, created_at, body) \
          VALUES ($1, $2, $3, $4, $5, $6)",

@@ -40,7 +40,7 @@ pub(crate) async fn insert(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO case_transfers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )))
@@ -214,7 +214,7 @@ pub(crate) async fn decide(
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<bool, StoreError> {
-    let mut tx = crate::begin_write(writer(store)).await?;
+    let mut tx = crate::begin_write(store).await?;
     let done = sqlx::query(
         "UPDATE case_transfers SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = 'proposed'",
     )
