@@ -34,7 +34,7 @@ fn context(org: OrgId, id: SurvivorId, field: SurvivorField) -> FieldContext<'st
     }
 }
 
-fn seal_profile(
+pub(crate) fn seal_profile(
     key: &DataKey,
     org: OrgId,
     id: SurvivorId,
@@ -101,7 +101,7 @@ fn details_context(org: OrgId, id: SurvivorId) -> FieldContext<'static> {
 }
 
 /// The coarse reporting fields of a profile on `today`: no exact age, no free text.
-fn coarse(p: &SurvivorProfile, today: time::Date) -> CoarseFields {
+pub(crate) fn coarse(p: &SurvivorProfile, today: time::Date) -> CoarseFields {
     let age = p
         .date_of_birth
         .map(|d| haven_domain::case::age_on(d, today))
@@ -114,7 +114,7 @@ fn coarse(p: &SurvivorProfile, today: time::Date) -> CoarseFields {
 }
 
 /// Checks what no type can: a birth date in the past and a plausible age.
-fn check_dates(p: &SurvivorProfile, today: time::Date) -> Result<(), CoreError> {
+pub(crate) fn check_dates(p: &SurvivorProfile, today: time::Date) -> Result<(), CoreError> {
     if let Some(d) = p.date_of_birth {
         if d > today {
             return Err(CoreError::invalid("date_of_birth", Reason::BirthInFuture));

@@ -73,6 +73,7 @@ pub enum AuditAction {
     SurvivorCreate,
     SurvivorView,
     SurvivorErase,
+    SurvivorUpdate,
     KeyRotate,
     AuditCheckpoint,
     CaseCreate,

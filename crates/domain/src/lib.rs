@@ -5,6 +5,16 @@
 
 /// A closed set of names with their stable text form (`as_str`, `FromStr`, serde).
 macro_rules! named {
+    // The same, with the variant `Default` gives.
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? } default $default:ident) => {
+        named!($(#[$doc])* $name { $($variant => $text),* });
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::$default
+            }
+        }
+    };
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]

@@ -127,55 +127,28 @@ pub struct SurvivorProfile {
     pub details: SurvivorDetails,
 }
 
-/// Gender as recorded (also kept, coarse, for reporting).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Gender {
-    Female,
-    Male,
-    NonBinary,
-    Other,
-    #[default]
-    Unknown,
-}
+named!(
+    /// Gender as recorded (also kept, coarse, for reporting).
+    Gender {
+        Female => "female",
+        Male => "male",
+        NonBinary => "non_binary",
+        Other => "other",
+        Unknown => "unknown",
+    } default Unknown
+);
 
-impl Gender {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Gender::Female => "female",
-            Gender::Male => "male",
-            Gender::NonBinary => "non_binary",
-            Gender::Other => "other",
-            Gender::Unknown => "unknown",
-        }
-    }
-}
-
-/// A world region (UN M49 top level), the coarse form of nationality kept for reporting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Region {
-    Africa,
-    Americas,
-    Asia,
-    Europe,
-    Oceania,
-    #[default]
-    Unknown,
-}
-
-impl Region {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Region::Africa => "africa",
-            Region::Americas => "americas",
-            Region::Asia => "asia",
-            Region::Europe => "europe",
-            Region::Oceania => "oceania",
-            Region::Unknown => "unknown",
-        }
-    }
-}
+named!(
+    /// A world region (UN M49 top level), the coarse form of nationality kept for reporting.
+    Region {
+        Africa => "africa",
+        Americas => "americas",
+        Asia => "asia",
+        Europe => "europe",
+        Oceania => "oceania",
+        Unknown => "unknown",
+    } default Unknown
+);
 
 /// Further identity details, stored together as one encrypted document. `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -215,6 +188,26 @@ impl std::fmt::Debug for SurvivorProfile {
 }
 
 impl SurvivorProfile {
+    /// This profile with the fields of the categories in `writable` taken from `edited` and
+    /// every other field kept: an editor changes only what their role may write. The
+    /// pseudonym and the further details (gender, nationality, languages, interpreter need,
+    /// estimated age) are identity; phone, email and safe-contact instructions are contact.
+    pub fn edited(mut self, edited: &SurvivorProfile, writable: &[DataCategory]) -> Self {
+        if writable.contains(&DataCategory::Identity) {
+            self.pseudonym = edited.pseudonym.clone();
+            self.legal_name = edited.legal_name.clone();
+            self.aliases = edited.aliases.clone();
+            self.date_of_birth = edited.date_of_birth;
+            self.details = edited.details.clone();
+        }
+        if writable.contains(&DataCategory::Contact) {
+            self.phone = edited.phone.clone();
+            self.email = edited.email.clone();
+            self.safe_contact = edited.safe_contact.clone();
+        }
+        self
+    }
+
     /// A profile holding only a pseudonym: the minimum intake, as the survivor may wish.
     pub fn pseudonymous(pseudonym: &str) -> Result<Self, FieldError> {
         Ok(Self {
@@ -233,6 +226,36 @@ impl SurvivorProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edit_changes_only_the_categories_the_editor_may_write() {
+        let text = |f, v: &str| PersonalText::parse(f, v).unwrap();
+        let mut stored = SurvivorProfile::pseudonymous("Old name").unwrap();
+        stored.legal_name = Some(text(SurvivorField::LegalName, "Stored Legal"));
+        stored.phone = Some(text(SurvivorField::Phone, "+1 555 0100"));
+        let mut new = SurvivorProfile::pseudonymous("New name").unwrap();
+        new.details.interpreter_needed = true;
+        new.email = Some(text(SurvivorField::Email, "new@example.org"));
+
+        let contact_only = stored.clone().edited(&new, &[DataCategory::Contact]);
+        assert_eq!(contact_only.pseudonym.as_str(), "Old name");
+        assert_eq!(contact_only.legal_name, stored.legal_name);
+        assert!(!contact_only.details.interpreter_needed);
+        assert_eq!(contact_only.phone, None, "contact replaced as a whole");
+        assert_eq!(contact_only.email, new.email);
+
+        let identity_only = stored.clone().edited(&new, &[DataCategory::Identity]);
+        assert_eq!(identity_only.pseudonym.as_str(), "New name");
+        assert_eq!(identity_only.legal_name, None);
+        assert!(identity_only.details.interpreter_needed);
+        assert_eq!(identity_only.phone, stored.phone);
+        assert_eq!(identity_only.email, None);
+
+        assert_eq!(
+            stored.clone().edited(&new, &[DataCategory::Medical]),
+            stored
+        );
+    }
     use proptest::prelude::*;
 
     #[test]

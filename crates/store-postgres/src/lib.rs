@@ -11,6 +11,7 @@ mod keystore;
 mod plan;
 mod sharing;
 mod staff;
+mod survivor_edit;
 mod survivors;
 mod transfers;
 
@@ -191,6 +192,13 @@ impl haven_store::Store for PgStore {
         audit: &[u8],
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
         survivors::erase_survivor(self, id, audit)
+    }
+    fn update_survivor(
+        &self,
+        edit: &haven_store::SurvivorEdit,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        survivor_edit::update(self, edit, audit)
     }
     fn append_audit(&self, body: &[u8]) -> impl Future<Output = Result<u64, StoreError>> + Send {
         audit::append_alone(self, body)

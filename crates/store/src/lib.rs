@@ -151,6 +151,13 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         id: SurvivorId,
     ) -> impl Future<Output = Result<Option<SurvivorRow>, StoreError>> + Send;
+    /// Applies an edit of a survivor's record with its audit entry, in one transaction.
+    /// Returns `Ok(None)` if there is no such survivor.
+    fn update_survivor(
+        &self,
+        edit: &SurvivorEdit,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
     /// Survivors with `value` in the blind index `name`: at most `limit`, lowest ids first.
     fn survivors_by_index(
         &self,

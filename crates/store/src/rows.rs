@@ -55,6 +55,19 @@ pub struct IndexEntry {
     pub value: u32,
 }
 
+/// A survivor's record edited: every sealed field and its index entries replaced, the
+/// minor flag of their cases set again (it follows the date of birth), and a timeline
+/// event on the case the edit was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurvivorEdit {
+    pub id: SurvivorId,
+    pub fields: SurvivorCiphertexts,
+    pub coarse: CoarseFields,
+    pub index: Vec<IndexEntry>,
+    pub minor: bool,
+    pub event: CaseEvent,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SurvivorRow {
     pub id: SurvivorId,

@@ -120,32 +120,44 @@ pub struct Search {
     pub incomplete: bool,
 }
 
-/// What the intake form holds, to show it again with its values.
-#[derive(Default, serde::Deserialize)]
+/// What the intake form holds, as typed, to show it again with its values.
+#[derive(Default)]
 pub struct IntakeValues {
-    #[serde(default)]
     pub pseudonym: String,
-    #[serde(default)]
     pub legal_name: String,
-    #[serde(default)]
+    /// Other names, one per line.
+    pub aliases: String,
     pub date_of_birth: String,
-    #[serde(default)]
     pub estimated_age: String,
-    #[serde(default)]
+    pub gender: String,
+    pub nationality: String,
+    pub nationality_region: String,
+    /// Languages spoken, separated by commas.
+    pub languages: String,
+    pub interpreter_needed: bool,
     pub phone: String,
-    #[serde(default)]
+    pub email: String,
     pub safe_contact: String,
-    #[serde(default)]
     pub exploitation: String,
-    #[serde(default, deserialize_with = "checkbox")]
+    /// The trafficking types ticked, as sent (checked when the case is made).
+    pub trafficking_types: Vec<String>,
     pub safety_risk: bool,
-    #[serde(default, deserialize_with = "checkbox")]
     pub immigration_sensitive: bool,
+    /// "None of these is this person" was ticked.
+    pub confirm_new: bool,
 }
 
-fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    let v: String = serde::Deserialize::deserialize(d)?;
-    Ok(v == "on")
+/// A choice in a `<select>`: the value sent and the label shown.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: String,
+}
+
+/// A trafficking type (Polaris typology) as a checkbox.
+pub struct TypeBox {
+    pub number: u8,
+    pub name: &'static str,
+    pub checked: bool,
 }
 
 #[derive(Template)]
@@ -156,6 +168,12 @@ pub struct Intake {
     pub is_admin: bool,
     pub form: IntakeValues,
     pub exploitations: Vec<&'static str>,
+    pub genders: Vec<Choice>,
+    pub regions: Vec<Choice>,
+    pub trafficking: Vec<TypeBox>,
+    /// Intake writes the whole record (the shared fields template asks).
+    pub identity: bool,
+    pub contact: bool,
     pub possible: Vec<HitLine>,
     pub error: Option<String>,
 }
@@ -173,6 +191,23 @@ pub struct TaskLine {
     pub done: bool,
 }
 
+/// Editing the survivor record of a case: the form holds the record as stored; fields of a
+/// category the editor may not write are shown read-only.
+#[derive(Template)]
+#[template(path = "survivor_edit.html")]
+pub struct SurvivorEditPage {
+    pub t: Tr,
+    pub csrf: String,
+    pub is_admin: bool,
+    pub id: String,
+    pub form: IntakeValues,
+    pub genders: Vec<Choice>,
+    pub regions: Vec<Choice>,
+    pub identity: bool,
+    pub contact: bool,
+    pub error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
 pub struct Case {
@@ -184,6 +219,8 @@ pub struct Case {
     pub status: String,
     pub flags: String,
     pub details: Vec<(String, String)>,
+    /// The reader may edit the survivor record (identity or contact).
+    pub can_edit_record: bool,
     pub notes: Vec<NoteLine>,
     pub writable: Vec<&'static str>,
     pub can_manage: bool,

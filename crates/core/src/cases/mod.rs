@@ -5,6 +5,7 @@
 
 mod goals;
 mod notes;
+mod profile;
 mod search;
 mod tasks;
 mod view;

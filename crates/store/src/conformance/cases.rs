@@ -275,3 +275,98 @@ pub async fn a_batch_of_intakes_lands_whole_or_not_at_all<S: Store>(store: S) ->
     ensure(store.audit_head().await?.size == 7, "nor any audit entry")?;
     Ok(())
 }
+
+pub async fn an_edit_replaces_fields_and_index_and_sets_the_minor_flag<S: Store>(
+    store: S,
+) -> Outcome {
+    store.migrate().await?;
+    let o = org(1);
+    store.insert_org(&o, b"org").await?;
+    let k = key(1, 1);
+    store.insert_data_keys(std::slice::from_ref(&k)).await?;
+    let s = survivor(1, &o, &k);
+    store.insert_survivor(&s, b"s").await?;
+    let case = CaseRow::opened(
+        CaseId::from_random_bytes(id_bytes(1, 0xf1)),
+        s.id,
+        o.id,
+        datetime!(2026-11-08 10:00 UTC),
+    );
+    let opened = CaseEvent {
+        case: case.id,
+        at: case.created_at,
+        kind: "opened".into(),
+        actor: None,
+        detail: "intake".into(),
+    };
+    store.insert_case(&case, &[], &opened, b"case").await?;
+    let edited = crate::SurvivorRow {
+        fields: crate::SurvivorCiphertexts {
+            pseudonym: vec![9, 9],
+            legal_name: None,
+            phone: Some(vec![5, 5]),
+            ..s.fields.clone()
+        },
+        coarse: crate::CoarseFields {
+            age_band: "under-18".into(),
+            ..s.coarse.clone()
+        },
+        ..s.clone()
+    };
+    let edit = crate::SurvivorEdit {
+        id: s.id,
+        fields: edited.fields.clone(),
+        coarse: edited.coarse.clone(),
+        index: vec![crate::IndexEntry {
+            name: "phone_exact".into(),
+            value: 777,
+        }],
+        minor: true,
+        event: CaseEvent {
+            case: case.id,
+            at: datetime!(2026-11-09 10:00 UTC),
+            kind: "profile".into(),
+            actor: None,
+            detail: "updated".into(),
+        },
+    };
+    let seq = store.update_survivor(&edit, b"edit").await?;
+    ensure(seq.is_some(), "the edit is applied")?;
+    let back = store.survivor(s.id).await?;
+    ensure(
+        back.as_ref().map(|r| (&r.fields, &r.coarse)) == Some((&edited.fields, &edited.coarse)),
+        "the fields read back as edited",
+    )?;
+    ensure(
+        store
+            .survivors_by_index("legal_name_exact", 42, 10)
+            .await?
+            .is_empty()
+            && store.survivors_by_index("phone_exact", 777, 10).await? == vec![s.id],
+        "the old index entries are gone and the new ones found",
+    )?;
+    let cases = store.cases_of_survivor(s.id).await?;
+    ensure(
+        cases.len() == 1 && cases[0].0.minor,
+        "the case's minor flag is set",
+    )?;
+    let timeline = store.case_events(case.id).await?;
+    ensure(
+        timeline.last().map(|e| e.kind.as_str()) == Some("profile"),
+        "the edit is on the timeline",
+    )?;
+    let missing = crate::SurvivorEdit {
+        id: survivor(2, &o, &k).id,
+        ..edit
+    };
+    ensure(
+        store.update_survivor(&missing, b"none").await?.is_none(),
+        "no survivor, no edit",
+    )?;
+    let head = store.audit_head().await?;
+    ensure(
+        seq.map(|n| n == head.size).unwrap_or(false),
+        "the audit entry is the last one, and the missing edit wrote none",
+    )?;
+    Ok(())
+}

@@ -401,6 +401,7 @@ macro_rules! conformance_tests {
             staff_sessions_and_tokens_round_trip,
             cases_carry_their_team,
             a_batch_of_intakes_lands_whole_or_not_at_all,
+            an_edit_replaces_fields_and_index_and_sets_the_minor_flag,
             consents_and_referrals_round_trip,
             a_transfer_moves_the_record_once
         );

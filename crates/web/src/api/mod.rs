@@ -6,7 +6,7 @@ mod hsds;
 mod json;
 mod openapi;
 mod sharing;
-mod survivors;
+pub(crate) mod survivors;
 
 use crate::errors::ApiError;
 use crate::extract::ApiCaller;
@@ -28,6 +28,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             post(cases::create::<S>).get(cases::list::<S>),
         )
         .route("/api/v1/cases/{id}", get(cases::show::<S>))
+        .route(
+            "/api/v1/cases/{id}/survivor",
+            axum::routing::put(survivors::edit::<S>),
+        )
         .route("/api/v1/cases/{id}/status", post(cases::change_status::<S>))
         .route(
             "/api/v1/cases/{id}/notes",

@@ -45,7 +45,22 @@ fn id_param(name: &str) -> Value {
     json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
 }
 
+/// The survivor record as a request body; intake adds the first case's fields.
+fn survivor_schemas() -> (Value, Value) {
+    let fields = json!({ "type": "object", "additionalProperties": false, "required": ["pseudonym"], "properties": {
+        "pseudonym": { "type": "string", "maxLength": 500 }, "legal_name": { "type": "string", "maxLength": 500 },
+        "aliases": { "type": "array", "items": { "type": "string" } }, "date_of_birth": { "type": "string", "format": "date" },
+        "estimated_age": { "type": "integer", "maximum": 120 }, "gender": { "enum": ["female", "male", "non_binary", "other", "unknown"] },
+        "nationality": { "type": "string" }, "nationality_region": { "enum": ["africa", "americas", "asia", "europe", "oceania", "unknown"] },
+        "languages": { "type": "array", "items": { "type": "string" } }, "interpreter_needed": { "type": "boolean" },
+        "phone": { "type": "string" }, "email": { "type": "string" }, "safe_contact": { "type": "string" } } });
+    let mut intake = fields.clone();
+    intake["properties"]["case"] = json!({ "$ref": "#/components/schemas/CaseFields" });
+    (fields, intake)
+}
+
 pub(crate) fn document() -> Value {
+    let (survivor_fields, new_survivor) = survivor_schemas();
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Haven API", "version": "1", "description": "Confidential case management. Every read is authorised by the access policy and audited; whatever the caller may not see answers 404." },
@@ -58,6 +73,7 @@ pub(crate) fn document() -> Value {
                 "post": op("Open a case for a survivor the caller may see", "201", Some("NewCase"))
             },
             "/api/v1/cases/{id}": { "parameters": [id_param("id")], "get": op("A case: status, flags, visible survivor fields, readable notes, tasks, timeline", "200", None) },
+            "/api/v1/cases/{id}/survivor": { "parameters": [id_param("id")], "put": op("Edit the survivor record of the case: fields of the categories the caller may write (identity, contact) are replaced, the rest kept as stored; answers `written`, those categories", "200", Some("SurvivorFields")) },
             "/api/v1/cases/{id}/status": { "parameters": [id_param("id")], "post": op("Change status (reopening needs a reason)", "204", Some("StatusChange")) },
             "/api/v1/cases/{id}/notes": {
                 "parameters": [id_param("id")],
@@ -116,14 +132,8 @@ pub(crate) fn document() -> Value {
                     "exploitation": { "enum": ["sex", "labour", "both", "other"] },
                     "trafficking_types": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 25 }, "description": "Polaris typology numbers" },
                     "safety_risk": { "type": "boolean" }, "immigration_sensitive": { "type": "boolean" } } },
-                "NewSurvivor": { "type": "object", "additionalProperties": false, "required": ["pseudonym"], "properties": {
-                    "pseudonym": { "type": "string", "maxLength": 500 }, "legal_name": { "type": "string", "maxLength": 500 },
-                    "aliases": { "type": "array", "items": { "type": "string" } }, "date_of_birth": { "type": "string", "format": "date" },
-                    "estimated_age": { "type": "integer", "maximum": 120 }, "gender": { "enum": ["female", "male", "non_binary", "other", "unknown"] },
-                    "nationality": { "type": "string" }, "nationality_region": { "enum": ["africa", "americas", "asia", "europe", "oceania", "unknown"] },
-                    "languages": { "type": "array", "items": { "type": "string" } }, "interpreter_needed": { "type": "boolean" },
-                    "phone": { "type": "string" }, "email": { "type": "string" }, "safe_contact": { "type": "string" },
-                    "case": { "$ref": "#/components/schemas/CaseFields" } } },
+                "NewSurvivor": new_survivor,
+                "SurvivorFields": survivor_fields,
                 "NewCase": { "type": "object", "additionalProperties": false, "required": ["survivor_id"], "properties": {
                     "survivor_id": { "type": "string", "format": "uuid" }, "exploitation": { "enum": ["sex", "labour", "both", "other"] },
                     "trafficking_types": { "type": "array", "items": { "type": "integer" } }, "safety_risk": { "type": "boolean" }, "immigration_sensitive": { "type": "boolean" } } },

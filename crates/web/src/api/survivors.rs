@@ -16,7 +16,7 @@ use haven_domain::case::{ExploitationType, TraffickingType};
 use haven_domain::survivor::{
     Gender, PersonalText, Region, SurvivorDetails, SurvivorField, SurvivorProfile,
 };
-use haven_domain::{DataCategory, SurvivorId};
+use haven_domain::{CaseId, DataCategory, SurvivorId};
 use haven_store::Store;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -74,30 +74,70 @@ impl CaseFields {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewSurvivor {
-    pseudonym: String,
-    legal_name: Option<String>,
-    #[serde(default)]
-    aliases: Vec<String>,
-    date_of_birth: Option<time::Date>,
-    estimated_age: Option<u8>,
-    gender: Option<Gender>,
-    nationality: Option<String>,
-    nationality_region: Option<Region>,
-    #[serde(default)]
-    languages: Vec<String>,
-    #[serde(default)]
-    interpreter_needed: bool,
-    phone: Option<String>,
-    email: Option<String>,
-    safe_contact: Option<String>,
-    case: Option<CaseFields>,
+/// A request body with every field of the survivor record (and `$extra` fields), unknown
+/// fields refused, and its conversion into a checked profile.
+macro_rules! survivor_body {
+    ($(#[$doc:meta])* $name:ident { $($extra:ident: $extra_type:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub(crate) struct $name {
+            pseudonym: String,
+            legal_name: Option<String>,
+            #[serde(default)]
+            aliases: Vec<String>,
+            date_of_birth: Option<time::Date>,
+            estimated_age: Option<u8>,
+            gender: Option<Gender>,
+            nationality: Option<String>,
+            nationality_region: Option<Region>,
+            #[serde(default)]
+            languages: Vec<String>,
+            #[serde(default)]
+            interpreter_needed: bool,
+            phone: Option<String>,
+            email: Option<String>,
+            safe_contact: Option<String>,
+            $($extra: $extra_type),*
+        }
+
+        impl $name {
+            fn profile(&self) -> Result<SurvivorProfile, CoreError> {
+                Ok(SurvivorProfile {
+                    pseudonym: PersonalText::parse(SurvivorField::Pseudonym, &self.pseudonym)?,
+                    legal_name: text(SurvivorField::LegalName, &self.legal_name)?,
+                    aliases: texts(SurvivorField::Aliases, &self.aliases)?,
+                    date_of_birth: self.date_of_birth,
+                    phone: text(SurvivorField::Phone, &self.phone)?,
+                    email: text(SurvivorField::Email, &self.email)?,
+                    safe_contact: text(SurvivorField::SafeContact, &self.safe_contact)?,
+                    details: SurvivorDetails {
+                        gender: self.gender.unwrap_or_default(),
+                        nationality: text(SurvivorField::Nationality, &self.nationality)?,
+                        nationality_region: self.nationality_region.unwrap_or_default(),
+                        languages: texts(SurvivorField::Languages, &self.languages)?,
+                        interpreter_needed: self.interpreter_needed,
+                        estimated_age: self.estimated_age,
+                    },
+                })
+            }
+        }
+    };
 }
 
-fn text(field: SurvivorField, v: Option<String>) -> Result<Option<PersonalText>, CoreError> {
-    v.map(|s| PersonalText::parse(field, &s))
+survivor_body!(
+    /// `POST /api/v1/survivors`: the record and, optionally, the first case's fields.
+    NewSurvivor { case: Option<CaseFields> }
+);
+
+survivor_body!(
+    /// `PUT /api/v1/cases/{id}/survivor`: the whole record as it should now read.
+    EditedSurvivor {}
+);
+
+fn text(field: SurvivorField, v: &Option<String>) -> Result<Option<PersonalText>, CoreError> {
+    v.as_deref()
+        .map(|s| PersonalText::parse(field, s))
         .transpose()
         .map_err(CoreError::from)
 }
@@ -111,23 +151,7 @@ fn texts(field: SurvivorField, v: &[String]) -> Result<Vec<PersonalText>, CoreEr
 
 impl NewSurvivor {
     fn split(self) -> Result<(SurvivorProfile, NewCase), CoreError> {
-        let profile = SurvivorProfile {
-            pseudonym: PersonalText::parse(SurvivorField::Pseudonym, &self.pseudonym)?,
-            legal_name: text(SurvivorField::LegalName, self.legal_name)?,
-            aliases: texts(SurvivorField::Aliases, &self.aliases)?,
-            date_of_birth: self.date_of_birth,
-            phone: text(SurvivorField::Phone, self.phone)?,
-            email: text(SurvivorField::Email, self.email)?,
-            safe_contact: text(SurvivorField::SafeContact, self.safe_contact)?,
-            details: SurvivorDetails {
-                gender: self.gender.unwrap_or_default(),
-                nationality: text(SurvivorField::Nationality, self.nationality)?,
-                nationality_region: self.nationality_region.unwrap_or_default(),
-                languages: texts(SurvivorField::Languages, &self.languages)?,
-                interpreter_needed: self.interpreter_needed,
-                estimated_age: self.estimated_age,
-            },
-        };
+        let profile = self.profile()?;
         let case = self
             .case
             .map(CaseFields::into_new_case)
@@ -211,4 +235,17 @@ pub(crate) async fn show<S: Store>(
     out.insert("id".into(), json!(record.id));
     out.insert("categories".into(), json!(access.categories()));
     Ok(Json(Value::Object(out)))
+}
+
+/// `PUT /api/v1/cases/{id}/survivor`: edits the survivor record of a case. Fields of the
+/// categories the caller may write are replaced; the answer names those categories.
+pub(crate) async fn edit<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<EditedSurvivor>,
+) -> Result<Json<Value>, ApiError> {
+    let id: CaseId = id.parse().map_err(|_| CoreError::NotFound)?;
+    let written = haven.edit_survivor(&auth, id, &body.profile()?).await?;
+    Ok(Json(json!({ "written": written })))
 }

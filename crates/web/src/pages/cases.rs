@@ -10,11 +10,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
-use haven_core::cases::Dashboard;
+use haven_core::cases::{CaseView, Dashboard};
 use haven_core::problem::Reason;
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
-use haven_domain::case::{CaseStatus, NoteCategory};
+use haven_domain::case::{CaseStatus, NoteCategory, TraffickingType};
+use haven_domain::survivor::{Gender, PersonalText, Region};
 use haven_domain::{CaseId, DataCategory, TaskId};
 use haven_store::Store;
 use serde::Deserialize;
@@ -67,6 +68,88 @@ pub(crate) fn dashboard_lines(board: Dashboard) -> (Vec<CaseLine>, Vec<DueLine>)
     (cases, tasks)
 }
 
+/// What the case page shows about the person and the case, as (label, value) lines: only
+/// fields of categories the reader may see, and only those recorded.
+fn about(t: Tr, v: &CaseView) -> Vec<(String, String)> {
+    let p = &v.profile;
+    let d = &p.details;
+    let mut lines = Vec::new();
+    let mut line = |key: &str, value: String| {
+        if !value.is_empty() {
+            lines.push((t.t(key), value));
+        }
+    };
+    let joined = |texts: &[PersonalText]| {
+        texts
+            .iter()
+            .map(PersonalText::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if v.categories.contains(&DataCategory::Identity) {
+        line(
+            "legal-name",
+            p.legal_name
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
+        );
+        line("aliases", joined(&p.aliases));
+        line(
+            "date-of-birth",
+            p.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+        );
+        line(
+            "estimated-age",
+            d.estimated_age.map(|a| a.to_string()).unwrap_or_default(),
+        );
+        if d.gender != Gender::Unknown {
+            line("gender", t.t(&format!("gender-{}", d.gender.as_str())));
+        }
+        line(
+            "nationality",
+            d.nationality
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
+        );
+        if d.nationality_region != Region::Unknown {
+            line(
+                "nationality-region",
+                t.t(&format!("region-{}", d.nationality_region.as_str())),
+            );
+        }
+        line("languages", joined(&d.languages));
+        if d.interpreter_needed {
+            line("interpreter", t.t("interpreter-yes"));
+        }
+    }
+    if v.categories.contains(&DataCategory::Contact) {
+        for (key, text) in [
+            ("phone", &p.phone),
+            ("email", &p.email),
+            ("safe-contact", &p.safe_contact),
+        ] {
+            line(
+                key,
+                text.as_ref()
+                    .map(|x| x.as_str().to_owned())
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    // The case view leaves these empty for a reader who may not see them.
+    line("exploitation", v.exploitation.clone());
+    let types: Vec<String> = v
+        .trafficking_types
+        .iter()
+        .filter_map(|n| TraffickingType::try_from(*n).ok())
+        .map(|k| format!("{}. {}", k.number(), k.name()))
+        .collect();
+    line("trafficking-types", types.join("; "));
+    lines
+}
+
 async fn case_page<S: Store>(
     t: Tr,
     haven: &Haven<S>,
@@ -76,27 +159,7 @@ async fn case_page<S: Store>(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let v = haven.view_case(auth, id).await?;
-    let p = &v.profile;
-    let mut details = Vec::new();
-    if v.categories.contains(&DataCategory::Identity) {
-        if let Some(n) = &p.legal_name {
-            details.push((t.t("legal-name"), n.as_str().to_owned()));
-        }
-        if let Some(d) = p.date_of_birth {
-            details.push((t.t("date-of-birth"), d.to_string()));
-        }
-        if let Some(a) = p.details.estimated_age {
-            details.push((t.t("estimated-age"), a.to_string()));
-        }
-    }
-    if v.categories.contains(&DataCategory::Contact) {
-        if let Some(ph) = &p.phone {
-            details.push((t.t("phone"), ph.as_str().to_owned()));
-        }
-        if let Some(s) = &p.safe_contact {
-            details.push((t.t("safe-contact"), s.as_str().to_owned()));
-        }
-    }
+    let details = about(t, &v);
     let mut flags = Vec::new();
     for (on, name) in [
         (v.minor, "minor"),
@@ -107,6 +170,12 @@ async fn case_page<S: Store>(
             flags.push(name);
         }
     }
+    let can_edit_record = haven
+        .permits(auth, id, Action::Edit(DataCategory::Identity))
+        .await?
+        || haven
+            .permits(auth, id, Action::Edit(DataCategory::Contact))
+            .await?;
     let can_manage = haven.permits(auth, id, Action::ManageTeam).await?;
     let can_tasks = haven
         .permits(auth, id, Action::Edit(DataCategory::Case))
@@ -125,10 +194,11 @@ async fn case_page<S: Store>(
             csrf: csrf(auth),
             is_admin: is_admin(auth),
             id: id.to_string(),
-            pseudonym: p.pseudonym.as_str().to_owned(),
+            pseudonym: v.profile.pseudonym.as_str().to_owned(),
             status: v.status.clone(),
             flags: flags.join(", "),
             details,
+            can_edit_record,
             notes: v
                 .notes
                 .iter()

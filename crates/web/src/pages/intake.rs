@@ -2,20 +2,21 @@
 //! URL) and intake, which searches first and shows likely existing records before creating one.
 
 use super::cases::{csrf, is_admin};
+use crate::api::survivors::CaseFields;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
-use crate::views::{self, HitLine, Intake, IntakeValues, Search};
+use crate::views::{self, Choice, HitLine, Intake, IntakeValues, Search, TypeBox};
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
 use haven_core::cases::{NewCase, SearchHit};
-use haven_core::problem::Reason;
+use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
-use haven_domain::case::ExploitationType;
-use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
+use haven_domain::case::{ExploitationType, TraffickingType};
+use haven_domain::survivor::{Gender, PersonalText, Region, SurvivorField, SurvivorProfile};
 use haven_store::Store;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -71,6 +72,25 @@ pub(crate) async fn search<S: Store>(
     ))
 }
 
+/// The gender and region choices of the record's form, labelled in the reader's language.
+pub(super) fn choices(t: Tr) -> (Vec<Choice>, Vec<Choice>) {
+    let genders = Gender::ALL
+        .iter()
+        .map(|g| Choice {
+            value: g.as_str(),
+            label: t.t(&format!("gender-{}", g.as_str())),
+        })
+        .collect();
+    let regions = Region::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str(),
+            label: t.t(&format!("region-{}", r.as_str())),
+        })
+        .collect();
+    (genders, regions)
+}
+
 fn intake_page(
     t: Tr,
     auth: &Authenticated,
@@ -79,6 +99,17 @@ fn intake_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    let (genders, regions) = choices(t);
+    let trafficking = TraffickingType::all()
+        .map(|k| TypeBox {
+            number: k.number(),
+            name: k.name(),
+            checked: form
+                .trafficking_types
+                .iter()
+                .any(|v| v.trim() == k.number().to_string()),
+        })
+        .collect();
     views::render(
         status,
         &Intake {
@@ -87,6 +118,11 @@ fn intake_page(
             is_admin: is_admin(auth),
             form,
             exploitations: ExploitationType::ALL.iter().map(|e| e.as_str()).collect(),
+            genders,
+            regions,
+            trafficking,
+            identity: true,
+            contact: true,
             possible,
             error,
         },
@@ -105,6 +141,8 @@ pub(crate) async fn intake_form<S: Store>(
         &auth,
         IntakeValues {
             exploitation: "other".into(),
+            gender: Gender::Unknown.as_str().into(),
+            nationality_region: Region::Unknown.as_str().into(),
             ..Default::default()
         },
         Vec::new(),
@@ -113,13 +151,37 @@ pub(crate) async fn intake_form<S: Store>(
     ))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct IntakeForm {
-    csrf: String,
-    #[serde(default)]
-    confirm_new: String,
-    #[serde(flatten)]
-    values: IntakeValues,
+/// The intake form as sent: its CSRF token and its values. Read as pairs because the
+/// trafficking-type checkboxes repeat one name; fields the form does not have are ignored.
+pub(super) fn intake_values(pairs: Vec<(String, String)>) -> (String, IntakeValues) {
+    let mut csrf = String::new();
+    let mut v = IntakeValues::default();
+    for (name, value) in pairs {
+        let on = value == "on";
+        match name.as_str() {
+            "csrf" => csrf = value,
+            "pseudonym" => v.pseudonym = value,
+            "legal_name" => v.legal_name = value,
+            "aliases" => v.aliases = value,
+            "date_of_birth" => v.date_of_birth = value,
+            "estimated_age" => v.estimated_age = value,
+            "gender" => v.gender = value,
+            "nationality" => v.nationality = value,
+            "nationality_region" => v.nationality_region = value,
+            "languages" => v.languages = value,
+            "interpreter_needed" => v.interpreter_needed = on,
+            "phone" => v.phone = value,
+            "email" => v.email = value,
+            "safe_contact" => v.safe_contact = value,
+            "exploitation" => v.exploitation = value,
+            "trafficking_type" => v.trafficking_types.push(value),
+            "safety_risk" => v.safety_risk = on,
+            "immigration_sensitive" => v.immigration_sensitive = on,
+            "confirm_new" => v.confirm_new = on,
+            _ => {}
+        }
+    }
+    (csrf, v)
 }
 
 fn optional(field: SurvivorField, v: &str) -> Result<Option<PersonalText>, CoreError> {
@@ -130,10 +192,43 @@ fn optional(field: SurvivorField, v: &str) -> Result<Option<PersonalText>, CoreE
     }
 }
 
-fn profile_of(v: &IntakeValues) -> Result<(SurvivorProfile, NewCase), CoreError> {
+/// The non-blank parts of `v` split at `separator`, each checked as `field`.
+fn several(field: SurvivorField, v: &str, separator: char) -> Result<Vec<PersonalText>, CoreError> {
+    v.split(separator)
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| PersonalText::parse(field, part.trim()).map_err(CoreError::from))
+        .collect()
+}
+
+/// One of `T`'s names, or its default when left blank.
+fn chosen<T>(
+    field: &'static str,
+    v: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, CoreError>
+where
+    T: Copy + Default + std::str::FromStr,
+{
+    match v.trim() {
+        "" => Ok(T::default()),
+        raw => raw.parse().map_err(|_| {
+            let choices: Vec<&str> = all.iter().map(|c| name(*c)).collect();
+            CoreError::invalid(
+                field,
+                Problem::new(Reason::OneOf).with("choices", choices.join(", ")),
+            )
+        }),
+    }
+}
+
+/// The survivor record the form's values describe, checked.
+pub(super) fn profile_from(v: &IntakeValues) -> Result<SurvivorProfile, CoreError> {
     let mut p = SurvivorProfile::pseudonymous(&v.pseudonym)?;
     p.legal_name = optional(SurvivorField::LegalName, &v.legal_name)?;
+    p.aliases = several(SurvivorField::Aliases, &v.aliases, '\n')?;
     p.phone = optional(SurvivorField::Phone, &v.phone)?;
+    p.email = optional(SurvivorField::Email, &v.email)?;
     p.safe_contact = optional(SurvivorField::SafeContact, &v.safe_contact)?;
     if !v.date_of_birth.trim().is_empty() {
         p.date_of_birth = Some(
@@ -152,26 +247,83 @@ fn profile_of(v: &IntakeValues) -> Result<(SurvivorProfile, NewCase), CoreError>
                 .map_err(|_| CoreError::invalid("estimated_age", Reason::AgeInYears))?,
         );
     }
-    let exploitation = v.exploitation.parse().ok();
-    Ok((
-        p,
-        NewCase {
-            exploitation,
-            trafficking_types: Vec::new(),
-            safety_risk: v.safety_risk,
-            immigration_sensitive: v.immigration_sensitive,
-        },
-    ))
+    p.details.gender = chosen("gender", &v.gender, Gender::ALL, Gender::as_str)?;
+    p.details.nationality = optional(SurvivorField::Nationality, &v.nationality)?;
+    p.details.nationality_region = chosen(
+        "nationality_region",
+        &v.nationality_region,
+        Region::ALL,
+        Region::as_str,
+    )?;
+    p.details.languages = several(SurvivorField::Languages, &v.languages, ',')?;
+    p.details.interpreter_needed = v.interpreter_needed;
+    Ok(p)
+}
+
+/// What the form says about the case itself.
+fn case_from(v: &IntakeValues) -> Result<NewCase, CoreError> {
+    let trafficking_types = v
+        .trafficking_types
+        .iter()
+        .map(|n| n.trim().parse::<u8>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| CoreError::invalid("trafficking_types", Reason::TraffickingType))?;
+    let exploitation = match v.exploitation.trim() {
+        "" => None,
+        e => Some(e.to_owned()),
+    };
+    CaseFields::new(
+        exploitation,
+        trafficking_types,
+        v.safety_risk,
+        v.immigration_sensitive,
+    )
+    .into_new_case()
+}
+
+/// The form's values as they read for a stored record (to edit it).
+pub(super) fn values_of(p: &SurvivorProfile) -> IntakeValues {
+    let text = |t: &Option<PersonalText>| {
+        t.as_ref()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default()
+    };
+    let joined = |ts: &[PersonalText], sep: &str| {
+        ts.iter()
+            .map(PersonalText::as_str)
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    IntakeValues {
+        pseudonym: p.pseudonym.as_str().to_owned(),
+        legal_name: text(&p.legal_name),
+        aliases: joined(&p.aliases, "\n"),
+        date_of_birth: p.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+        estimated_age: p
+            .details
+            .estimated_age
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        gender: p.details.gender.as_str().to_owned(),
+        nationality: text(&p.details.nationality),
+        nationality_region: p.details.nationality_region.as_str().to_owned(),
+        languages: joined(&p.details.languages, ", "),
+        interpreter_needed: p.details.interpreter_needed,
+        phone: text(&p.phone),
+        email: text(&p.email),
+        safe_contact: text(&p.safe_contact),
+        ..IntakeValues::default()
+    }
 }
 
 pub(crate) async fn intake<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(form): Form<IntakeForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    check_csrf(&auth, &form.csrf)?;
-    let values = form.values;
-    let (profile, case) = match profile_of(&values) {
+    let (csrf_sent, values) = intake_values(pairs);
+    check_csrf(&auth, &csrf_sent)?;
+    let (profile, case) = match profile_from(&values).and_then(|p| Ok((p, case_from(&values)?))) {
         Ok(x) => x,
         Err(e) => {
             return Ok(intake_page(
@@ -185,7 +337,7 @@ pub(crate) async fn intake<S: Store>(
         }
     };
     // Search first: offer records that look like this person before creating another.
-    if form.confirm_new != "on" {
+    if !values.confirm_new {
         let mut seen = BTreeSet::new();
         let mut possible = Vec::new();
         for q in [

@@ -7,6 +7,7 @@ mod intake;
 mod referrals;
 mod session;
 mod sharing;
+mod survivor_edit;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -43,6 +44,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route(
             "/intake",
             get(intake::intake_form::<S>).post(intake::intake::<S>),
+        )
+        .route(
+            "/cases/{id}/survivor",
+            get(survivor_edit::edit_form::<S>).post(survivor_edit::edit::<S>),
         )
         .route("/cases/{id}", get(cases::show::<S>))
         .route("/cases/{id}/notes", post(cases::add_note::<S>))

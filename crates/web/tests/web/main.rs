@@ -6,7 +6,9 @@
 mod api;
 mod audit;
 mod cases;
+mod intake_form;
 mod languages;
+mod record_edit;
 mod referrals;
 mod search;
 mod sessions;

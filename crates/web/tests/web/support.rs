@@ -318,10 +318,17 @@ impl App {
         .await
     }
 
+    pub async fn api_put(&self, path: &str, bearer: &str, json: &str) -> Reply {
+        self.api_send(Request::put(path), bearer, json).await
+    }
+
     pub async fn api_post(&self, path: &str, bearer: &str, json: &str) -> Reply {
+        self.api_send(Request::post(path), bearer, json).await
+    }
+
+    async fn api_send(&self, req: axum::http::request::Builder, bearer: &str, json: &str) -> Reply {
         self.send(
-            Request::post(path)
-                .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+            req.header(header::AUTHORIZATION, format!("Bearer {bearer}"))
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(json.to_owned()))
                 .unwrap(),

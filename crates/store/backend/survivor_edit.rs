@@ -1,0 +1,66 @@
+// Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
+// here): the same SQL ($n placeholders, which both databases accept) over each backend's
+// types, which the including module names DbStore, Db, DbRow and DbConn.
+
+use crate::cases::add_event;
+use crate::{audit, convert};
+use haven_store::{StoreError, SurvivorEdit};
+
+/// Replaces a survivor's sealed fields, coarse fields and index entries, sets the minor
+/// flag of their cases, and records the event and the audit entry: all or nothing.
+pub(crate) async fn update(
+    store: &DbStore,
+    edit: &SurvivorEdit,
+    body: &[u8],
+) -> Result<Option<u64>, StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    let f = &edit.fields;
+    let found = sqlx::query(
+        "UPDATE survivors SET pseudonym = $1, legal_name = $2, aliases = $3, date_of_birth = $4, \
+         phone = $5, email = $6, safe_contact = $7, details = $8, age_band = $9, gender = $10, \
+         nationality_region = $11 WHERE id = $12",
+    )
+    .bind(&f.pseudonym)
+    .bind(&f.legal_name)
+    .bind(&f.aliases)
+    .bind(&f.date_of_birth)
+    .bind(&f.phone)
+    .bind(&f.email)
+    .bind(&f.safe_contact)
+    .bind(&f.details)
+    .bind(&edit.coarse.age_band)
+    .bind(&edit.coarse.gender)
+    .bind(&edit.coarse.nationality_region)
+    .bind(edit.id.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?
+    .rows_affected();
+    if found != 1 {
+        return Ok(None);
+    }
+    sqlx::query("DELETE FROM survivor_index WHERE survivor_id = $1")
+        .bind(edit.id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    for entry in &edit.index {
+        sqlx::query("INSERT INTO survivor_index (name, value, survivor_id) VALUES ($1, $2, $3)")
+            .bind(&entry.name)
+            .bind(i64::from(entry.value))
+            .bind(edit.id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(convert::error)?;
+    }
+    sqlx::query("UPDATE cases SET minor = $1 WHERE survivor_id = $2")
+        .bind(edit.minor)
+        .bind(edit.id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    add_event(&mut tx, &edit.event).await?;
+    let seq = audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(Some(seq))
+}

@@ -1,0 +1,117 @@
+//! Editing a survivor's record from their case page, without JavaScript: the form shows the
+//! record as stored, and saving replaces what the editor's role may write.
+
+use super::cases::{case_id, csrf, is_admin};
+use super::intake::{choices, intake_values, profile_from, values_of};
+use crate::errors::PageError;
+use crate::extract::{SignedIn, check_csrf};
+use crate::i18n::Tr;
+use crate::views::{self, IntakeValues, SurvivorEditPage};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use haven_core::auth::Authenticated;
+use haven_core::{CoreError, Haven};
+use haven_domain::access::Action;
+use haven_domain::{CaseId, DataCategory};
+use haven_store::Store;
+
+/// Whether the caller may write the record's identity and contact fields.
+async fn writable<S: Store>(
+    haven: &Haven<S>,
+    auth: &Authenticated,
+    id: CaseId,
+) -> Result<(bool, bool), CoreError> {
+    Ok((
+        haven
+            .permits(auth, id, Action::Edit(DataCategory::Identity))
+            .await?,
+        haven
+            .permits(auth, id, Action::Edit(DataCategory::Contact))
+            .await?,
+    ))
+}
+
+async fn page<S: Store>(
+    haven: &Haven<S>,
+    (t, auth): (Tr, &Authenticated),
+    id: CaseId,
+    form: IntakeValues,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (identity, contact) = writable(haven, auth, id).await?;
+    let (genders, regions) = choices(t);
+    Ok(views::render(
+        status,
+        &SurvivorEditPage {
+            t,
+            csrf: csrf(auth),
+            is_admin: is_admin(auth),
+            id: id.to_string(),
+            form,
+            genders,
+            regions,
+            identity,
+            contact,
+            error,
+        },
+    ))
+}
+
+/// `GET /cases/{id}/survivor`: the record as stored (an audited view), in the form.
+pub(crate) async fn edit_form<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = case_id(&id)?;
+    let view = haven.view_case(&auth, id).await?;
+    let (identity, contact) = writable(&haven, &auth, id).await?;
+    if !identity && !contact {
+        return Err(CoreError::Forbidden.into());
+    }
+    page(
+        &haven,
+        (t, &auth),
+        id,
+        values_of(&view.profile),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /cases/{id}/survivor`: saves the record and goes back to the case; refused input
+/// shows the form again as typed.
+pub(crate) async fn edit<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (csrf_sent, values) = intake_values(pairs);
+    check_csrf(&auth, &csrf_sent)?;
+    let id = case_id(&id)?;
+    let saved = match profile_from(&values) {
+        Ok(profile) => haven.edit_survivor(&auth, id, &profile).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
+            let message = t.refusal(&e);
+            page(
+                &haven,
+                (t, &auth),
+                id,
+                values,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,191 @@
+//! Intake in the browser, without JavaScript: every field of the survivor record and the
+//! case's classification can be recorded from the form, shown on the case page, and bad
+//! choices are refused with the form kept as typed.
+
+use crate::cases::body;
+use crate::support::*;
+use axum::http::StatusCode;
+use haven_domain::access::Role;
+
+/// A signed-in case manager with a session, its CSRF token and an API token.
+struct Desk {
+    app: App,
+    session: String,
+    csrf: String,
+    token: String,
+}
+
+async fn desk() -> Desk {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "desk@example.org", &[Role::CaseManager])
+        .await;
+    let session = app.session(&user).await;
+    let csrf = app.csrf_of(&session).await;
+    let token = app.token(&user).await;
+    Desk {
+        app,
+        session,
+        csrf,
+        token,
+    }
+}
+
+impl Desk {
+    async fn intake(&self, fields: &[(&str, &str)]) -> Reply {
+        let mut form = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.app
+            .post_form("/intake", Some(&self.session), &form)
+            .await
+    }
+}
+
+#[tokio::test]
+async fn the_intake_form_records_every_field_and_the_case_page_shows_them() {
+    let d = desk().await;
+    let r = d
+        .intake(&[
+            ("pseudonym", "Selam"),
+            ("legal_name", "Selamawit Tesfaye"),
+            ("aliases", "Sami\r\n\r\n  Selam T.  \r\n"),
+            ("date_of_birth", "1996-03-14"),
+            ("estimated_age", ""),
+            ("gender", "female"),
+            ("nationality", "Eritrean"),
+            ("nationality_region", "africa"),
+            ("languages", "Tigrinya, Arabic,, "),
+            ("interpreter_needed", "on"),
+            ("phone", "+44 7700 900123"),
+            ("email", "selam@example.net"),
+            ("safe_contact", "Texts only"),
+            ("exploitation", "labour"),
+            ("trafficking_type", "5"),
+            ("trafficking_type", "11"),
+            ("safety_risk", "on"),
+        ])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page_url = r.location().unwrap().to_owned();
+    let case = page_url.trim_start_matches("/cases/").to_owned();
+
+    let page = d.app.get(&page_url, Some(&d.session)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let details = page
+        .body
+        .split("<dl id=\"details\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</dl>").next())
+        .unwrap_or_default()
+        .to_owned();
+    for shown in [
+        "Selamawit Tesfaye",
+        "Sami, Selam T.",
+        "1996-03-14",
+        "<dt>Gender</dt><dd>Female</dd>",
+        "Eritrean",
+        "<dd>Africa</dd>",
+        "<dt>Languages</dt><dd>Tigrinya, Arabic</dd>",
+        "<dt>Interpreter</dt><dd>Needed</dd>",
+        "+44 7700 900123",
+        "selam@example.net",
+        "Texts only",
+        "<dt>Exploitation</dt><dd>labour</dd>",
+        "5. Domestic work; 11.",
+    ] {
+        assert!(details.contains(shown), "{shown} missing from {details}");
+    }
+
+    let c = body(
+        &d.app
+            .api_get(&format!("/api/v1/cases/{case}"), &d.token)
+            .await,
+    );
+    let s = &c["survivor"];
+    assert_eq!(s["aliases"], serde_json::json!(["Sami", "Selam T."]));
+    assert_eq!(s["gender"], "female");
+    assert_eq!(s["nationality"], "Eritrean");
+    assert_eq!(s["nationality_region"], "africa");
+    assert_eq!(s["languages"], serde_json::json!(["Tigrinya", "Arabic"]));
+    assert_eq!(s["interpreter_needed"], true);
+    assert_eq!(s["email"], "selam@example.net");
+    let types: Vec<u64> = c["trafficking_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(types, vec![5, 11]);
+    assert_eq!(c["flags"]["safety_risk"], true);
+    assert_eq!(c["flags"]["immigration_sensitive"], false);
+}
+
+#[tokio::test]
+async fn a_pseudonym_alone_is_enough_and_the_page_shows_nothing_unrecorded() {
+    let d = desk().await;
+    let r = d.intake(&[("pseudonym", "Nobody Asked")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = d.app.get(r.location().unwrap(), Some(&d.session)).await;
+    assert!(page.body.contains("Nobody Asked"));
+    for absent in [
+        "<dt>Gender</dt>",
+        "<dt>Interpreter</dt>",
+        "<dt>Languages</dt>",
+    ] {
+        assert!(
+            !page.body.contains(absent),
+            "{absent} shown though unrecorded"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_choices_on_the_intake_form_are_refused_kept_as_typed_and_nothing_is_written() {
+    let d = desk().await;
+    let before = d.app.audit_reasons("survivor_create").await.len();
+    // A select or checkbox only sends its own values; these come from a tampered form.
+    for (bad, says) in [
+        (
+            ("trafficking_type", "26"),
+            "trafficking types are numbered 1 to 25",
+        ),
+        (
+            ("trafficking_type", "five"),
+            "trafficking types are numbered 1 to 25",
+        ),
+        (("gender", "robot"), "use one of: female, male, non_binary"),
+        (
+            ("nationality_region", "atlantis"),
+            "use one of: africa, americas",
+        ),
+        (
+            ("exploitation", "piracy"),
+            "use one of: sex, labour, both, other",
+        ),
+        (("email", &*"e".repeat(501)), "the email address"),
+    ] {
+        let r = d
+            .intake(&[
+                ("pseudonym", "Kept"),
+                ("nationality", "Typed before the mistake"),
+                ("trafficking_type", "3"),
+                bad,
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert!(r.body.contains("role=\"alert\""), "{bad:?}: no error shown");
+        assert!(
+            r.body.contains(says),
+            "{bad:?}: the error does not say {says}"
+        );
+        assert!(
+            r.body.contains("value=\"Typed before the mistake\""),
+            "{bad:?}: the form lost what was typed"
+        );
+        assert!(
+            r.body.contains("value=\"3\" checked"),
+            "{bad:?}: the ticked type was lost"
+        );
+    }
+    assert_eq!(d.app.audit_reasons("survivor_create").await.len(), before);
+}
