@@ -174,6 +174,12 @@ async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<(), CliError> {
         )
         .await?;
     super::demo_sharing::first_referrals(haven, orgs[0], orgs[2], orgs[1]).await?;
+    for (org, email) in [
+        (0, "case.manager@harbour.demo"),
+        (1, "case.manager@riverside.demo"),
+    ] {
+        super::demo_casework::seed(haven, orgs[org], email).await?;
+    }
     Ok(())
 }
 

@@ -69,7 +69,7 @@ pub fn directory(orgs: &[(OrgId, &str)], rng: &SeededEntropy) -> Vec<u8> {
 }
 
 /// Acts as a demo account for seeding (no session, no token is created).
-async fn acting_as<S: Store>(
+pub(super) async fn acting_as<S: Store>(
     haven: &Haven<S>,
     org: OrgId,
     email: &str,

@@ -2,6 +2,7 @@
 
 mod audit;
 mod demo;
+mod demo_casework;
 mod demo_sharing;
 mod directory;
 mod erase;

@@ -9,6 +9,7 @@ mod audit_tamper;
 mod bad_input;
 mod browser;
 mod browser_referral;
+mod demo;
 mod erasure;
 mod postgres;
 mod rotation;

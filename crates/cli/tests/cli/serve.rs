@@ -34,15 +34,28 @@ pub fn get_with_cookie(
     path: &str,
     cookie: &str,
 ) -> Result<Response, Box<dyn std::error::Error>> {
+    if cookie.is_empty() {
+        get_with_header(addr, path, "")
+    } else {
+        get_with_header(addr, path, &format!("Cookie: {cookie}"))
+    }
+}
+
+/// A minimal HTTP/1.1 GET carrying one more header line (empty: none).
+pub fn get_with_header(
+    addr: &str,
+    path: &str,
+    header: &str,
+) -> Result<Response, Box<dyn std::error::Error>> {
     let mut s = TcpStream::connect(addr)?;
-    let cookie = if cookie.is_empty() {
+    let header = if header.is_empty() {
         String::new()
     } else {
-        format!("Cookie: {cookie}\r\n")
+        format!("{header}\r\n")
     };
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{cookie}Connection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{header}Connection: close\r\n\r\n"
     )?;
     let mut raw = String::new();
     s.read_to_string(&mut raw)?;

@@ -1,0 +1,74 @@
+//! The demo's case work: notes of several categories, a case plan's goals and tasks (some
+//! overdue, some due this week, one done) on the first cases of each organisation's case
+//! manager, so a newcomer's dashboard and case pages show what a working caseload looks like.
+
+use super::demo_sharing::acting_as;
+use crate::CliError;
+use haven_core::Haven;
+use haven_domain::OrgId;
+use haven_domain::case::NoteCategory;
+use haven_store::Store;
+use time::Duration;
+
+/// Cases of each case manager that get case work.
+const CASES_WORKED: usize = 6;
+
+const NOTES: [(NoteCategory, &str); 3] = [
+    (
+        NoteCategory::General,
+        "First meeting at the drop-in centre. Prefers the name used here; a friend came along.",
+    ),
+    (
+        NoteCategory::Safety,
+        "Avoid the bus station on Main Street: the recruiter was seen there last week.",
+    ),
+    (
+        NoteCategory::Narrative,
+        "Recruited with a promise of restaurant work; the employer kept the passport.",
+    ),
+];
+
+const GOALS: [&str; 3] = [
+    "Safe housing for the next 90 days",
+    "Replace identity documents",
+    "Regular sessions with a counsellor",
+];
+
+/// Tasks as (title, days from today it is due, done).
+const TASKS: [(&str, i64, bool); 4] = [
+    ("Call the shelter back about a bed", -2, false),
+    ("Go with them to the clinic appointment", 3, false),
+    ("Chase the consulate about the passport", 12, false),
+    ("First safety-plan review", -5, true),
+];
+
+/// Writes the case work as the case manager `email` of `org` on their first cases.
+pub async fn seed<S: Store>(haven: &Haven<S>, org: OrgId, email: &str) -> Result<(), CliError> {
+    let cm = acting_as(haven, org, email).await?;
+    let cases: Vec<_> = haven
+        .dashboard(&cm)
+        .await?
+        .cases
+        .iter()
+        .take(CASES_WORKED)
+        .map(|c| c.id)
+        .collect();
+    let today = haven.now().date();
+    for (n, case) in cases.into_iter().enumerate() {
+        // Not every case has everything: the first has all of it, later ones less.
+        for (category, body) in NOTES.iter().take(NOTES.len() - n.min(2)) {
+            haven.add_note(&cm, case, *category, body).await?;
+        }
+        for title in GOALS.iter().take(1 + n % GOALS.len()) {
+            haven.add_goal(&cm, case, title).await?;
+        }
+        for (title, days, done) in TASKS.iter().skip(n % 2) {
+            let due = today + Duration::days(*days + n as i64);
+            let task = haven.add_task(&cm, case, title, due).await?;
+            if *done {
+                haven.complete_task(&cm, case, task).await?;
+            }
+        }
+    }
+    Ok(())
+}

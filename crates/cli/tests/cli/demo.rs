@@ -1,0 +1,92 @@
+//! `haven demo`, the README's first command: a fresh installation with a synthetic network
+//! whose case managers have a working caseload, served with the demo accounts' codes shown
+//! under the DEMO banner.
+
+use crate::serve::{get, get_with_header, wait_for_address};
+use crate::support::*;
+use serde_json::Value;
+
+#[test]
+fn the_demo_serves_a_network_with_a_working_caseload() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("demo");
+    let data = data.to_str().ok_or("utf-8 path")?;
+    let mut server = haven()
+        .args([
+            "demo",
+            "--data-dir",
+            data,
+            "--listen",
+            "127.0.0.1:0",
+            "--people",
+            "40",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let checked = wait_for_address(&mut server).and_then(|addr| caseload(&addr, data));
+    server.kill()?;
+    server.wait()?;
+    checked
+}
+
+fn caseload(addr: &str, data: &str) -> TestResult {
+    let (status, _, login) = get(addr, "/login")?;
+    assert_eq!(status, 200);
+    assert!(login.contains("DEMO"), "no DEMO banner");
+    assert!(login.contains("case.manager@harbour.demo"));
+    assert!(
+        login.contains("clinician@northside.demo") && login.contains("liaison@metro-police.demo"),
+        "staff in every role across the organisations"
+    );
+
+    let out = run(&[
+        "token",
+        "create",
+        "--data-dir",
+        data,
+        "--user",
+        "case.manager@harbour.demo",
+        "--name",
+        "demo test",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = stdout(&out)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let api = |path: &str| -> Result<Value, Box<dyn std::error::Error>> {
+        let (status, _, body) =
+            get_with_header(addr, path, &format!("Authorization: Bearer {token}"))?;
+        assert_eq!(status, 200, "{path}: {body}");
+        Ok(serde_json::from_str(&body)?)
+    };
+    let cases = api("/api/v1/cases")?;
+    let first = cases["cases"][0]["id"]
+        .as_str()
+        .ok_or("no cases")?
+        .to_owned();
+    let case = api(&format!("/api/v1/cases/{first}"))?;
+    let categories: Vec<&str> = case["notes"]
+        .as_array()
+        .ok_or("no notes")?
+        .iter()
+        .filter_map(|n| n["category"].as_str())
+        .collect();
+    assert!(
+        categories.contains(&"general") && categories.contains(&"safety"),
+        "notes of several categories: {categories:?}"
+    );
+    assert!(!case["goals"].as_array().ok_or("no goals")?.is_empty());
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let tasks = case["tasks"].as_array().ok_or("no tasks")?;
+    assert!(
+        tasks
+            .iter()
+            .any(|t| t["done"] == false && t["due_on"].as_str() < Some(today.as_str())),
+        "an overdue task for the dashboard: {tasks:?}"
+    );
+    assert!(tasks.iter().any(|t| t["done"] == true), "a task done");
+    Ok(())
+}
