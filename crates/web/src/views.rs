@@ -191,6 +191,15 @@ pub struct TaskLine {
     pub done: bool,
 }
 
+/// The case's classification as a form: exploitation choices (value, selected), the
+/// trafficking types, and the flags.
+pub struct ClassificationForm {
+    pub exploitations: Vec<(&'static str, bool)>,
+    pub types: Vec<TypeBox>,
+    pub safety_risk: bool,
+    pub immigration_sensitive: bool,
+}
+
 /// Editing the survivor record of a case: the form holds the record as stored; fields of a
 /// category the editor may not write are shown read-only.
 #[derive(Template)]
@@ -225,6 +234,8 @@ pub struct Case {
     pub writable: Vec<&'static str>,
     pub can_manage: bool,
     pub can_tasks: bool,
+    /// The classification form, for an editor of the case who sees all of it.
+    pub classification: Option<ClassificationForm>,
     pub tasks: Vec<TaskLine>,
     /// Goals of the plan: (id, title, status).
     pub goals: Vec<(String, String, &'static str)>,

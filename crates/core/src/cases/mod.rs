@@ -23,7 +23,7 @@ use crate::access::CaseAccess;
 use crate::auth::Authenticated;
 use crate::problem::Reason;
 use crate::{CoreError, Haven};
-use haven_domain::access::{Action, ResourceContext, decide};
+use haven_domain::access::{Access, Action, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
 use haven_domain::case::{CaseStatus, ExploitationType, TraffickingType, is_minor};
 use haven_domain::survivor::SurvivorProfile;
@@ -176,16 +176,10 @@ impl<S: Store> Haven<S> {
         let id = CaseId::from_random_bytes(haven_crypto::entropy::random_array(
             self.inner().entropy.as_ref(),
         ));
-        let mut types: Vec<u8> = new.trafficking_types.iter().map(|t| t.number()).collect();
-        types.sort_unstable();
-        types.dedup();
+        let (exploitation, trafficking_types) = classification(new);
         let row = CaseRow {
-            exploitation: new
-                .exploitation
-                .unwrap_or(ExploitationType::Other)
-                .as_str()
-                .into(),
-            trafficking_types: types,
+            exploitation,
+            trafficking_types,
             minor,
             safety_risk: new.safety_risk,
             immigration_sensitive: new.immigration_sensitive,
@@ -360,33 +354,65 @@ impl<S: Store> Haven<S> {
             })
     }
 
-    /// Sets the case's flags (case managers on the team and supervisors).
-    pub async fn set_flags(
+    /// Classifies the case again as what is learnt changes it: exploitation type, trafficking
+    /// types, safety risk and immigration-sensitive flags (the minor flag follows the date
+    /// of birth). Those who may edit the case (case managers on the team, supervisors) may.
+    /// Each part changes only if the editor's role reaches its category — the types need
+    /// write access to the narrative, a flag needs sight of its category (safety,
+    /// immigration) — and is kept as stored otherwise, so nobody clears what they cannot
+    /// see. The change lands with a timeline event and its audit entry. Returns the
+    /// categories written.
+    pub async fn classify_case(
         &self,
         auth: &Authenticated,
         id: CaseId,
-        safety_risk: bool,
-        immigration_sensitive: bool,
-    ) -> Result<(), CoreError> {
-        self.authorize_case(auth, id, Action::Edit(DataCategory::Case))
+        new: &NewCase,
+    ) -> Result<Vec<DataCategory>, CoreError> {
+        let access = self
+            .authorize_case(auth, id, Action::Edit(DataCategory::Case))
             .await?;
-        let (mut row, _) = self.store().case(id).await?.ok_or(CoreError::NotFound)?;
-        row.safety_risk = safety_risk;
-        row.immigration_sensitive = immigration_sensitive;
-        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, "flags");
+        let (mut row, _) = access.loaded_case().cloned().ok_or(CoreError::NotFound)?;
+        let mut written = Vec::new();
+        if access.access_map().get(&DataCategory::Narrative) == Some(&Access::ReadWrite) {
+            (row.exploitation, row.trafficking_types) = classification(new);
+            written.push(DataCategory::Narrative);
+        }
+        if access.can_read(DataCategory::Safety) {
+            row.safety_risk = new.safety_risk;
+            written.push(DataCategory::Safety);
+        }
+        if access.can_read(DataCategory::Immigration) && !access.protected_view() {
+            row.immigration_sensitive = new.immigration_sensitive;
+            written.push(DataCategory::Immigration);
+        }
+        let mut event = self.event(
+            auth.staff.actor(),
+            AuditAction::CaseStatus,
+            "classification",
+        );
         event.org = Some(row.org);
         event.target = Some(AuditTarget::Case(*id.as_uuid()));
-        let detail =
-            format!("safety_risk={safety_risk},immigration_sensitive={immigration_sensitive}");
+        event.categories = written.clone();
+        let detail: Vec<&str> = written.iter().map(|c| c.as_str()).collect();
         self.store()
             .update_case(
                 &row,
-                &self.case_event(id, "flags", Some(auth.staff.id), &detail),
+                &self.case_event(id, "classification", Some(auth.staff.id), &detail.join(",")),
                 &self.encode(&event)?,
             )
-            .await
-            .map_err(Into::into)
+            .await?;
+        Ok(written)
     }
+}
+
+/// A case's exploitation type and trafficking-type numbers as stored: `other` when not
+/// given, numbers sorted without repeats.
+fn classification(new: &NewCase) -> (String, Vec<u8>) {
+    let mut types: Vec<u8> = new.trafficking_types.iter().map(|t| t.number()).collect();
+    types.sort_unstable();
+    types.dedup();
+    let exploitation = new.exploitation.unwrap_or(ExploitationType::Other);
+    (exploitation.as_str().into(), types)
 }
 
 pub(crate) fn require_case(access: &CaseAccess) -> Result<CaseId, CoreError> {

@@ -125,6 +125,8 @@ confirm-new = None of these is this person: create a new record
 create-record = Create record
 
 about = About
+classification = Classification
+save-classification = Save the classification
 edit-record = Edit the record
 edit-record-intro = Change what the person has told you. Fields you may not change are shown read-only and stay as they are.
 save-record = Save the record

@@ -125,6 +125,8 @@ confirm-new = Ninguno es esta persona: crear un registro nuevo
 create-record = Crear registro
 
 about = Datos
+classification = Clasificación
+save-classification = Guardar la clasificación
 edit-record = Editar el expediente
 edit-record-intro = Cambie lo que la persona le ha contado. Los campos que no puede cambiar se muestran solo para lectura y no cambian.
 save-record = Guardar el expediente

@@ -87,6 +87,20 @@ pub(crate) async fn show<S: Store>(
     )))
 }
 
+/// `PUT /api/v1/cases/{id}/classification`: exploitation, trafficking types and flags as
+/// they should now read; the answer names the categories written (the rest are kept).
+pub(crate) async fn classify<S: Store>(
+    State(haven): State<Haven<S>>,
+    ApiCaller(auth): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CaseFields>,
+) -> Result<Json<Value>, ApiError> {
+    let written = haven
+        .classify_case(&auth, case_id(&id)?, &body.into_new_case()?)
+        .await?;
+    Ok(Json(json!({ "written": written })))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {

@@ -29,6 +29,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         )
         .route("/api/v1/cases/{id}", get(cases::show::<S>))
         .route(
+            "/api/v1/cases/{id}/classification",
+            axum::routing::put(cases::classify::<S>),
+        )
+        .route(
             "/api/v1/cases/{id}/survivor",
             axum::routing::put(survivors::edit::<S>),
         )

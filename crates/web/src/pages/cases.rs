@@ -211,6 +211,7 @@ async fn case_page<S: Store>(
             writable: v.writable_notes.iter().map(|c| c.as_str()).collect(),
             can_manage,
             can_tasks,
+            classification: super::classification::form(&v, can_tasks),
             tasks: v
                 .tasks
                 .iter()

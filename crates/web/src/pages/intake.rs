@@ -261,7 +261,7 @@ pub(super) fn profile_from(v: &IntakeValues) -> Result<SurvivorProfile, CoreErro
 }
 
 /// What the form says about the case itself.
-fn case_from(v: &IntakeValues) -> Result<NewCase, CoreError> {
+pub(super) fn case_from(v: &IntakeValues) -> Result<NewCase, CoreError> {
     let trafficking_types = v
         .trafficking_types
         .iter()

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod cases;
+mod classification;
 mod intake;
 mod referrals;
 mod session;
@@ -44,6 +45,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route(
             "/intake",
             get(intake::intake_form::<S>).post(intake::intake::<S>),
+        )
+        .route(
+            "/cases/{id}/classification",
+            post(classification::classify::<S>),
         )
         .route(
             "/cases/{id}/survivor",

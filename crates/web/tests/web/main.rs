@@ -6,6 +6,7 @@
 mod api;
 mod audit;
 mod cases;
+mod classification;
 mod intake_form;
 mod languages;
 mod record_edit;

@@ -1,0 +1,64 @@
+//! The case's classification on its page: exploitation type, trafficking types (Polaris
+//! typology) and the safety-risk and immigration-sensitive flags, changed as what is learnt
+//! changes them.
+
+use super::cases::{after, case_id};
+use super::intake::{case_from, intake_values};
+use crate::errors::PageError;
+use crate::extract::{SignedIn, check_csrf};
+use crate::views::{ClassificationForm, TypeBox};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use haven_core::Haven;
+use haven_core::cases::CaseView;
+use haven_domain::DataCategory;
+use haven_domain::case::{ExploitationType, TraffickingType};
+use haven_store::Store;
+
+/// The form as the case stands, for an editor of the case who sees every part of it (so
+/// nothing is shown unset that is set); `None` for anyone else.
+pub(super) fn form(v: &CaseView, may_edit: bool) -> Option<ClassificationForm> {
+    let sees_all = [
+        DataCategory::Narrative,
+        DataCategory::Safety,
+        DataCategory::Immigration,
+    ]
+    .iter()
+    .all(|c| v.categories.contains(c));
+    if !may_edit || !sees_all || v.protected_status {
+        return None;
+    }
+    Some(ClassificationForm {
+        exploitations: ExploitationType::ALL
+            .iter()
+            .map(|e| (e.as_str(), e.as_str() == v.exploitation))
+            .collect(),
+        types: TraffickingType::all()
+            .map(|k| TypeBox {
+                number: k.number(),
+                name: k.name(),
+                checked: v.trafficking_types.contains(&k.number()),
+            })
+            .collect(),
+        safety_risk: v.safety_risk,
+        immigration_sensitive: v.immigration_sensitive,
+    })
+}
+
+/// `POST /cases/{id}/classification`.
+pub(crate) async fn classify<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (csrf_sent, values) = intake_values(pairs);
+    check_csrf(&auth, &csrf_sent)?;
+    let id = case_id(&id)?;
+    let result = match case_from(&values) {
+        Ok(new) => haven.classify_case(&auth, id, &new).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(t, &haven, &auth, id, result).await
+}
