@@ -200,3 +200,65 @@ async fn the_record_is_edited_from_the_case_page_without_javascript() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
+
+/// A shelter coordinator on the team writes contact details but only reads identity: their
+/// edit changes the phone and leaves the names as stored, and their form shows the names
+/// read-only.
+#[tokio::test]
+async fn an_editor_changes_only_the_categories_their_role_writes() {
+    let t = team().await;
+    let user = t
+        .app
+        .enrolled(
+            t.app.org_a,
+            "shelter@example.org",
+            &[haven_domain::access::Role::ShelterCoordinator],
+        )
+        .await;
+    let coordinator = t.app.token(&user).await;
+    let me = body(&t.app.api_get("/api/v1/me", &coordinator).await);
+    let add = t
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/team", t.case),
+            &t.cm,
+            &json!({ "user_id": me["id"] }).to_string(),
+        )
+        .await;
+    assert_eq!(add.status, StatusCode::NO_CONTENT, "{}", add.body);
+
+    let r = t
+        .app
+        .api_put(
+            &format!("/api/v1/cases/{}/survivor", t.case),
+            &coordinator,
+            &json!({ "pseudonym": "Renamed", "phone": "+1 555 0123 456" }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(body(&r)["written"], json!(["contact"]));
+    let c = body(
+        &t.app
+            .api_get(&format!("/api/v1/cases/{}", t.case), &t.cm)
+            .await,
+    );
+    assert_eq!(c["survivor"]["pseudonym"], "Rosa");
+    assert_eq!(c["survivor"]["legal_name"], "María López");
+    assert_eq!(c["survivor"]["languages"], json!(["Spanish"]));
+    assert_eq!(c["survivor"]["phone"], "+1 555 0123 456");
+
+    let s = t.app.session(&user).await;
+    let form = t
+        .app
+        .get(&format!("/cases/{}/survivor", t.case), Some(&s))
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(
+        form.body.contains("name=\"legal_name\" readonly"),
+        "identity is read-only"
+    );
+    assert!(
+        !form.body.contains("name=\"phone\" readonly"),
+        "contact is writable"
+    );
+}
