@@ -62,7 +62,12 @@ pub async fn seed<S: Store>(haven: &Haven<S>, org: OrgId, email: &str) -> Result
         for title in GOALS.iter().take(1 + n % GOALS.len()) {
             haven.add_goal(&cm, case, title).await?;
         }
-        for (title, days, done) in TASKS.iter().skip(n % 2) {
+        // Each case starts the plan at a different task, so the dashboard is not one list
+        // repeated.
+        for (i, (title, days, done)) in TASKS.iter().cycle().skip(n).take(TASKS.len()).enumerate() {
+            if n % 2 == 1 && i == 0 {
+                continue;
+            }
             let due = today + Duration::days(*days + n as i64);
             let task = haven.add_task(&cm, case, title, due).await?;
             if *done {
