@@ -1,16 +1,17 @@
 //! Cases over the API: open, read, list mine, change status, notes by category, tasks.
 
+use super::case_json::{CaseJson, NoteJson};
 use super::json::JsonBody;
-use super::survivors::{CaseFields, profile_json};
+use super::survivors::CaseFields;
 use crate::errors::ApiError;
 use crate::extract::ApiCaller;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use haven_core::cases::CaseView;
+use axum::response::{IntoResponse, Response};
 use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
-use haven_domain::case::{CaseStatus, NoteCategory, TraffickingType};
+use haven_domain::case::{CaseStatus, NoteCategory};
 use haven_domain::{CaseId, SurvivorId, TaskId};
 use haven_store::Store;
 use serde::Deserialize;
@@ -52,39 +53,13 @@ pub(crate) async fn create<S: Store>(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
-pub(crate) fn case_json(v: &CaseView) -> Value {
-    let can = |c| v.categories.contains(&c);
-    json!({
-        "id": v.id,
-        "survivor_id": v.survivor,
-        "status": v.status,
-        "exploitation": v.exploitation,
-        "trafficking_types": v.trafficking_types.iter().filter_map(|n| TraffickingType::try_from(*n).ok())
-            .map(|t| json!({ "number": t.number(), "name": t.name() })).collect::<Vec<_>>(),
-        "flags": { "minor": v.minor, "safety_risk": v.safety_risk, "immigration_sensitive": v.immigration_sensitive,
-            "protected_status": v.protected_status },
-        "created_at": v.created_at.unix_timestamp(),
-        "team": v.team,
-        "survivor": profile_json(&v.profile, can),
-        "categories": v.categories,
-        "notes": v.notes.iter().map(|n| json!({ "id": n.id, "category": n.category.as_str(), "author": n.author,
-            "created_at": n.created_at.unix_timestamp(), "body": n.body })).collect::<Vec<_>>(),
-        "goals": v.goals.iter().map(|g| json!({ "id": g.id, "title": g.title, "status": g.status.as_str() })).collect::<Vec<_>>(),
-        "tasks": v.tasks.iter().map(|t| json!({ "id": t.id, "title": t.title, "due_on": t.due_on.to_string(),
-            "done": t.done_at.is_some() })).collect::<Vec<_>>(),
-        "timeline": v.timeline.iter().map(|e| json!({ "at": e.at.unix_timestamp(), "kind": e.kind, "detail": e.detail,
-            "actor": e.actor })).collect::<Vec<_>>(),
-    })
-}
-
 pub(crate) async fn show<S: Store>(
     State(haven): State<Haven<S>>,
     ApiCaller(auth): ApiCaller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(case_json(
-        &haven.view_case(&auth, case_id(&id)?).await?,
-    )))
+) -> Result<Response, ApiError> {
+    let view = haven.view_case(&auth, case_id(&id)?).await?;
+    Ok(Json(CaseJson::from(&view)).into_response())
 }
 
 /// `PUT /api/v1/cases/{id}/classification`: exploitation, trafficking types and flags as
@@ -191,10 +166,8 @@ pub(crate) async fn notes<S: Store>(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let notes = haven.list_notes(&auth, case_id(&id)?).await?;
-    Ok(Json(
-        json!({ "notes": notes.iter().map(|n| json!({ "id": n.id, "category": n.category.as_str(), "author": n.author,
-        "created_at": n.created_at.unix_timestamp(), "body": n.body })).collect::<Vec<_>>() }),
-    ))
+    let notes: Vec<NoteJson> = notes.iter().map(NoteJson::from).collect();
+    Ok(Json(json!({ "notes": notes })))
 }
 
 #[derive(Deserialize)]

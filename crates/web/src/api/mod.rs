@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same authorisation as the pages, bearer tokens or a
 //! signed-in session, unknown fields refused on every write.
 
+mod case_json;
 mod cases;
 mod hsds;
 mod json;

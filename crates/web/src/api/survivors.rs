@@ -2,6 +2,7 @@
 //! `GET /api/v1/survivors/{id}` (an authorised, category-limited view). A record the caller
 //! may not see answers 404 exactly like one that does not exist.
 
+use super::case_json::ProfileJson;
 use super::json::JsonBody;
 use crate::errors::ApiError;
 use crate::extract::ApiCaller;
@@ -180,47 +181,11 @@ pub(crate) fn profile_json(
     p: &SurvivorProfile,
     can_read: impl Fn(DataCategory) -> bool,
 ) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("pseudonym".into(), json!(p.pseudonym.as_str()));
-    if can_read(DataCategory::Identity) {
-        out.insert(
-            "legal_name".into(),
-            json!(p.legal_name.as_ref().map(|t| t.as_str())),
-        );
-        out.insert(
-            "aliases".into(),
-            json!(p.aliases.iter().map(|t| t.as_str()).collect::<Vec<_>>()),
-        );
-        out.insert(
-            "date_of_birth".into(),
-            json!(p.date_of_birth.map(|d| d.to_string())),
-        );
-        let d = &p.details;
-        out.insert("estimated_age".into(), json!(d.estimated_age));
-        out.insert("gender".into(), json!(d.gender.as_str()));
-        out.insert(
-            "nationality".into(),
-            json!(d.nationality.as_ref().map(|t| t.as_str())),
-        );
-        out.insert(
-            "nationality_region".into(),
-            json!(d.nationality_region.as_str()),
-        );
-        out.insert(
-            "languages".into(),
-            json!(d.languages.iter().map(|t| t.as_str()).collect::<Vec<_>>()),
-        );
-        out.insert("interpreter_needed".into(), json!(d.interpreter_needed));
+    // A struct of strings, numbers and lists always serialises to an object.
+    match serde_json::to_value(ProfileJson::new(p, can_read)) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
     }
-    if can_read(DataCategory::Contact) {
-        out.insert("phone".into(), json!(p.phone.as_ref().map(|t| t.as_str())));
-        out.insert("email".into(), json!(p.email.as_ref().map(|t| t.as_str())));
-        out.insert(
-            "safe_contact".into(),
-            json!(p.safe_contact.as_ref().map(|t| t.as_str())),
-        );
-    }
-    out
 }
 
 pub(crate) async fn show<S: Store>(

@@ -299,10 +299,27 @@ async fn police_never_see_medical_data_and_see_immigration_flags_only_as_protect
     // contact or location, whatever the survivor record holds.
     let survivor = v["survivor"].as_object().unwrap();
     for key in ["phone", "email", "safe_contact", "location"] {
-        assert!(
-            survivor.get(key).is_none_or(Value::is_null),
-            "{key} in a liaison's response"
-        );
+        assert!(survivor.get(key).is_none(), "{key} in a liaison's response");
+    }
+}
+
+/// A field of a category the reader may not see is absent from the survivor record, not
+/// null: a release of medical data alone shows the name used and nothing else of the record.
+#[tokio::test]
+async fn the_record_carries_only_the_keys_of_the_readers_categories() {
+    let n = network().await;
+    let r = n.release(n.app.org_b, &["medical"], 30).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = body(&n.case_as(&n.clinician).await);
+    let keys: Vec<&String> = v["survivor"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, vec!["pseudonym"]);
+    let r = n.release(n.app.org_b, &["identity"], 30).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = body(&n.case_as(&n.clinician).await);
+    let survivor = v["survivor"].as_object().unwrap();
+    assert_eq!(survivor["legal_name"], "Lucía Hernández");
+    for key in ["phone", "email", "safe_contact"] {
+        assert!(survivor.get(key).is_none(), "{key} shown without contact");
     }
 }
 
