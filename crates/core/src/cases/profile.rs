@@ -4,7 +4,7 @@
 use crate::auth::Authenticated;
 use crate::survivors::{check_dates, coarse, open_whole_row, seal_profile};
 use crate::{CoreError, Haven};
-use haven_domain::access::{Access, Action};
+use haven_domain::access::Action;
 use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::case::is_minor;
 use haven_domain::survivor::SurvivorProfile;
@@ -29,10 +29,13 @@ impl<S: Store> Haven<S> {
         profile: &SurvivorProfile,
     ) -> Result<Vec<DataCategory>, CoreError> {
         let access = self.authorize_case(auth, id, Action::View).await?;
-        let writable: Vec<DataCategory> = PROFILE_WRITES
-            .into_iter()
-            .filter(|c| access.access_map().get(c) == Some(&Access::ReadWrite))
-            .collect();
+        // The policy's own answer per category, as the page asks it to show the form.
+        let mut writable = Vec::new();
+        for c in PROFILE_WRITES {
+            if self.permits(auth, id, Action::Edit(c)).await? {
+                writable.push(c);
+            }
+        }
         if writable.is_empty() {
             let denied = self
                 .deny_target(auth, AuditTarget::Case(*id.as_uuid()), Some(access.org()))
