@@ -262,3 +262,41 @@ async fn an_editor_changes_only_the_categories_their_role_writes() {
         "contact is writable"
     );
 }
+
+/// A release lets another organisation read; it never lets them change the record, whatever
+/// their role may write at home.
+#[tokio::test]
+async fn a_release_never_lets_another_organisation_edit_the_record() {
+    let n = crate::sharing::network().await;
+    let r = n
+        .release(
+            n.app.org_b,
+            &["identity", "contact", "case", "narrative", "safety"],
+            30,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(n.case_as(&n.clinic_cm).await.status, StatusCode::OK);
+    let edit = n
+        .app
+        .api_put(
+            &format!("/api/v1/cases/{}/survivor", n.case),
+            &n.clinic_cm,
+            &json!({ "pseudonym": "Taken over", "phone": "+1 555 0000 000" }).to_string(),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN, "{}", edit.body);
+    let classify = n
+        .app
+        .api_put(
+            &format!("/api/v1/cases/{}/classification", n.case),
+            &n.clinic_cm,
+            &json!({ "exploitation": "sex" }).to_string(),
+        )
+        .await;
+    assert_eq!(classify.status, StatusCode::FORBIDDEN, "{}", classify.body);
+    let v = body(&n.case_as(&n.cm).await);
+    assert_eq!(v["survivor"]["pseudonym"], "Lucia");
+    assert_eq!(v["survivor"]["phone"], crate::sharing::CANARY_PHONE);
+    assert_eq!(v["exploitation"], "labour");
+}
