@@ -433,6 +433,33 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
             .await?;
         wait_for(&c, Locator::Id("case-title")).await?;
 
+        // She tells the case manager which languages she speaks: the record is edited on its
+        // own page (a link out of the boosted case block) and the case page shows it.
+        c.goto(&case_url).await?;
+        wait_for(&c, Locator::Id("edit-record"))
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, Locator::Id("languages"))
+            .await?
+            .send_keys("Spanish, Quechua")
+            .await?;
+        c.find(Locator::Css("form[action$='/survivor'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&c, "details", "Spanish, Quechua").await?;
+        // A safety risk comes to light: the classification form, boosted, swaps the case block.
+        c.find(Locator::Css("#classification input[name='safety_risk']"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("#classification button"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&c, "case-main", "safety risk").await?;
+
         // … and finds her again by a misspelt name.
         c.goto(&format!("{base}/search")).await?;
         wait_for(&c, Locator::Id("q"))
