@@ -459,6 +459,22 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
             .click()
             .await?;
         wait_for_text(&c, "case-main", "safety risk").await?;
+        // A refused form (here a stale CSRF token) shows its refusal in place of the page,
+        // not nothing.
+        c.execute(
+            "document.querySelector(\"form[action$='/notes'] input[name='csrf']\").value = 'stale';",
+            vec![],
+        )
+        .await?;
+        c.find(Locator::Id("note-body"))
+            .await?
+            .send_keys("Sent with an old form")
+            .await?;
+        c.find(Locator::Css("form[action$='/notes'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&c, "main", "Form expired").await?;
 
         // … and finds her again by a misspelt name.
         c.goto(&format!("{base}/search")).await?;
