@@ -53,23 +53,21 @@ impl<'a> ProfileJson<'a> {
     pub(crate) fn new(p: &'a SurvivorProfile, can_read: impl Fn(DataCategory) -> bool) -> Self {
         let identity = can_read(DataCategory::Identity);
         let contact = can_read(DataCategory::Contact);
-        let id = |v| identity.then_some(v);
-        let ct = |v| contact.then_some(v);
         let d = &p.details;
         Self {
             aliases: identity.then(|| texts(&p.aliases)),
             date_of_birth: identity.then(|| p.date_of_birth.map(|d| d.to_string())),
-            email: ct(text(&p.email)),
+            email: contact.then_some(text(&p.email)),
             estimated_age: identity.then_some(d.estimated_age),
             gender: identity.then_some(d.gender.as_str()),
             interpreter_needed: identity.then_some(d.interpreter_needed),
             languages: identity.then(|| texts(&d.languages)),
-            legal_name: id(text(&p.legal_name)),
-            nationality: id(text(&d.nationality)),
+            legal_name: identity.then_some(text(&p.legal_name)),
+            nationality: identity.then_some(text(&d.nationality)),
             nationality_region: identity.then_some(d.nationality_region.as_str()),
-            phone: ct(text(&p.phone)),
+            phone: contact.then_some(text(&p.phone)),
             pseudonym: p.pseudonym.as_str(),
-            safe_contact: ct(text(&p.safe_contact)),
+            safe_contact: contact.then_some(text(&p.safe_contact)),
         }
     }
 }

@@ -104,7 +104,7 @@ fn about(t: Tr, v: &CaseView) -> Vec<(String, String)> {
             d.estimated_age.map(|a| a.to_string()).unwrap_or_default(),
         );
         if d.gender != Gender::Unknown {
-            line("gender", t.t(&format!("gender-{}", d.gender.as_str())));
+            line("gender", super::intake::gender_label(t, d.gender));
         }
         line(
             "nationality",
@@ -116,7 +116,7 @@ fn about(t: Tr, v: &CaseView) -> Vec<(String, String)> {
         if d.nationality_region != Region::Unknown {
             line(
                 "nationality-region",
-                t.t(&format!("region-{}", d.nationality_region.as_str())),
+                super::intake::region_label(t, d.nationality_region),
             );
         }
         line("languages", joined(&d.languages));

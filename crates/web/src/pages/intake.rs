@@ -72,20 +72,30 @@ pub(crate) async fn search<S: Store>(
     ))
 }
 
+/// A gender as the reader's language names it.
+pub(super) fn gender_label(t: Tr, g: Gender) -> String {
+    t.t(&format!("gender-{}", g.as_str()))
+}
+
+/// A region as the reader's language names it.
+pub(super) fn region_label(t: Tr, r: Region) -> String {
+    t.t(&format!("region-{}", r.as_str()))
+}
+
 /// The gender and region choices of the record's form, labelled in the reader's language.
 pub(super) fn choices(t: Tr) -> (Vec<Choice>, Vec<Choice>) {
     let genders = Gender::ALL
         .iter()
         .map(|g| Choice {
             value: g.as_str(),
-            label: t.t(&format!("gender-{}", g.as_str())),
+            label: gender_label(t, *g),
         })
         .collect();
     let regions = Region::ALL
         .iter()
         .map(|r| Choice {
             value: r.as_str(),
-            label: t.t(&format!("region-{}", r.as_str())),
+            label: region_label(t, *r),
         })
         .collect();
     (genders, regions)

@@ -33,17 +33,16 @@ async fn writable<S: Store>(
     ))
 }
 
-async fn page<S: Store>(
-    haven: &Haven<S>,
+fn page(
     (t, auth): (Tr, &Authenticated),
     id: CaseId,
+    (identity, contact): (bool, bool),
     form: IntakeValues,
     error: Option<String>,
     status: StatusCode,
-) -> Result<Response, PageError> {
-    let (identity, contact) = writable(haven, auth, id).await?;
+) -> Response {
     let (genders, regions) = choices(t);
-    Ok(views::render(
+    views::render(
         status,
         &SurvivorEditPage {
             t,
@@ -57,7 +56,7 @@ async fn page<S: Store>(
             contact,
             error,
         },
-    ))
+    )
 }
 
 /// `GET /cases/{id}/survivor`: the record as stored (an audited view), in the form.
@@ -68,19 +67,18 @@ pub(crate) async fn edit_form<S: Store>(
 ) -> Result<Response, PageError> {
     let id = case_id(&id)?;
     let view = haven.view_case(&auth, id).await?;
-    let (identity, contact) = writable(&haven, &auth, id).await?;
-    if !identity && !contact {
+    let may = writable(&haven, &auth, id).await?;
+    if may == (false, false) {
         return Err(CoreError::Forbidden.into());
     }
-    page(
-        &haven,
+    Ok(page(
         (t, &auth),
         id,
+        may,
         values_of(&view.profile),
         None,
         StatusCode::OK,
-    )
-    .await
+    ))
 }
 
 /// `POST /cases/{id}/survivor`: saves the record and goes back to the case; refused input
@@ -102,15 +100,14 @@ pub(crate) async fn edit<S: Store>(
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
             let message = t.refusal(&e);
-            page(
-                &haven,
+            Ok(page(
                 (t, &auth),
                 id,
+                writable(&haven, &auth, id).await?,
                 values,
                 Some(message),
                 StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            ))
         }
         Err(e) => Err(e.into()),
     }
