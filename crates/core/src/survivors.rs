@@ -282,6 +282,7 @@ impl<S: Store> Haven<S> {
         check_dates(profile, today)?;
         let id = SurvivorId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
         let key = inner.pool.take(&inner.store, &inner.keys, entropy).await?;
+        let profile = &profile.clone().estimate_dated(today);
         let row = SurvivorRow {
             id,
             org,

@@ -160,12 +160,26 @@ pub fn age_on(birth: Date, today: Date) -> i32 {
     years
 }
 
+/// An age estimated on a given day: the person is a year older on each anniversary of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgeEstimate {
+    pub age: u8,
+    pub made_on: Date,
+}
+
+impl AgeEstimate {
+    /// The estimated age grown by the whole years since the estimate was made.
+    pub fn age_on(self, today: Date) -> i32 {
+        i32::from(self.age) + age_on(self.made_on, today).max(0)
+    }
+}
+
 /// Whether someone is a minor (under 18) on `today`, from a date of birth or, failing that,
-/// an estimated age; unknown is not a minor.
-pub fn is_minor(date_of_birth: Option<Date>, estimated_age: Option<u8>, today: Date) -> bool {
-    match (date_of_birth, estimated_age) {
+/// an estimated age (which grows older with them); unknown is not a minor.
+pub fn is_minor(date_of_birth: Option<Date>, estimate: Option<AgeEstimate>, today: Date) -> bool {
+    match (date_of_birth, estimate) {
         (Some(dob), _) => age_on(dob, today) < 18,
-        (None, Some(age)) => age < 18,
+        (None, Some(estimate)) => estimate.age_on(today) < 18,
         (None, None) => false,
     }
 }
@@ -217,12 +231,31 @@ mod tests {
             !is_minor(Some(date!(2008 - 11 - 28)), None, today),
             "18 today"
         );
-        assert!(is_minor(None, Some(16), today));
+        let sixteen = |made_on| AgeEstimate { age: 16, made_on };
+        assert!(is_minor(None, Some(sixteen(today)), today));
         assert!(!is_minor(None, None, today));
         assert_eq!(
             age_band(Some(age_on(date!(2010 - 01 - 01), today))),
             "12-17"
         );
+    }
+
+    #[test]
+    fn an_estimated_age_grows_older_with_the_person() {
+        let estimate = AgeEstimate {
+            age: 16,
+            made_on: date!(2024 - 03 - 10),
+        };
+        assert_eq!(estimate.age_on(date!(2026 - 03 - 09)), 17);
+        assert!(is_minor(None, Some(estimate), date!(2026 - 03 - 09)));
+        assert_eq!(estimate.age_on(date!(2026 - 03 - 10)), 18);
+        assert!(!is_minor(None, Some(estimate), date!(2026 - 03 - 10)));
+        // A date of birth, when known, decides over an estimate.
+        assert!(is_minor(
+            Some(date!(2010 - 01 - 01)),
+            Some(estimate),
+            date!(2026 - 03 - 10)
+        ));
     }
 
     #[test]

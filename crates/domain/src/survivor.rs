@@ -2,6 +2,7 @@
 //! validation every entry point applies. Issue #4 grows this into the full intake record.
 
 use crate::DataCategory;
+use crate::case::{AgeEstimate, is_minor};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -167,6 +168,11 @@ pub struct SurvivorDetails {
     /// When the date of birth is not known.
     #[serde(default)]
     pub estimated_age: Option<u8>,
+    /// The day the age was estimated, so the estimate grows older with the person. Set by
+    /// the core, never by a caller; records estimated before it existed have none, and
+    /// their estimate dates from the record's creation.
+    #[serde(default)]
+    pub estimated_on: Option<Date>,
 }
 
 impl std::fmt::Debug for SurvivorDetails {
@@ -178,6 +184,15 @@ impl std::fmt::Debug for SurvivorDetails {
 impl SurvivorDetails {
     pub fn is_empty(&self) -> bool {
         self == &SurvivorDetails::default()
+    }
+
+    /// The estimated age with the day it was made; `recorded` (the record's creation) for
+    /// an estimate that carries no date.
+    pub fn estimate(&self, recorded: Date) -> Option<AgeEstimate> {
+        self.estimated_age.map(|age| AgeEstimate {
+            age,
+            made_on: self.estimated_on.unwrap_or(recorded),
+        })
     }
 }
 
@@ -198,7 +213,15 @@ impl SurvivorProfile {
             self.legal_name = edited.legal_name.clone();
             self.aliases = edited.aliases.clone();
             self.date_of_birth = edited.date_of_birth;
+            // An estimate left as it was keeps its day; a new one is dated by the caller
+            // ([`SurvivorProfile::estimate_dated`]).
+            let estimated_on = if edited.details.estimated_age == self.details.estimated_age {
+                self.details.estimated_on
+            } else {
+                None
+            };
             self.details = edited.details.clone();
+            self.details.estimated_on = estimated_on;
         }
         if writable.contains(&DataCategory::Contact) {
             self.phone = edited.phone.clone();
@@ -206,6 +229,20 @@ impl SurvivorProfile {
             self.safe_contact = edited.safe_contact.clone();
         }
         self
+    }
+
+    /// This profile with an undated estimated age dated `day`.
+    pub fn estimate_dated(mut self, day: Date) -> Self {
+        if self.details.estimated_age.is_some() && self.details.estimated_on.is_none() {
+            self.details.estimated_on = Some(day);
+        }
+        self
+    }
+
+    /// Whether the person is a minor on `today`, from the date of birth or the estimated
+    /// age grown since it was made (`recorded`, the record's creation, for an undated one).
+    pub fn is_minor_on(&self, today: Date, recorded: Date) -> bool {
+        is_minor(self.date_of_birth, self.details.estimate(recorded), today)
     }
 
     /// A profile holding only a pseudonym: the minimum intake, as the survivor may wish.
@@ -255,6 +292,37 @@ mod tests {
             stored.clone().edited(&new, &[DataCategory::Medical]),
             stored
         );
+    }
+
+    #[test]
+    fn an_estimate_keeps_its_day_until_the_estimate_changes() {
+        use time::macros::date;
+        let mut stored = SurvivorProfile::pseudonymous("Ana").unwrap();
+        stored.details.estimated_age = Some(16);
+        let stored = stored.estimate_dated(date!(2024 - 03 - 10));
+        assert!(stored.is_minor_on(date!(2026 - 03 - 09), date!(2020 - 01 - 01)));
+        assert!(!stored.is_minor_on(date!(2026 - 03 - 10), date!(2020 - 01 - 01)));
+
+        // The edit form sends the estimate back as it was shown, without its day.
+        let mut same = stored.clone();
+        same.details.estimated_on = None;
+        let kept = stored
+            .clone()
+            .edited(&same, &[DataCategory::Identity])
+            .estimate_dated(date!(2026 - 01 - 01));
+        assert_eq!(kept.details.estimated_on, Some(date!(2024 - 03 - 10)));
+
+        same.details.estimated_age = Some(15);
+        let new = stored
+            .edited(&same, &[DataCategory::Identity])
+            .estimate_dated(date!(2026 - 01 - 01));
+        assert_eq!(new.details.estimated_on, Some(date!(2026 - 01 - 01)));
+        assert!(new.is_minor_on(date!(2028 - 12 - 31), date!(2020 - 01 - 01)));
+
+        // An estimate stored before estimates carried a day dates from the record.
+        let mut old = SurvivorProfile::pseudonymous("Ana").unwrap();
+        old.details.estimated_age = Some(17);
+        assert!(!old.is_minor_on(date!(2026 - 06 - 01), date!(2025 - 05 - 01)));
     }
     use proptest::prelude::*;
 

@@ -200,6 +200,21 @@ impl haven_store::Store for PgStore {
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
         survivor_edit::update(self, edit, audit)
     }
+    fn minor_cases(
+        &self,
+    ) -> impl Future<
+        Output = Result<Vec<(haven_domain::CaseId, haven_domain::SurvivorId)>, StoreError>,
+    > + Send {
+        survivor_edit::minor_cases(self)
+    }
+    fn clear_minor(
+        &self,
+        case: haven_domain::CaseId,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        survivor_edit::clear_minor(self, case, event, audit)
+    }
     fn append_audit(&self, body: &[u8]) -> impl Future<Output = Result<u64, StoreError>> + Send {
         audit::append_alone(self, body)
     }

@@ -1,10 +1,13 @@
 // Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
 // here): the same SQL ($n placeholders, which both databases accept) over each backend's
-// types, which the including module names DbStore, Db, DbRow and DbConn.
+// types, which the including module names DbStore, Db, DbRow and DbConn, and its read
+// pool, reader(store).
 
 use crate::cases::add_event;
 use crate::{audit, convert};
-use haven_store::{StoreError, SurvivorEdit};
+use haven_domain::{CaseId, SurvivorId};
+use haven_store::{CaseEvent, StoreError, SurvivorEdit};
+use sqlx::Row;
 
 /// Replaces a survivor's sealed fields, coarse fields and index entries, sets the minor
 /// flag of their cases, and records the event and the audit entry: all or nothing.
@@ -63,4 +66,45 @@ pub(crate) async fn update(
     let seq = audit::append(&mut tx, body).await?;
     tx.commit().await.map_err(convert::error)?;
     Ok(Some(seq))
+}
+
+/// Every case flagged minor, with its survivor.
+pub(crate) async fn minor_cases(store: &DbStore) -> Result<Vec<(CaseId, SurvivorId)>, StoreError> {
+    let rows: Vec<DbRow> = sqlx::query("SELECT id, survivor_id FROM cases WHERE minor = $1")
+        .bind(true)
+        .fetch_all(reader(store))
+        .await
+        .map_err(convert::error)?;
+    rows.iter()
+        .map(|r| {
+            let id = |c: &str| r.try_get::<uuid::Uuid, _>(c).map_err(convert::error);
+            Ok((CaseId::from_uuid(id("id")?), SurvivorId::from_uuid(id("survivor_id")?)))
+        })
+        .collect()
+}
+
+/// Clears a case's minor flag, with the event and the audit entry; `false` (and nothing
+/// written) if the case is gone or no longer flagged.
+pub(crate) async fn clear_minor(
+    store: &DbStore,
+    case: CaseId,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<bool, StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    let cleared = sqlx::query("UPDATE cases SET minor = $1 WHERE id = $2 AND minor = $3")
+        .bind(false)
+        .bind(case.as_uuid())
+        .bind(true)
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?
+        .rows_affected();
+    if cleared != 1 {
+        return Ok(false);
+    }
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(true)
 }

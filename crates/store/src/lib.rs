@@ -158,6 +158,18 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         edit: &SurvivorEdit,
         audit: &[u8],
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+    /// Every case flagged minor, with its survivor (for the review of who has come of age).
+    fn minor_cases(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(CaseId, SurvivorId)>, StoreError>> + Send;
+    /// Clears a case's minor flag with a timeline event and its audit entry, in one
+    /// transaction; `false`, and nothing written, if the case is gone or no longer flagged.
+    fn clear_minor(
+        &self,
+        case: CaseId,
+        event: &CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Survivors with `value` in the blind index `name`: at most `limit`, lowest ids first.
     fn survivors_by_index(
         &self,

@@ -238,6 +238,6 @@ pub async fn run(
             cfg.listen
         );
         println!("every demo account's password: {DEMO_PASSWORD}");
-        super::serve::serve(haven_web::router(haven), &cfg.listen).await
+        super::serve::serve(haven, &cfg.listen).await
     })
 }

@@ -3,19 +3,19 @@
 use crate::CliError;
 use crate::backend::{self, with_haven};
 use crate::config::Config;
+use haven_core::Haven;
 use haven_core::auth::AuthSettings;
 use haven_crypto::password::PasswordParams;
+use haven_store::Store;
 
 pub async fn run(cfg: &Config) -> Result<(), CliError> {
     cfg.warn_if_key_in_data_dir();
     let opened = backend::open(cfg).await?;
     let auth = auth_settings(cfg).await;
     with_haven!(opened, |haven| serve(
-        haven_web::router(
-            haven
-                .with_auth(auth)
-                .with_consent_rules(cfg.consent.clone())
-        ),
+        haven
+            .with_auth(auth)
+            .with_consent_rules(cfg.consent.clone()),
         &cfg.listen
     )
     .await)
@@ -42,17 +42,44 @@ pub(crate) async fn auth_settings(cfg: &Config) -> AuthSettings {
     }
 }
 
-pub(crate) async fn serve(router: axum::Router, listen: &str) -> Result<(), CliError> {
+/// Serves `haven` on `listen` until Ctrl-C or SIGTERM, reviewing the minor flags beside it.
+pub(crate) async fn serve<S: Store>(haven: Haven<S>, listen: &str) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| CliError::Config(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "haven listening");
     println!("haven listening on http://{addr}");
-    axum::serve(listener, router)
+    let review = tokio::spawn(review_minor_flags(haven.clone()));
+    let served = axum::serve(listener, haven_web::router(haven))
         .with_graceful_shutdown(shutdown())
-        .await?;
+        .await;
+    review.abort();
+    served?;
     Ok(())
+}
+
+/// How often the server looks for survivors who have turned 18 since their case was
+/// flagged minor (see `Haven::review_minor_flags`).
+const MINOR_REVIEW_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Reviews the minor flags at start and then every [`MINOR_REVIEW_EVERY`]. A failed review
+/// is logged (counts and the error's kind only) and tried again at the next tick.
+async fn review_minor_flags<S: Store>(haven: Haven<S>) {
+    let mut every = tokio::time::interval(MINOR_REVIEW_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match haven.review_minor_flags().await {
+            Ok(r) => tracing::info!(
+                flagged = r.flagged,
+                cleared = r.cleared,
+                unreadable = r.unreadable,
+                "minor flags reviewed"
+            ),
+            Err(e) => tracing::warn!(error = %e, "the review of minor flags failed"),
+        }
+    }
 }
 
 async fn shutdown() {

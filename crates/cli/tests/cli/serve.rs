@@ -127,3 +127,59 @@ fn serve_refuses_an_uninitialised_directory_without_creating_it() -> TestResult 
     );
     Ok(())
 }
+
+/// People turn 18 with no edit: `haven serve` reviews the minor flags when it starts, so a
+/// survivor estimated at 17 two years ago is no longer flagged, and says so in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_clears_the_minor_flag_of_a_survivor_who_has_come_of_age() -> TestResult {
+    use haven_core::cases::NewCase;
+    use haven_core::{FixedClock, system};
+    use haven_domain::survivor::SurvivorProfile;
+    use haven_store::Store;
+    let install = Install::new();
+    let two_years_ago = time::OffsetDateTime::now_utc() - time::Duration::days(731);
+    let past = install
+        .open_with(std::sync::Arc::new(FixedClock::new(two_years_ago)))
+        .await;
+    let org = past.create_org(system("test"), "NGO", "ngo").await?;
+    let mut profile = SurvivorProfile::pseudonymous("Lina")?;
+    profile.details.estimated_age = Some(17);
+    let (survivor, _) = past
+        .intake_batch(
+            system("test"),
+            &[(org, profile, NewCase::default(), Vec::new())],
+        )
+        .await?[0];
+    let flagged = || async {
+        let now = install.open().await;
+        let cases = now.store().cases_of_survivor(survivor).await;
+        now.store().close().await;
+        cases.map(|c| c.iter().any(|(case, _)| case.minor))
+    };
+    assert!(flagged().await?, "17 when taken in");
+    past.store().close().await;
+
+    let mut server = haven()
+        .args([
+            "serve",
+            "--data-dir",
+            install.arg(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    wait_for_address(&mut server)?;
+    let mut still = true;
+    for _ in 0..100 {
+        still = flagged().await?;
+        if !still {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.kill()?;
+    server.wait()?;
+    assert!(!still, "the review at start cleared the flag");
+    Ok(())
+}

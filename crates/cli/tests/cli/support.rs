@@ -1,6 +1,6 @@
 //! Shared helpers: running the binary, opening an installation in-process, canaries.
 
-use haven_core::{Haven, SystemClock};
+use haven_core::{Clock, Haven, SystemClock};
 use haven_crypto::OsEntropy;
 use haven_crypto::keyfile::KeyFile;
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
@@ -70,11 +70,16 @@ impl Install {
     }
 
     pub async fn open(&self) -> Haven<SqliteStore> {
+        self.open_with(Arc::new(SystemClock)).await
+    }
+
+    /// The installation in-process with its own clock (to record something in the past).
+    pub async fn open_with(&self, clock: Arc<dyn Clock>) -> Haven<SqliteStore> {
         let store = SqliteStore::open(&SqlitePaths::in_data_dir(self.path()), OpenMode::Existing)
             .await
             .expect("store opens");
         let keys = KeyFile::load(&self.key_file()).expect("key file loads");
-        Haven::open(store, keys, Arc::new(SystemClock), Arc::new(OsEntropy))
+        Haven::open(store, keys, clock, Arc::new(OsEntropy))
             .await
             .expect("haven opens")
     }
@@ -109,6 +114,7 @@ pub fn canary_profile(n: u32) -> (SurvivorProfile, Vec<String>) {
             languages: vec![t(SurvivorField::Languages, &canaries[7])],
             interpreter_needed: true,
             estimated_age: None,
+            estimated_on: None,
         },
     };
     (profile, canaries)

@@ -3,6 +3,7 @@
 //! audited once; every write is authorised by the policy and lands with its timeline event
 //! and audit entry in one transaction.
 
+mod coming_of_age;
 mod goals;
 mod notes;
 mod profile;
@@ -10,6 +11,7 @@ mod search;
 mod tasks;
 mod view;
 
+pub use coming_of_age::MinorReview;
 pub use goals::GoalView;
 pub(crate) use goals::context as goal_context;
 pub use notes::NoteView;
@@ -25,7 +27,7 @@ use crate::problem::Reason;
 use crate::{CoreError, Haven};
 use haven_domain::access::{Access, Action, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
-use haven_domain::case::{CaseStatus, ExploitationType, TraffickingType, is_minor};
+use haven_domain::case::{CaseStatus, ExploitationType, TraffickingType};
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
 use haven_store::{CaseEvent, CaseRow, IntakeRecord, Store};
@@ -81,11 +83,8 @@ impl<S: Store> Haven<S> {
         let (survivor, survivor_audit) = self
             .prepare_survivor(staff.actor(), staff.org, profile)
             .await?;
-        let minor = is_minor(
-            profile.date_of_birth,
-            profile.details.estimated_age,
-            self.now().date(),
-        );
+        let today = self.now().date();
+        let minor = profile.is_minor_on(today, today);
         let (case, event, case_audit) = self.prepare_case(
             staff.actor(),
             Some(staff.id),
@@ -130,11 +129,9 @@ impl<S: Store> Haven<S> {
             return Err(CoreError::Forbidden);
         }
         let record = self.read_survivor(&access).await?;
-        let minor = is_minor(
-            record.profile.date_of_birth,
-            record.profile.details.estimated_age,
-            self.now().date(),
-        );
+        let minor = record
+            .profile
+            .is_minor_on(self.now().date(), record.created_at.date());
         self.open_case(
             staff.actor(),
             Some(staff.id),
@@ -204,7 +201,7 @@ impl<S: Store> Haven<S> {
         for (org, profile, new, team) in items {
             let (survivor, survivor_audit) =
                 self.prepare_survivor(actor.clone(), *org, profile).await?;
-            let minor = is_minor(profile.date_of_birth, profile.details.estimated_age, today);
+            let minor = profile.is_minor_on(today, today);
             let (case, event, case_audit) =
                 self.prepare_case(actor.clone(), None, survivor.id, *org, new, minor)?;
             batch.push(IntakeRecord {

@@ -6,7 +6,6 @@ use crate::survivors::{check_dates, coarse, open_whole_row, seal_profile};
 use crate::{CoreError, Haven};
 use haven_domain::access::Action;
 use haven_domain::audit::{AuditAction, AuditTarget};
-use haven_domain::case::is_minor;
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory};
 use haven_store::{Store, SurvivorEdit};
@@ -46,8 +45,12 @@ impl<S: Store> Haven<S> {
             });
         }
         let (row, key) = self.survivor_with_key(access.survivor()).await?;
-        let profile = open_whole_row(&row, &key)?.edited(profile, &writable);
         let today = self.now().date();
+        let recorded = row.created_at.date();
+        let profile = open_whole_row(&row, &key)?
+            .estimate_dated(recorded)
+            .edited(profile, &writable)
+            .estimate_dated(today);
         check_dates(&profile, today)?;
         let inner = self.inner();
         let edit = SurvivorEdit {
@@ -55,7 +58,7 @@ impl<S: Store> Haven<S> {
             fields: seal_profile(&key, row.org, row.id, &profile, inner.entropy.as_ref())?,
             coarse: coarse(&profile, today),
             index: inner.index.entries(&profile),
-            minor: is_minor(profile.date_of_birth, profile.details.estimated_age, today),
+            minor: profile.is_minor_on(today, recorded),
             event: self.case_event(id, "profile", Some(auth.staff.id), "updated"),
         };
         let body = self.audit_body(

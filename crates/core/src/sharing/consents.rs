@@ -9,6 +9,7 @@ use crate::auth::Authenticated;
 use crate::cases::require_case;
 use crate::problem::{Problem, Reason};
 use crate::survivor_index::{normalise_name, phonetic_name};
+use crate::survivors::open_whole_row;
 use crate::{CoreError, Haven};
 use haven_crypto::envelope::DataKey;
 use haven_crypto::field::FieldContext;
@@ -189,7 +190,7 @@ impl<S: Store> Haven<S> {
                 Reason::NoSuchOrganisation,
             ));
         }
-        let key = self.survivor_key(access.survivor()).await?;
+        let (survivor, key) = self.survivor_with_key(access.survivor()).await?;
         let guardian = input.guardian.clone().filter(|g| !g.trim().is_empty());
         let guardian_is_suspected_abuser = match &guardian {
             Some(g) => self
@@ -199,8 +200,11 @@ impl<S: Store> Haven<S> {
                 .any(|name| same_name(name, g)),
             None => false,
         };
-        let minor = access.loaded_case().is_some_and(|(row, _)| row.minor);
         let now = self.now();
+        // Minor today, not when the case was opened: a survivor who has turned 18 since
+        // signs their own release.
+        let minor =
+            open_whole_row(&survivor, &key)?.is_minor_on(now.date(), survivor.created_at.date());
         let valid = validate(
             ConsentDraft {
                 recipient_org: input.recipient_org,

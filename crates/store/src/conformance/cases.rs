@@ -357,7 +357,7 @@ pub async fn an_edit_replaces_fields_and_index_and_sets_the_minor_flag<S: Store>
     )?;
     let missing = crate::SurvivorEdit {
         id: survivor(2, &o, &k).id,
-        ..edit
+        ..edit.clone()
     };
     ensure(
         store.update_survivor(&missing, b"none").await?.is_none(),
@@ -367,6 +367,37 @@ pub async fn an_edit_replaces_fields_and_index_and_sets_the_minor_flag<S: Store>
     ensure(
         seq.map(|n| n == head.size).unwrap_or(false),
         "the audit entry is the last one, and the missing edit wrote none",
+    )?;
+
+    // Coming of age: the flag is cleared once, with its event and audit entry.
+    ensure(
+        store.minor_cases().await? == vec![(case.id, s.id)],
+        "the flagged case is listed with its survivor",
+    )?;
+    let came_of_age = CaseEvent {
+        at: datetime!(2027-05-01 00:00 UTC),
+        kind: "flag".into(),
+        detail: "minor_cleared".into(),
+        ..edit.event.clone()
+    };
+    ensure(
+        store.clear_minor(case.id, &came_of_age, b"adult").await?,
+        "the flag is cleared",
+    )?;
+    ensure(
+        !store.cases_of_survivor(s.id).await?[0].0.minor && store.minor_cases().await?.is_empty(),
+        "the case is no longer flagged",
+    )?;
+    ensure(
+        store.case_events(case.id).await?.last() == Some(&came_of_age),
+        "the clearing is on the timeline",
+    )?;
+    let head = store.audit_head().await?;
+    ensure(
+        !store.clear_minor(case.id, &came_of_age, b"again").await?
+            && store.audit_head().await? == head
+            && store.case_events(case.id).await?.len() == timeline.len() + 1,
+        "clearing an unflagged case writes nothing",
     )?;
     Ok(())
 }

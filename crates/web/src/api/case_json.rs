@@ -30,6 +30,9 @@ pub(crate) struct ProfileJson<'a> {
     email: Shown<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     estimated_age: Shown<Option<u8>>,
+    /// The day the age was estimated: the person is a year older on each anniversary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_on: Shown<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     gender: Shown<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,6 +62,7 @@ impl<'a> ProfileJson<'a> {
             date_of_birth: identity.then(|| p.date_of_birth.map(|d| d.to_string())),
             email: contact.then_some(text(&p.email)),
             estimated_age: identity.then_some(d.estimated_age),
+            estimated_on: identity.then(|| d.estimated_on.map(|d| d.to_string())),
             gender: identity.then_some(d.gender.as_str()),
             interpreter_needed: identity.then_some(d.interpreter_needed),
             languages: identity.then(|| texts(&d.languages)),

@@ -119,6 +119,8 @@ macro_rules! survivor_body {
                         languages: texts(SurvivorField::Languages, &self.languages)?,
                         interpreter_needed: self.interpreter_needed,
                         estimated_age: self.estimated_age,
+                        // Dated by the core: a caller says how old, not since when.
+                        estimated_on: None,
                     },
                 })
             }

@@ -101,7 +101,11 @@ fn about(t: Tr, v: &CaseView) -> Vec<(String, String)> {
         );
         line(
             "estimated-age",
-            d.estimated_age.map(|a| a.to_string()).unwrap_or_default(),
+            match (d.estimated_age, d.estimated_on) {
+                (Some(age), Some(on)) => format!("{age} ({on})"),
+                (Some(age), None) => age.to_string(),
+                (None, _) => String::new(),
+            },
         );
         if d.gender != Gender::Unknown {
             line("gender", super::intake::gender_label(t, d.gender));
