@@ -1,12 +1,12 @@
 //! The signed-in person's own account: API tokens and password.
 
+use super::form::PageForm;
 use super::session::redirect_setting;
 use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::{Lang, Tr};
 use crate::views::{self, Account, TokenLine};
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -67,7 +67,7 @@ pub(crate) struct RevokeForm {
 pub(crate) async fn revoke_token<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(form): Form<RevokeForm>,
+    PageForm(form): PageForm<RevokeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     let id: TokenId = form.id.parse().map_err(|_| CoreError::NotFound)?;
@@ -96,7 +96,7 @@ pub(crate) struct PasswordForm {
 pub(crate) async fn change_password<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(form): Form<PasswordForm>,
+    PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     match haven
@@ -132,7 +132,7 @@ pub(crate) struct LanguageForm {
 pub(crate) async fn set_language<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, _): SignedIn,
-    Form(form): Form<LanguageForm>,
+    PageForm(form): PageForm<LanguageForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     let choice = Some(form.language.as_str()).filter(|l| !l.is_empty());

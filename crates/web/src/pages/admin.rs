@@ -1,10 +1,10 @@
 //! An organisation's admins manage its staff accounts. Anyone else gets "not found".
 
+use super::form::PageForm;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
 use crate::views::{self, AdminUsers, UserLine};
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -107,7 +107,7 @@ pub(crate) struct AddForm {
 pub(crate) async fn add<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(form): Form<AddForm>,
+    PageForm(form): PageForm<AddForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     let result = match form.role.parse::<Role>() {
@@ -140,7 +140,7 @@ pub(crate) struct EmailForm {
 pub(crate) async fn disable<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(form): Form<EmailForm>,
+    PageForm(form): PageForm<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     let result = haven
@@ -158,7 +158,7 @@ pub(crate) async fn disable<S: Store>(
 pub(crate) async fn reset_password<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(form): Form<EmailForm>,
+    PageForm(form): PageForm<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     let result = haven
@@ -174,7 +174,7 @@ pub(crate) async fn reset_password<S: Store>(
 pub(crate) async fn reset_mfa<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(form): Form<EmailForm>,
+    PageForm(form): PageForm<EmailForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     haven

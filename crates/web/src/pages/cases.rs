@@ -1,11 +1,11 @@
 //! Case work in the browser, without JavaScript: the dashboard's data and the case page with
 //! its notes, team, status, plan and timeline.
 
+use super::form::PageForm;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
 use crate::views::{self, Case, CaseLine, DueLine, NoteLine, TaskLine};
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -289,7 +289,7 @@ pub(crate) async fn add_note<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<NoteForm>,
+    PageForm(f): PageForm<NoteForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -315,7 +315,7 @@ pub(crate) async fn add_member<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<TeamForm>,
+    PageForm(f): PageForm<TeamForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -336,7 +336,7 @@ pub(crate) async fn change_status<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<StatusForm>,
+    PageForm(f): PageForm<StatusForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -361,7 +361,7 @@ pub(crate) async fn add_task<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<TaskForm>,
+    PageForm(f): PageForm<TaskForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -385,7 +385,7 @@ pub(crate) async fn complete_task<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path((id, task)): Path<(String, String)>,
-    Form(f): Form<CsrfForm>,
+    PageForm(f): PageForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -405,7 +405,7 @@ pub(crate) async fn remove_member<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<RemoveForm>,
+    PageForm(f): PageForm<RemoveForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -427,7 +427,7 @@ pub(crate) async fn add_goal<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<GoalForm>,
+    PageForm(f): PageForm<GoalForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -446,7 +446,7 @@ pub(crate) async fn set_goal_status<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path((id, goal)): Path<(String, String)>,
-    Form(f): Form<GoalStatusForm>,
+    PageForm(f): PageForm<GoalStatusForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;

@@ -3,11 +3,11 @@
 //! changes them.
 
 use super::cases::{after, case_id};
+use super::form::PageForm;
 use super::intake::{case_from, intake_values};
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::views::{ClassificationForm, TypeBox};
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use haven_core::Haven;
@@ -51,7 +51,7 @@ pub(crate) async fn classify<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let (csrf_sent, values) = intake_values(pairs);
     check_csrf(&auth, &csrf_sent)?;

@@ -2,12 +2,12 @@
 //! URL) and intake, which searches first and shows likely existing records before creating one.
 
 use super::cases::{csrf, is_admin};
+use super::form::PageForm;
 use crate::api::survivors::CaseFields;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
 use crate::views::{self, Choice, HitLine, Intake, IntakeValues, Search, TypeBox};
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -55,7 +55,7 @@ pub(crate) struct SearchForm {
 pub(crate) async fn search<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(form): Form<SearchForm>,
+    PageForm(form): PageForm<SearchForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     let found = haven.search(&auth, &form.q).await?;
@@ -329,7 +329,7 @@ pub(super) fn values_of(p: &SurvivorProfile) -> IntakeValues {
 pub(crate) async fn intake<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(pairs): Form<Vec<(String, String)>>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let (csrf_sent, values) = intake_values(pairs);
     check_csrf(&auth, &csrf_sent)?;

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod cases;
 mod classification;
+mod form;
 mod intake;
 mod referrals;
 mod session;

@@ -3,12 +3,12 @@
 //! law-enforcement liaison — the intake referral form.
 
 use super::cases::{csrf, is_admin};
+use super::form::PageForm;
 use super::sharing::{invalid, org_names, referral_line};
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
 use crate::views::{self, Referrals, TransferLine};
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -102,7 +102,7 @@ pub(crate) async fn move_referral<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<MoveForm>,
+    PageForm(f): PageForm<MoveForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id: ReferralId = id.parse().map_err(|_| CoreError::NotFound)?;
@@ -144,7 +144,7 @@ pub(crate) struct IntakeReferralForm {
 pub(crate) async fn refer_intake<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
-    Form(f): Form<IntakeReferralForm>,
+    PageForm(f): PageForm<IntakeReferralForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let result = match f.service_id.parse() {
@@ -193,7 +193,7 @@ pub(crate) async fn decide_transfer<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
+    PageForm(f): PageForm<DecisionForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = id.parse().map_err(|_| CoreError::NotFound)?;

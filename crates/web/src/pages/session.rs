@@ -1,11 +1,11 @@
 //! Signing in and out, enrolling the second factor, and the home page.
 
+use super::form::PageForm;
 use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
 use crate::i18n::{Locale, Tr};
 use crate::views::{self, Enrol, Home, Login, Recovery};
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -61,7 +61,7 @@ pub(crate) async fn login<S: Store>(
     State(haven): State<Haven<S>>,
     Locale(lang): Locale,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let cookie = cookies::get(&headers, cookies::LOGIN_CSRF);
     check_login_csrf(cookie.as_deref(), &form.csrf)?;
@@ -96,7 +96,7 @@ pub(crate) struct CsrfOnly {
 pub(crate) async fn logout<S: Store>(
     State(haven): State<Haven<S>>,
     AnySession(auth): AnySession,
-    Form(form): Form<CsrfOnly>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     haven.logout(&auth).await?;
@@ -172,7 +172,7 @@ pub(crate) async fn enrol<S: Store>(
     State(haven): State<Haven<S>>,
     locale: Locale,
     AnySession(auth): AnySession,
-    Form(form): Form<EnrolForm>,
+    PageForm(form): PageForm<EnrolForm>,
 ) -> Result<Response, PageError> {
     let t = Tr::pick(auth.staff.language.as_deref(), locale);
     check_csrf(&auth, &form.csrf)?;

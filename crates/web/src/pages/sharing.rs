@@ -3,12 +3,12 @@
 //! printable access report. The referrals page is `referrals.rs`.
 
 use super::cases::{after, case_id, csrf, is_admin};
+use super::form::PageForm;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::views::{
     self, AccessLine, AccessReportPage, ConsentLine, MessageLine, ReferralLine, SharingPanel,
 };
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -234,7 +234,7 @@ pub(crate) async fn revoke_consent<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path((id, consent)): Path<(String, String)>,
-    Form(f): Form<RevokeForm>,
+    PageForm(f): PageForm<RevokeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -259,7 +259,7 @@ pub(crate) async fn add_adversary<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<AdversaryForm>,
+    PageForm(f): PageForm<AdversaryForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -283,7 +283,7 @@ pub(crate) async fn refer<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<ReferForm>,
+    PageForm(f): PageForm<ReferForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -316,7 +316,7 @@ pub(crate) async fn send_message<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<MessageForm>,
+    PageForm(f): PageForm<MessageForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -380,7 +380,7 @@ pub(crate) async fn request_meeting<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<MeetingForm>,
+    PageForm(f): PageForm<MeetingForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
@@ -399,7 +399,7 @@ pub(crate) async fn propose_transfer<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<TransferForm>,
+    PageForm(f): PageForm<TransferForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;

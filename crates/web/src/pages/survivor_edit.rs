@@ -2,12 +2,12 @@
 //! record as stored, and saving replaces what the editor's role may write.
 
 use super::cases::{case_id, csrf, is_admin};
+use super::form::PageForm;
 use super::intake::{choices, intake_values, profile_from, values_of};
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
 use crate::views::{self, IntakeValues, SurvivorEditPage};
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -87,7 +87,7 @@ pub(crate) async fn edit<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let (csrf_sent, values) = intake_values(pairs);
     check_csrf(&auth, &csrf_sent)?;

@@ -189,3 +189,72 @@ async fn bad_choices_on_the_intake_form_are_refused_kept_as_typed_and_nothing_is
     }
     assert_eq!(d.app.audit_reasons("survivor_create").await.len(), before);
 }
+
+/// A name sent in a legacy encoding (Latin-1 "María") is refused with the field named, not
+/// stored with U+FFFD in place of the letter; a form that fits no handler gets the same
+/// error page, not axum's plain text.
+#[tokio::test]
+async fn a_form_that_is_not_utf8_is_refused_and_nothing_is_written() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let d = desk().await;
+    let before = d.app.audit_reasons("survivor_create").await.len();
+    let post = |body: Vec<u8>| {
+        Request::post("/intake")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                header::COOKIE,
+                format!("__Host-haven_session={}", d.session),
+            )
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let csrf = format!("csrf={}", d.csrf);
+    for (body, says) in [
+        (
+            format!("{csrf}&pseudonym=Mar%EDa").into_bytes(),
+            "pseudonym: the text is not valid UTF-8",
+        ),
+        (
+            [format!("{csrf}&safe_contact=Mar").as_bytes(), b"\xeda"].concat(),
+            "safe_contact: the text is not valid UTF-8",
+        ),
+    ] {
+        let r = d.app.send(post(body)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(says), "{}", r.body);
+        assert!(r.body.contains("<html"), "an error page, not plain text");
+    }
+    assert_eq!(d.app.audit_reasons("survivor_create").await.len(), before);
+
+    // A note form without its fields, and a form sent as something else.
+    let note = d
+        .app
+        .post_form("/cases/x/notes", Some(&d.session), &[("csrf", &d.csrf)])
+        .await;
+    assert_eq!(
+        note.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        note.body
+    );
+    assert!(
+        note.body.contains("the form is incomplete"),
+        "{}",
+        note.body
+    );
+    let json = d
+        .app
+        .send(
+            Request::post("/intake")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(
+                    header::COOKIE,
+                    format!("__Host-haven_session={}", d.session),
+                )
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
