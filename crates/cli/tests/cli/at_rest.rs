@@ -30,21 +30,10 @@ async fn ten_thousand_survivors_leave_no_canary_in_any_file() -> TestResult {
     );
 
     // A running server writes its log into the same directory.
-    let mut server = crate::support::haven()
-        .args([
-            "serve",
-            "--data-dir",
-            install.arg(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let addr = crate::serve::wait_for_address(&mut server)?;
+    let (server, addr) = crate::serve::serve(&install)?;
     let (status, _, _) = crate::serve::get(&addr, "/readyz")?;
     assert_eq!(status, 200);
-    server.kill()?;
-    server.wait()?;
+    drop(server);
 
     // Scan while the store is open, so the -wal and -shm files exist.
     let files = crate::support::snapshot(install.path());

@@ -4,22 +4,14 @@
 //!
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
-use crate::serve::{get_with_cookie, wait_for_address};
+use crate::serve::{Killed, get_with_cookie, serve};
 use crate::support::*;
 use fantoccini::{ClientBuilder, Locator};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
-
-pub(crate) struct Killed(pub(crate) Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -47,22 +39,6 @@ pub(crate) fn org_add(install: &Install, name: &str, kind: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
-}
-
-/// `haven serve` on a free port of `install`, ended when the guard drops.
-pub(crate) fn serve(install: &Install) -> Result<(Killed, String), Box<dyn std::error::Error>> {
-    let mut server = haven()
-        .args([
-            "serve",
-            "--data-dir",
-            install.arg(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let addr = wait_for_address(&mut server)?;
-    Ok((Killed(server), addr))
 }
 
 pub(crate) fn browser_available() -> bool {

@@ -5,9 +5,10 @@
 //! clinic never sees the psychotherapy note, the contact details or the safe-contact text.
 
 use crate::browser::{
-    add_user, browser_available, enrol, org_add, serve, sign_in, sign_out, start_browser, unix_now,
+    add_user, browser_available, enrol, org_add, sign_in, sign_out, start_browser, unix_now,
     wait_for, wait_for_text,
 };
+use crate::serve::serve;
 use crate::support::*;
 use fantoccini::Locator;
 use std::time::Duration;

@@ -20,6 +20,32 @@ pub fn wait_for_address(child: &mut Child) -> Result<String, Box<dyn std::error:
     Err("the server did not start".into())
 }
 
+/// A child process, killed when the guard drops.
+pub(crate) struct Killed(pub(crate) Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `haven serve` on a free port of `install`, ended when the guard drops.
+pub(crate) fn serve(install: &Install) -> Result<(Killed, String), Box<dyn std::error::Error>> {
+    let mut server = haven()
+        .args([
+            "serve",
+            "--data-dir",
+            install.arg(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let addr = wait_for_address(&mut server)?;
+    Ok((Killed(server), addr))
+}
+
 /// Status, headers (lower-case names) and body.
 pub type Response = (u16, Vec<(String, String)>, String);
 
@@ -76,22 +102,11 @@ pub fn get_with_header(
 #[test]
 fn serve_answers_health_and_readiness_with_security_headers() -> TestResult {
     let install = Install::new();
-    let mut server = haven()
-        .args([
-            "serve",
-            "--data-dir",
-            install.arg(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let addr = wait_for_address(&mut server)?;
+    let (server, addr) = serve(&install)?;
     let (status, headers, body) = get(&addr, "/healthz")?;
     let (ready, _, ready_body) = get(&addr, "/readyz")?;
     let (missing, _, _) = get(&addr, "/no-such-page")?;
-    server.kill()?;
-    server.wait()?;
+    drop(server);
     assert_eq!(status, 200);
     assert!(body.contains("ok"));
     assert_eq!(ready, 200, "{ready_body}");
@@ -159,17 +174,7 @@ async fn serve_clears_the_minor_flag_of_a_survivor_who_has_come_of_age() -> Test
     assert!(flagged().await?, "17 when taken in");
     past.store().close().await;
 
-    let mut server = haven()
-        .args([
-            "serve",
-            "--data-dir",
-            install.arg(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    wait_for_address(&mut server)?;
+    let server = serve(&install)?;
     let mut still = true;
     for _ in 0..100 {
         still = flagged().await?;
@@ -178,8 +183,7 @@ async fn serve_clears_the_minor_flag_of_a_survivor_who_has_come_of_age() -> Test
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    server.kill()?;
-    server.wait()?;
+    drop(server);
     assert!(!still, "the review at start cleared the flag");
     Ok(())
 }
