@@ -8,9 +8,10 @@
 use crate::survivors::open_whole_row;
 use crate::{CoreError, Haven};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
-use haven_domain::{DataCategory, SurvivorId};
+use haven_domain::{DataCategory, OrgId, SurvivorId};
 use haven_store::Store;
 use std::collections::BTreeMap;
+use time::Date;
 
 /// What a review found and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,7 +20,8 @@ pub struct MinorReview {
     pub flagged: usize,
     /// Cases whose flag it cleared.
     pub cleared: usize,
-    /// Survivors whose record could not be opened (erased since): their flags are left.
+    /// Survivors whose record could not be opened (erased since, or unreadable): their
+    /// flags are left as they are.
     pub unreadable: usize,
 }
 
@@ -38,23 +40,24 @@ impl<S: Store> Haven<S> {
         }
         let today = self.now().date();
         for (survivor, cases) in by_survivor {
-            let (row, key) = match self.survivor_with_key(survivor).await {
-                Ok(opened) => opened,
-                Err(CoreError::NotFound) => {
+            let org = match self.still_minor(survivor, today).await {
+                Ok((true, _)) => continue,
+                Ok((false, org)) => org,
+                // The database is not answering: the next review tries again.
+                Err(e @ CoreError::Store(_)) => return Err(e),
+                // Erased since, or a record that does not open: one survivor's problem
+                // does not stop the review of the others.
+                Err(_) => {
                     review.unreadable += 1;
                     continue;
                 }
-                Err(e) => return Err(e),
             };
-            if open_whole_row(&row, &key)?.is_minor_on(today, row.created_at.date()) {
-                continue;
-            }
             for case in cases {
                 let body = self.audit_body(
                     Actor::System {
                         command: "minor_review".into(),
                     },
-                    Some(row.org),
+                    Some(org),
                     AuditAction::CaseStatus,
                     Some(AuditTarget::Case(*case.as_uuid())),
                     &[DataCategory::Case],
@@ -67,5 +70,16 @@ impl<S: Store> Haven<S> {
             }
         }
         Ok(review)
+    }
+
+    /// Whether a survivor is a minor on `today`, from their record, and their organisation.
+    async fn still_minor(
+        &self,
+        survivor: SurvivorId,
+        today: Date,
+    ) -> Result<(bool, OrgId), CoreError> {
+        let (row, key) = self.survivor_with_key(survivor).await?;
+        let minor = open_whole_row(&row, &key)?.is_minor_on(today, row.created_at.date());
+        Ok((minor, row.org))
     }
 }

@@ -146,3 +146,40 @@ async fn an_estimated_age_grows_older_from_the_day_it_was_made() {
         true
     );
 }
+
+/// A record the review cannot open (damaged in storage) is counted and left as it is; the
+/// review goes on to the others.
+#[tokio::test]
+async fn a_record_that_does_not_open_does_not_stop_the_review() {
+    let t = team().await;
+    let app = &t.app;
+    let r = app
+        .api_post(
+            "/api/v1/survivors",
+            &t.cm,
+            &json!({ "pseudonym": "Lina", "estimated_age": 17 }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let lina = format!("/api/v1/cases/{}", body(&r)["case_id"].as_str().unwrap());
+    // Rosa's record (the only one with a date of birth) is damaged behind the server's back.
+    let db = rusqlite::Connection::open(app.data_dir().join("db/haven.db")).unwrap();
+    let damaged = db
+        .execute(
+            "UPDATE survivors SET details = x'00' WHERE date_of_birth IS NOT NULL",
+            [],
+        )
+        .unwrap();
+    assert_eq!(damaged, 1);
+
+    app.clock.advance(Duration::days(366));
+    let review = app.haven.review_minor_flags().await.unwrap();
+    assert_eq!(
+        (review.flagged, review.cleared, review.unreadable),
+        (2, 1, 1)
+    );
+    assert_eq!(
+        body(&app.api_get(&lina, &t.cm).await)["flags"]["minor"],
+        false
+    );
+}
