@@ -2,7 +2,7 @@
 //! survivor signs alone follows their age today, and the server's review clears the flag
 //! of a case whose survivor has come of age, on its timeline and in the audit log.
 
-use crate::cases::{body, team};
+use crate::cases::{Team, body, team};
 use axum::http::StatusCode;
 use serde_json::json;
 use time::Duration;
@@ -13,6 +13,20 @@ fn signed_alone(recipient: haven_domain::OrgId) -> String {
         "method": "signed_form", "evidence": "form 3", "signer": "survivor",
         "expires_at": "2028-12-31T00:00:00Z" })
     .to_string()
+}
+
+/// Takes in Lina, whose age is estimated at 17 today; returns her case's API path.
+async fn lina_estimated_17(t: &Team) -> String {
+    let r = t
+        .app
+        .api_post(
+            "/api/v1/survivors",
+            &t.cm,
+            &json!({ "pseudonym": "Lina", "estimated_age": 17 }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    format!("/api/v1/cases/{}", body(&r)["case_id"].as_str().unwrap())
 }
 
 #[tokio::test]
@@ -81,15 +95,7 @@ async fn a_survivor_who_turns_18_signs_alone_and_the_review_clears_the_flag() {
 async fn an_estimated_age_grows_older_from_the_day_it_was_made() {
     let t = team().await;
     let app = &t.app;
-    let r = app
-        .api_post(
-            "/api/v1/survivors",
-            &t.cm,
-            &json!({ "pseudonym": "Lina", "estimated_age": 17 }).to_string(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let case = format!("/api/v1/cases/{}", body(&r)["case_id"].as_str().unwrap());
+    let case = lina_estimated_17(&t).await;
     let c = body(&app.api_get(&case, &t.cm).await);
     assert_eq!(c["flags"]["minor"], true);
     assert_eq!(c["survivor"]["estimated_on"], "2026-11-28");
@@ -153,15 +159,7 @@ async fn an_estimated_age_grows_older_from_the_day_it_was_made() {
 async fn a_record_that_does_not_open_does_not_stop_the_review() {
     let t = team().await;
     let app = &t.app;
-    let r = app
-        .api_post(
-            "/api/v1/survivors",
-            &t.cm,
-            &json!({ "pseudonym": "Lina", "estimated_age": 17 }).to_string(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let lina = format!("/api/v1/cases/{}", body(&r)["case_id"].as_str().unwrap());
+    let lina = lina_estimated_17(&t).await;
     // Rosa's record (the only one with a date of birth) is damaged behind the server's back.
     let db = rusqlite::Connection::open(app.data_dir().join("db/haven.db")).unwrap();
     let damaged = db
