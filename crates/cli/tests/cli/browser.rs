@@ -494,7 +494,24 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
             .await?;
         let notes = wait_for_text(&c, "notes", "Session one: sleep is poor.").await?;
         assert!(notes.contains("psychotherapy"), "{notes}");
-        sign_out(&c).await?;
+
+        // Her session ends (the cookie is gone, as after a timeout) while the case is open:
+        // the next note loads the sign-in page whole, without the signed-in navigation.
+        c.delete_cookie("__Host-haven_session").await?;
+        c.find(Locator::Id("note-body"))
+            .await?
+            .send_keys("Written after the session ended")
+            .await?;
+        c.find(Locator::Css("form[action$='/notes'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, Locator::Css("form[action='/login']")).await?;
+        let page = c.source().await?;
+        assert!(
+            !page.contains("action=\"/logout\"") && !page.contains("Session one"),
+            "nothing of the signed-in page stays around the sign-in form"
+        );
 
         // Another organisation's case manager and a police liaison: the not-found page.
         for (email, pw, secret) in [(other, other_pw, other_secret), (le, le_pw, le_secret)] {

@@ -28,6 +28,12 @@ pub(crate) async fn login_form<S: Store>(
     Locale(lang): Locale,
     headers: HeaderMap,
 ) -> Response {
+    // A boosted link or form whose session has ended arrives here through htmx, which
+    // would swap the sign-in form into the signed-in page and leave its navigation around
+    // it. Asking htmx for a whole page load leaves nothing of that page.
+    if headers.contains_key("hx-request") {
+        return (StatusCode::OK, [("hx-redirect", "/login")]).into_response();
+    }
     let csrf = cookies::get(&headers, cookies::LOGIN_CSRF)
         .filter(|c| c.len() == 43)
         .unwrap_or_else(|| haven.random_token());

@@ -91,6 +91,44 @@ async fn idle_and_absolute_timeouts_force_a_new_sign_in() {
     );
 }
 
+/// With JavaScript on, a boosted form or link whose session has ended follows the redirect
+/// to the sign-in page inside htmx. That page asks htmx for a whole page load, so the
+/// signed-in page's navigation does not stay around the sign-in form.
+#[tokio::test]
+async fn an_ended_session_met_through_htmx_loads_the_sign_in_page_whole() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "htmx@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    app.clock.advance(Duration::minutes(31));
+    let boosted = |path: &str| {
+        Request::get(path)
+            .header("hx-request", "true")
+            .header(header::COOKIE, format!("__Host-haven_session={s}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let ended = app.send(boosted("/")).await;
+    assert!(signed_out(&ended), "{}", ended.body);
+    let login = app.send(boosted("/login")).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert_eq!(
+        login
+            .headers
+            .get("hx-redirect")
+            .and_then(|v| v.to_str().ok()),
+        Some("/login")
+    );
+    assert!(login.body.is_empty(), "nothing to swap in: {}", login.body);
+    // Loaded as a whole page, it is the sign-in form.
+    let page = app.get("/login", None).await;
+    assert!(page.headers.get("hx-redirect").is_none());
+    assert!(page.body.contains("action=\"/login\""), "{}", page.body);
+}
+
 #[tokio::test]
 async fn logout_ends_the_session_and_clears_the_browser() {
     let app = App::new().await;
