@@ -4,7 +4,7 @@
 use crate::{SqliteStore, convert, inline_reads};
 use haven_domain::audit::{AuditRecord, ChainHash, ChainHead};
 use haven_store::{CheckpointRow, StoreError};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 /// Appends one entry within an open transaction. Returns its sequence number.
@@ -70,11 +70,13 @@ impl GroupCommit {
     pub(crate) fn start(writer: SqlitePool) -> Self {
         let (queue, mut rx) = mpsc::channel::<Queued>(4 * MAX_BATCH);
         tokio::spawn(async move {
+            // The head the last batch left: the next batch chains onto it without reading it.
+            let mut head = None;
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
                 drain(&mut rx, &mut batch);
                 let bodies: Vec<&[u8]> = batch.iter().map(|(b, _)| b.as_slice()).collect();
-                match write_batch(&writer, &bodies).await {
+                match write_batch(&writer, &mut head, &bodies).await {
                     Ok(seqs) => {
                         for ((_, reply), seq) in batch.into_iter().zip(seqs) {
                             let _ = reply.send(Ok(seq));
@@ -121,32 +123,111 @@ fn inserts(rows: usize) -> String {
     sql
 }
 
-/// Writes a batch in one transaction: one read of the head, the entries in multi-row
-/// inserts, one update of the head — a handful of statements however large the batch.
-async fn write_batch(writer: &SqlitePool, bodies: &[&[u8]]) -> Result<Vec<u64>, StoreError> {
-    let mut tx = crate::begin_immediate(writer).await?;
-    let mut head = read_head(&mut tx).await?;
+/// A batch chained onto a head: each entry's sequence number, body and hash.
+struct Chained<'a> {
+    entries: Vec<(i64, &'a [u8], [u8; 32])>,
+    head: ChainHead,
+}
+
+fn chain<'a>(mut head: ChainHead, bodies: &[&'a [u8]]) -> Result<Chained<'a>, StoreError> {
     let mut entries = Vec::with_capacity(bodies.len());
     for body in bodies {
         head = head.append(body);
         entries.push((convert::to_i64(head.size)?, *body, head.hash.0));
     }
-    let mut insert = sqlx::query(sqlx::AssertSqlSafe(inserts(entries.len())));
-    for (seq, body, hash) in &entries {
-        insert = insert.bind(*seq).bind(*body).bind(&hash[..]);
+    Ok(Chained { entries, head })
+}
+
+impl Chained<'_> {
+    fn seqs(&self) -> Result<Vec<u64>, StoreError> {
+        self.entries
+            .iter()
+            .map(|(seq, _, _)| convert::to_u64(*seq))
+            .collect()
     }
-    insert.execute(&mut *tx).await.map_err(convert::error)?;
-    sqlx::query("UPDATE audit_head SET size = ?, hash = ? WHERE id = 1")
-        .bind(convert::to_i64(head.size)?)
-        .bind(&head.hash.0[..])
+
+    /// The entries and the head, as statements bound in order after `prefix`'s, ending
+    /// with `suffix`.
+    fn statements(&self, prefix: &str, suffix: &str) -> Result<SqliteQuery<'_>, StoreError> {
+        let sql = format!(
+            "{prefix}{}UPDATE audit_head SET size = ?, hash = ? WHERE id = 1;{suffix}",
+            inserts(self.entries.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (seq, body, hash) in &self.entries {
+            query = query.bind(*seq).bind(*body).bind(&hash[..]);
+        }
+        Ok(query
+            .bind(convert::to_i64(self.head.size)?)
+            .bind(&self.head.hash.0[..]))
+    }
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Writes a batch in one transaction. Usually that is one statement list sent to the writer
+/// connection — begin, the entries in multi-row inserts, the new head, commit — chained onto
+/// `head`, the head the previous batch left. A data write appends its own entry inside its
+/// transaction and moves the head on; the batch's first entry then takes a sequence number
+/// already used, the primary key refuses it, nothing of the batch is kept, and it is written
+/// again onto the head read inside the transaction. Whatever fails, `head` is left unknown.
+async fn write_batch(
+    writer: &SqlitePool,
+    head: &mut Option<ChainHead>,
+    bodies: &[&[u8]],
+) -> Result<Vec<u64>, StoreError> {
+    let mut conn = writer.acquire().await.map_err(convert::error)?;
+    if let Some(known) = head.take() {
+        let batch = chain(known, bodies)?;
+        match batch
+            .statements("BEGIN IMMEDIATE;\n", "\nCOMMIT;")?
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(_) => {
+                let seqs = batch.seqs()?;
+                *head = Some(batch.head);
+                return Ok(seqs);
+            }
+            Err(e) => {
+                end_failed(&mut conn).await;
+                let moved_on = e
+                    .as_database_error()
+                    .is_some_and(|d| d.is_unique_violation());
+                if !moved_on {
+                    return Err(convert::error(e));
+                }
+            }
+        }
+    }
+    let mut tx = (*conn)
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(convert::error)?;
+    let batch = chain(read_head(&mut tx).await?, bodies)?;
+    batch
+        .statements("", "")?
         .execute(&mut *tx)
         .await
         .map_err(convert::error)?;
     tx.commit().await.map_err(convert::error)?;
-    entries
-        .iter()
-        .map(|(seq, _, _)| convert::to_u64(*seq))
-        .collect()
+    let seqs = batch.seqs()?;
+    *head = Some(batch.head);
+    Ok(seqs)
+}
+
+/// Ends the transaction a failed statement list may have left open. If that cannot be done
+/// the connection is closed rather than returned to the pool inside a transaction.
+async fn end_failed(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>) {
+    if let Err(e) = sqlx::raw_sql("ROLLBACK").execute(&mut **conn).await {
+        // SQLite's answer when the list failed before its BEGIN took effect.
+        let none_open = e
+            .as_database_error()
+            .is_some_and(|d| d.message().contains("no transaction is active"));
+        if !none_open {
+            conn.close_on_drop();
+        }
+    }
 }
 
 pub(crate) async fn append_alone(store: &SqliteStore, body: &[u8]) -> Result<u64, StoreError> {

@@ -29,7 +29,7 @@ use sqlx::sqlite::{
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-pub(crate) use write_tx::{begin_immediate, begin_keys_write, begin_write};
+pub(crate) use write_tx::{begin_keys_write, begin_write};
 
 static DATA_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/data");
 static KEYSTORE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/keystore");
@@ -91,6 +91,9 @@ async fn pool(opts: SqliteConnectOptions, max: u32) -> Result<SqlitePool, StoreE
     SqlitePoolOptions::new()
         .max_connections(max)
         .min_connections(0)
+        // A connection to a local file cannot go stale; the test would be one more round
+        // trip to the connection's thread before every write transaction and audit batch.
+        .test_before_acquire(false)
         .connect_with(opts)
         .await
         .map_err(convert::error)

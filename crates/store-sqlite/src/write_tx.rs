@@ -26,7 +26,7 @@ pub(crate) async fn begin_keys_write(
 /// Begins a write transaction holding the write lock from its first statement
 /// (`BEGIN IMMEDIATE`): a transaction that reads before it writes would otherwise fail at
 /// once, without waiting, when another process committed since its read.
-pub(crate) async fn begin_immediate(
+async fn begin_immediate(
     pool: &SqlitePool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
     pool.begin_with("BEGIN IMMEDIATE")

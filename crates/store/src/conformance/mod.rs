@@ -360,6 +360,30 @@ pub async fn concurrent_appends_form_one_gapless_chain<S: Store>(store: S) -> Ou
     Ok(())
 }
 
+/// An entry alone written after a data write chains onto the write's entry, however the
+/// backend remembers the head between entries alone.
+pub async fn an_entry_alone_after_a_data_write_chains_onto_it<S: Store>(store: S) -> Outcome {
+    store.migrate().await?;
+    let mut seqs = vec![store.append_audit(b"view 1").await?];
+    store.insert_org(&org(1), b"data write").await?;
+    seqs.push(store.append_audit(b"view 2").await?);
+    seqs.push(store.append_audit(b"view 3").await?);
+    store.insert_org(&org(2), b"data write").await?;
+    store.insert_org(&org(3), b"data write").await?;
+    seqs.push(store.append_audit(b"view 4").await?);
+    ensure(
+        seqs == vec![1, 3, 4, 7],
+        "each entry at the next sequence number",
+    )?;
+    let head = verify_chain(&store).await?;
+    ensure(
+        head.size == 7,
+        "four entries alone and three with their writes",
+    )?;
+    ensure(head == store.audit_head().await?, "head matches")?;
+    Ok(())
+}
+
 pub async fn checkpoints_are_kept_in_order<S: Store>(store: S) -> Outcome {
     store.migrate().await?;
     ensure(
@@ -397,6 +421,7 @@ macro_rules! conformance_tests {
             a_failed_write_leaves_no_audit_entry_and_no_row,
             erasure_destroys_the_key_row_and_index,
             concurrent_appends_form_one_gapless_chain,
+            an_entry_alone_after_a_data_write_chains_onto_it,
             checkpoints_are_kept_in_order,
             staff_sessions_and_tokens_round_trip,
             cases_carry_their_team,
