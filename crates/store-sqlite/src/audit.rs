@@ -190,11 +190,10 @@ async fn write_batch(
                 return Ok(seqs);
             }
             Err(e) => {
-                end_failed(&mut conn).await;
                 let moved_on = e
                     .as_database_error()
                     .is_some_and(|d| d.is_unique_violation());
-                if !moved_on {
+                if !(end_failed(&mut conn).await && moved_on) {
                     return Err(convert::error(e));
                 }
             }
@@ -216,18 +215,15 @@ async fn write_batch(
     Ok(seqs)
 }
 
-/// Ends the transaction a failed statement list may have left open. If that cannot be done
-/// the connection is closed rather than returned to the pool inside a transaction.
-async fn end_failed(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>) {
-    if let Err(e) = sqlx::raw_sql("ROLLBACK").execute(&mut **conn).await {
-        // SQLite's answer when the list failed before its BEGIN took effect.
-        let none_open = e
-            .as_database_error()
-            .is_some_and(|d| d.message().contains("no transaction is active"));
-        if !none_open {
-            conn.close_on_drop();
-        }
+/// Ends the transaction a failed statement list may have left open, and says whether it
+/// did. When there is none to end (the list failed at its `BEGIN`), or ending it fails, the
+/// connection is closed rather than returned to the pool in a state nobody knows.
+async fn end_failed(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>) -> bool {
+    let rolled_back = sqlx::raw_sql("ROLLBACK").execute(&mut **conn).await.is_ok();
+    if !rolled_back {
+        conn.close_on_drop();
     }
+    rolled_back
 }
 
 pub(crate) async fn append_alone(store: &SqliteStore, body: &[u8]) -> Result<u64, StoreError> {

@@ -126,3 +126,38 @@ async fn a_view_entry_is_written_after_the_write_in_progress_not_the_whole_queue
     );
     Ok(())
 }
+
+/// A batch of entries alone that the database refuses is refused whole: its callers get the
+/// error, none of it is stored, and the connection it was sent on writes the next batch.
+/// A trigger another connection adds stands in for the refusal (a full disk, say).
+#[tokio::test]
+async fn a_refused_audit_batch_is_an_error_to_its_callers_and_leaves_nothing() -> Result<(), Error>
+{
+    use haven_domain::audit::ChainVerifier;
+    use haven_store::Store;
+    let dir = tempfile::tempdir()?;
+    let paths = SqlitePaths::in_data_dir(dir.path());
+    let store = SqliteStore::open(&paths, OpenMode::Create).await?;
+    store.migrate().await?;
+    assert_eq!(store.append_audit(b"first").await?, 1);
+
+    let other = rusqlite::Connection::open(&paths.data)?;
+    other.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON audit_log WHEN NEW.body = CAST('refused' AS BLOB)
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )?;
+    let refused = store.append_audit(b"refused").await;
+    assert!(refused.is_err(), "{refused:?}");
+    other.execute_batch("DROP TRIGGER refuse")?;
+
+    assert_eq!(store.append_audit(b"second").await?, 2);
+    let mut v = ChainVerifier::default();
+    let stored = store.audit_page(0, 10).await?;
+    for r in &stored {
+        v.push(r.seq, &r.body, &r.hash)?;
+    }
+    let bodies: Vec<&[u8]> = stored.iter().map(|r| &r.body[..]).collect();
+    assert_eq!(bodies, [&b"first"[..], &b"second"[..]]);
+    assert_eq!(v.head(), store.audit_head().await?);
+    Ok(())
+}
