@@ -1,0 +1,451 @@
+//! `haven_store::Store` on SQLite: each call is answered by the module that holds its SQL,
+//! or by the inline readers for the reads every case view makes.
+
+use crate::{
+    DATA_MIGRATIONS, KEYSTORE_MIGRATIONS, SqliteStore, audit, cases, convert, keystore, plan,
+    staff, survivor_edit, survivors,
+};
+use haven_store::{SchemaState, StoreError};
+
+impl haven_store::Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn schema_state(&self) -> Result<SchemaState, StoreError> {
+        let data = Self::state_of(&self.reader, &DATA_MIGRATIONS).await?;
+        let keys = Self::state_of(&self.keys_reader, &KEYSTORE_MIGRATIONS).await?;
+        Ok(SchemaState::combine(data, keys))
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        if let SchemaState::Newer { applied, latest } = self.schema_state().await? {
+            return Err(StoreError::SchemaTooNew { applied, latest });
+        }
+        KEYSTORE_MIGRATIONS
+            .run(&self.keys_writer)
+            .await
+            .map_err(convert::migrate_error)?;
+        DATA_MIGRATIONS
+            .run(&self.writer)
+            .await
+            .map_err(convert::migrate_error)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(convert::error)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.keys_reader)
+            .await
+            .map_err(convert::error)?;
+        Ok(())
+    }
+
+    fn put_kek_check(
+        &self,
+        version: u32,
+        check: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::put_kek_check(self, version, check)
+    }
+    fn kek_checks(&self) -> impl Future<Output = Result<Vec<(u32, Vec<u8>)>, StoreError>> + Send {
+        keystore::kek_checks(self)
+    }
+    fn delete_kek_checks_before(
+        &self,
+        version: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::delete_kek_checks_before(self, version)
+    }
+    fn insert_data_keys(
+        &self,
+        keys: &[haven_store::WrappedKey],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::insert_data_keys(self, keys)
+    }
+    fn data_key(
+        &self,
+        id: haven_domain::KeyId,
+    ) -> impl Future<Output = Result<Option<haven_store::WrappedKey>, StoreError>> + Send {
+        let found = self.keys_inline.read(|r| r.data_key(id));
+        async move { found }
+    }
+    fn data_keys_page(
+        &self,
+        after: Option<haven_domain::KeyId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_store::WrappedKey>, StoreError>> + Send {
+        keystore::data_keys_page(self, after, limit)
+    }
+    fn rewrap_data_keys(
+        &self,
+        keys: &[haven_store::WrappedKey],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        keystore::rewrap_data_keys(self, keys)
+    }
+    fn data_keys_by_kek(&self) -> impl Future<Output = Result<Vec<(u32, u64)>, StoreError>> + Send {
+        keystore::data_keys_by_kek(self)
+    }
+    fn insert_org(
+        &self,
+        org: &haven_store::OrgRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        survivors::insert_org(self, org, audit)
+    }
+    fn org(
+        &self,
+        id: haven_domain::OrgId,
+    ) -> impl Future<Output = Result<Option<haven_store::OrgRow>, StoreError>> + Send {
+        survivors::org(self, id)
+    }
+    fn insert_survivor(
+        &self,
+        row: &haven_store::SurvivorRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        survivors::insert_survivor(self, row, audit)
+    }
+    fn insert_intakes(
+        &self,
+        batch: &[haven_store::IntakeRecord],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        survivors::insert_intakes(self, batch)
+    }
+    fn survivor(
+        &self,
+        id: haven_domain::SurvivorId,
+    ) -> impl Future<Output = Result<Option<haven_store::SurvivorRow>, StoreError>> + Send {
+        let found = self.inline.read(|r| r.survivor(id));
+        async move { found }
+    }
+    fn survivors_by_index(
+        &self,
+        name: &str,
+        value: u32,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_domain::SurvivorId>, StoreError>> + Send {
+        let found = self
+            .inline
+            .read(|r| r.survivors_by_index(name, value, limit));
+        async move { found }
+    }
+    fn erase_survivor(
+        &self,
+        id: haven_domain::SurvivorId,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        survivors::erase_survivor(self, id, audit)
+    }
+    fn update_survivor(
+        &self,
+        edit: &haven_store::SurvivorEdit,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        survivor_edit::update(self, edit, audit)
+    }
+    fn minor_cases(
+        &self,
+    ) -> impl Future<
+        Output = Result<Vec<(haven_domain::CaseId, haven_domain::SurvivorId)>, StoreError>,
+    > + Send {
+        survivor_edit::minor_cases(self)
+    }
+    fn clear_minor(
+        &self,
+        case: haven_domain::CaseId,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        survivor_edit::clear_minor(self, case, event, audit)
+    }
+    fn append_audit(&self, body: &[u8]) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        audit::append_alone(self, body)
+    }
+    fn audit_head(
+        &self,
+    ) -> impl Future<Output = Result<haven_domain::audit::ChainHead, StoreError>> + Send {
+        audit::head(self)
+    }
+    fn audit_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_domain::audit::AuditRecord>, StoreError>> + Send
+    {
+        audit::page(self, after, limit)
+    }
+    fn insert_checkpoint(
+        &self,
+        c: &haven_store::CheckpointRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        audit::insert_checkpoint(self, c)
+    }
+    fn latest_checkpoint(
+        &self,
+    ) -> impl Future<Output = Result<Option<haven_store::CheckpointRow>, StoreError>> + Send {
+        audit::latest_checkpoint(self)
+    }
+    fn orgs(&self) -> impl Future<Output = Result<Vec<haven_store::OrgRow>, StoreError>> + Send {
+        staff::orgs(self)
+    }
+    fn insert_user(
+        &self,
+        user: &haven_store::UserRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        staff::insert_user(self, user, audit)
+    }
+    fn user(
+        &self,
+        id: haven_domain::UserId,
+    ) -> impl Future<Output = Result<Option<haven_store::UserRow>, StoreError>> + Send {
+        let found = self.inline.read(|r| r.user_by_id(id));
+        async move { found }
+    }
+    fn user_by_email(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<haven_store::UserRow>, StoreError>> + Send {
+        let found = self.inline.read(|r| r.user_by_email(email));
+        async move { found }
+    }
+    fn users_in_org(
+        &self,
+        org: haven_domain::OrgId,
+    ) -> impl Future<Output = Result<Vec<haven_store::UserRow>, StoreError>> + Send {
+        staff::users_in_org(self, org)
+    }
+    fn update_user(
+        &self,
+        user: &haven_store::UserRow,
+        audit: Option<&[u8]>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::update_user(self, user, audit)
+    }
+    fn replace_recovery_codes(
+        &self,
+        user: haven_domain::UserId,
+        hashes: &[[u8; 32]],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::replace_recovery_codes(self, user, hashes)
+    }
+    fn use_recovery_code(
+        &self,
+        user: haven_domain::UserId,
+        hash: &[u8; 32],
+        at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        staff::use_recovery_code(self, user, hash, at)
+    }
+    fn insert_session(
+        &self,
+        session: &haven_store::SessionRow,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::insert_session(self, session)
+    }
+    fn session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<haven_store::SessionRow>, StoreError>> + Send {
+        staff::session_by_hash(self, token_hash)
+    }
+    fn touch_session(
+        &self,
+        token_hash: &[u8; 32],
+        at: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::touch_session(self, token_hash, at)
+    }
+    fn delete_session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::delete_session(self, token_hash)
+    }
+    fn insert_api_token(
+        &self,
+        token: &haven_store::ApiTokenRow,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        staff::insert_api_token(self, token, audit)
+    }
+    fn api_token_by_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<haven_store::ApiTokenRow>, StoreError>> + Send {
+        let found = self.inline.read(|r| r.api_token_by_hash(token_hash));
+        async move { found }
+    }
+    fn api_tokens_of(
+        &self,
+        user: haven_domain::UserId,
+    ) -> impl Future<Output = Result<Vec<haven_store::ApiTokenRow>, StoreError>> + Send {
+        staff::api_tokens_of(self, user)
+    }
+    fn revoke_api_token(
+        &self,
+        id: haven_domain::TokenId,
+        at: time::OffsetDateTime,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        staff::revoke_api_token(self, id, at, audit)
+    }
+    fn insert_case(
+        &self,
+        case: &haven_store::CaseRow,
+        team: &[haven_domain::UserId],
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        cases::insert_case(self, case, team, event, audit)
+    }
+    fn case(
+        &self,
+        id: haven_domain::CaseId,
+    ) -> impl Future<
+        Output = Result<Option<(haven_store::CaseRow, Vec<haven_domain::UserId>)>, StoreError>,
+    > + Send {
+        let found = self.inline.read(|r| r.case(id));
+        async move { found }
+    }
+    fn cases_for_member(
+        &self,
+        user: haven_domain::UserId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<haven_store::CaseRow>, StoreError>> + Send {
+        cases::cases_for_member(self, user, limit)
+    }
+    fn update_case(
+        &self,
+        case: &haven_store::CaseRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::update_case(self, case, event, audit)
+    }
+    fn add_team_member(
+        &self,
+        case: haven_domain::CaseId,
+        user: haven_domain::UserId,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::add_team_member(self, case, user, event, audit)
+    }
+    fn remove_team_member(
+        &self,
+        case: haven_domain::CaseId,
+        user: haven_domain::UserId,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        plan::remove_team_member(self, case, user, event, audit)
+    }
+    fn insert_goal(
+        &self,
+        goal: &haven_store::GoalRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        plan::insert_goal(self, goal, event, audit)
+    }
+    fn goals_of_case(
+        &self,
+        case: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Vec<haven_store::GoalRow>, StoreError>> + Send {
+        let found = self.inline.read(|r| r.goals_of_case(case));
+        async move { found }
+    }
+    fn set_goal_status(
+        &self,
+        goal: &haven_store::GoalRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        plan::set_goal_status(self, goal, event, audit)
+    }
+    fn case_contents(
+        &self,
+        case: haven_domain::CaseId,
+        survivor: haven_domain::SurvivorId,
+    ) -> impl Future<Output = Result<Option<haven_store::CaseContents>, StoreError>> + Send {
+        let found = self.inline.snapshot(|r| r.case_contents(case, survivor));
+        async move { found }
+    }
+    fn case_view(
+        &self,
+        id: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Option<haven_store::LoadedCase>, StoreError>> + Send {
+        let found = self.inline.snapshot(|r| r.case_view(id));
+        async move { found }
+    }
+    fn api_token_with_user(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<
+        Output = Result<Option<(haven_store::ApiTokenRow, haven_store::UserRow)>, StoreError>,
+    > + Send {
+        let found = self.inline.read(|r| r.api_token_with_user(token_hash));
+        async move { found }
+    }
+    fn case_events(
+        &self,
+        case: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Vec<haven_store::CaseEvent>, StoreError>> + Send {
+        let found = self.inline.read(|r| r.case_events(case));
+        async move { found }
+    }
+    fn insert_note(
+        &self,
+        note: &haven_store::NoteRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::insert_note(self, note, event, audit)
+    }
+    fn notes_of_case(
+        &self,
+        case: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Vec<haven_store::NoteRow>, StoreError>> + Send {
+        let found = self.inline.read(|r| r.notes_of_case(case));
+        async move { found }
+    }
+    fn insert_task(
+        &self,
+        task: &haven_store::TaskRow,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        cases::insert_task(self, task, event, audit)
+    }
+    fn tasks_of_case(
+        &self,
+        case: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Vec<haven_store::TaskRow>, StoreError>> + Send {
+        let found = self.inline.read(|r| r.tasks_of_case(case));
+        async move { found }
+    }
+    fn complete_task(
+        &self,
+        case: haven_domain::CaseId,
+        task: haven_domain::TaskId,
+        at: time::OffsetDateTime,
+        event: &haven_store::CaseEvent,
+        audit: &[u8],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        cases::complete_task(self, case, task, at, event, audit)
+    }
+    fn cases_of_survivor(
+        &self,
+        survivor: haven_domain::SurvivorId,
+    ) -> impl Future<
+        Output = Result<Vec<(haven_store::CaseRow, Vec<haven_domain::UserId>)>, StoreError>,
+    > + Send {
+        let found = self.inline.read(|r| r.cases_of_survivor(survivor));
+        async move { found }
+    }
+}
