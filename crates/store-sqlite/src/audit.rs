@@ -9,23 +9,22 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Appends one entry within an open transaction. Returns its sequence number.
 pub(crate) async fn append(conn: &mut SqliteConnection, body: &[u8]) -> Result<u64, StoreError> {
-    let head = read_head(conn).await?;
-    let next = head.append(body);
-    let seq = convert::to_i64(next.size)?;
-    sqlx::query("INSERT INTO audit_log (seq, body, hash) VALUES (?, ?, ?)")
-        .bind(seq)
-        .bind(body)
-        .bind(&next.hash.0[..])
+    Ok(append_all(conn, &[body]).await?.size)
+}
+
+/// Chains `bodies` onto the head as it stands, within an open transaction: one read of the
+/// head, then the entries and the new head as one statement list. Returns the new head.
+async fn append_all(
+    conn: &mut SqliteConnection,
+    bodies: &[&[u8]],
+) -> Result<ChainHead, StoreError> {
+    let batch = chain(read_head(conn).await?, bodies)?;
+    batch
+        .statements("", "")?
         .execute(&mut *conn)
         .await
         .map_err(convert::error)?;
-    sqlx::query("UPDATE audit_head SET size = ?, hash = ? WHERE id = 1")
-        .bind(seq)
-        .bind(&next.hash.0[..])
-        .execute(&mut *conn)
-        .await
-        .map_err(convert::error)?;
-    Ok(next.size)
+    Ok(batch.head)
 }
 
 async fn read_head(conn: &mut SqliteConnection) -> Result<ChainHead, StoreError> {
@@ -139,13 +138,6 @@ fn chain<'a>(mut head: ChainHead, bodies: &[&'a [u8]]) -> Result<Chained<'a>, St
 }
 
 impl Chained<'_> {
-    fn seqs(&self) -> Result<Vec<u64>, StoreError> {
-        self.entries
-            .iter()
-            .map(|(seq, _, _)| convert::to_u64(*seq))
-            .collect()
-    }
-
     /// The entries and the head, as statements bound in order after `prefix`'s, ending
     /// with `suffix`.
     fn statements(&self, prefix: &str, suffix: &str) -> Result<SqliteQuery<'_>, StoreError> {
@@ -185,9 +177,8 @@ async fn write_batch(
             .await
         {
             Ok(_) => {
-                let seqs = batch.seqs()?;
                 *head = Some(batch.head);
-                return Ok(seqs);
+                return seqs_up_to(batch.head, bodies.len());
             }
             Err(e) => {
                 let moved_on = e
@@ -203,16 +194,19 @@ async fn write_batch(
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(convert::error)?;
-    let batch = chain(read_head(&mut tx).await?, bodies)?;
-    batch
-        .statements("", "")?
-        .execute(&mut *tx)
-        .await
-        .map_err(convert::error)?;
+    let written = append_all(&mut tx, bodies).await?;
     tx.commit().await.map_err(convert::error)?;
-    let seqs = batch.seqs()?;
-    *head = Some(batch.head);
-    Ok(seqs)
+    *head = Some(written);
+    seqs_up_to(written, bodies.len())
+}
+
+/// The sequence numbers of the last `count` entries of a chain ending at `head`.
+fn seqs_up_to(head: ChainHead, count: usize) -> Result<Vec<u64>, StoreError> {
+    let first = head
+        .size
+        .checked_sub(count as u64)
+        .ok_or_else(|| StoreError::Backend("the audit head is behind its batch".into()))?;
+    Ok((first + 1..=head.size).collect())
 }
 
 /// Ends the transaction a failed statement list may have left open, and says whether it
