@@ -51,14 +51,38 @@ pub(crate) fn browser_available() -> bool {
 }
 
 /// The element, once the page that holds it has loaded (at most ten seconds).
+///
+/// A search that starts while the browser is leaving the page (right after a click that
+/// navigates) is refused by chromedriver with "aborted by navigation": like a missing
+/// element, that means "not yet", and the search is made again.
 pub(crate) async fn wait_for(
     c: &fantoccini::Client,
     locator: Locator<'_>,
 ) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(locator)
-        .await
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match c.find(locator).await {
+            Err(e) if not_yet(&e) && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            found => return found,
+        }
+    }
+}
+
+/// Whether a failed command only met a page that is still loading or being left.
+fn not_yet(e: &fantoccini::error::CmdError) -> bool {
+    use fantoccini::error::{CmdError, ErrorStatus};
+    match e {
+        CmdError::Standard(w) => matches!(
+            w.error,
+            ErrorStatus::NoSuchElement | ErrorStatus::StaleElementReference
+        ),
+        CmdError::NotW3C(value) => value
+            .as_str()
+            .is_some_and(|m| m.contains("aborted by navigation")),
+        _ => false,
+    }
 }
 
 /// Chromium under chromedriver, with the flags this machine needs; the guards end both.
@@ -407,7 +431,8 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
             .await?
             .click()
             .await?;
-        wait_for(&c, Locator::Id("case-title")).await?;
+        // The form swaps the case block; leaving before its answer could cancel it.
+        wait_for_text(&c, "team", clin).await?;
 
         // She tells the case manager which languages she speaks: the record is edited on its
         // own page (a link out of the boosted case block) and the case page shows it.

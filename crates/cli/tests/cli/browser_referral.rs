@@ -101,8 +101,8 @@ async fn a_referral_under_a_release_closes_the_loop_across_two_organisations() -
         let case_url = c.current_url().await?.to_string();
         c.find(Locator::Id("member")).await?.send_keys(ther).await?;
         click(&c, "form[action$='/team'] button").await?;
-        // The team form swaps the case in place; load it afresh before the next form.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The team form swaps the case in place; once it has, load it afresh for the next form.
+        wait_for_text(&c, "team", ther).await?;
         c.goto(&case_url).await?;
         wait_for(&c, Locator::Id("consent-form")).await?;
         for category in ["identity", "medical"] {
