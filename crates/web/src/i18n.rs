@@ -94,6 +94,14 @@ impl Tr {
         LOCALES.lookup_with_args(&self.0.id(), key, &map)
     }
 
+    /// The label of a coded value (`prefix-value` in the message files), or the code itself
+    /// where no message names it.
+    pub fn label(&self, prefix: &str, value: &str) -> String {
+        LOCALES
+            .try_lookup(&self.0.id(), &format!("{prefix}-{value}"))
+            .unwrap_or_else(|| value.to_owned())
+    }
+
     pub fn lang(&self) -> &'static str {
         self.0.code()
     }
@@ -212,6 +220,22 @@ mod tests {
             Some(Lang::Es)
         );
         assert_eq!(Lang::from_accept_language("de"), None);
+    }
+
+    #[test]
+    fn coded_values_are_labelled_and_the_polaris_names_are_the_vocabularys() {
+        use haven_domain::case::TraffickingType;
+        for k in TraffickingType::all() {
+            let number = k.number().to_string();
+            assert_eq!(Tr(Lang::En).label("polaris-type", &number), k.name());
+            assert_ne!(Tr(Lang::Es).label("polaris-type", &number), number);
+        }
+        assert_eq!(Tr(Lang::Es).label("polaris-type", "5"), "Trabajo doméstico");
+        assert_eq!(
+            Tr(Lang::Es).label("case-status", "suspended"),
+            "suspended",
+            "a code without a message is shown as it is"
+        );
     }
 
     #[test]

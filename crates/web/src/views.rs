@@ -153,10 +153,10 @@ pub struct Choice {
     pub label: String,
 }
 
-/// A trafficking type (Polaris typology) as a checkbox.
+/// A trafficking type (Polaris typology) as a checkbox, named in the reader's language.
 pub struct TypeBox {
     pub number: u8,
-    pub name: &'static str,
+    pub name: String,
     pub checked: bool,
 }
 
@@ -167,7 +167,7 @@ pub struct Intake {
     pub csrf: String,
     pub is_admin: bool,
     pub form: IntakeValues,
-    pub exploitations: Vec<&'static str>,
+    pub exploitations: Vec<Choice>,
     pub genders: Vec<Choice>,
     pub regions: Vec<Choice>,
     pub trafficking: Vec<TypeBox>,
@@ -179,7 +179,8 @@ pub struct Intake {
 }
 
 pub struct NoteLine {
-    pub category: &'static str,
+    /// The category, named in the reader's language.
+    pub category: String,
     pub when: String,
     pub body: String,
 }
@@ -191,10 +192,11 @@ pub struct TaskLine {
     pub done: bool,
 }
 
-/// The case's classification as a form: exploitation choices (value, selected), the
+/// The case's classification as a form: the exploitation choices and the one chosen, the
 /// trafficking types, and the flags.
 pub struct ClassificationForm {
-    pub exploitations: Vec<(&'static str, bool)>,
+    pub exploitations: Vec<Choice>,
+    pub exploitation: String,
     pub types: Vec<TypeBox>,
     pub safety_risk: bool,
     pub immigration_sensitive: bool,
@@ -231,7 +233,7 @@ pub struct Case {
     /// The reader may edit the survivor record (identity or contact).
     pub can_edit_record: bool,
     pub notes: Vec<NoteLine>,
-    pub writable: Vec<&'static str>,
+    pub writable: Vec<Choice>,
     pub can_manage: bool,
     pub can_tasks: bool,
     /// The classification form, for an editor of the case who sees all of it.

@@ -5,7 +5,7 @@ use super::form::PageForm;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
-use crate::views::{self, Case, CaseLine, DueLine, NoteLine, TaskLine};
+use crate::views::{self, Case, CaseLine, Choice, DueLine, NoteLine, TaskLine};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,24 +34,25 @@ pub(super) fn case_id(raw: &str) -> Result<CaseId, PageError> {
         .map_err(|_| PageError::Core(CoreError::NotFound))
 }
 
-pub(crate) fn dashboard_lines(board: Dashboard) -> (Vec<CaseLine>, Vec<DueLine>) {
+/// The case flags that are set, named in the reader's language.
+fn flag_list(t: Tr, flags: &[(bool, &str)]) -> String {
+    flags
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, code)| t.label("flag", code))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn dashboard_lines(t: Tr, board: Dashboard) -> (Vec<CaseLine>, Vec<DueLine>) {
     let cases = board
         .cases
         .into_iter()
-        .map(|c| {
-            let mut flags = Vec::new();
-            if c.minor {
-                flags.push("minor");
-            }
-            if c.safety_risk {
-                flags.push("safety risk");
-            }
-            CaseLine {
-                id: c.id.to_string(),
-                pseudonym: c.pseudonym,
-                status: c.status,
-                flags: flags.join(", "),
-            }
+        .map(|c| CaseLine {
+            id: c.id.to_string(),
+            status: t.label("case-status", &c.status),
+            flags: flag_list(t, &[(c.minor, "minor"), (c.safety_risk, "safety-risk")]),
+            pseudonym: c.pseudonym,
         })
         .collect();
     let tasks = board
@@ -164,16 +165,14 @@ async fn case_page<S: Store>(
 ) -> Result<Response, PageError> {
     let v = haven.view_case(auth, id).await?;
     let details = about(t, &v);
-    let mut flags = Vec::new();
-    for (on, name) in [
-        (v.minor, "minor"),
-        (v.safety_risk, "safety risk"),
-        (v.immigration_sensitive, "immigration-sensitive"),
-    ] {
-        if on {
-            flags.push(name);
-        }
-    }
+    let flags = flag_list(
+        t,
+        &[
+            (v.minor, "minor"),
+            (v.safety_risk, "safety-risk"),
+            (v.immigration_sensitive, "immigration-sensitive"),
+        ],
+    );
     let can_edit_record = haven
         .permits(auth, id, Action::Edit(DataCategory::Identity))
         .await?
@@ -199,23 +198,30 @@ async fn case_page<S: Store>(
             is_admin: is_admin(auth),
             id: id.to_string(),
             pseudonym: v.profile.pseudonym.as_str().to_owned(),
-            status: v.status.clone(),
-            flags: flags.join(", "),
+            status: t.label("case-status", &v.status),
+            flags,
             details,
             can_edit_record,
             notes: v
                 .notes
                 .iter()
                 .map(|n| NoteLine {
-                    category: n.category.as_str(),
+                    category: t.label("note-category", n.category.as_str()),
                     when: n.created_at.date().to_string(),
                     body: n.body.clone(),
                 })
                 .collect(),
-            writable: v.writable_notes.iter().map(|c| c.as_str()).collect(),
+            writable: v
+                .writable_notes
+                .iter()
+                .map(|c| Choice {
+                    value: c.as_str(),
+                    label: t.label("note-category", c.as_str()),
+                })
+                .collect(),
             can_manage,
             can_tasks,
-            classification: super::classification::form(&v, can_tasks),
+            classification: super::classification::form(t, &v, can_tasks),
             tasks: v
                 .tasks
                 .iter()

@@ -4,21 +4,21 @@
 
 use super::cases::{after, case_id};
 use super::form::PageForm;
-use super::intake::{case_from, intake_values};
+use super::intake::{case_from, exploitation_choices, intake_values, trafficking_boxes};
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
-use crate::views::{ClassificationForm, TypeBox};
+use crate::i18n::Tr;
+use crate::views::ClassificationForm;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use haven_core::Haven;
 use haven_core::cases::CaseView;
 use haven_domain::DataCategory;
-use haven_domain::case::{ExploitationType, TraffickingType};
 use haven_store::Store;
 
 /// The form as the case stands, for an editor of the case who sees every part of it (so
 /// nothing is shown unset that is set); `None` for anyone else.
-pub(super) fn form(v: &CaseView, may_edit: bool) -> Option<ClassificationForm> {
+pub(super) fn form(t: Tr, v: &CaseView, may_edit: bool) -> Option<ClassificationForm> {
     let sees_all = [
         DataCategory::Narrative,
         DataCategory::Safety,
@@ -30,17 +30,9 @@ pub(super) fn form(v: &CaseView, may_edit: bool) -> Option<ClassificationForm> {
         return None;
     }
     Some(ClassificationForm {
-        exploitations: ExploitationType::ALL
-            .iter()
-            .map(|e| (e.as_str(), e.as_str() == v.exploitation))
-            .collect(),
-        types: TraffickingType::all()
-            .map(|k| TypeBox {
-                number: k.number(),
-                name: k.name(),
-                checked: v.trafficking_types.contains(&k.number()),
-            })
-            .collect(),
+        exploitations: exploitation_choices(t),
+        exploitation: v.exploitation.clone(),
+        types: trafficking_boxes(t, |n| v.trafficking_types.contains(&n)),
         safety_risk: v.safety_risk,
         immigration_sensitive: v.immigration_sensitive,
     })

@@ -82,6 +82,29 @@ pub(super) fn region_label(t: Tr, r: Region) -> String {
     t.t(&format!("region-{}", r.as_str()))
 }
 
+/// The exploitation types, labelled in the reader's language.
+pub(super) fn exploitation_choices(t: Tr) -> Vec<Choice> {
+    ExploitationType::ALL
+        .iter()
+        .map(|e| Choice {
+            value: e.as_str(),
+            label: t.label("exploitation", e.as_str()),
+        })
+        .collect()
+}
+
+/// Polaris's 25 types as checkboxes named in the reader's language, ticked where `checked`
+/// says for the type's number.
+pub(super) fn trafficking_boxes(t: Tr, checked: impl Fn(u8) -> bool) -> Vec<TypeBox> {
+    TraffickingType::all()
+        .map(|k| TypeBox {
+            number: k.number(),
+            name: t.label("polaris-type", &k.number().to_string()),
+            checked: checked(k.number()),
+        })
+        .collect()
+}
+
 /// The gender and region choices of the record's form, labelled in the reader's language.
 pub(super) fn choices(t: Tr) -> (Vec<Choice>, Vec<Choice>) {
     let genders = Gender::ALL
@@ -110,16 +133,11 @@ fn intake_page(
     status: StatusCode,
 ) -> Response {
     let (genders, regions) = choices(t);
-    let trafficking = TraffickingType::all()
-        .map(|k| TypeBox {
-            number: k.number(),
-            name: k.name(),
-            checked: form
-                .trafficking_types
-                .iter()
-                .any(|v| v.trim() == k.number().to_string()),
-        })
-        .collect();
+    let trafficking = trafficking_boxes(t, |n| {
+        form.trafficking_types
+            .iter()
+            .any(|v| v.trim() == n.to_string())
+    });
     views::render(
         status,
         &Intake {
@@ -127,7 +145,7 @@ fn intake_page(
             csrf: csrf(auth),
             is_admin: is_admin(auth),
             form,
-            exploitations: ExploitationType::ALL.iter().map(|e| e.as_str()).collect(),
+            exploitations: exploitation_choices(t),
             genders,
             regions,
             trafficking,

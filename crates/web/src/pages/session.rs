@@ -214,7 +214,7 @@ pub(crate) async fn home<S: Store>(
     SignedIn(auth, t): SignedIn,
 ) -> Result<Response, PageError> {
     let org = haven.organisation(auth.staff.org).await?;
-    let (cases, tasks) = super::cases::dashboard_lines(haven.dashboard(&auth).await?);
+    let (cases, tasks) = super::cases::dashboard_lines(t, haven.dashboard(&auth).await?);
     Ok(views::render(
         StatusCode::OK,
         &Home {

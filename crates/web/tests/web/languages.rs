@@ -164,3 +164,78 @@ async fn refused_input_is_explained_in_the_readers_language() {
         r.body
     );
 }
+
+/// A case read in Spanish names its coded values in Spanish too: the exploitation and
+/// trafficking types on the forms, the status and flags on the case and the dashboard, and
+/// the notes' categories. The values sent stay the codes.
+#[tokio::test]
+async fn a_case_in_spanish_names_its_codes_in_spanish() {
+    let app = App::new().await;
+    let user = app
+        .enrolled(app.org_a, "caso@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    let chosen = app
+        .post_form(
+            "/account/language",
+            Some(&s),
+            &[("csrf", &csrf), ("language", "es")],
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+
+    let form = app.get("/intake", Some(&s)).await.body;
+    assert!(
+        form.contains("> 5. Trabajo doméstico</label>")
+            && form.contains("<option value=\"labour\">Laboral</option>"),
+        "{form}"
+    );
+    assert!(!form.contains("Domestic work"), "no English type names");
+
+    let r = app
+        .post_form(
+            "/intake",
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("pseudonym", "Luz"),
+                ("exploitation", "labour"),
+                ("trafficking_type", "5"),
+                ("safety_risk", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let case_url = r.location().unwrap_or_default().to_owned();
+    let noted = app
+        .post_form(
+            &format!("{case_url}/notes"),
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("category", "safety"),
+                ("body", "Cambiar de ruta al trabajo"),
+            ],
+        )
+        .await;
+    assert_eq!(noted.status, StatusCode::SEE_OTHER, "{}", noted.body);
+
+    let page = app.get(&case_url, Some(&s)).await.body;
+    for spanish in [
+        "<strong id=\"case-status\">abierto</strong>",
+        "riesgo para la seguridad",
+        "<span class=\"tag\">seguridad</span>",
+        "<option value=\"safety\">seguridad</option>",
+        "<option value=\"labour\" selected>Laboral</option>",
+        "<option value=\"closed\">cerrado</option>",
+        "value=\"5\" checked> 5. Trabajo doméstico",
+    ] {
+        assert!(page.contains(spanish), "{spanish} missing: {page}");
+    }
+    let home = app.get("/", Some(&s)).await.body;
+    assert!(
+        home.contains("<td>abierto</td><td>riesgo para la seguridad</td>"),
+        "{home}"
+    );
+}
