@@ -102,6 +102,15 @@ impl Tr {
             .unwrap_or_else(|| value.to_owned())
     }
 
+    /// Several coded values' labels, separated by commas.
+    pub fn labels(&self, prefix: &str, codes: &[&str]) -> String {
+        codes
+            .iter()
+            .map(|c| self.label(prefix, c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn lang(&self) -> &'static str {
         self.0.code()
     }
@@ -236,6 +245,65 @@ mod tests {
             "suspended",
             "a code without a message is shown as it is"
         );
+    }
+
+    /// Every code a page shows through [`Tr::label`] has a message (and so, by the test
+    /// below, a Spanish one): a new variant without one would show its raw code.
+    #[test]
+    fn every_coded_value_a_page_shows_has_a_label() {
+        use haven_domain::DataCategory;
+        use haven_domain::access::Role;
+        use haven_domain::case::{CaseStatus, ExploitationType, GoalStatus, NoteCategory};
+        use haven_domain::consent::{ConsentMethod, RevocationChannel, Signer};
+        use haven_domain::referral::{DeclineReason, Outcome, ReferralState};
+        fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Vec<&'static str> {
+            all.iter().map(|v| code(*v)).collect()
+        }
+        let vocabularies = [
+            ("case-status", codes(CaseStatus::ALL, CaseStatus::as_str)),
+            (
+                "exploitation",
+                codes(ExploitationType::ALL, ExploitationType::as_str),
+            ),
+            ("goal-status", codes(GoalStatus::ALL, GoalStatus::as_str)),
+            (
+                "note-category",
+                codes(NoteCategory::ALL, NoteCategory::as_str),
+            ),
+            (
+                "data-category",
+                codes(&DataCategory::ALL, DataCategory::as_str),
+            ),
+            (
+                "consent-method",
+                codes(ConsentMethod::ALL, ConsentMethod::as_str),
+            ),
+            ("signer", codes(Signer::ALL, Signer::as_str)),
+            (
+                "revocation",
+                codes(RevocationChannel::ALL, RevocationChannel::as_str),
+            ),
+            (
+                "referral-state",
+                codes(ReferralState::ALL, ReferralState::as_str),
+            ),
+            (
+                "decline-reason",
+                codes(DeclineReason::ALL, DeclineReason::as_str),
+            ),
+            ("outcome", codes(Outcome::ALL, Outcome::as_str)),
+            ("role", codes(Role::ALL, Role::as_str)),
+        ];
+        for (prefix, codes) in vocabularies {
+            for code in codes {
+                assert!(
+                    LOCALES
+                        .try_lookup(&Lang::En.id(), &format!("{prefix}-{code}"))
+                        .is_some(),
+                    "no message {prefix}-{code}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -294,7 +294,8 @@ pub struct Account {
 pub struct ConsentLine {
     pub id: String,
     pub org: String,
-    pub categories: String,
+    /// The categories' codes (the page names them).
+    pub categories: Vec<&'static str>,
     pub expires: String,
     pub state: &'static str,
     pub active: bool,
@@ -308,7 +309,9 @@ pub struct ReferralLine {
     pub service: String,
     pub org: String,
     pub state: &'static str,
+    /// Why it was declined, or how it ended: a code of `reason_vocabulary`.
     pub reason: String,
+    pub reason_vocabulary: &'static str,
     pub respond_by: String,
     pub overdue: bool,
     /// The receiver may open the record (a release is attached).

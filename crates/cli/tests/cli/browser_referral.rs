@@ -150,7 +150,7 @@ async fn a_referral_under_a_release_closes_the_loop_across_two_organisations() -
             .await?;
         let inbox = wait_for_text(&c, "incoming", "Joy").await?;
         assert!(inbox.contains("Medical care"), "{inbox}");
-        for (action, state) in [("accept", "accepted"), ("start", "in_progress")] {
+        for (action, state) in [("accept", "accepted"), ("start", "in progress")] {
             click(
                 &c,
                 &format!("#incoming form input[value='{action}'] ~ button"),

@@ -45,12 +45,10 @@ async fn page<S: Store>(
             users: users
                 .into_iter()
                 .map(|(s, disabled)| UserLine {
-                    roles: s
-                        .roles
-                        .iter()
-                        .map(|r| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    roles: t.labels(
+                        "role",
+                        &s.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                    ),
                     name: s.display_name,
                     email: s.email,
                     enrolled: s.mfa_enrolled,

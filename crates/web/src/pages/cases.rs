@@ -14,7 +14,7 @@ use haven_core::cases::{CaseView, Dashboard};
 use haven_core::problem::Reason;
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
-use haven_domain::case::{CaseStatus, NoteCategory, TraffickingType};
+use haven_domain::case::{CaseStatus, NoteCategory};
 use haven_domain::survivor::{Gender, PersonalText, Region};
 use haven_domain::{CaseId, DataCategory, TaskId};
 use haven_store::Store;
@@ -32,6 +32,25 @@ pub(crate) fn is_admin(auth: &Authenticated) -> bool {
 pub(super) fn case_id(raw: &str) -> Result<CaseId, PageError> {
     raw.parse()
         .map_err(|_| PageError::Core(CoreError::NotFound))
+}
+
+/// A timeline entry in the reader's language: what changed, then how. The detail is named
+/// by the vocabulary of its kind (a note's category, a status, a referral's state), else as
+/// a general event word, else shown as recorded (a classification's codes).
+fn timeline_line(t: Tr, kind: &str, detail: &str) -> String {
+    let vocabulary = match kind {
+        "note" => "note-category",
+        "status" => "case-status",
+        "referral" => "referral-state",
+        "transfer" => "transfer-state",
+        "goal" if detail != "added" => "goal-status",
+        _ => "event-detail",
+    };
+    format!(
+        "{}: {}",
+        t.label("event", kind),
+        t.label(vocabulary, detail)
+    )
 }
 
 /// The case flags that are set, named in the reader's language.
@@ -144,12 +163,13 @@ fn about(t: Tr, v: &CaseView) -> Vec<(String, String)> {
         }
     }
     // The case view leaves these empty for a reader who may not see them.
-    line("exploitation", v.exploitation.clone());
+    if !v.exploitation.is_empty() {
+        line("exploitation", t.label("exploitation", &v.exploitation));
+    }
     let types: Vec<String> = v
         .trafficking_types
         .iter()
-        .filter_map(|n| TraffickingType::try_from(*n).ok())
-        .map(|k| format!("{}. {}", k.number(), k.name()))
+        .map(|n| format!("{n}. {}", t.label("polaris-type", &n.to_string())))
         .collect();
     line("trafficking-types", types.join("; "));
     lines
@@ -235,7 +255,12 @@ async fn case_page<S: Store>(
             timeline: v
                 .timeline
                 .iter()
-                .map(|e| (e.at.date().to_string(), format!("{}: {}", e.kind, e.detail)))
+                .map(|e| {
+                    (
+                        e.at.date().to_string(),
+                        timeline_line(t, &e.kind, &e.detail),
+                    )
+                })
                 .collect(),
             protected_status: v.protected_status,
             goals: v

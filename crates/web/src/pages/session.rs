@@ -200,13 +200,9 @@ pub(crate) async fn enrol<S: Store>(
     }
 }
 
-pub(crate) fn roles_text(auth: &haven_core::auth::Authenticated) -> String {
-    auth.staff
-        .roles
-        .iter()
-        .map(|r| r.as_str().replace('_', " "))
-        .collect::<Vec<_>>()
-        .join(", ")
+pub(crate) fn roles_text(t: Tr, auth: &haven_core::auth::Authenticated) -> String {
+    let codes: Vec<&str> = auth.staff.roles.iter().map(|r| r.as_str()).collect();
+    t.labels("role", &codes)
 }
 
 pub(crate) async fn home<S: Store>(
@@ -223,7 +219,7 @@ pub(crate) async fn home<S: Store>(
             welcome: t.t_args("welcome", &[("name", auth.staff.display_name.clone())]),
             signed_in: t.t_args(
                 "signed-in-as",
-                &[("org", org.name), ("roles", roles_text(&auth))],
+                &[("org", org.name), ("roles", roles_text(t, &auth))],
             ),
             t,
             must_change_password: haven.must_change_password(&auth).await?,

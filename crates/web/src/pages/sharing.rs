@@ -18,6 +18,7 @@ use haven_core::sharing::{ConsentInput, ReferralView};
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
 use haven_domain::consent::{RevocationChannel, Signer};
+use haven_domain::referral::ReferralState;
 use haven_domain::{CaseId, ConsentId, DataCategory, OrgId};
 use haven_store::Store;
 use serde::Deserialize;
@@ -43,6 +44,11 @@ pub(super) fn referral_line(r: &ReferralView, orgs: &BTreeMap<OrgId, String>) ->
         org: orgs.get(&other).cloned().unwrap_or_default(),
         state: r.state.as_str(),
         reason: r.reason.clone().unwrap_or_default(),
+        reason_vocabulary: if r.state == ReferralState::Declined {
+            "decline-reason"
+        } else {
+            "outcome"
+        },
         respond_by: r.respond_by.date().to_string(),
         overdue: r.overdue,
         shared: r.consent.is_some() && r.case.is_some(),
@@ -81,12 +87,7 @@ pub(crate) async fn panel<S: Store>(
             .map(|c| ConsentLine {
                 id: c.id.to_string(),
                 org: orgs.get(&c.recipient_org).cloned().unwrap_or_default(),
-                categories: c
-                    .categories
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                categories: c.categories.iter().map(|c| c.as_str()).collect(),
                 expires: c.expires_at.date().to_string(),
                 state: if c.revoked_at.is_some() {
                     "revoked"

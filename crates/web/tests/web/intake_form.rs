@@ -90,7 +90,7 @@ async fn the_intake_form_records_every_field_and_the_case_page_shows_them() {
         "+44 7700 900123",
         "selam@example.net",
         "Texts only",
-        "<dt>Exploitation</dt><dd>labour</dd>",
+        "<dt>Exploitation</dt><dd>Labour</dd>",
         "5. Domestic work; 11.",
     ] {
         assert!(details.contains(shown), "{shown} missing from {details}");

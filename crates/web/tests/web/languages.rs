@@ -230,6 +230,14 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         "<option value=\"labour\" selected>Laboral</option>",
         "<option value=\"closed\">cerrado</option>",
         "value=\"5\" checked> 5. Trabajo doméstico",
+        "<dd>Laboral</dd>",
+        "5. Trabajo doméstico</dd>",
+        "<option value=\"signed_form\">formulario firmado</option>",
+        "<option value=\"minor_and_guardian\">la persona menor y su tutor</option>",
+        "> identidad</label>",
+        "<option value=\"recruiter\">reclutador</option>",
+        "nota: seguridad</li>",
+        "abierto: ingreso</li>",
     ] {
         assert!(page.contains(spanish), "{spanish} missing: {page}");
     }
