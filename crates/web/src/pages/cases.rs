@@ -44,6 +44,7 @@ fn timeline_line(t: Tr, kind: &str, detail: &str) -> String {
         "referral" => "referral-state",
         "transfer" => "transfer-state",
         "goal" if detail != "added" => "goal-status",
+        "task" => "event-task",
         _ => "event-detail",
     };
     format!(

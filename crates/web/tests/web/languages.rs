@@ -220,6 +220,18 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         )
         .await;
     assert_eq!(noted.status, StatusCode::SEE_OTHER, "{}", noted.body);
+    let task = app
+        .post_form(
+            &format!("{case_url}/tasks"),
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("title", "Llamar al albergue"),
+                ("due_on", "2030-01-15"),
+            ],
+        )
+        .await;
+    assert_eq!(task.status, StatusCode::SEE_OTHER, "{}", task.body);
 
     let page = app.get(&case_url, Some(&s)).await.body;
     for spanish in [
@@ -238,6 +250,7 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         "<option value=\"recruiter\">reclutador</option>",
         "nota: seguridad</li>",
         "abierto: ingreso</li>",
+        "tarea: añadida</li>",
     ] {
         assert!(page.contains(spanish), "{spanish} missing: {page}");
     }
