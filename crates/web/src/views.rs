@@ -373,8 +373,9 @@ pub struct AccessLine {
     pub when: String,
     pub org: String,
     pub person: String,
+    /// What was opened, and the categories seen: codes the page names.
     pub what: &'static str,
-    pub categories: String,
+    pub categories: Vec<&'static str>,
     pub basis: String,
 }
 

@@ -343,12 +343,7 @@ pub(crate) async fn access_report<S: Store>(
             org: l.org_name.clone(),
             person: l.user_name.clone(),
             what: l.what,
-            categories: l
-                .categories
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            categories: l.categories.iter().map(|c| c.as_str()).collect(),
             basis: match l.consent {
                 Some(c) => format!("{} {c}", l.basis),
                 None => l.basis.clone(),

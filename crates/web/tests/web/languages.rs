@@ -254,6 +254,14 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
     ] {
         assert!(page.contains(spanish), "{spanish} missing: {page}");
     }
+    let report = app
+        .get(&format!("{case_url}/access-report"), Some(&s))
+        .await
+        .body;
+    assert!(
+        report.contains("<td>caso</td><td>caso, identidad"),
+        "what was opened and its categories, in Spanish: {report}"
+    );
     let home = app.get("/", Some(&s)).await.body;
     assert!(
         home.contains("<td>abierto</td><td>riesgo para la seguridad</td>"),
