@@ -208,30 +208,32 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let case_url = r.location().unwrap_or_default().to_owned();
-    let noted = app
-        .post_form(
-            &format!("{case_url}/notes"),
-            Some(&s),
-            &[
-                ("csrf", &csrf),
+    // A note and a task, for the notes list and the timeline.
+    for (part, fields) in [
+        (
+            "notes",
+            [
                 ("category", "safety"),
                 ("body", "Cambiar de ruta al trabajo"),
             ],
-        )
-        .await;
-    assert_eq!(noted.status, StatusCode::SEE_OTHER, "{}", noted.body);
-    let task = app
-        .post_form(
-            &format!("{case_url}/tasks"),
-            Some(&s),
-            &[
-                ("csrf", &csrf),
-                ("title", "Llamar al albergue"),
-                ("due_on", "2030-01-15"),
-            ],
-        )
-        .await;
-    assert_eq!(task.status, StatusCode::SEE_OTHER, "{}", task.body);
+        ),
+        (
+            "tasks",
+            [("title", "Llamar al albergue"), ("due_on", "2030-01-15")],
+        ),
+    ] {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        let added = app
+            .post_form(&format!("{case_url}/{part}"), Some(&s), &form)
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::SEE_OTHER,
+            "{part}: {}",
+            added.body
+        );
+    }
 
     let page = app.get(&case_url, Some(&s)).await.body;
     for spanish in [
