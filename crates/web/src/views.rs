@@ -342,6 +342,11 @@ pub struct SharingPanel {
     pub can_add_adversary: bool,
     pub orgs: Vec<(String, String)>,
     pub categories: Vec<&'static str>,
+    /// The codes a release's form offers: how consent was given, who gave it, and how a
+    /// release was revoked.
+    pub methods: Vec<&'static str>,
+    pub signers: Vec<&'static str>,
+    pub channels: Vec<&'static str>,
     pub referrals: Vec<ReferralLine>,
     pub can_refer: bool,
     pub services: Vec<(String, String)>,

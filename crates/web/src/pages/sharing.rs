@@ -17,7 +17,7 @@ use haven_core::problem::{Problem, Reason};
 use haven_core::sharing::{ConsentInput, ReferralView};
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
-use haven_domain::consent::{RevocationChannel, Signer};
+use haven_domain::consent::{ConsentMethod, RevocationChannel, Signer};
 use haven_domain::referral::ReferralState;
 use haven_domain::{CaseId, ConsentId, DataCategory, OrgId};
 use haven_store::Store;
@@ -71,6 +71,9 @@ pub(crate) async fn panel<S: Store>(
             .permits(auth, id, Action::Edit(DataCategory::Safety))
             .await?,
         categories: DataCategory::ALL.iter().map(|c| c.as_str()).collect(),
+        methods: ConsentMethod::ALL.iter().map(|m| m.as_str()).collect(),
+        signers: Signer::ALL.iter().map(|s| s.as_str()).collect(),
+        channels: RevocationChannel::ALL.iter().map(|c| c.as_str()).collect(),
         can_request_meeting: auth.staff.roles.contains(&Role::LeLiaison),
         default_expiry: (haven.now()
             + time::Duration::days(i64::from(haven.consent_rules().default_days)))
