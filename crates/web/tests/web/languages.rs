@@ -5,6 +5,18 @@ use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
 
+/// The signed-in person chooses a language on their account page.
+async fn choose(app: &App, session: &str, csrf: &str, language: &str) {
+    let chosen = app
+        .post_form(
+            "/account/language",
+            Some(session),
+            &[("csrf", csrf), ("language", language)],
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+}
+
 #[tokio::test]
 async fn pages_speak_spanish_by_browser_or_by_choice() {
     let app = App::new().await;
@@ -44,16 +56,7 @@ async fn pages_speak_spanish_by_browser_or_by_choice() {
         .await;
     let s = app.session(&user).await;
     let csrf = app.csrf_of(&s).await;
-    assert_eq!(
-        app.post_form(
-            "/account/language",
-            Some(&s),
-            &[("csrf", &csrf), ("language", "es")]
-        )
-        .await
-        .status,
-        StatusCode::SEE_OTHER
-    );
+    choose(&app, &s, &csrf, "es").await;
     let home = app.get("/", Some(&s)).await;
     assert!(
         home.body.contains("Mis casos") && home.body.contains("Cerrar sesión"),
@@ -116,14 +119,7 @@ async fn refused_input_is_explained_in_the_readers_language() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("a date of birth cannot be in the future"));
 
-    let chosen = app
-        .post_form(
-            "/account/language",
-            Some(&s),
-            &[("csrf", &csrf), ("language", "es")],
-        )
-        .await;
-    assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+    choose(&app, &s, &csrf, "es").await;
     let r = intake(future_birth()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
@@ -176,14 +172,7 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         .await;
     let s = app.session(&user).await;
     let csrf = app.csrf_of(&s).await;
-    let chosen = app
-        .post_form(
-            "/account/language",
-            Some(&s),
-            &[("csrf", &csrf), ("language", "es")],
-        )
-        .await;
-    assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+    choose(&app, &s, &csrf, "es").await;
 
     let form = app.get("/intake", Some(&s)).await.body;
     assert!(
