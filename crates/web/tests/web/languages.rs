@@ -250,8 +250,9 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         .await
         .body;
     assert!(
-        report.contains("<td>caso</td><td>caso, identidad"),
-        "what was opened and its categories, in Spanish: {report}"
+        report.contains("<td>caso</td><td>caso, identidad")
+            && report.contains("<td>en el equipo del caso</td>"),
+        "what was opened, its categories and on what basis, in Spanish: {report}"
     );
     let home = app.get("/", Some(&s)).await.body;
     assert!(
