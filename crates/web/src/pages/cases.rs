@@ -35,9 +35,18 @@ pub(super) fn case_id(raw: &str) -> Result<CaseId, PageError> {
 }
 
 /// A timeline entry in the reader's language: what changed, then how. The detail is named
-/// by the vocabulary of its kind (a note's category, a status, a referral's state), else as
-/// a general event word, else shown as recorded (a classification's codes).
+/// by the vocabulary of its kind (a note's category, a status, a referral's state; for a
+/// classification, the categories it wrote), else as a general event word, else shown as
+/// recorded.
 fn timeline_line(t: Tr, kind: &str, detail: &str) -> String {
+    if kind == "classification" {
+        let written: Vec<&str> = detail.split(',').collect();
+        return format!(
+            "{}: {}",
+            t.label("event", kind),
+            t.labels("data-category", &written)
+        );
+    }
     let vocabulary = match kind {
         "note" => "note-category",
         "status" => "case-status",

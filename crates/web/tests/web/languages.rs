@@ -197,22 +197,31 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let case_url = r.location().unwrap_or_default().to_owned();
-    // A note and a task, for the notes list and the timeline.
-    for (part, fields) in [
+    // A note, a task and the classification saved again, for the notes and the timeline.
+    let changes: [(&str, &[(&str, &str)]); 3] = [
         (
             "notes",
-            [
+            &[
                 ("category", "safety"),
                 ("body", "Cambiar de ruta al trabajo"),
             ],
         ),
         (
             "tasks",
-            [("title", "Llamar al albergue"), ("due_on", "2030-01-15")],
+            &[("title", "Llamar al albergue"), ("due_on", "2030-01-15")],
         ),
-    ] {
+        (
+            "classification",
+            &[
+                ("exploitation", "labour"),
+                ("trafficking_type", "5"),
+                ("safety_risk", "on"),
+            ],
+        ),
+    ];
+    for (part, fields) in changes {
         let mut form = vec![("csrf", csrf.as_str())];
-        form.extend(fields);
+        form.extend_from_slice(fields);
         let added = app
             .post_form(&format!("{case_url}/{part}"), Some(&s), &form)
             .await;
@@ -241,6 +250,7 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         "<option value=\"recruiter\">reclutador</option>",
         "nota: seguridad</li>",
         "abierto: ingreso</li>",
+        "clasificación: relato, seguridad, migración</li>",
         "tarea: añadida</li>",
     ] {
         assert!(page.contains(spanish), "{spanish} missing: {page}");
