@@ -256,6 +256,7 @@ mod tests {
         use haven_domain::case::{CaseStatus, ExploitationType, GoalStatus, NoteCategory};
         use haven_domain::consent::{ConsentMethod, RevocationChannel, Signer};
         use haven_domain::referral::{DeclineReason, Outcome, ReferralState};
+        use haven_domain::survivor::{Gender, Region};
         fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Vec<&'static str> {
             all.iter().map(|v| code(*v)).collect()
         }
@@ -293,6 +294,8 @@ mod tests {
             ),
             ("outcome", codes(Outcome::ALL, Outcome::as_str)),
             ("role", codes(Role::ALL, Role::as_str)),
+            ("gender", codes(Gender::ALL, Gender::as_str)),
+            ("region", codes(Region::ALL, Region::as_str)),
         ];
         for (prefix, codes) in vocabularies {
             for code in codes {

@@ -74,12 +74,12 @@ pub(crate) async fn search<S: Store>(
 
 /// A gender as the reader's language names it.
 pub(super) fn gender_label(t: Tr, g: Gender) -> String {
-    t.t(&format!("gender-{}", g.as_str()))
+    t.label("gender", g.as_str())
 }
 
 /// A region as the reader's language names it.
 pub(super) fn region_label(t: Tr, r: Region) -> String {
-    t.t(&format!("region-{}", r.as_str()))
+    t.label("region", r.as_str())
 }
 
 /// The exploitation types, labelled in the reader's language.
