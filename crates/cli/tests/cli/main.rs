@@ -4,6 +4,7 @@
 // Test helpers outside `#[test]` functions should fail loudly too.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod accessibility;
 mod at_rest;
 mod audit_tamper;
 mod bad_input;

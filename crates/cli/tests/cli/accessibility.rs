@@ -1,0 +1,305 @@
+//! WCAG 2.1 A and AA on the staff pages of a running `haven demo`, in headless Chromium:
+//! axe-core (vendored under `tests/vendor/axe-core`, never served by Haven) checks each page
+//! as a case manager and an administrator meet it — forms, the case page, refusals, the
+//! not-found page, and the same pages in Spanish — and the keyboard walk of the case page
+//! checks focus order and that every focused control shows where the focus is.
+//!
+//! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
+
+use crate::browser::{browser_available, start_browser, wait_for, wait_for_text};
+use crate::serve::{Killed, wait_for_address};
+use crate::support::*;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+
+/// axe-core 4.14.1 (MPL-2.0), as published to npm.
+const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// The rules axe runs: every WCAG 2.0 and 2.1 rule at levels A and AA.
+const WCAG_21_AA: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/// What axe finds wrong with the page the browser shows, one line per rule: its id, how
+/// serious it is, what it asks for, and the elements that break it.
+async fn violations(c: &Client) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    c.execute(AXE, Vec::new()).await?;
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: arguments[0] } })
+               .then(r => done(r.violations.map(v =>
+                 `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)))
+               .catch(e => done([`axe did not run: ${e}`]));",
+            vec![json!(WCAG_21_AA)],
+        )
+        .await?;
+    Ok(serde_json::from_value(found)?)
+}
+
+/// Checks the page the browser shows and adds what is wrong to `failures`, under `page`.
+async fn check(
+    c: &Client,
+    page: &str,
+    failures: &mut Vec<String>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for v in violations(c).await? {
+        failures.push(format!("{page}: {v}"));
+    }
+    Ok(())
+}
+
+/// Signs in as a demo account with the code the demo's sign-in page shows for it.
+async fn demo_sign_in(c: &Client, base: &str, email: &str) -> TestResult {
+    c.goto(&format!("{base}/login")).await?;
+    wait_for(c, Locator::Css(".demo table")).await?;
+    let code = c
+        .execute(
+            "for (const row of document.querySelectorAll('.demo tbody tr')) {
+               if (row.cells[0].textContent.trim() === arguments[0]) return row.cells[3].textContent.trim();
+             }
+             return null;",
+            vec![json!(email)],
+        )
+        .await?;
+    let code = code
+        .as_str()
+        .ok_or("the demo page shows no code")?
+        .to_owned();
+    c.find(Locator::Id("email")).await?.send_keys(email).await?;
+    c.find(Locator::Id("password"))
+        .await?
+        .send_keys("demo passphrase 2026")
+        .await?;
+    c.find(Locator::Id("code")).await?.send_keys(&code).await?;
+    c.find(Locator::Css("form[action='/login'] button"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, Locator::Id("whoami")).await?;
+    Ok(())
+}
+
+/// Fills `field` and presses the button of `form`.
+async fn submit(c: &Client, form: &str, field: &str, value: &str) -> TestResult {
+    let input = wait_for(c, Locator::Css(&format!("{form} [name='{field}']"))).await?;
+    input.clear().await?;
+    input.send_keys(value).await?;
+    c.find(Locator::Css(&format!("{form} button")))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// The keyboard walk of the page: what has the focus after each Tab, in order, until the
+/// focus comes back round or `presses` run out.
+async fn tab_walk(c: &Client, presses: usize) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
+    c.execute(
+        "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);
+         window.__havenLastFocus = null; window.__havenFirstFocus = null;",
+        Vec::new(),
+    )
+    .await?;
+    let mut walk = Vec::new();
+    for _ in 0..presses {
+        // A key pressed on the page, not typed into an element: a file field would take it
+        // as a file name.
+        let tab = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: '\u{E004}' })
+            .then(KeyAction::Up { value: '\u{E004}' });
+        c.perform_actions(tab).await?;
+        // Where the focus is, whether it follows the last stop in the page's order, and
+        // whether it can be seen: an outline, or (the skip link) a place on screen.
+        let stop = c
+            .execute(
+                "const e = document.activeElement;
+                 if (!e || e === document.body) return null;
+                 const prev = window.__havenLastFocus;
+                 const first = window.__havenFirstFocus;
+                 window.__havenLastFocus = e;
+                 if (!first) window.__havenFirstFocus = e;
+                 const s = getComputedStyle(e);
+                 const r = e.getBoundingClientRect();
+                 return {
+                   what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.name ? '[' + e.name + ']' : ''),
+                   follows: !prev || prev === e || !!(prev.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING),
+                   first_again: first === e,
+                   outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+                   ring: `${s.outlineStyle} ${s.outlineWidth}`,
+                   on_screen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0,
+                 };",
+                Vec::new(),
+            )
+            .await?;
+        if stop.is_null() || stop["first_again"] == json!(true) {
+            break;
+        }
+        walk.push(stop);
+    }
+    Ok(walk)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
+    if !browser_available() {
+        eprintln!("skipping: chromium and chromedriver are not installed");
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("demo");
+    let mut child = haven()
+        .args([
+            "demo",
+            "--data-dir",
+            data.to_str().ok_or("utf-8 path")?,
+            "--listen",
+            "127.0.0.1:0",
+            "--people",
+            "40",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let addr = wait_for_address(&mut child)?;
+    let _server = Killed(child);
+    let base = format!("http://{addr}");
+    let (c, _driver, _profile) = start_browser().await?;
+
+    let outcome: TestResult = async {
+        let mut failures = Vec::new();
+        c.goto(&format!("{base}/login")).await?;
+        wait_for(&c, Locator::Css("form[action='/login']")).await?;
+        check(&c, "sign-in (demo)", &mut failures).await?;
+        c.find(Locator::Id("password"))
+            .await?
+            .send_keys("not the passphrase")
+            .await?;
+        submit(&c, "form[action='/login']", "email", "nobody@example.org").await?;
+        wait_for(&c, Locator::Css("[role='alert']")).await?;
+        check(&c, "sign-in refused", &mut failures).await?;
+
+        demo_sign_in(&c, &base, "case.manager@harbour.demo").await?;
+        check(&c, "dashboard", &mut failures).await?;
+        let case = c
+            .find(Locator::Css("main a[href^='/cases/']"))
+            .await?
+            .attr("href")
+            .await?
+            .ok_or("the dashboard lists no case")?;
+
+        c.goto(&format!("{base}{case}")).await?;
+        let pseudonym = wait_for(&c, Locator::Id("case-title"))
+            .await?
+            .text()
+            .await?;
+        check(&c, "case", &mut failures).await?;
+        c.goto(&format!("{base}{case}/survivor")).await?;
+        wait_for(&c, Locator::Css("form[action$='/survivor']")).await?;
+        check(&c, "survivor record", &mut failures).await?;
+        c.goto(&format!("{base}{case}/access-report")).await?;
+        wait_for(&c, Locator::Css("main table")).await?;
+        check(&c, "access report", &mut failures).await?;
+
+        c.goto(&format!("{base}/search")).await?;
+        submit(&c, "form[action='/search']", "q", &pseudonym).await?;
+        wait_for(&c, Locator::Id("results")).await?;
+        check(&c, "search results", &mut failures).await?;
+
+        // Intake searches first: someone who may already have a record …
+        c.goto(&format!("{base}/intake")).await?;
+        wait_for(&c, Locator::Id("pseudonym")).await?;
+        check(&c, "intake", &mut failures).await?;
+        submit(&c, "form[action='/intake']", "pseudonym", &pseudonym).await?;
+        wait_for(&c, Locator::Css("main form input[name='confirm_new']")).await?;
+        check(&c, "intake: likely existing records", &mut failures).await?;
+        // … and a form refused for a date of birth in the future.
+        c.goto(&format!("{base}/intake")).await?;
+        wait_for(&c, Locator::Id("date_of_birth")).await?;
+        // A date field takes keys in the browser's locale; its value is set directly.
+        c.execute(
+            "document.getElementById('date_of_birth').value = '2999-01-01';",
+            Vec::new(),
+        )
+        .await?;
+        submit(&c, "form[action='/intake']", "pseudonym", "Wren").await?;
+        wait_for(&c, Locator::Css("[role='alert']")).await?;
+        check(&c, "intake refused", &mut failures).await?;
+
+        c.goto(&format!("{base}/referrals")).await?;
+        wait_for(&c, Locator::Css("main h1")).await?;
+        check(&c, "referrals", &mut failures).await?;
+        c.goto(&format!("{base}/account")).await?;
+        wait_for(&c, Locator::Css("form[action='/account/language']")).await?;
+        check(&c, "account", &mut failures).await?;
+        c.goto(&format!(
+            "{base}/cases/00000000-0000-4000-8000-000000000000"
+        ))
+        .await?;
+        wait_for(&c, Locator::Css("main h1")).await?;
+        check(&c, "not found", &mut failures).await?;
+
+        // The keyboard walk of the case page: the skip link first, then every control in
+        // the page's order, each showing where the focus is.
+        c.goto(&format!("{base}{case}")).await?;
+        wait_for(&c, Locator::Id("case-title")).await?;
+        let walk = tab_walk(&c, 400).await?;
+        assert!(walk.len() > 20, "the case page has few stops: {walk:?}");
+        assert_eq!(walk[0]["what"], json!("a"), "the skip link comes first");
+        assert_eq!(
+            walk[0]["on_screen"],
+            json!(true),
+            "the focused skip link is shown"
+        );
+        for stop in &walk {
+            if stop["follows"] != json!(true) {
+                failures.push(format!(
+                    "case: focus goes back up the page at {}",
+                    stop["what"]
+                ));
+            }
+            if stop["outline"] != json!(true) {
+                failures.push(format!(
+                    "case: focus cannot be seen on {} (outline {})",
+                    stop["what"], stop["ring"]
+                ));
+            }
+        }
+
+        // The same pages in Spanish: `lang` follows the reader's language.
+        c.goto(&format!("{base}/account")).await?;
+        let language =
+            wait_for(&c, Locator::Css("form[action='/account/language'] select")).await?;
+        language.select_by_value("es").await?;
+        c.find(Locator::Css("form[action='/account/language'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, Locator::Css("html[lang='es']")).await?;
+        c.goto(&format!("{base}{case}")).await?;
+        wait_for(&c, Locator::Id("case-title")).await?;
+        check(&c, "case (es)", &mut failures).await?;
+        c.goto(&format!("{base}/intake")).await?;
+        wait_for(&c, Locator::Id("pseudonym")).await?;
+        check(&c, "intake (es)", &mut failures).await?;
+
+        // An administrator's page.
+        c.find(Locator::Css("form[action='/logout'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, Locator::Css("form[action='/login']")).await?;
+        demo_sign_in(&c, &base, "admin@harbour.demo").await?;
+        c.goto(&format!("{base}/admin/users")).await?;
+        wait_for_text(&c, "main", "@harbour.demo").await?;
+        check(&c, "admin: staff", &mut failures).await?;
+
+        assert!(
+            failures.is_empty(),
+            "WCAG 2.1 AA violations:\n{}",
+            failures.join("\n")
+        );
+        Ok(())
+    }
+    .await;
+    let _ = c.close().await;
+    outcome
+}
