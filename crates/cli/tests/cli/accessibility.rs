@@ -6,7 +6,9 @@
 //!
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
-use crate::browser::{browser_available, start_browser, wait_for, wait_for_text};
+use crate::browser::{
+    browser_available, sign_out, start_browser, unix_now, wait_for, wait_for_text,
+};
 use crate::serve::{Killed, wait_for_address};
 use crate::support::*;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -281,16 +283,42 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
         wait_for(&c, Locator::Id("pseudonym")).await?;
         check(&c, "intake (es)", &mut failures).await?;
 
-        // An administrator's page.
-        c.find(Locator::Css("form[action='/logout'] button"))
-            .await?
-            .click()
-            .await?;
-        wait_for(&c, Locator::Css("form[action='/login']")).await?;
+        // An administrator's page …
+        sign_out(&c).await?;
         demo_sign_in(&c, &base, "admin@harbour.demo").await?;
         c.goto(&format!("{base}/admin/users")).await?;
         wait_for_text(&c, "main", "@harbour.demo").await?;
         check(&c, "admin: staff", &mut failures).await?;
+        // … who adds an account: the one-time password is shown, and the new person's
+        // first sign-in enrols an authenticator and shows the recovery codes.
+        c.find(Locator::Id("new-name"))
+            .await?
+            .send_keys("Robin")
+            .await?;
+        submit(
+            &c,
+            "form[action='/admin/users']",
+            "email",
+            "robin@harbour.demo",
+        )
+        .await?;
+        let password = wait_for(&c, Locator::Id("one-time-password"))
+            .await?
+            .text()
+            .await?;
+        check(&c, "admin: account added", &mut failures).await?;
+        sign_out(&c).await?;
+        c.find(Locator::Id("password"))
+            .await?
+            .send_keys(&password)
+            .await?;
+        submit(&c, "form[action='/login']", "email", "robin@harbour.demo").await?;
+        let secret = wait_for(&c, Locator::Id("secret")).await?.text().await?;
+        check(&c, "enrolment", &mut failures).await?;
+        let code = haven_crypto::totp::code(&base32_decode(&secret), unix_now()).ok_or("code")?;
+        submit(&c, "form[action='/enrol']", "code", &code).await?;
+        wait_for(&c, Locator::Id("recovery-codes")).await?;
+        check(&c, "recovery codes", &mut failures).await?;
 
         assert!(
             failures.is_empty(),
