@@ -7,9 +7,10 @@
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
 use crate::browser::{
-    browser_available, sign_out, start_browser, unix_now, wait_for, wait_for_text,
+    browser_available, sign_in_with_code, sign_out, start_browser, unix_now, wait_for,
+    wait_for_text,
 };
-use crate::serve::{Killed, wait_for_address};
+use crate::demo::Demo;
 use crate::support::*;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, Locator};
@@ -38,16 +39,28 @@ async fn violations(c: &Client) -> Result<Vec<String>, Box<dyn std::error::Error
     Ok(serde_json::from_value(found)?)
 }
 
-/// Checks the page the browser shows and adds what is wrong to `failures`, under `page`.
-async fn check(
-    c: &Client,
-    page: &str,
-    failures: &mut Vec<String>,
-) -> Result<(), Box<dyn std::error::Error>> {
-    for v in violations(c).await? {
-        failures.push(format!("{page}: {v}"));
+/// The pages checked so far and what was wrong with them.
+struct Findings<'a> {
+    c: &'a Client,
+    base: String,
+    failures: Vec<String>,
+}
+
+impl Findings<'_> {
+    /// Checks the page the browser shows and notes what is wrong with it, under `page`.
+    async fn check(&mut self, page: &str) -> TestResult {
+        for v in violations(self.c).await? {
+            self.failures.push(format!("{page}: {v}"));
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Opens `path`, waits for `ready` to be on it, and checks it.
+    async fn visit(&mut self, page: &str, path: &str, ready: Locator<'_>) -> TestResult {
+        self.c.goto(&format!("{}{path}", self.base)).await?;
+        wait_for(self.c, ready).await?;
+        self.check(page).await
+    }
 }
 
 /// Signs in as a demo account with the code the demo's sign-in page shows for it.
@@ -67,18 +80,7 @@ async fn demo_sign_in(c: &Client, base: &str, email: &str) -> TestResult {
         .as_str()
         .ok_or("the demo page shows no code")?
         .to_owned();
-    c.find(Locator::Id("email")).await?.send_keys(email).await?;
-    c.find(Locator::Id("password"))
-        .await?
-        .send_keys("demo passphrase 2026")
-        .await?;
-    c.find(Locator::Id("code")).await?.send_keys(&code).await?;
-    c.find(Locator::Css("form[action='/login'] button"))
-        .await?
-        .click()
-        .await?;
-    wait_for(c, Locator::Id("whoami")).await?;
-    Ok(())
+    sign_in_with_code(c, email, "demo passphrase 2026", &code).await
 }
 
 /// Fills `field` and presses the button of `form`.
@@ -147,72 +149,68 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
         eprintln!("skipping: chromium and chromedriver are not installed");
         return Ok(());
     }
-    let dir = tempfile::tempdir()?;
-    let data = dir.path().join("demo");
-    let mut child = haven()
-        .args([
-            "demo",
-            "--data-dir",
-            data.to_str().ok_or("utf-8 path")?,
-            "--listen",
-            "127.0.0.1:0",
-            "--people",
-            "40",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let addr = wait_for_address(&mut child)?;
-    let _server = Killed(child);
-    let base = format!("http://{addr}");
+    let demo = Demo::start(40)?;
+    let base = format!("http://{}", demo.addr);
     let (c, _driver, _profile) = start_browser().await?;
 
     let outcome: TestResult = async {
-        let mut failures = Vec::new();
-        c.goto(&format!("{base}/login")).await?;
-        wait_for(&c, Locator::Css("form[action='/login']")).await?;
-        check(&c, "sign-in (demo)", &mut failures).await?;
+        let mut pages = Findings {
+            c: &c,
+            base: base.clone(),
+            failures: Vec::new(),
+        };
+        pages
+            .visit(
+                "sign-in (demo)",
+                "/login",
+                Locator::Css("form[action='/login']"),
+            )
+            .await?;
         c.find(Locator::Id("password"))
             .await?
             .send_keys("not the passphrase")
             .await?;
         submit(&c, "form[action='/login']", "email", "nobody@example.org").await?;
         wait_for(&c, Locator::Css("[role='alert']")).await?;
-        check(&c, "sign-in refused", &mut failures).await?;
+        pages.check("sign-in refused").await?;
 
         demo_sign_in(&c, &base, "case.manager@harbour.demo").await?;
-        check(&c, "dashboard", &mut failures).await?;
+        pages.check("dashboard").await?;
         let case = c
             .find(Locator::Css("main a[href^='/cases/']"))
             .await?
             .attr("href")
             .await?
             .ok_or("the dashboard lists no case")?;
-
-        c.goto(&format!("{base}{case}")).await?;
-        let pseudonym = wait_for(&c, Locator::Id("case-title"))
-            .await?
-            .text()
+        pages
+            .visit("case", &case, Locator::Id("case-title"))
             .await?;
-        check(&c, "case", &mut failures).await?;
-        c.goto(&format!("{base}{case}/survivor")).await?;
-        wait_for(&c, Locator::Css("form[action$='/survivor']")).await?;
-        check(&c, "survivor record", &mut failures).await?;
-        c.goto(&format!("{base}{case}/access-report")).await?;
-        wait_for(&c, Locator::Css("main table")).await?;
-        check(&c, "access report", &mut failures).await?;
+        let pseudonym = c.find(Locator::Id("case-title")).await?.text().await?;
+        let record = format!("{case}/survivor");
+        pages
+            .visit(
+                "survivor record",
+                &record,
+                Locator::Css("form[action$='/survivor']"),
+            )
+            .await?;
+        let report = format!("{case}/access-report");
+        pages
+            .visit("access report", &report, Locator::Css("main table"))
+            .await?;
 
         c.goto(&format!("{base}/search")).await?;
         submit(&c, "form[action='/search']", "q", &pseudonym).await?;
         wait_for(&c, Locator::Id("results")).await?;
-        check(&c, "search results", &mut failures).await?;
+        pages.check("search results").await?;
 
         // Intake searches first: someone who may already have a record …
-        c.goto(&format!("{base}/intake")).await?;
-        wait_for(&c, Locator::Id("pseudonym")).await?;
-        check(&c, "intake", &mut failures).await?;
+        pages
+            .visit("intake", "/intake", Locator::Id("pseudonym"))
+            .await?;
         submit(&c, "form[action='/intake']", "pseudonym", &pseudonym).await?;
         wait_for(&c, Locator::Css("main form input[name='confirm_new']")).await?;
-        check(&c, "intake: likely existing records", &mut failures).await?;
+        pages.check("intake: likely existing records").await?;
         // … and a form refused for a date of birth in the future.
         c.goto(&format!("{base}/intake")).await?;
         wait_for(&c, Locator::Id("date_of_birth")).await?;
@@ -224,20 +222,25 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
         .await?;
         submit(&c, "form[action='/intake']", "pseudonym", "Wren").await?;
         wait_for(&c, Locator::Css("[role='alert']")).await?;
-        check(&c, "intake refused", &mut failures).await?;
+        pages.check("intake refused").await?;
 
-        c.goto(&format!("{base}/referrals")).await?;
-        wait_for(&c, Locator::Css("main h1")).await?;
-        check(&c, "referrals", &mut failures).await?;
-        c.goto(&format!("{base}/account")).await?;
-        wait_for(&c, Locator::Css("form[action='/account/language']")).await?;
-        check(&c, "account", &mut failures).await?;
-        c.goto(&format!(
-            "{base}/cases/00000000-0000-4000-8000-000000000000"
-        ))
-        .await?;
-        wait_for(&c, Locator::Css("main h1")).await?;
-        check(&c, "not found", &mut failures).await?;
+        pages
+            .visit("referrals", "/referrals", Locator::Css("main h1"))
+            .await?;
+        pages
+            .visit(
+                "account",
+                "/account",
+                Locator::Css("form[action='/account/language']"),
+            )
+            .await?;
+        pages
+            .visit(
+                "not found",
+                "/cases/00000000-0000-4000-8000-000000000000",
+                Locator::Css("main h1"),
+            )
+            .await?;
 
         // The keyboard walk of the case page: the skip link first, then every control in
         // the page's order, each showing where the focus is.
@@ -253,13 +256,13 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
         );
         for stop in &walk {
             if stop["follows"] != json!(true) {
-                failures.push(format!(
+                pages.failures.push(format!(
                     "case: focus goes back up the page at {}",
                     stop["what"]
                 ));
             }
             if stop["outline"] != json!(true) {
-                failures.push(format!(
+                pages.failures.push(format!(
                     "case: focus cannot be seen on {} (outline {})",
                     stop["what"], stop["ring"]
                 ));
@@ -276,19 +279,19 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
             .click()
             .await?;
         wait_for(&c, Locator::Css("html[lang='es']")).await?;
-        c.goto(&format!("{base}{case}")).await?;
-        wait_for(&c, Locator::Id("case-title")).await?;
-        check(&c, "case (es)", &mut failures).await?;
-        c.goto(&format!("{base}/intake")).await?;
-        wait_for(&c, Locator::Id("pseudonym")).await?;
-        check(&c, "intake (es)", &mut failures).await?;
+        pages
+            .visit("case (es)", &case, Locator::Id("case-title"))
+            .await?;
+        pages
+            .visit("intake (es)", "/intake", Locator::Id("pseudonym"))
+            .await?;
 
         // An administrator's page …
         sign_out(&c).await?;
         demo_sign_in(&c, &base, "admin@harbour.demo").await?;
         c.goto(&format!("{base}/admin/users")).await?;
         wait_for_text(&c, "main", "@harbour.demo").await?;
-        check(&c, "admin: staff", &mut failures).await?;
+        pages.check("admin: staff").await?;
         // … who adds an account: the one-time password is shown, and the new person's
         // first sign-in enrols an authenticator and shows the recovery codes.
         c.find(Locator::Id("new-name"))
@@ -306,7 +309,7 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
             .await?
             .text()
             .await?;
-        check(&c, "admin: account added", &mut failures).await?;
+        pages.check("admin: account added").await?;
         sign_out(&c).await?;
         c.find(Locator::Id("password"))
             .await?
@@ -314,16 +317,16 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
             .await?;
         submit(&c, "form[action='/login']", "email", "robin@harbour.demo").await?;
         let secret = wait_for(&c, Locator::Id("secret")).await?.text().await?;
-        check(&c, "enrolment", &mut failures).await?;
+        pages.check("enrolment").await?;
         let code = haven_crypto::totp::code(&base32_decode(&secret), unix_now()).ok_or("code")?;
         submit(&c, "form[action='/enrol']", "code", &code).await?;
         wait_for(&c, Locator::Id("recovery-codes")).await?;
-        check(&c, "recovery codes", &mut failures).await?;
+        pages.check("recovery codes").await?;
 
         assert!(
-            failures.is_empty(),
+            pages.failures.is_empty(),
             "WCAG 2.1 AA violations:\n{}",
-            failures.join("\n")
+            pages.failures.join("\n")
         );
         Ok(())
     }

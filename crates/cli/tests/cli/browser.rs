@@ -327,15 +327,23 @@ pub(crate) async fn sign_in(
     secret: &[u8],
 ) -> TestResult {
     c.goto(&format!("{base}/login")).await?;
+    let code = haven_crypto::totp::code(secret, unix_now()).ok_or("code")?;
+    sign_in_with_code(c, email, password, &code).await
+}
+
+/// Fills the sign-in page the browser shows and waits for the signed-in page.
+pub(crate) async fn sign_in_with_code(
+    c: &fantoccini::Client,
+    email: &str,
+    password: &str,
+    code: &str,
+) -> TestResult {
     c.find(Locator::Id("email")).await?.send_keys(email).await?;
     c.find(Locator::Id("password"))
         .await?
         .send_keys(password)
         .await?;
-    c.find(Locator::Id("code"))
-        .await?
-        .send_keys(&haven_crypto::totp::code(secret, unix_now()).ok_or("code")?)
-        .await?;
+    c.find(Locator::Id("code")).await?.send_keys(code).await?;
     c.find(Locator::Css("form[action='/login'] button"))
         .await?
         .click()

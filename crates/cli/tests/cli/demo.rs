@@ -2,31 +2,50 @@
 //! whose case managers have a working caseload, served with the demo accounts' codes shown
 //! under the DEMO banner.
 
-use crate::serve::{get, get_with_header, wait_for_address};
+use crate::serve::{Killed, get, get_with_header, wait_for_address};
 use crate::support::*;
 use serde_json::Value;
 
+/// `haven demo` with `people` survivors in a temporary data directory, on a free port;
+/// stopped when dropped.
+pub(crate) struct Demo {
+    pub(crate) addr: String,
+    pub(crate) data: String,
+    _server: Killed,
+    _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    pub(crate) fn start(people: u32) -> Result<Self, Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let data = dir
+            .path()
+            .join("demo")
+            .to_str()
+            .ok_or("utf-8 path")?
+            .to_owned();
+        // Killed at once if it never says where it listens.
+        let mut server = Killed(
+            haven()
+                .args(["demo", "--data-dir", &data, "--listen", "127.0.0.1:0"])
+                .args(["--people", &people.to_string()])
+                .stdout(std::process::Stdio::piped())
+                .spawn()?,
+        );
+        let addr = wait_for_address(&mut server.0)?;
+        Ok(Self {
+            addr,
+            data,
+            _server: server,
+            _dir: dir,
+        })
+    }
+}
+
 #[test]
 fn the_demo_serves_a_network_with_a_working_caseload() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let data = dir.path().join("demo");
-    let data = data.to_str().ok_or("utf-8 path")?;
-    let mut server = haven()
-        .args([
-            "demo",
-            "--data-dir",
-            data,
-            "--listen",
-            "127.0.0.1:0",
-            "--people",
-            "40",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let checked = wait_for_address(&mut server).and_then(|addr| caseload(&addr, data));
-    server.kill()?;
-    server.wait()?;
-    checked
+    let demo = Demo::start(40)?;
+    caseload(&demo.addr, &demo.data)
 }
 
 fn caseload(addr: &str, data: &str) -> TestResult {
