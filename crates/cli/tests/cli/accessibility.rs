@@ -7,10 +7,9 @@
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
 use crate::browser::{
-    browser_available, sign_in_with_code, sign_out, start_browser, unix_now, wait_for,
-    wait_for_text,
+    browser_available, sign_out, start_browser, unix_now, wait_for, wait_for_text,
 };
-use crate::demo::Demo;
+use crate::demo::{Demo, demo_sign_in};
 use crate::support::*;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, Locator};
@@ -61,26 +60,6 @@ impl Findings<'_> {
         wait_for(self.c, ready).await?;
         self.check(page).await
     }
-}
-
-/// Signs in as a demo account with the code the demo's sign-in page shows for it.
-async fn demo_sign_in(c: &Client, base: &str, email: &str) -> TestResult {
-    c.goto(&format!("{base}/login")).await?;
-    wait_for(c, Locator::Css(".demo table")).await?;
-    let code = c
-        .execute(
-            "for (const row of document.querySelectorAll('.demo tbody tr')) {
-               if (row.cells[0].textContent.trim() === arguments[0]) return row.cells[3].textContent.trim();
-             }
-             return null;",
-            vec![json!(email)],
-        )
-        .await?;
-    let code = code
-        .as_str()
-        .ok_or("the demo page shows no code")?
-        .to_owned();
-    sign_in_with_code(c, email, "demo passphrase 2026", &code).await
 }
 
 /// Fills `field` and presses the button of `form`.

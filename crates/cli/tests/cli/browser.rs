@@ -88,6 +88,18 @@ fn not_yet(e: &fantoccini::error::CmdError) -> bool {
 /// Chromium under chromedriver, with the flags this machine needs; the guards end both.
 pub(crate) async fn start_browser()
 -> Result<(fantoccini::Client, Killed, tempfile::TempDir), Box<dyn std::error::Error>> {
+    launch(&[]).await
+}
+
+/// Chromium that runs no page's scripts, as for someone who has turned JavaScript off.
+pub(crate) async fn start_browser_without_scripts()
+-> Result<(fantoccini::Client, Killed, tempfile::TempDir), Box<dyn std::error::Error>> {
+    launch(&["--blink-settings=scriptEnabled=false"]).await
+}
+
+async fn launch(
+    extra: &[&str],
+) -> Result<(fantoccini::Client, Killed, tempfile::TempDir), Box<dyn std::error::Error>> {
     let port = free_port();
     let driver = Killed(
         Command::new(CHROMEDRIVER)
@@ -97,15 +109,26 @@ pub(crate) async fn start_browser()
             .spawn()?,
     );
     let profile = tempfile::tempdir()?;
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|a| (*a).to_owned())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display())]
-        }),
+        serde_json::json!({ "binary": CHROMIUM, "args": args }),
     );
     let mut client = None;
     for _ in 0..50 {

@@ -2,8 +2,10 @@
 //! whose case managers have a working caseload, served with the demo accounts' codes shown
 //! under the DEMO banner.
 
+use crate::browser::{sign_in_with_code, wait_for};
 use crate::serve::{Killed, get, get_with_header, wait_for_address};
 use crate::support::*;
+use fantoccini::Locator;
 use serde_json::Value;
 
 /// `haven demo` with `people` survivors in a temporary data directory, on a free port;
@@ -40,6 +42,21 @@ impl Demo {
             _dir: dir,
         })
     }
+}
+
+/// Signs in as a demo account with the code the demo's sign-in page shows for it.
+pub(crate) async fn demo_sign_in(c: &fantoccini::Client, base: &str, email: &str) -> TestResult {
+    c.goto(&format!("{base}/login")).await?;
+    let code = wait_for(
+        c,
+        Locator::XPath(&format!(
+            "//section[@class='demo']//tr[td[1][normalize-space()='{email}']]/td[4]"
+        )),
+    )
+    .await?
+    .text()
+    .await?;
+    sign_in_with_code(c, email, "demo passphrase 2026", code.trim()).await
 }
 
 #[test]
