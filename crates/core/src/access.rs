@@ -76,6 +76,20 @@ fn protected_view(auth: &Authenticated, owner: OrgId) -> bool {
             .contains(&haven_domain::access::Role::LeLiaison)
 }
 
+/// The reasons an allowed read records: why the reader could open what they opened. The
+/// access report shows each as the basis of an opening.
+pub const BASES: [&str; 6] = [
+    "case_team",
+    "oversight",
+    "same_organisation",
+    "consent",
+    "role",
+    REFERRAL_BASIS,
+];
+
+/// The basis of a read by a party to an open referral: its messages, the referral itself.
+pub(crate) const REFERRAL_BASIS: &str = "referral";
+
 fn basis_reason(b: Basis) -> &'static str {
     match b {
         Basis::CaseTeam => "case_team",
@@ -303,5 +317,23 @@ impl<S: Store> Haven<S> {
 
     pub(crate) fn access_reason(access: &CaseAccess) -> &'static str {
         basis_reason(access.basis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_basis_the_policy_gives_is_one_the_report_names() {
+        for basis in [
+            Basis::CaseTeam,
+            Basis::Oversight,
+            Basis::SameOrganisation,
+            Basis::Consent(uuid::Uuid::nil()),
+            Basis::Role,
+        ] {
+            assert!(BASES.contains(&basis_reason(basis)), "{basis:?}");
+        }
     }
 }

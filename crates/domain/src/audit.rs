@@ -78,6 +78,8 @@ pub enum AuditAction {
     AuditCheckpoint,
     CaseCreate,
     CaseView,
+    /// The notes of a case, listed apart from the case (`GET /api/v1/cases/{id}/notes`).
+    NoteList,
     CaseList,
     CaseStatus,
     NoteCreate,
@@ -97,6 +99,10 @@ pub enum AuditAction {
     AccessDenied,
     ConsentRecord,
     ConsentRevoke,
+    /// The releases of a survivor, listed for a case team.
+    ConsentList,
+    /// The scan of a release's signed form.
+    ConsentScanView,
     AdversaryRecord,
     ReferralCreate,
     ReferralView,

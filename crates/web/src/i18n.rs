@@ -296,6 +296,12 @@ mod tests {
             ("role", codes(Role::ALL, Role::as_str)),
             ("gender", codes(Gender::ALL, Gender::as_str)),
             ("region", codes(Region::ALL, Region::as_str)),
+            // The access report: what was opened, and on what basis.
+            ("opened", haven_core::sharing::OPENINGS.to_vec()),
+            (
+                "basis",
+                [&haven_core::access::BASES[..], &["unrecorded"]].concat(),
+            ),
         ];
         for (prefix, codes) in vocabularies {
             for code in codes {

@@ -193,7 +193,11 @@ impl<S: Store> Haven<S> {
         let access = self.authorize_case(auth, case, Action::View).await?;
         let key = self.survivor_key(access.survivor()).await?;
         let notes = self.readable_notes(&access, &key).await?;
-        let mut event = self.event(access.actor().clone(), AuditAction::CaseView, "notes");
+        let mut event = self.event(
+            access.actor().clone(),
+            AuditAction::NoteList,
+            Self::access_reason(&access),
+        );
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         event.categories = notes

@@ -2,6 +2,7 @@
 //! organisation, which member of staff, when, what, and under which release — read from the
 //! tamper-evident audit log, for the survivor who asks to see it.
 
+use crate::access::BASES;
 use crate::auth::Authenticated;
 use crate::{CoreError, Haven};
 use haven_domain::access::Action;
@@ -27,7 +28,9 @@ pub struct AccessReportLine {
     pub what: &'static str,
     pub categories: Vec<DataCategory>,
     pub consent: Option<Uuid>,
-    pub basis: String,
+    /// Why they could open it: one of [`BASES`], or `unrecorded` for an entry written
+    /// before its kind recorded one.
+    pub basis: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,10 +40,29 @@ pub struct AccessReport {
     pub lines: Vec<AccessReportLine>,
 }
 
+/// What a line of the report can say was opened.
+pub const OPENINGS: [&str; 9] = [
+    "case",
+    "record",
+    "notes",
+    "consents",
+    "consent_scan",
+    "messages",
+    "referral",
+    "access_report",
+    "subject_export",
+];
+
+/// What an entry opened, one of [`OPENINGS`]; `None` for an entry that opened nothing.
 fn what(action: AuditAction, reason: &str) -> Option<&'static str> {
     Some(match (action, reason) {
+        (AuditAction::NoteList, _) => "notes",
+        (AuditAction::ConsentList, _) => "consents",
+        (AuditAction::ConsentScanView, _) => "consent_scan",
+        // Entries written before these had actions of their own name them in their reason.
         (AuditAction::CaseView, "notes") => "notes",
         (AuditAction::CaseView, "consents") => "consents",
+        (AuditAction::CaseView, "consent_scan") => "consent_scan",
         (AuditAction::CaseView, _) => "case",
         (AuditAction::SurvivorView, _) => "record",
         (AuditAction::MessageList, _) => "messages",
@@ -147,7 +169,11 @@ impl<S: Store> Haven<S> {
                 what: what(e.action, &e.reason).unwrap_or("record"),
                 categories: e.categories,
                 consent: e.consent,
-                basis: e.reason,
+                basis: BASES
+                    .iter()
+                    .find(|b| **b == e.reason)
+                    .copied()
+                    .unwrap_or("unrecorded"),
             });
         }
         let (row, key) = self.survivor_with_key(survivor).await?;
@@ -155,7 +181,7 @@ impl<S: Store> Haven<S> {
         let mut event = self.event(
             auth.staff.actor(),
             AuditAction::AccessReport,
-            "access_report",
+            Self::access_reason(&access),
         );
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Survivor(*survivor.as_uuid()));
@@ -166,5 +192,32 @@ impl<S: Store> Haven<S> {
             generated_at: self.now(),
             lines,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reading_action_names_one_of_the_openings() {
+        for action in [
+            AuditAction::CaseView,
+            AuditAction::NoteList,
+            AuditAction::ConsentList,
+            AuditAction::ConsentScanView,
+            AuditAction::SurvivorView,
+            AuditAction::MessageList,
+            AuditAction::ReferralView,
+            AuditAction::AccessReport,
+            AuditAction::SubjectExport,
+        ] {
+            for reason in ["case_team", "notes", "consents", "consent_scan"] {
+                let opened = what(action, reason).expect("a reading action");
+                assert!(OPENINGS.contains(&opened), "{opened}");
+            }
+        }
+        assert_eq!(what(AuditAction::CaseView, "notes"), Some("notes"));
+        assert_eq!(what(AuditAction::NoteCreate, "case_team"), None);
     }
 }

@@ -336,7 +336,11 @@ impl<S: Store> Haven<S> {
         for row in self.store().consents_of_survivor(access.survivor()).await? {
             out.push(open_consent(row, &key, now)?);
         }
-        let mut event = self.event(access.actor().clone(), AuditAction::CaseView, "consents");
+        let mut event = self.event(
+            access.actor().clone(),
+            AuditAction::ConsentList,
+            Self::access_reason(&access),
+        );
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         event.categories = vec![DataCategory::Case];
@@ -371,8 +375,8 @@ impl<S: Store> Haven<S> {
         let kind = scan_type(&bytes).ok_or(CoreError::NotFound)?;
         let mut event = self.event(
             access.actor().clone(),
-            AuditAction::CaseView,
-            "consent_scan",
+            AuditAction::ConsentScanView,
+            Self::access_reason(&access),
         );
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Survivor(*access.survivor().as_uuid()));

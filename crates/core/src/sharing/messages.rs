@@ -3,6 +3,7 @@
 //! accepted or in progress. Bodies are sealed under the survivor's key like notes; sending
 //! and reading are audited.
 
+use crate::access::REFERRAL_BASIS;
 use crate::auth::Authenticated;
 use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
@@ -50,13 +51,14 @@ pub(crate) fn open_message(
 }
 
 impl<S: Store> Haven<S> {
-    /// The survivor and owning organisation of a case whose messages the caller may use;
-    /// not found (audited) for anyone else.
+    /// The survivor and owning organisation of a case whose messages the caller may use,
+    /// with the basis of that use (the case team, or a party to an open referral); not
+    /// found (audited) for anyone else.
     async fn message_access(
         &self,
         auth: &Authenticated,
         case: CaseId,
-    ) -> Result<(SurvivorId, OrgId), CoreError> {
+    ) -> Result<(SurvivorId, OrgId, &'static str), CoreError> {
         if !auth.mfa_verified() {
             return Err(CoreError::Unauthenticated);
         }
@@ -66,7 +68,7 @@ impl<S: Store> Haven<S> {
                 .await);
         };
         if row.org == auth.staff.org && team.contains(&auth.staff.id) {
-            return Ok((row.survivor, row.org));
+            return Ok((row.survivor, row.org, "case_team"));
         }
         for referral in self.store().referrals_of_case(case).await? {
             let open = matches!(
@@ -85,7 +87,7 @@ impl<S: Store> Haven<S> {
                 .iter()
                 .any(|r| auth.staff.roles.contains(r))
             {
-                return Ok((row.survivor, row.org));
+                return Ok((row.survivor, row.org, REFERRAL_BASIS));
             }
         }
         Err(self
@@ -99,7 +101,7 @@ impl<S: Store> Haven<S> {
         case: CaseId,
         body: &str,
     ) -> Result<MessageId, CoreError> {
-        let (survivor, owner) = self.message_access(auth, case).await?;
+        let (survivor, owner, _) = self.message_access(auth, case).await?;
         let text = body.trim();
         if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
             return Err(CoreError::invalid(
@@ -133,13 +135,13 @@ impl<S: Store> Haven<S> {
         auth: &Authenticated,
         case: CaseId,
     ) -> Result<Vec<MessageView>, CoreError> {
-        let (survivor, owner) = self.message_access(auth, case).await?;
+        let (survivor, owner, basis) = self.message_access(auth, case).await?;
         let key = self.survivor_key(survivor).await?;
         let mut out = Vec::new();
         for row in self.store().messages_of_case(case).await? {
             out.push(open_message(row, owner, &key)?);
         }
-        let mut event = self.event(auth.staff.actor(), AuditAction::MessageList, "messages");
+        let mut event = self.event(auth.staff.actor(), AuditAction::MessageList, basis);
         event.org = Some(owner);
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         event.categories = vec![DataCategory::Case];

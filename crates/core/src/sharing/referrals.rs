@@ -8,6 +8,7 @@
 //! A law-enforcement liaison may refer a person *into* an NGO: an intake referral holds what
 //! it says sealed under its own key and creates nothing until the NGO accepts it.
 
+use crate::access::REFERRAL_BASIS;
 use crate::auth::Authenticated;
 use crate::cases::NewCase;
 use crate::problem::{Problem, Reason};
@@ -322,7 +323,11 @@ impl<S: Store> Haven<S> {
     ) -> Result<ReferralView, CoreError> {
         let (row, side, service) = self.referral_for(auth, id).await?;
         let view = self.view_referral(row, side, service).await?;
-        let mut event = self.event(auth.staff.actor(), AuditAction::ReferralView, "referral");
+        let mut event = self.event(
+            auth.staff.actor(),
+            AuditAction::ReferralView,
+            REFERRAL_BASIS,
+        );
         event.org = Some(auth.staff.org);
         event.target = Some(AuditTarget::Referral(*id.as_uuid()));
         event.categories = vec![DataCategory::Case];

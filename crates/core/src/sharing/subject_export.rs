@@ -74,7 +74,7 @@ impl<S: Store> Haven<S> {
         let mut event = self.event(
             auth.staff.actor(),
             AuditAction::SubjectExport,
-            "subject_access",
+            Self::access_reason(&allowed),
         );
         event.org = Some(row.org);
         event.target = Some(AuditTarget::Survivor(*survivor.as_uuid()));

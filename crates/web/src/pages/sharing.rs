@@ -348,8 +348,8 @@ pub(crate) async fn access_report<S: Store>(
             what: l.what,
             categories: l.categories.iter().map(|c| c.as_str()).collect(),
             basis: match l.consent {
-                Some(c) => format!("{} {c}", t.label("basis", &l.basis)),
-                None => t.label("basis", &l.basis),
+                Some(c) => format!("{} {c}", t.label("basis", l.basis)),
+                None => t.label("basis", l.basis),
             },
         })
         .collect();

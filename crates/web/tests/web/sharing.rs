@@ -457,12 +457,16 @@ async fn the_access_report_names_who_opened_the_record_and_under_which_release()
         .unwrap()
         .to_owned();
     assert_eq!(n.case_as(&n.clinician).await.status, StatusCode::OK);
-    let r = n
-        .app
-        .api_get(&format!("/api/v1/cases/{}/access-report", n.case), &n.cm)
-        .await;
+    // The case manager lists the notes, the releases and the messages on their own.
+    for part in ["notes", "consents", "messages"] {
+        let path = format!("/api/v1/cases/{}/{part}", n.case);
+        assert_eq!(n.app.api_get(&path, &n.cm).await.status, StatusCode::OK);
+    }
+    let path = format!("/api/v1/cases/{}/access-report", n.case);
+    // Producing the report is an opening too, and shows in the next one.
+    let r = n.app.api_get(&path, &n.cm).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let v = body(&r);
+    let v = body(&n.app.api_get(&path, &n.cm).await);
     let lines = v["accesses"].as_array().unwrap();
     let clinic_view = lines
         .iter()
@@ -471,6 +475,17 @@ async fn the_access_report_names_who_opened_the_record_and_under_which_release()
     assert_eq!(clinic_view["consent_id"], consent);
     assert_eq!(clinic_view["org_name"], "Northside Clinic");
     assert_eq!(clinic_view["what"], "case");
+    assert_eq!(clinic_view["basis"], "consent");
+    // Every opening says why it was allowed, whatever was opened.
+    let basis_of = |what: &str| {
+        lines
+            .iter()
+            .find(|l| l["what"] == what)
+            .map(|l| l["basis"].clone())
+    };
+    for what in ["notes", "consents", "messages", "access_report"] {
+        assert_eq!(basis_of(what), Some(json!("case_team")), "{what}: {v}");
+    }
     // The clinician may not produce it; the clinic certainly not.
     for other in [&n.ngo_clinician, &n.clinician] {
         let r = n
