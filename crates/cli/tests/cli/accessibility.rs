@@ -265,6 +265,25 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
             .visit("intake (es)", "/intake", Locator::Id("pseudonym"))
             .await?;
 
+        // A clinician's inbox, with the demo's referral waiting, before and after accepting.
+        sign_out(&c).await?;
+        demo_sign_in(&c, &base, "clinician@northside.demo").await?;
+        pages
+            .visit(
+                "referrals: one waiting",
+                "/referrals",
+                Locator::Css("#incoming td"),
+            )
+            .await?;
+        c.find(Locator::Css(
+            "#incoming form:has(input[value='accept']) button",
+        ))
+        .await?
+        .click()
+        .await?;
+        wait_for(&c, Locator::Css("#incoming form:has(input[value='start'])")).await?;
+        pages.check("referrals: accepted").await?;
+
         // An administrator's page …
         sign_out(&c).await?;
         demo_sign_in(&c, &base, "admin@harbour.demo").await?;
