@@ -6,7 +6,7 @@
 //!
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
-use crate::browser::{
+use crate::chromium::{
     browser_available, sign_out, start_browser, unix_now, wait_for, wait_for_text,
 };
 use crate::demo::{Demo, demo_sign_in};

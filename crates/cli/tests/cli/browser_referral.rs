@@ -4,9 +4,9 @@
 //! starts and completes the referral with an outcome; the NGO sees the loop closed. The
 //! clinic never sees the psychotherapy note, the contact details or the safe-contact text.
 
-use crate::browser::{
-    add_user, browser_available, enrol, org_add, sign_in, sign_out, start_browser, unix_now,
-    wait_for, wait_for_text,
+use crate::browser::{add_user, enrol, org_add};
+use crate::chromium::{
+    browser_available, sign_in, sign_out, start_browser, unix_now, wait_for, wait_for_text,
 };
 use crate::serve::serve;
 use crate::support::*;

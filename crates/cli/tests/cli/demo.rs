@@ -2,7 +2,7 @@
 //! whose case managers have a working caseload, served with the demo accounts' codes shown
 //! under the DEMO banner.
 
-use crate::browser::{sign_in_with_code, wait_for};
+use crate::chromium::{sign_in_with_code, wait_for};
 use crate::serve::{Killed, get, get_with_header, wait_for_address};
 use crate::support::*;
 use fantoccini::Locator;

@@ -11,6 +11,7 @@ mod bad_input;
 mod browser;
 mod browser_no_script;
 mod browser_referral;
+mod chromium;
 mod demo;
 mod erasure;
 mod postgres;
