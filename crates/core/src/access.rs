@@ -90,7 +90,7 @@ pub const BASES: [&str; 6] = [
 /// The basis of a read by a party to an open referral: its messages, the referral itself.
 pub(crate) const REFERRAL_BASIS: &str = "referral";
 
-fn basis_reason(b: Basis) -> &'static str {
+pub(crate) fn basis_reason(b: Basis) -> &'static str {
     match b {
         Basis::CaseTeam => "case_team",
         Basis::Oversight => "oversight",

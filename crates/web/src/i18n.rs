@@ -300,7 +300,11 @@ mod tests {
             ("opened", haven_core::sharing::OPENINGS.to_vec()),
             (
                 "basis",
-                [&haven_core::access::BASES[..], &["unrecorded"]].concat(),
+                [
+                    &haven_core::access::BASES[..],
+                    &[haven_core::sharing::UNRECORDED],
+                ]
+                .concat(),
             ),
         ];
         for (prefix, codes) in vocabularies {

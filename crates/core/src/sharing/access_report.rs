@@ -28,8 +28,7 @@ pub struct AccessReportLine {
     pub what: &'static str,
     pub categories: Vec<DataCategory>,
     pub consent: Option<Uuid>,
-    /// Why they could open it: one of [`BASES`], or `unrecorded` for an entry written
-    /// before its kind recorded one.
+    /// Why they could open it: one of [`BASES`], or [`UNRECORDED`].
     pub basis: &'static str,
 }
 
@@ -39,6 +38,9 @@ pub struct AccessReport {
     pub generated_at: OffsetDateTime,
     pub lines: Vec<AccessReportLine>,
 }
+
+/// The basis of an entry written before its kind recorded one.
+pub const UNRECORDED: &str = "unrecorded";
 
 /// What a line of the report can say was opened.
 pub const OPENINGS: [&str; 9] = [
@@ -71,6 +73,16 @@ fn what(action: AuditAction, reason: &str) -> Option<&'static str> {
         (AuditAction::SubjectExport, _) => "subject_export",
         _ => return None,
     })
+}
+
+/// The basis an entry's reason records, one of [`BASES`], or [`UNRECORDED`] for an entry
+/// whose reason named what it opened instead.
+fn basis_of(reason: &str) -> &'static str {
+    BASES
+        .iter()
+        .find(|b| **b == reason)
+        .copied()
+        .unwrap_or(UNRECORDED)
 }
 
 impl<S: Store> Haven<S> {
@@ -169,11 +181,7 @@ impl<S: Store> Haven<S> {
                 what: what(e.action, &e.reason).unwrap_or("record"),
                 categories: e.categories,
                 consent: e.consent,
-                basis: BASES
-                    .iter()
-                    .find(|b| **b == e.reason)
-                    .copied()
-                    .unwrap_or("unrecorded"),
+                basis: basis_of(&e.reason),
             });
         }
         let (row, key) = self.survivor_with_key(survivor).await?;
@@ -219,5 +227,12 @@ mod tests {
         }
         assert_eq!(what(AuditAction::CaseView, "notes"), Some("notes"));
         assert_eq!(what(AuditAction::NoteCreate, "case_team"), None);
+    }
+
+    #[test]
+    fn an_entry_names_its_basis_or_says_none_was_recorded() {
+        assert_eq!(basis_of("consent"), "consent");
+        assert_eq!(basis_of("referral"), "referral");
+        assert_eq!(basis_of("notes"), UNRECORDED, "an older entry's reason");
     }
 }

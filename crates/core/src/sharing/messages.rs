@@ -3,11 +3,12 @@
 //! accepted or in progress. Bodies are sealed under the survivor's key like notes; sending
 //! and reading are audited.
 
-use crate::access::REFERRAL_BASIS;
+use crate::access::{REFERRAL_BASIS, basis_reason};
 use crate::auth::Authenticated;
 use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_crypto::field::FieldContext;
+use haven_domain::access::Basis;
 use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::referral::{ReferralState, ServiceKind};
 use haven_domain::{CaseId, DataCategory, MessageId, OrgId, SurvivorId, UserId};
@@ -68,7 +69,7 @@ impl<S: Store> Haven<S> {
                 .await);
         };
         if row.org == auth.staff.org && team.contains(&auth.staff.id) {
-            return Ok((row.survivor, row.org, "case_team"));
+            return Ok((row.survivor, row.org, basis_reason(Basis::CaseTeam)));
         }
         for referral in self.store().referrals_of_case(case).await? {
             let open = matches!(

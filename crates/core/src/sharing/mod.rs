@@ -13,7 +13,7 @@ mod referrals;
 mod subject_export;
 mod transfers;
 
-pub use access_report::{AccessReport, AccessReportLine, OPENINGS};
+pub use access_report::{AccessReport, AccessReportLine, OPENINGS, UNRECORDED};
 pub use consents::{ConsentInput, ConsentView};
 pub use directory::{ImportSummary, ServiceSummary};
 pub use messages::MessageView;
