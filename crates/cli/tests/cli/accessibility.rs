@@ -1,8 +1,9 @@
 //! WCAG 2.1 A and AA on the staff pages of a running `haven demo`, in headless Chromium:
 //! axe-core (vendored under `tests/vendor/axe-core`, never served by Haven) checks each page
-//! as a case manager and an administrator meet it — forms, the case page, refusals, the
-//! not-found page, and the same pages in Spanish — and the keyboard walk of the case page
-//! checks focus order and that every focused control shows where the focus is.
+//! as a case manager, a clinician, an administrator and a newly added person meet it —
+//! forms, the case page, refusals, the not-found page, enrolment, and pages in Spanish — and
+//! the keyboard walk of the case page checks focus order and that every focused control
+//! shows where the focus is.
 //!
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
