@@ -1,9 +1,9 @@
 //! WCAG 2.1 A and AA on the staff pages of a running `haven demo`, in headless Chromium:
-//! axe-core (vendored under `tests/vendor/axe-core`, never served by Haven) checks each page
-//! as a case manager, a clinician, an administrator and a newly added person meet it —
-//! forms, the case page, refusals, the not-found page, enrolment, and pages in Spanish — and
-//! the keyboard walk of the case page checks focus order and that every focused control
-//! shows where the focus is.
+//! axe-core (vendored under `tests/vendor/axe-core`, never served by Haven) checks each
+//! page as a case manager, a clinician of another organisation (a shared case included), an
+//! administrator and a newly added person meet it — forms, the case page, refusals, the
+//! not-found page, enrolment, and pages in Spanish — and the keyboard walk of the case page
+//! checks focus order and that every focused control shows where the focus is.
 //!
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
@@ -284,6 +284,13 @@ async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
         .await?;
         wait_for(&c, Locator::Css("#incoming form:has(input[value='start'])")).await?;
         pages.check("referrals: accepted").await?;
+        // The case it shares, as another organisation sees it under the release.
+        c.find(Locator::Css("#incoming a[href^='/cases/']"))
+            .await?
+            .click()
+            .await?;
+        wait_for(&c, Locator::Id("case-title")).await?;
+        pages.check("case shared under a release").await?;
 
         // An administrator's page …
         sign_out(&c).await?;
