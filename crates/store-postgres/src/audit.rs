@@ -3,7 +3,7 @@
 
 use crate::{PgStore, convert};
 use haven_domain::audit::{AuditRecord, ChainHash, ChainHead};
-use haven_store::{CheckpointRow, StoreError};
+use haven_store::StoreError;
 use sqlx::{PgConnection, Row};
 
 /// Appends one entry within an open transaction. Returns its sequence number.
@@ -79,45 +79,4 @@ pub(crate) async fn page(
             })
         })
         .collect()
-}
-
-pub(crate) async fn insert_checkpoint(
-    store: &PgStore,
-    c: &CheckpointRow,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_checkpoints (size, head, at, public_key, signature) VALUES ($1, $2, $3, $4, $5)")
-        .bind(convert::to_i64(c.size)?)
-        .bind(&c.head[..])
-        .bind(c.at)
-        .bind(&c.public_key[..])
-        .bind(&c.signature[..])
-        .execute(&store.pool)
-        .await
-        .map_err(convert::error)?;
-    Ok(())
-}
-
-pub(crate) async fn latest_checkpoint(
-    store: &PgStore,
-) -> Result<Option<CheckpointRow>, StoreError> {
-    let row = sqlx::query("SELECT size, head, at, public_key, signature FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
-        .fetch_optional(&store.pool)
-        .await
-        .map_err(convert::error)?;
-    row.map(|r| {
-        Ok(CheckpointRow {
-            size: convert::to_u64(r.try_get("size").map_err(convert::error)?)?,
-            head: convert::array(&r.try_get::<Vec<u8>, _>("head").map_err(convert::error)?)?,
-            at: r.try_get("at").map_err(convert::error)?,
-            public_key: convert::array(
-                &r.try_get::<Vec<u8>, _>("public_key")
-                    .map_err(convert::error)?,
-            )?,
-            signature: convert::array(
-                &r.try_get::<Vec<u8>, _>("signature")
-                    .map_err(convert::error)?,
-            )?,
-        })
-    })
-    .transpose()
 }

@@ -1,20 +1,4 @@
 //! PostgreSQL: the service directory (HSDS documents, sealed locations). The SQL is shared with SQLite
-//! (`crates/store/backend/directory.rs`); this module names the types it runs over.
-
-use crate::PgStore as DbStore;
-type Db = sqlx::Postgres;
-type DbRow = sqlx::postgres::PgRow;
-#[allow(dead_code)]
-type DbConn = sqlx::PgConnection;
-
-#[allow(dead_code)]
-fn writer(store: &DbStore) -> &sqlx::PgPool {
-    &store.pool
-}
-
-#[allow(dead_code)]
-fn reader(store: &DbStore) -> &sqlx::PgPool {
-    &store.pool
-}
+//! (`crates/store/backend/directory.rs`).
 
 include!("../../store/backend/directory.rs");

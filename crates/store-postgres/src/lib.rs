@@ -6,6 +6,8 @@
 
 mod audit;
 mod cases;
+mod checkpoints;
+mod db;
 mod directory;
 mod keystore;
 mod plan;
@@ -235,12 +237,12 @@ impl haven_store::Store for PgStore {
         &self,
         c: &haven_store::CheckpointRow,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        audit::insert_checkpoint(self, c)
+        checkpoints::insert_checkpoint(self, c)
     }
     fn latest_checkpoint(
         &self,
     ) -> impl Future<Output = Result<Option<haven_store::CheckpointRow>, StoreError>> + Send {
-        audit::latest_checkpoint(self)
+        checkpoints::latest_checkpoint(self)
     }
     fn orgs(&self) -> impl Future<Output = Result<Vec<haven_store::OrgRow>, StoreError>> + Send {
         staff::orgs(self)

@@ -1,23 +1,10 @@
 //! PostgreSQL: taking members off a case team, and the case plan's goals. The SQL is shared
-//! with SQLite (`crates/store/backend/plan.rs`); this module names the types it runs over.
-
-use crate::PgStore as DbStore;
-type Db = sqlx::Postgres;
-type DbRow = sqlx::postgres::PgRow;
+//! with SQLite (`crates/store/backend/plan.rs`).
 
 include!("../../store/backend/plan.rs");
 
-fn reader(store: &DbStore) -> &sqlx::PgPool {
-    &store.pool
-}
-
-fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(
-    r: &'r DbRow,
-    c: &str,
-) -> Result<T, StoreError> {
-    use sqlx::Row;
-    r.try_get(c).map_err(convert::error)
-}
+use crate::db::{DbRow, reader};
+use haven_store::sqlx_support::get;
 
 /// The case plan's goals (SQLite reads them through `inline_reads`).
 pub(crate) async fn goals_of_case(

@@ -1,21 +1,5 @@
 //! PostgreSQL: releases of information, suspected abusers, referrals, messages. The SQL is shared with SQLite
-//! (`crates/store/backend/sharing.rs`); this module names the types it runs over.
-
-use crate::PgStore as DbStore;
-type Db = sqlx::Postgres;
-type DbRow = sqlx::postgres::PgRow;
-#[allow(dead_code)]
-type DbConn = sqlx::PgConnection;
-
-#[allow(dead_code)]
-fn writer(store: &DbStore) -> &sqlx::PgPool {
-    &store.pool
-}
-
-#[allow(dead_code)]
-fn reader(store: &DbStore) -> &sqlx::PgPool {
-    &store.pool
-}
+//! (`crates/store/backend/sharing.rs`).
 
 include!("../../store/backend/sharing.rs");
 
@@ -48,7 +32,7 @@ fn consent_row(r: &DbRow) -> Result<ConsentRow, StoreError> {
         expires_at: get(r, "expires_at")?,
         recorded_by: UserId::from_uuid(get(r, "recorded_by")?),
         revoked_at: get(r, "revoked_at")?,
-        revoked_by: get::<Option<Uuid>>(r, "revoked_by")?.map(UserId::from_uuid),
+        revoked_by: get::<Option<Uuid>, _>(r, "revoked_by")?.map(UserId::from_uuid),
         revocation_channel: get(r, "revocation_channel")?,
         has_scan: get(r, "has_scan")?,
     })

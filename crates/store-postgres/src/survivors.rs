@@ -1,102 +1,14 @@
-//! Organisations and survivors in PostgreSQL.
+//! PostgreSQL: organisations and survivors. The SQL is shared with SQLite
+//! (`crates/store/backend/survivors.rs`) but for the reads a case view and a search make
+//! (SQLite runs them through `inline_reads`) and erasure, where the key, the row and the
+//! audit entry go in one transaction.
 
-use crate::{PgStore, audit, convert};
-use haven_domain::{KeyId, OrgId, SurvivorId};
-use haven_store::{CoarseFields, OrgRow, StoreError, SurvivorCiphertexts, SurvivorRow};
-use sqlx::Row;
-use uuid::Uuid;
+include!("../../store/backend/survivors.rs");
 
-pub(crate) async fn insert_org(
-    store: &PgStore,
-    org: &OrgRow,
-    body: &[u8],
-) -> Result<u64, StoreError> {
-    let mut tx = store.pool.begin().await.map_err(convert::error)?;
-    sqlx::query("INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(org.id.as_uuid())
-        .bind(&org.name)
-        .bind(&org.kind)
-        .bind(org.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(convert::error)?;
-    let seq = audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
-    Ok(seq)
-}
-
-pub(crate) async fn org(store: &PgStore, id: OrgId) -> Result<Option<OrgRow>, StoreError> {
-    let row = sqlx::query("SELECT id, name, kind, created_at FROM organisations WHERE id = $1")
-        .bind(id.as_uuid())
-        .fetch_optional(&store.pool)
-        .await
-        .map_err(convert::error)?;
-    row.map(|r| {
-        Ok(OrgRow {
-            id: OrgId::from_uuid(r.try_get("id").map_err(convert::error)?),
-            name: r.try_get("name").map_err(convert::error)?,
-            kind: r.try_get("kind").map_err(convert::error)?,
-            created_at: r.try_get("created_at").map_err(convert::error)?,
-        })
-    })
-    .transpose()
-}
-
-pub(crate) async fn insert_survivor(
-    store: &PgStore,
-    row: &SurvivorRow,
-    body: &[u8],
-) -> Result<u64, StoreError> {
-    let mut tx = store.pool.begin().await.map_err(convert::error)?;
-    let seq = write_survivor(&mut tx, row, body).await?;
-    tx.commit().await.map_err(convert::error)?;
-    Ok(seq)
-}
-
-/// Writes a survivor, its index entries and its audit entry inside an open transaction.
-pub(crate) async fn write_survivor(
-    conn: &mut sqlx::PgConnection,
-    row: &SurvivorRow,
-    body: &[u8],
-) -> Result<u64, StoreError> {
-    let f = &row.fields;
-    sqlx::query(
-        "INSERT INTO survivors (id, org_id, key_id, created_at, pseudonym, legal_name, aliases, \
-         date_of_birth, phone, email, safe_contact, details, age_band, gender, nationality_region) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(row.id.as_uuid())
-    .bind(row.org.as_uuid())
-    .bind(row.key_id.as_uuid())
-    .bind(row.created_at)
-    .bind(&f.pseudonym)
-    .bind(&f.legal_name)
-    .bind(&f.aliases)
-    .bind(&f.date_of_birth)
-    .bind(&f.phone)
-    .bind(&f.email)
-    .bind(&f.safe_contact)
-    .bind(&f.details)
-    .bind(&row.coarse.age_band)
-    .bind(&row.coarse.gender)
-    .bind(&row.coarse.nationality_region)
-    .execute(&mut *conn)
-    .await
-    .map_err(convert::error)?;
-    for entry in &row.index {
-        sqlx::query("INSERT INTO survivor_index (name, value, survivor_id) VALUES ($1, $2, $3)")
-            .bind(&entry.name)
-            .bind(i64::from(entry.value))
-            .bind(row.id.as_uuid())
-            .execute(&mut *conn)
-            .await
-            .map_err(convert::error)?;
-    }
-    audit::append(conn, body).await
-}
+use haven_store::{CoarseFields, SurvivorCiphertexts};
 
 pub(crate) async fn survivor(
-    store: &PgStore,
+    store: &DbStore,
     id: SurvivorId,
 ) -> Result<Option<SurvivorRow>, StoreError> {
     let row = sqlx::query(
@@ -104,7 +16,7 @@ pub(crate) async fn survivor(
          phone, email, safe_contact, details, age_band, gender, nationality_region FROM survivors WHERE id = $1",
     )
     .bind(id.as_uuid())
-    .fetch_optional(&store.pool)
+    .fetch_optional(reader(store))
     .await
     .map_err(convert::error)?;
     row.map(|r| {
@@ -136,7 +48,7 @@ pub(crate) async fn survivor(
 }
 
 pub(crate) async fn survivors_by_index(
-    store: &PgStore,
+    store: &DbStore,
     name: &str,
     value: u32,
     limit: u32,
@@ -145,14 +57,14 @@ pub(crate) async fn survivors_by_index(
         .bind(name)
         .bind(i64::from(value))
         .bind(i64::from(limit))
-        .fetch_all(&store.pool)
+        .fetch_all(reader(store))
         .await
         .map_err(convert::error)?;
     Ok(ids.into_iter().map(SurvivorId::from_uuid).collect())
 }
 
 pub(crate) async fn erase_survivor(
-    store: &PgStore,
+    store: &DbStore,
     id: SurvivorId,
     body: &[u8],
 ) -> Result<Option<u64>, StoreError> {
@@ -173,16 +85,4 @@ pub(crate) async fn erase_survivor(
     let seq = audit::append(&mut tx, body).await?;
     tx.commit().await.map_err(convert::error)?;
     Ok(Some(seq))
-}
-
-pub(crate) async fn insert_intakes(
-    store: &PgStore,
-    batch: &[haven_store::IntakeRecord],
-) -> Result<(), StoreError> {
-    let mut tx = store.pool.begin().await.map_err(convert::error)?;
-    for r in batch {
-        write_survivor(&mut tx, &r.survivor, &r.survivor_audit).await?;
-        crate::cases::write_case(&mut tx, &r.case, &r.team, &r.event, &r.case_audit).await?;
-    }
-    tx.commit().await.map_err(convert::error)
 }

@@ -9,6 +9,8 @@
 
 mod audit;
 mod cases;
+mod checkpoints;
+mod db;
 mod directory;
 mod inline_reads;
 mod keystore;

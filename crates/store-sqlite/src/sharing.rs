@@ -1,21 +1,5 @@
 //! SQLite: releases of information, suspected abusers, referrals, messages. The SQL is shared with PostgreSQL
-//! (`crates/store/backend/sharing.rs`); this module names the types it runs over.
-
-use crate::SqliteStore as DbStore;
-type Db = sqlx::Sqlite;
-type DbRow = sqlx::sqlite::SqliteRow;
-#[allow(dead_code)]
-type DbConn = sqlx::SqliteConnection;
-
-#[allow(dead_code)]
-fn writer(store: &DbStore) -> &sqlx::SqlitePool {
-    &store.writer
-}
-
-#[allow(dead_code)]
-fn reader(store: &DbStore) -> &sqlx::SqlitePool {
-    &store.reader
-}
+//! (`crates/store/backend/sharing.rs`).
 
 include!("../../store/backend/sharing.rs");
 

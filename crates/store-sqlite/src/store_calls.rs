@@ -2,8 +2,8 @@
 //! or by the inline readers for the reads every case view makes.
 
 use crate::{
-    DATA_MIGRATIONS, KEYSTORE_MIGRATIONS, SqliteStore, audit, cases, convert, keystore, plan,
-    staff, survivor_edit, survivors,
+    DATA_MIGRATIONS, KEYSTORE_MIGRATIONS, SqliteStore, audit, cases, checkpoints, convert,
+    keystore, plan, staff, survivor_edit, survivors,
 };
 use haven_store::{SchemaState, StoreError};
 
@@ -182,12 +182,12 @@ impl haven_store::Store for SqliteStore {
         &self,
         c: &haven_store::CheckpointRow,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        audit::insert_checkpoint(self, c)
+        checkpoints::insert_checkpoint(self, c)
     }
     fn latest_checkpoint(
         &self,
     ) -> impl Future<Output = Result<Option<haven_store::CheckpointRow>, StoreError>> + Send {
-        audit::latest_checkpoint(self)
+        checkpoints::latest_checkpoint(self)
     }
     fn orgs(&self) -> impl Future<Output = Result<Vec<haven_store::OrgRow>, StoreError>> + Send {
         staff::orgs(self)

@@ -1,102 +1,13 @@
-//! Organisations and survivors in SQLite.
+//! SQLite: organisations and survivors. The SQL is shared with PostgreSQL
+//! (`crates/store/backend/survivors.rs`) but for erasure, which destroys the key in the
+//! keystore's own file first; a survivor is read through `inline_reads`.
 
-use crate::{SqliteStore, audit, convert, keystore};
-use haven_domain::{KeyId, OrgId, SurvivorId};
-use haven_store::{OrgRow, StoreError, SurvivorRow};
-use sqlx::Row;
-use uuid::Uuid;
+include!("../../store/backend/survivors.rs");
 
-pub(crate) async fn insert_org(
-    store: &SqliteStore,
-    org: &OrgRow,
-    body: &[u8],
-) -> Result<u64, StoreError> {
-    let mut tx = crate::begin_write(store).await?;
-    sqlx::query("INSERT INTO organisations (id, name, kind, created_at) VALUES (?, ?, ?, ?)")
-        .bind(org.id.as_uuid())
-        .bind(&org.name)
-        .bind(&org.kind)
-        .bind(org.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(convert::error)?;
-    let seq = audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
-    Ok(seq)
-}
-
-pub(crate) async fn org(store: &SqliteStore, id: OrgId) -> Result<Option<OrgRow>, StoreError> {
-    let row = sqlx::query("SELECT id, name, kind, created_at FROM organisations WHERE id = ?")
-        .bind(id.as_uuid())
-        .fetch_optional(&store.reader)
-        .await
-        .map_err(convert::error)?;
-    row.map(|r| {
-        Ok(OrgRow {
-            id: OrgId::from_uuid(r.try_get("id").map_err(convert::error)?),
-            name: r.try_get("name").map_err(convert::error)?,
-            kind: r.try_get("kind").map_err(convert::error)?,
-            created_at: r.try_get("created_at").map_err(convert::error)?,
-        })
-    })
-    .transpose()
-}
-
-pub(crate) async fn insert_survivor(
-    store: &SqliteStore,
-    row: &SurvivorRow,
-    body: &[u8],
-) -> Result<u64, StoreError> {
-    let mut tx = crate::begin_write(store).await?;
-    let seq = write_survivor(&mut tx, row, body).await?;
-    tx.commit().await.map_err(convert::error)?;
-    Ok(seq)
-}
-
-/// Writes a survivor, its index entries and its audit entry inside an open transaction.
-pub(crate) async fn write_survivor(
-    conn: &mut sqlx::SqliteConnection,
-    row: &SurvivorRow,
-    body: &[u8],
-) -> Result<u64, StoreError> {
-    let f = &row.fields;
-    sqlx::query(
-        "INSERT INTO survivors (id, org_id, key_id, created_at, pseudonym, legal_name, aliases, \
-         date_of_birth, phone, email, safe_contact, details, age_band, gender, nationality_region) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(row.id.as_uuid())
-    .bind(row.org.as_uuid())
-    .bind(row.key_id.as_uuid())
-    .bind(row.created_at)
-    .bind(&f.pseudonym)
-    .bind(&f.legal_name)
-    .bind(&f.aliases)
-    .bind(&f.date_of_birth)
-    .bind(&f.phone)
-    .bind(&f.email)
-    .bind(&f.safe_contact)
-    .bind(&f.details)
-    .bind(&row.coarse.age_band)
-    .bind(&row.coarse.gender)
-    .bind(&row.coarse.nationality_region)
-    .execute(&mut *conn)
-    .await
-    .map_err(convert::error)?;
-    for entry in &row.index {
-        sqlx::query("INSERT INTO survivor_index (name, value, survivor_id) VALUES (?, ?, ?)")
-            .bind(&entry.name)
-            .bind(i64::from(entry.value))
-            .bind(row.id.as_uuid())
-            .execute(&mut *conn)
-            .await
-            .map_err(convert::error)?;
-    }
-    audit::append(conn, body).await
-}
+use crate::keystore;
 
 pub(crate) async fn erase_survivor(
-    store: &SqliteStore,
+    store: &DbStore,
     id: SurvivorId,
     body: &[u8],
 ) -> Result<Option<u64>, StoreError> {
@@ -124,16 +35,4 @@ pub(crate) async fn erase_survivor(
     tx.commit().await.map_err(convert::error)?;
     keystore::purge(&store.writer).await?;
     Ok(Some(seq))
-}
-
-pub(crate) async fn insert_intakes(
-    store: &SqliteStore,
-    batch: &[haven_store::IntakeRecord],
-) -> Result<(), StoreError> {
-    let mut tx = crate::begin_write(store).await?;
-    for r in batch {
-        write_survivor(&mut tx, &r.survivor, &r.survivor_audit).await?;
-        crate::cases::write_case(&mut tx, &r.case, &r.team, &r.event, &r.case_audit).await?;
-    }
-    tx.commit().await.map_err(convert::error)
 }

@@ -1,20 +1,4 @@
 //! SQLite: transfers of a case's ownership. The SQL is shared with PostgreSQL
-//! (`crates/store/backend/transfers.rs`); this module names the types it runs over.
-
-use crate::SqliteStore as DbStore;
-type Db = sqlx::Sqlite;
-type DbRow = sqlx::sqlite::SqliteRow;
-#[allow(dead_code)]
-type DbConn = sqlx::SqliteConnection;
-
-#[allow(dead_code)]
-fn writer(store: &DbStore) -> &sqlx::SqlitePool {
-    &store.writer
-}
-
-#[allow(dead_code)]
-fn reader(store: &DbStore) -> &sqlx::SqlitePool {
-    &store.reader
-}
+//! (`crates/store/backend/transfers.rs`).
 
 include!("../../store/backend/transfers.rs");

@@ -2,18 +2,11 @@
 // here): the same SQL ($n placeholders, which both databases accept) over each backend's
 // types, which the including module names DbStore, Db, DbRow and DbConn, with its pools
 // behind writer(store) and reader(store).
-
+use crate::db::{DbRow, DbStore, reader};
+use haven_store::sqlx_support::get;
 use crate::{audit, convert};
 use haven_domain::{KeyId, OrgId, ServiceId};
 use haven_store::{DirectoryImport, DirectoryOrgRow, SealedLocationRow, ServiceRow, StoreError};
-use sqlx::Row;
-
-fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(
-    r: &'r DbRow,
-    c: &str,
-) -> Result<T, StoreError> {
-    r.try_get(c).map_err(convert::error)
-}
 
 pub(crate) async fn import(
     store: &DbStore,

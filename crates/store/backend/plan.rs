@@ -1,7 +1,7 @@
 // Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
 // here): the case team's removals and changes to the case plan's goals. The includer
 // defines `DbStore` and `writer`.
-
+use crate::db::DbStore;
 use crate::cases::add_event;
 use crate::{audit, convert};
 use haven_domain::{CaseId, UserId};

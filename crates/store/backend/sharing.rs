@@ -3,7 +3,8 @@
 // types, which the including module names DbStore, Db, DbRow and DbConn, with its pools
 // behind writer(store) and reader(store). Each includer also defines
 // consents_of_survivor(store, survivor), read on every request that crosses organisations.
-
+use crate::db::{DbRow, DbStore, reader};
+use haven_store::sqlx_support::get;
 use crate::cases::add_event;
 use crate::{audit, convert};
 use haven_domain::{
@@ -13,15 +14,7 @@ use haven_domain::{
 use haven_store::{
     AdversaryRow, CaseEvent, ConsentRow, MessageRow, ReferralRow, Revocation, StoreError,
 };
-use sqlx::Row;
 use uuid::Uuid;
-
-fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(
-    r: &'r DbRow,
-    c: &str,
-) -> Result<T, StoreError> {
-    r.try_get(c).map_err(convert::error)
-}
 
 const CONSENT_COLUMNS: &str = "id, survivor_id, org_id, recipient_org_id, categories, method, signer, sealed, \
      granted_at, expires_at, recorded_by, revoked_at, revoked_by, revocation_channel, scan";
@@ -72,7 +65,7 @@ pub(crate) async fn consent_scan(
         .await
         .map_err(convert::error)?;
     Ok(match row {
-        Some(r) => get::<Option<Vec<u8>>>(&r, "scan")?,
+        Some(r) => get::<Option<Vec<u8>>, _>(&r, "scan")?,
         None => None,
     })
 }
@@ -162,12 +155,12 @@ const REFERRAL_COLUMNS: &str = "id, case_id, survivor_id, from_org_id, to_org_id
 fn referral_row(r: &DbRow) -> Result<ReferralRow, StoreError> {
     Ok(ReferralRow {
         id: ReferralId::from_uuid(get(r, "id")?),
-        case: get::<Option<Uuid>>(r, "case_id")?.map(CaseId::from_uuid),
-        survivor: get::<Option<Uuid>>(r, "survivor_id")?.map(SurvivorId::from_uuid),
+        case: get::<Option<Uuid>, _>(r, "case_id")?.map(CaseId::from_uuid),
+        survivor: get::<Option<Uuid>, _>(r, "survivor_id")?.map(SurvivorId::from_uuid),
         from_org: OrgId::from_uuid(get(r, "from_org_id")?),
         to_org: OrgId::from_uuid(get(r, "to_org_id")?),
         service: ServiceId::from_uuid(get(r, "service_id")?),
-        consent: get::<Option<Uuid>>(r, "consent_id")?.map(ConsentId::from_uuid),
+        consent: get::<Option<Uuid>, _>(r, "consent_id")?.map(ConsentId::from_uuid),
         state: get(r, "state")?,
         reason: get(r, "reason")?,
         created_by: UserId::from_uuid(get(r, "created_by")?),
@@ -175,7 +168,7 @@ fn referral_row(r: &DbRow) -> Result<ReferralRow, StoreError> {
         respond_by: get(r, "respond_by")?,
         updated_at: get(r, "updated_at")?,
         sealed: get(r, "sealed")?,
-        key_id: get::<Option<Uuid>>(r, "key_id")?.map(KeyId::from_uuid),
+        key_id: get::<Option<Uuid>, _>(r, "key_id")?.map(KeyId::from_uuid),
     })
 }
 

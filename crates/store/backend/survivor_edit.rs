@@ -2,12 +2,12 @@
 // here): the same SQL ($n placeholders, which both databases accept) over each backend's
 // types, which the including module names DbStore, Db, DbRow and DbConn, and its read
 // pool, reader(store).
-
+use crate::db::{DbRow, DbStore, reader};
+use haven_store::sqlx_support::get;
 use crate::cases::add_event;
 use crate::{audit, convert};
 use haven_domain::{CaseId, SurvivorId};
 use haven_store::{CaseEvent, StoreError, SurvivorEdit};
-use sqlx::Row;
 
 /// Replaces a survivor's sealed fields, coarse fields and index entries, sets the minor
 /// flag of their cases, and records the event and the audit entry: all or nothing.
@@ -77,7 +77,7 @@ pub(crate) async fn minor_cases(store: &DbStore) -> Result<Vec<(CaseId, Survivor
         .map_err(convert::error)?;
     rows.iter()
         .map(|r| {
-            let id = |c: &str| r.try_get::<uuid::Uuid, _>(c).map_err(convert::error);
+            let id = |c: &str| get::<uuid::Uuid, _>(r, c);
             Ok((CaseId::from_uuid(id("id")?), SurvivorId::from_uuid(id("survivor_id")?)))
         })
         .collect()

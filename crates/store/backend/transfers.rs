@@ -2,20 +2,13 @@
 // here): the same SQL ($n placeholders, which both databases accept) over each backend's
 // types, which the including module names DbStore, Db, DbRow and DbConn, with its pools
 // behind writer(store) and reader(store).
-
+use crate::db::{DbConn, DbRow, DbStore, reader};
+use haven_store::sqlx_support::get;
 use crate::cases::add_event;
 use crate::{audit, convert};
 use haven_domain::{CaseId, OrgId, TransferId, UserId};
 use haven_store::{CaseEvent, MovedRecord, StoreError, TransferRow};
-use sqlx::Row;
 use uuid::Uuid;
-
-fn get<'r, T: sqlx::Decode<'r, Db> + sqlx::Type<Db>>(
-    r: &'r DbRow,
-    c: &str,
-) -> Result<T, StoreError> {
-    r.try_get(c).map_err(convert::error)
-}
 
 const COLUMNS: &str =
     "id, case_id, from_org_id, to_org_id, state, created_by, created_at, decided_by, decided_at";
@@ -29,7 +22,7 @@ fn transfer_row(r: &DbRow) -> Result<TransferRow, StoreError> {
         state: get(r, "state")?,
         created_by: UserId::from_uuid(get(r, "created_by")?),
         created_at: get(r, "created_at")?,
-        decided_by: get::<Option<Uuid>>(r, "decided_by")?.map(UserId::from_uuid),
+        decided_by: get::<Option<Uuid>, _>(r, "decided_by")?.map(UserId::from_uuid),
         decided_at: get(r, "decided_at")?,
     })
 }

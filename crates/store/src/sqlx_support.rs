@@ -36,6 +36,16 @@ pub fn migrate_error(e: sqlx::migrate::MigrateError) -> StoreError {
     }
 }
 
+/// A column of `row` by name, decoded; a value that does not decode is corrupt.
+pub fn get<'r, T, R>(row: &'r R, column: &str) -> Result<T, StoreError>
+where
+    R: sqlx::Row,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+{
+    row.try_get(column).map_err(error)
+}
+
 /// Stored integers are i64 in both databases; ours are u32/u64.
 pub fn to_i64(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt("a number is out of range"))

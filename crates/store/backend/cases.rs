@@ -1,0 +1,237 @@
+// Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
+// here): cases, their teams, timeline, notes and tasks.
+
+use crate::db::{DbConn, DbRow, DbStore, reader};
+use crate::{audit, convert};
+use haven_domain::{CaseId, OrgId, SurvivorId, TaskId, UserId};
+use haven_store::sqlx_support::get;
+use haven_store::{CaseEvent, CaseRow, NoteRow, StoreError, TaskRow};
+use time::OffsetDateTime;
+
+const CASE_COLUMNS: &str = "c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, c.trafficking_types, \
+     c.minor, c.safety_risk, c.immigration_sensitive";
+
+fn case_row(r: &DbRow) -> Result<CaseRow, StoreError> {
+    let types: String = get(r, "trafficking_types")?;
+    Ok(CaseRow {
+        id: CaseId::from_uuid(get(r, "id")?),
+        survivor: SurvivorId::from_uuid(get(r, "survivor_id")?),
+        org: OrgId::from_uuid(get(r, "org_id")?),
+        created_at: get(r, "created_at")?,
+        status: get(r, "status")?,
+        exploitation: get(r, "exploitation")?,
+        trafficking_types: types.split(',').filter_map(|t| t.parse().ok()).collect(),
+        minor: get(r, "minor")?,
+        safety_risk: get(r, "safety_risk")?,
+        immigration_sensitive: get(r, "immigration_sensitive")?,
+    })
+}
+
+fn types_text(types: &[u8]) -> String {
+    types
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) async fn add_event(
+    conn: &mut DbConn,
+    e: &CaseEvent,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(e.case.as_uuid())
+    .bind(e.at)
+    .bind(&e.kind)
+    .bind(e.actor.map(|a| *a.as_uuid()))
+    .bind(&e.detail)
+    .execute(&mut *conn)
+    .await
+    .map_err(convert::error)?;
+    Ok(())
+}
+
+pub(crate) async fn insert_case(
+    store: &DbStore,
+    case: &CaseRow,
+    team: &[UserId],
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<u64, StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    let seq = write_case(&mut tx, case, team, event, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(seq)
+}
+
+/// Writes a case, its team, first event and audit entry inside an open transaction.
+pub(crate) async fn write_case(
+    conn: &mut DbConn,
+    case: &CaseRow,
+    team: &[UserId],
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<u64, StoreError> {
+    sqlx::query(
+        "INSERT INTO cases (id, survivor_id, org_id, created_at, status, exploitation, trafficking_types, minor, \
+         safety_risk, immigration_sensitive) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(case.id.as_uuid())
+    .bind(case.survivor.as_uuid())
+    .bind(case.org.as_uuid())
+    .bind(case.created_at)
+    .bind(&case.status)
+    .bind(&case.exploitation)
+    .bind(types_text(&case.trafficking_types))
+    .bind(case.minor)
+    .bind(case.safety_risk)
+    .bind(case.immigration_sensitive)
+    .execute(&mut *conn)
+    .await
+    .map_err(convert::error)?;
+    for member in team {
+        sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES ($1, $2)")
+            .bind(case.id.as_uuid())
+            .bind(member.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(convert::error)?;
+    }
+    add_event(conn, event).await?;
+    audit::append(conn, body).await
+}
+
+pub(crate) async fn cases_for_member(
+    store: &DbStore,
+    user: UserId,
+    limit: u32,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CASE_COLUMNS} FROM cases c JOIN case_team t ON t.case_id = c.id WHERE t.user_id = $1 \
+         ORDER BY c.created_at DESC LIMIT $2"
+    )))
+    .bind(*user.as_uuid())
+    .bind(i64::from(limit))
+    .fetch_all(reader(store))
+    .await
+    .map_err(convert::error)?;
+    rows.iter().map(case_row).collect()
+}
+
+pub(crate) async fn update_case(
+    store: &DbStore,
+    case: &CaseRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    sqlx::query(
+        "UPDATE cases SET status = $1, exploitation = $2, trafficking_types = $3, minor = $4, safety_risk = $5, \
+         immigration_sensitive = $6 WHERE id = $7",
+    )
+    .bind(&case.status)
+    .bind(&case.exploitation)
+    .bind(types_text(&case.trafficking_types))
+    .bind(case.minor)
+    .bind(case.safety_risk)
+    .bind(case.immigration_sensitive)
+    .bind(case.id.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn add_team_member(
+    store: &DbStore,
+    case: CaseId,
+    user: UserId,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(case.as_uuid())
+        .bind(user.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn insert_note(
+    store: &DbStore,
+    note: &NoteRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    sqlx::query("INSERT INTO notes (id, case_id, category, author, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(note.id.as_uuid())
+        .bind(note.case.as_uuid())
+        .bind(&note.category)
+        .bind(note.author.as_uuid())
+        .bind(note.created_at)
+        .bind(&note.body)
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn insert_task(
+    store: &DbStore,
+    task: &TaskRow,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    sqlx::query("INSERT INTO tasks (id, case_id, title, due_on, done_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(task.id.as_uuid())
+        .bind(task.case.as_uuid())
+        .bind(&task.title)
+        .bind(task.due_on)
+        .bind(task.done_at)
+        .bind(task.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn complete_task(
+    store: &DbStore,
+    case: CaseId,
+    task: TaskId,
+    at: OffsetDateTime,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<bool, StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    let done = sqlx::query(
+        "UPDATE tasks SET done_at = $1 WHERE id = $2 AND case_id = $3 AND done_at IS NULL",
+    )
+    .bind(at)
+    .bind(task.as_uuid())
+    .bind(case.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)?;
+    Ok(true)
+}
