@@ -81,6 +81,8 @@ pub enum AuditAction {
     /// The notes of a case, listed apart from the case (`GET /api/v1/cases/{id}/notes`).
     NoteList,
     CaseList,
+    /// A change to the case record itself: its status, its classification, or the minor
+    /// flag cleared when the survivor comes of age (the reason says which).
     CaseStatus,
     NoteCreate,
     TaskCreate,
@@ -115,6 +117,13 @@ pub enum AuditAction {
     SubjectExport,
     TransferPropose,
     TransferDecide,
+    /// A member added to or taken off a case team (the reason says which). Entries
+    /// written before this action existed say `case_status`.
+    TeamChange,
+    /// A goal added to a case plan. Earlier entries say `task_create`, reason `goal_add`.
+    GoalCreate,
+    /// A goal achieved or dropped. Earlier entries say `task_done`, reason `goal_status`.
+    GoalStatus,
 }
 
 /// The opaque record an entry is about.

@@ -62,7 +62,7 @@ impl<S: Store> Haven<S> {
             created_at: self.now(),
             closed_at: None,
         };
-        let mut event = self.event(auth.staff.actor(), AuditAction::TaskCreate, "goal_add");
+        let mut event = self.event(auth.staff.actor(), AuditAction::GoalCreate, "goal_add");
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         self.store()
@@ -98,7 +98,7 @@ impl<S: Store> Haven<S> {
             closed_at: (status != GoalStatus::Open).then(|| self.now()),
             ..row
         };
-        let mut event = self.event(auth.staff.actor(), AuditAction::TaskDone, "goal_status");
+        let mut event = self.event(auth.staff.actor(), AuditAction::GoalStatus, "goal_status");
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         let done = self

@@ -272,7 +272,7 @@ impl<S: Store> Haven<S> {
         if user.org != access.org() || user.disabled_at.is_some() {
             return Err(CoreError::invalid("user_id", Reason::TeamNotColleague));
         }
-        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, "team_add");
+        let mut event = self.event(auth.staff.actor(), AuditAction::TeamChange, "team_add");
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*id.as_uuid()));
         let joined = self.case_event(id, "team", Some(auth.staff.id), "added");
@@ -313,7 +313,7 @@ impl<S: Store> Haven<S> {
         if managers_left == 0 {
             return Err(CoreError::invalid("user_id", Reason::TeamNeedsCaseManager));
         }
-        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, "team_remove");
+        let mut event = self.event(auth.staff.actor(), AuditAction::TeamChange, "team_remove");
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*id.as_uuid()));
         let left = self.case_event(id, "team", Some(auth.staff.id), "removed");

@@ -322,6 +322,9 @@ async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged() {
         .await
         .unwrap();
     assert!(board.tasks.is_empty());
+    // One entry each: the second completion found nothing and wrote nothing.
+    assert_eq!(t.app.audit_reasons("task_create").await, vec!["task_add"]);
+    assert_eq!(t.app.audit_reasons("task_done").await, vec!["task_done"]);
 }
 
 #[tokio::test]
@@ -430,6 +433,17 @@ async fn a_member_taken_off_the_team_loses_the_case_and_a_case_manager_always_st
     )["timeline"]
         .to_string();
     assert!(timeline.contains("removed"), "{timeline}");
+    // The audit log says what changed: the team, not the case's status.
+    let changes = t.app.audit_reasons("team_change").await;
+    assert!(changes.contains(&"team_add".to_owned()), "{changes:?}");
+    assert_eq!(changes.last().map(String::as_str), Some("team_remove"));
+    assert!(
+        !t.app
+            .audit_reasons("case_status")
+            .await
+            .iter()
+            .any(|r| r.starts_with("team")),
+    );
 }
 
 #[tokio::test]
@@ -484,4 +498,12 @@ async fn the_case_plan_holds_goals_that_are_achieved_or_dropped() {
         .api_get(&format!("/api/v1/cases/{}", t.case), &t.other_org)
         .await;
     assert!(!o.body.contains("Safe housing"));
+    // Audited as goals, not as tasks; refused changes wrote nothing.
+    assert_eq!(t.app.audit_reasons("goal_create").await, vec!["goal_add"]);
+    assert_eq!(
+        t.app.audit_reasons("goal_status").await,
+        vec!["goal_status"]
+    );
+    assert!(t.app.audit_reasons("task_create").await.is_empty());
+    assert!(t.app.audit_reasons("task_done").await.is_empty());
 }
