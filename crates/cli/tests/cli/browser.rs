@@ -5,12 +5,12 @@
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
 use crate::chromium::{
-    browser_available, sign_in, sign_out, start_browser, unix_now, wait_for, wait_for_text,
+    browser_available, next_totp_step, sign_in, sign_out, start_browser, unix_now, wait_for,
+    wait_for_text,
 };
 use crate::serve::{get_with_cookie, serve};
 use crate::support::*;
 use fantoccini::Locator;
-use std::time::Duration;
 
 /// Adds an organisation with `haven org add` and returns its id.
 pub(crate) fn org_add(install: &Install, name: &str, kind: &str) -> String {
@@ -36,30 +36,16 @@ pub(crate) fn org_add(install: &Install, name: &str, kind: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enrol_sign_in_sign_out_and_the_old_cookie_is_dead() -> TestResult {
     if !browser_available() {
-        eprintln!("skipping: chromium and chromedriver are not installed");
         return Ok(());
     }
     let install = Install::new();
     org_add(&install, "Harbour Light NGO", "ngo");
-    let added = run(&[
-        "user",
-        "add",
-        "--data-dir",
-        install.arg(),
-        "--org",
+    let password = add_user(
+        &install,
         "Harbour Light NGO",
-        "--email",
         "cm@example.org",
-        "--role",
         "case_manager",
-    ]);
-    assert!(added.status.success(), "{}", stderr(&added));
-    let password = stdout(&added)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
+    );
 
     let (_server, addr) = serve(&install)?;
 
@@ -105,7 +91,7 @@ async fn enrol_sign_in_sign_out_and_the_old_cookie_is_dead() -> TestResult {
         wait_for(&c, Locator::Css("form[action='/login']")).await?;
 
         // Sign in with the authenticator: a code of the next time step (the enrolment used this one).
-        tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
+        next_totp_step().await;
         let code = haven_crypto::totp::code(&secret, unix_now()).ok_or("code")?;
         c.find(Locator::Id("email"))
             .await?
@@ -175,6 +161,23 @@ pub(crate) async fn enrol(
     Ok(secret)
 }
 
+/// Adds and enrols each of `people` (organisation, email, role); returns each one's email,
+/// password and TOTP secret once their sign-in codes are fresh (enrolment used this time
+/// step's).
+pub(crate) async fn enrolled<'a>(
+    install: &Install,
+    people: &[(&str, &'a str, &str)],
+) -> Result<Vec<(&'a str, String, Vec<u8>)>, Box<dyn std::error::Error>> {
+    let mut accounts = Vec::new();
+    for &(org, email, role) in people {
+        let password = add_user(install, org, email, role);
+        let secret = enrol(install, email, &password).await?;
+        accounts.push((email, password, secret));
+    }
+    next_totp_step().await;
+    Ok(accounts)
+}
+
 pub(crate) fn add_user(install: &Install, org: &str, email: &str, role: &str) -> String {
     let out = run(&[
         "user",
@@ -200,7 +203,6 @@ pub(crate) fn add_user(install: &Install, org: &str, email: &str, role: &str) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() -> TestResult {
     if !browser_available() {
-        eprintln!("skipping: chromium and chromedriver are not installed");
         return Ok(());
     }
     let install = Install::new();
@@ -217,14 +219,7 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
         ("Northside Clinic", "cm@northside.example", "case_manager"),
         ("Metro Police", "liaison@police.example", "le_liaison"),
     ];
-    let mut accounts = Vec::new();
-    for (org, email, role) in people {
-        let password = add_user(&install, org, email, role);
-        let secret = enrol(&install, email, &password).await?;
-        accounts.push((email, password, secret));
-    }
-    // Enrolment used this time step's codes: sign-ins use the next one.
-    tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
+    let accounts = enrolled(&install, &people).await?;
 
     let (_server, addr) = serve(&install)?;
     let (c, _driver, _profile) = start_browser().await?;
@@ -395,7 +390,7 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
         }
 
         // The case manager does not see the clinical note.
-        tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
+        next_totp_step().await;
         sign_in(&c, &base, cm, cm_pw, cm_secret).await?;
         c.goto(&case_url).await?;
         wait_for(&c, Locator::Id("case-title")).await?;

@@ -30,7 +30,6 @@ async fn press(c: &Client, action: &str) -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_work_needs_no_javascript() -> TestResult {
     if !browser_available() {
-        eprintln!("skipping: chromium and chromedriver are not installed");
         return Ok(());
     }
     let demo = Demo::start(40)?;

@@ -4,14 +4,13 @@
 //! starts and completes the referral with an outcome; the NGO sees the loop closed. The
 //! clinic never sees the psychotherapy note, the contact details or the safe-contact text.
 
-use crate::browser::{add_user, enrol, org_add};
+use crate::browser::{enrolled, org_add};
 use crate::chromium::{
-    browser_available, sign_in, sign_out, start_browser, unix_now, wait_for, wait_for_text,
+    browser_available, next_totp_step, sign_in, sign_out, start_browser, wait_for, wait_for_text,
 };
 use crate::serve::serve;
 use crate::support::*;
 use fantoccini::Locator;
-use std::time::Duration;
 
 const SAFE_CONTACT: &str = "Only the blue phone, never after six";
 const THERAPY: &str = "Session one: nightmares about the farm";
@@ -45,7 +44,6 @@ async fn click(c: &fantoccini::Client, css: &str) -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_referral_under_a_release_closes_the_loop_across_two_organisations() -> TestResult {
     if !browser_available() {
-        eprintln!("skipping: chromium and chromedriver are not installed");
         return Ok(());
     }
     let install = Install::new();
@@ -61,13 +59,7 @@ async fn a_referral_under_a_release_closes_the_loop_across_two_organisations() -
         ),
         ("Northside Clinic", "doctor@northside.example", "clinician"),
     ];
-    let mut accounts = Vec::new();
-    for (org, email, role) in people {
-        let password = add_user(&install, org, email, role);
-        let secret = enrol(&install, email, &password).await?;
-        accounts.push((email, password, secret));
-    }
-    tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
+    let accounts = enrolled(&install, &people).await?;
     let (_server, addr) = serve(&install)?;
     let (c, _driver, _profile) = start_browser().await?;
     let base = format!("http://{addr}");
@@ -183,7 +175,7 @@ async fn a_referral_under_a_release_closes_the_loop_across_two_organisations() -
         sign_out(&c).await?;
 
         // The NGO sees the loop closed.
-        tokio::time::sleep(Duration::from_secs(31 - unix_now() % 30)).await;
+        next_totp_step().await;
         sign_in(&c, &base, cm, cm_pw, cm_secret).await?;
         c.goto(&case_url).await?;
         let referrals = wait_for_text(&c, "referrals", "completed").await?;

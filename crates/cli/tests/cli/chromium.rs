@@ -17,11 +17,16 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Whether Chromium and chromedriver are installed; a test skips (and says so) when they
+/// are not, unless `HAVEN_REQUIRE_BROWSER=1`, when their absence fails it.
 pub(crate) fn browser_available() -> bool {
     let present =
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
     if !present && std::env::var("HAVEN_REQUIRE_BROWSER").as_deref() == Ok("1") {
         panic!("HAVEN_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed");
+    }
+    if !present {
+        eprintln!("skipping: chromium and chromedriver are not installed");
     }
     present
 }
@@ -152,6 +157,12 @@ pub(crate) fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// Waits for the next 30-second TOTP step: a code of this one was used already (each code
+/// is accepted once).
+pub(crate) async fn next_totp_step() {
+    tokio::time::sleep(std::time::Duration::from_secs(31 - unix_now() % 30)).await;
 }
 
 pub(crate) async fn sign_in(

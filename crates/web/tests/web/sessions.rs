@@ -19,35 +19,9 @@ async fn every_step_issues_a_new_token_and_old_ones_stop_working() {
     let user = app
         .account(app.org_a, "fix@example.org", &[Role::CaseManager])
         .await;
-    let enrolling = app
-        .login(&user, "")
-        .await
-        .cookie("__Host-haven_session")
-        .unwrap();
-    let page = app.get("/enrol", Some(&enrolling)).await;
-    let secret = base32_decode(
-        page.body
-            .split("id=\"secret\">")
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap(),
-    );
-    let code = haven_crypto::totp::code(&secret, app.unix()).unwrap();
-    let stepped_up = app
-        .post_form(
-            "/enrol",
-            Some(&enrolling),
-            &[
-                ("csrf", &page.field("csrf").unwrap()),
-                ("sealed", &page.field("sealed").unwrap()),
-                ("code", &code),
-            ],
-        )
-        .await
-        .cookie("__Host-haven_session")
-        .unwrap();
+    let enrolment = app.enrol_through_pages(&user).await;
+    let enrolling = enrolment.session;
+    let stepped_up = enrolment.done.cookie("__Host-haven_session").unwrap();
     assert_ne!(enrolling, stepped_up);
     assert!(
         signed_out(&app.get("/enrol", Some(&enrolling)).await),

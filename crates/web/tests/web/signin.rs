@@ -46,33 +46,7 @@ async fn enrolment_shows_recovery_codes_once_and_one_of_them_signs_in_once() {
     let user = app
         .account(app.org_a, "rec@example.org", &[Role::CaseManager])
         .await;
-    let session = app
-        .login(&user, "")
-        .await
-        .cookie("__Host-haven_session")
-        .unwrap();
-    let page = app.get("/enrol", Some(&session)).await;
-    let secret = base32_decode(
-        page.body
-            .split("id=\"secret\">")
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap(),
-    );
-    let code = haven_crypto::totp::code(&secret, app.unix()).unwrap();
-    let done = app
-        .post_form(
-            "/enrol",
-            Some(&session),
-            &[
-                ("csrf", &page.field("csrf").unwrap()),
-                ("sealed", &page.field("sealed").unwrap()),
-                ("code", &code),
-            ],
-        )
-        .await;
+    let Enrolment { session, done, .. } = app.enrol_through_pages(&user).await;
     let recovery = done
         .body
         .split("<li><code>")

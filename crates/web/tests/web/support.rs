@@ -33,6 +33,14 @@ pub struct User {
     pub secret: Option<Vec<u8>>,
 }
 
+/// An enrolment made through the pages: the password-only session it began in, the
+/// authenticator's secret, and the answer to the confirmed code.
+pub struct Enrolment {
+    pub session: String,
+    pub secret: Vec<u8>,
+    pub done: Reply,
+}
+
 pub struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
@@ -165,8 +173,17 @@ impl App {
     /// An account that has enrolled its authenticator through the pages.
     pub async fn enrolled(&self, org: OrgId, email: &str, roles: &[Role]) -> User {
         let mut user = self.account(org, email, roles).await;
+        let e = self.enrol_through_pages(&user).await;
+        assert_eq!(e.done.status, StatusCode::OK, "{}", e.done.body);
+        user.secret = Some(e.secret);
+        user
+    }
+
+    /// Signs `user` in with the password alone and enrols an authenticator on the
+    /// enrolment page, with a code of the secret it shows.
+    pub async fn enrol_through_pages(&self, user: &User) -> Enrolment {
         let session = self
-            .login(&user, "")
+            .login(user, "")
             .await
             .cookie("__Host-haven_session")
             .expect("enrolment session");
@@ -192,9 +209,11 @@ impl App {
                 ],
             )
             .await;
-        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-        user.secret = Some(secret);
-        user
+        Enrolment {
+            session,
+            secret,
+            done,
+        }
     }
 
     /// The id of the account with this email.
