@@ -122,7 +122,8 @@ pub enum AuditAction {
     TeamChange,
     /// A goal added to a case plan. Earlier entries say `task_create`, reason `goal_add`.
     GoalCreate,
-    /// A goal achieved or dropped. Earlier entries say `task_done`, reason `goal_status`.
+    /// A goal achieved, dropped or opened again; the reason is its new status. Earlier
+    /// entries say `task_done`, reason `goal_status`.
     GoalStatus,
 }
 

@@ -98,7 +98,7 @@ impl<S: Store> Haven<S> {
             closed_at: (status != GoalStatus::Open).then(|| self.now()),
             ..row
         };
-        let mut event = self.event(auth.staff.actor(), AuditAction::GoalStatus, "goal_status");
+        let mut event = self.event(auth.staff.actor(), AuditAction::GoalStatus, status.as_str());
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         let done = self

@@ -500,10 +500,7 @@ async fn the_case_plan_holds_goals_that_are_achieved_or_dropped() {
     assert!(!o.body.contains("Safe housing"));
     // Audited as goals, not as tasks; refused changes wrote nothing.
     assert_eq!(t.app.audit_reasons("goal_create").await, vec!["goal_add"]);
-    assert_eq!(
-        t.app.audit_reasons("goal_status").await,
-        vec!["goal_status"]
-    );
+    assert_eq!(t.app.audit_reasons("goal_status").await, vec!["achieved"]);
     assert!(t.app.audit_reasons("task_create").await.is_empty());
     assert!(t.app.audit_reasons("task_done").await.is_empty());
 }
