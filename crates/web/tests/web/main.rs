@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod cases;
 mod classification;
+mod client_mistakes;
 mod coming_of_age;
 mod intake_form;
 mod languages;
