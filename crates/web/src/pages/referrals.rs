@@ -82,6 +82,25 @@ async fn referrals_page<S: Store>(
     ))
 }
 
+/// The referrals page again, saying why `e` refused what was asked (422).
+async fn refused<S: Store>(
+    t: Tr,
+    haven: &Haven<S>,
+    auth: &Authenticated,
+    e: &CoreError,
+) -> Result<Response, PageError> {
+    let why = t.refusal(e);
+    referrals_page(
+        t,
+        haven,
+        auth,
+        None,
+        Some(why),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 pub(crate) async fn incoming<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
@@ -117,15 +136,7 @@ pub(crate) async fn move_referral<S: Store>(
         },
         Ok(_) => Ok(Redirect::to("/referrals").into_response()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
-            referrals_page(
-                t,
-                &haven,
-                &auth,
-                None,
-                Some(t.refusal(&e)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refused(t, &haven, &auth, &e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -168,15 +179,7 @@ pub(crate) async fn refer_intake<S: Store>(
             referrals_page(t, &haven, &auth, notice, None, StatusCode::OK).await
         }
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
-            referrals_page(
-                t,
-                &haven,
-                &auth,
-                None,
-                Some(t.refusal(&e)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refused(t, &haven, &auth, &e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -200,15 +203,7 @@ pub(crate) async fn decide_transfer<S: Store>(
     match haven.decide_transfer(&auth, id, &f.decision).await {
         Ok(()) => Ok(Redirect::to("/referrals").into_response()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
-            referrals_page(
-                t,
-                &haven,
-                &auth,
-                None,
-                Some(t.refusal(&e)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refused(t, &haven, &auth, &e).await
         }
         Err(e) => Err(e.into()),
     }
