@@ -7,7 +7,7 @@ use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 use haven_domain::case::TransitionError;
 use haven_domain::consent::ConsentError;
-use haven_domain::referral::{DeclineReason, MoveInputError, Outcome};
+use haven_domain::referral::{DeclineReason, Move, MoveInputError, Outcome};
 use haven_domain::staff::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordRejection};
 use haven_domain::survivor::FieldError;
 use std::borrow::Cow;
@@ -135,6 +135,12 @@ impl Problem {
         self
     }
 
+    /// A value that must be one of `choices`, which the message lists.
+    pub fn one_of<'a>(choices: impl IntoIterator<Item = &'a str>) -> Self {
+        let choices: Vec<&str> = choices.into_iter().collect();
+        Self::new(Reason::OneOf).with("choices", choices.join(", "))
+    }
+
     pub fn reason(&self) -> Reason {
         self.reason
     }
@@ -237,12 +243,11 @@ impl From<&PasswordRejection> for Problem {
 
 impl From<&MoveInputError> for Problem {
     fn from(e: &MoveInputError) -> Self {
-        let choices: Vec<&str> = match e.field {
-            "reason" => DeclineReason::ALL.iter().map(|r| r.as_str()).collect(),
-            "outcome" => Outcome::ALL.iter().map(|o| o.as_str()).collect(),
-            _ => vec!["accept", "decline", "start", "complete", "withdraw"],
-        };
-        Problem::new(Reason::OneOf).with("choices", choices.join(", "))
+        match e.field {
+            "reason" => Problem::one_of(DeclineReason::ALL.iter().map(|r| r.as_str())),
+            "outcome" => Problem::one_of(Outcome::ALL.iter().map(|o| o.as_str())),
+            _ => Problem::one_of(Move::ACTIONS),
+        }
     }
 }
 

@@ -77,6 +77,9 @@ pub struct MoveInputError {
 }
 
 impl Move {
+    /// The actions a move names, as forms and the API send them.
+    pub const ACTIONS: [&'static str; 5] = ["accept", "decline", "start", "complete", "withdraw"];
+
     /// A move from its form or API fields: `action`, and the `reason` of a decline or the
     /// `outcome` of a completion.
     pub fn parse(
@@ -217,6 +220,39 @@ mod tests {
         assert_eq!(
             InProgress.apply(Move::Complete(Outcome::Delivered), Side::Receiver),
             Ok(Completed)
+        );
+    }
+
+    #[test]
+    fn every_named_action_parses_and_a_refusal_names_every_choice() {
+        for action in Move::ACTIONS {
+            assert!(
+                Move::parse(action, Some("other"), Some("other")).is_ok(),
+                "{action}"
+            );
+        }
+        let refused = |action, reason, outcome| {
+            Move::parse(action, reason, outcome)
+                .err()
+                .map(|e| e.message)
+                .unwrap_or_default()
+        };
+        let unknown = refused("fly", None, None);
+        assert!(
+            Move::ACTIONS.iter().all(|a| unknown.contains(a)),
+            "{unknown}"
+        );
+        let decline = refused("decline", Some("bored"), None);
+        assert!(
+            DeclineReason::ALL
+                .iter()
+                .all(|r| decline.contains(r.as_str())),
+            "{decline}"
+        );
+        let complete = refused("complete", None, Some("shrug"));
+        assert!(
+            Outcome::ALL.iter().all(|o| complete.contains(o.as_str())),
+            "{complete}"
         );
     }
 

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
-use haven_domain::case::{CaseStatus, NoteCategory};
+use haven_domain::case::{CaseStatus, GoalStatus, NoteCategory};
 use haven_domain::{CaseId, SurvivorId, TaskId};
 use haven_store::Store;
 use serde::Deserialize;
@@ -94,7 +94,7 @@ pub(crate) async fn list<S: Store>(
         .map_err(|_| {
             CoreError::invalid(
                 "status",
-                Problem::new(Reason::OneOf).with("choices", "open, active, closed"),
+                Problem::one_of(CaseStatus::ALL.iter().map(|s| s.as_str())),
             )
         })?;
     let board = haven.dashboard(&auth).await?;
@@ -123,7 +123,7 @@ pub(crate) async fn change_status<S: Store>(
     let to: CaseStatus = body.status.parse().map_err(|_| {
         CoreError::invalid(
             "status",
-            Problem::new(Reason::OneOf).with("choices", "open, active, closed"),
+            Problem::one_of(CaseStatus::ALL.iter().map(|s| s.as_str())),
         )
     })?;
     haven
@@ -148,10 +148,7 @@ pub(crate) async fn add_note<S: Store>(
     let category: NoteCategory = body.category.parse().map_err(|_| {
         CoreError::invalid(
             "category",
-            Problem::new(Reason::OneOf).with(
-                "choices",
-                "general, safety, medical, psychotherapy, legal, narrative",
-            ),
+            Problem::one_of(NoteCategory::ALL.iter().map(|c| c.as_str())),
         )
     })?;
     let note = haven
@@ -281,7 +278,7 @@ pub(crate) async fn set_goal_status<S: Store>(
     let status = body.status.parse().map_err(|_| {
         CoreError::invalid(
             "status",
-            Problem::new(Reason::OneOf).with("choices", "open, achieved, dropped"),
+            Problem::one_of(GoalStatus::ALL.iter().map(|s| s.as_str())),
         )
     })?;
     haven

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use haven_core::problem::{Problem, Reason};
 use haven_core::sharing::{ConsentInput, ConsentView, IntakeReferral, ReferralView};
 use haven_core::{CoreError, Haven};
-use haven_domain::consent::{RevocationChannel, Signer};
+use haven_domain::consent::{ConsentMethod, RevocationChannel, Signer};
 use haven_domain::referral::Move;
 use haven_domain::{ConsentId, DataCategory, ReferralId, ServiceId};
 use haven_store::Store;
@@ -31,10 +31,6 @@ fn parse<T: std::str::FromStr>(
     problem: impl Into<Problem>,
 ) -> Result<T, ApiError> {
     raw.parse().map_err(|_| invalid(field, problem))
-}
-
-fn one_of(choices: &str) -> Problem {
-    Problem::new(Reason::OneOf).with("choices", choices)
 }
 
 #[derive(Deserialize)]
@@ -62,10 +58,7 @@ pub(crate) fn categories(raw: &[String]) -> Result<BTreeSet<DataCategory>, ApiEr
             parse(
                 "categories",
                 c,
-                one_of(
-                    "case, identity, contact, location, immigration, medical, psychotherapy, \
-                     legal, narrative, safety",
-                ),
+                Problem::one_of(DataCategory::ALL.iter().map(|c| c.as_str())),
             )
         })
         .collect()
@@ -80,14 +73,14 @@ impl NewConsent {
             method: parse(
                 "method",
                 &self.method,
-                one_of("signed_form, on_screen_signature, verbal_witnessed"),
+                Problem::one_of(ConsentMethod::ALL.iter().map(|m| m.as_str())),
             )?,
             evidence: self.evidence,
             signer: match self.signer {
                 Some(s) => parse(
                     "signer",
                     &s,
-                    one_of("survivor, minor_and_guardian, guardian"),
+                    Problem::one_of(Signer::ALL.iter().map(|g| g.as_str())),
                 )?,
                 None => Signer::Survivor,
             },
@@ -157,7 +150,11 @@ pub(crate) async fn revoke_consent<S: Store>(
     JsonBody(body): JsonBody<Revoke>,
 ) -> Result<StatusCode, ApiError> {
     let consent: ConsentId = consent.parse().map_err(|_| CoreError::NotFound)?;
-    let channel: RevocationChannel = parse("channel", &body.channel, one_of("oral, written"))?;
+    let channel: RevocationChannel = parse(
+        "channel",
+        &body.channel,
+        Problem::one_of(RevocationChannel::ALL.iter().map(|c| c.as_str())),
+    )?;
     haven
         .revoke_consent(&auth, case_id(&id)?, consent, channel)
         .await?;

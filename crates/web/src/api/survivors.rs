@@ -57,7 +57,7 @@ impl CaseFields {
             .map_err(|_| {
                 CoreError::invalid(
                     "exploitation",
-                    Problem::new(Reason::OneOf).with("choices", "sex, labour, both, other"),
+                    Problem::one_of(ExploitationType::ALL.iter().map(|e| e.as_str())),
                 )
             })?;
         let trafficking_types = self

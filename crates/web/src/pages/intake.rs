@@ -240,13 +240,9 @@ where
 {
     match v.trim() {
         "" => Ok(T::default()),
-        raw => raw.parse().map_err(|_| {
-            let choices: Vec<&str> = all.iter().map(|c| name(*c)).collect();
-            CoreError::invalid(
-                field,
-                Problem::new(Reason::OneOf).with("choices", choices.join(", ")),
-            )
-        }),
+        raw => raw
+            .parse()
+            .map_err(|_| CoreError::invalid(field, Problem::one_of(all.iter().map(|c| name(*c))))),
     }
 }
 

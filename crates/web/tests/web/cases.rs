@@ -149,6 +149,14 @@ async fn notes_are_read_and_written_by_category() {
         (bad.status, body(&bad)["error"]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("category"))
     );
+    // The refusal lists the categories there are, from the one list that defines them.
+    let message = body(&bad)["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    for category in haven_domain::case::NoteCategory::ALL {
+        assert!(message.contains(category.as_str()), "{message}");
+    }
     assert_eq!(
         note(&t.colleague, "general", "x").await.status,
         StatusCode::NOT_FOUND,
