@@ -79,7 +79,7 @@ pub(crate) async fn revoke_token<S: Store>(
         &haven,
         &auth,
         StatusCode::OK,
-        Some("Token revoked.".into()),
+        Some(t.t("token-revoked")),
         None,
     )
     .await

@@ -64,9 +64,9 @@ async fn page<S: Store>(
 }
 
 impl Outcome {
-    fn done(notice: &str) -> Self {
+    fn done(notice: String) -> Self {
         Self {
-            notice: Some(notice.into()),
+            notice: Some(notice),
             error: None,
             one_time_password: None,
         }
@@ -121,7 +121,7 @@ pub(crate) async fn add<S: Store>(
             haven
                 .add_user(&by, new)
                 .await
-                .map(|(_, password)| Outcome::done("Account added.").with_password(password))
+                .map(|(_, password)| Outcome::done(t.t("staff-added")).with_password(password))
         }
         Err(_) => Err(CoreError::invalid("role", Reason::ChooseFromList)),
     };
@@ -148,7 +148,7 @@ pub(crate) async fn disable<S: Store>(
         t,
         &haven,
         &auth,
-        result.map(|()| Outcome::done("Account disabled; its sessions and tokens have ended.")),
+        result.map(|()| Outcome::done(t.t("staff-disabled"))),
     )
     .await
 }
@@ -162,10 +162,8 @@ pub(crate) async fn reset_password<S: Store>(
     let result = haven
         .reset_password(&Acting::Staff(auth.staff.clone()), &form.email)
         .await;
-    let outcome = result.map(|pw| {
-        Outcome::done("New one-time password set; their sessions and tokens have ended.")
-            .with_password(Some(pw))
-    });
+    let outcome =
+        result.map(|pw| Outcome::done(t.t("staff-password-reset")).with_password(Some(pw)));
     respond(t, &haven, &auth, outcome).await
 }
 
@@ -182,8 +180,7 @@ pub(crate) async fn reset_mfa<S: Store>(
         // Resetting one's own factor ends this session too.
         return Err(CoreError::Unauthenticated.into());
     }
-    let done =
-        Outcome::done("Second factor removed; the person sets it up again at their next sign-in.");
+    let done = Outcome::done(t.t("staff-factor-reset"));
     respond(t, &haven, &auth, Ok(done)).await
 }
 

@@ -333,6 +333,7 @@ async fn api_tokens_authenticate_until_revoked_and_bad_tokens_never_do() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Token revoked."), "{}", r.body);
     assert_eq!(
         app.api_get("/api/v1/me", &token).await.status,
         StatusCode::UNAUTHORIZED

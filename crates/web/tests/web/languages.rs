@@ -270,3 +270,50 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
         "{home}"
     );
 }
+
+#[tokio::test]
+async fn the_staff_page_reports_what_was_done_in_the_admins_language() {
+    let app = App::new().await;
+    let admin = app
+        .enrolled(app.org_a, "admin.es@example.org", &[Role::Admin])
+        .await;
+    let s = app.session(&admin).await;
+    let csrf = app.csrf_of(&s).await;
+    choose(&app, &s, &csrf, "es").await;
+    let added = app
+        .post_form(
+            "/admin/users",
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Lucía"),
+                ("email", "lucia@example.org"),
+                ("role", "case_manager"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert!(added.body.contains("Cuenta añadida."), "{}", added.body);
+    for (path, spanish) in [
+        (
+            "/admin/users/reset-password",
+            "Nueva contraseña de un solo uso",
+        ),
+        ("/admin/users/reset-mfa", "Segundo factor eliminado"),
+        ("/admin/users/disable", "Cuenta desactivada"),
+    ] {
+        let done = app
+            .post_form(
+                path,
+                Some(&s),
+                &[("csrf", &csrf), ("email", "lucia@example.org")],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{path}: {}", done.body);
+        assert!(
+            done.body.contains(spanish) && !done.body.contains("sessions and tokens"),
+            "{path}: {}",
+            done.body
+        );
+    }
+}
