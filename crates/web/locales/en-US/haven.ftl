@@ -1,4 +1,5 @@
 # Haven staff pages, English.
+nav-main = Main
 skip = Skip to content
 nav-cases = My cases
 nav-search = Search

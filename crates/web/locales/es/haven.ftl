@@ -1,4 +1,5 @@
 # Páginas de Haven para el personal, español.
+nav-main = Principal
 skip = Ir al contenido
 nav-cases = Mis casos
 nav-search = Buscar

@@ -266,7 +266,8 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
     );
     let home = app.get("/", Some(&s)).await.body;
     assert!(
-        home.contains("<td>abierto</td><td>riesgo para la seguridad</td>"),
+        home.contains("<td>abierto</td><td>riesgo para la seguridad</td>")
+            && home.contains("<nav aria-label=\"Principal\">"),
         "{home}"
     );
 }
