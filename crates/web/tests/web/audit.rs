@@ -34,10 +34,7 @@ async fn every_case_read_writes_exactly_one_entry_with_opaque_ids_only() {
         .await;
     let token = app.token(&cm).await;
     let outsider = app
-        .token(
-            &app.enrolled(app.org_b, "audit.out@example.org", &[Role::CaseManager])
-                .await,
-        )
+        .staff_token(app.org_b, "audit.out@example.org", &[Role::CaseManager])
         .await;
     let body = json!({ "pseudonym": format!("{CANARY}-p"), "legal_name": format!("{CANARY}-l"), "phone": format!("{CANARY}-ph"),
                        "safe_contact": format!("{CANARY}-s"), "nationality": format!("{CANARY}-n") });

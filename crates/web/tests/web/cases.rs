@@ -33,16 +33,10 @@ pub(crate) async fn team() -> Team {
         .await;
     let clinician = app.token(&clinician_user).await;
     let colleague = app
-        .token(
-            &app.enrolled(app.org_a, "col@example.org", &[Role::CaseManager])
-                .await,
-        )
+        .staff_token(app.org_a, "col@example.org", &[Role::CaseManager])
         .await;
     let other_org = app
-        .token(
-            &app.enrolled(app.org_b, "b@example.org", &[Role::CaseManager])
-                .await,
-        )
+        .staff_token(app.org_b, "b@example.org", &[Role::CaseManager])
         .await;
     let r = app
         .api_post(
@@ -339,10 +333,7 @@ async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged() {
 async fn bad_intake_input_is_refused_with_the_field_and_nothing_is_written() {
     let app = App::new().await;
     let cm = app
-        .token(
-            &app.enrolled(app.org_a, "bad@example.org", &[Role::CaseManager])
-                .await,
-        )
+        .staff_token(app.org_a, "bad@example.org", &[Role::CaseManager])
         .await;
     let before = app.audit_reasons("survivor_create").await.len();
     for (payload, field, reason) in [

@@ -93,16 +93,10 @@ async fn only_editors_of_the_case_classify_it_and_bad_input_changes_nothing() {
 async fn a_flag_the_editor_cannot_see_is_kept() {
     let app = App::new().await;
     let hotline = app
-        .token(
-            &app.enrolled(app.org_a, "line@example.org", &[Role::HotlineAdvocate])
-                .await,
-        )
+        .staff_token(app.org_a, "line@example.org", &[Role::HotlineAdvocate])
         .await;
     let supervisor = app
-        .token(
-            &app.enrolled(app.org_a, "sup@example.org", &[Role::Supervisor])
-                .await,
-        )
+        .staff_token(app.org_a, "sup@example.org", &[Role::Supervisor])
         .await;
     let r = app
         .api_post(

@@ -41,32 +41,20 @@ pub async fn network() -> Network {
         .await
         .unwrap();
     let cm = app
-        .token(
-            &app.enrolled(app.org_a, "cm@ngo.org", &[Role::CaseManager])
-                .await,
-        )
+        .staff_token(app.org_a, "cm@ngo.org", &[Role::CaseManager])
         .await;
     let ngo_clinician_user = app
         .enrolled(app.org_a, "clin@ngo.org", &[Role::Clinician])
         .await;
     let ngo_clinician = app.token(&ngo_clinician_user).await;
     let clinician = app
-        .token(
-            &app.enrolled(app.org_b, "doc@clinic.org", &[Role::Clinician])
-                .await,
-        )
+        .staff_token(app.org_b, "doc@clinic.org", &[Role::Clinician])
         .await;
     let clinic_cm = app
-        .token(
-            &app.enrolled(app.org_b, "cm@clinic.org", &[Role::CaseManager])
-                .await,
-        )
+        .staff_token(app.org_b, "cm@clinic.org", &[Role::CaseManager])
         .await;
     let liaison = app
-        .token(
-            &app.enrolled(police, "officer@police.org", &[Role::LeLiaison])
-                .await,
-        )
+        .staff_token(police, "officer@police.org", &[Role::LeLiaison])
         .await;
     let r = app
         .api_post(

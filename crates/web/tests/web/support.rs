@@ -355,6 +355,12 @@ impl App {
         .await
     }
 
+    /// An API token of a new, enrolled account.
+    pub async fn staff_token(&self, org: OrgId, email: &str, roles: &[Role]) -> String {
+        let user = self.enrolled(org, email, roles).await;
+        self.token(&user).await
+    }
+
     pub async fn token(&self, user: &User) -> String {
         self.haven
             .create_api_token(&Acting::Operator("test".into()), &user.email, "test")
