@@ -5,6 +5,8 @@
 pub(crate) use crate::PgStore as DbStore;
 pub(crate) type DbRow = sqlx::postgres::PgRow;
 pub(crate) type DbConn = sqlx::PgConnection;
+/// A write transaction, as `crate::begin_write` begins it.
+pub(crate) type DbTx = sqlx::Transaction<'static, sqlx::Postgres>;
 pub(crate) type DbPool = sqlx::PgPool;
 
 /// Where writes go. Writes in a transaction begin with `crate::begin_write`.

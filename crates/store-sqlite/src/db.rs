@@ -5,6 +5,8 @@
 pub(crate) use crate::SqliteStore as DbStore;
 pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 pub(crate) type DbConn = sqlx::SqliteConnection;
+/// A write transaction, as `crate::begin_write` begins it.
+pub(crate) type DbTx = crate::write_tx::WriteTx;
 pub(crate) type DbPool = sqlx::SqlitePool;
 
 /// The single writer connection. Writes in a transaction begin with `crate::begin_write`.

@@ -1,7 +1,7 @@
 // Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
 // here): cases, their teams, timeline, notes and tasks.
 
-use crate::db::{DbConn, DbRow, DbStore, reader};
+use crate::db::{DbConn, DbRow, DbStore, DbTx, reader};
 use crate::{audit, convert};
 use haven_domain::{CaseId, OrgId, SurvivorId, TaskId, UserId};
 use haven_store::sqlx_support::get;
@@ -51,6 +51,18 @@ pub(crate) async fn add_event(
     .await
     .map_err(convert::error)?;
     Ok(())
+}
+
+/// Ends a write to a case: its timeline event and its audit entry join the transaction,
+/// which then commits — all three or nothing.
+pub(crate) async fn commit_with_event(
+    mut tx: DbTx,
+    event: &CaseEvent,
+    body: &[u8],
+) -> Result<(), StoreError> {
+    add_event(&mut tx, event).await?;
+    audit::append(&mut tx, body).await?;
+    tx.commit().await.map_err(convert::error)
 }
 
 pub(crate) async fn insert_case(
@@ -141,9 +153,7 @@ pub(crate) async fn update_case(
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)
+    commit_with_event(tx, event, body).await
 }
 
 pub(crate) async fn add_team_member(
@@ -160,9 +170,7 @@ pub(crate) async fn add_team_member(
         .execute(&mut *tx)
         .await
         .map_err(convert::error)?;
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)
+    commit_with_event(tx, event, body).await
 }
 
 pub(crate) async fn insert_note(
@@ -182,9 +190,7 @@ pub(crate) async fn insert_note(
         .execute(&mut *tx)
         .await
         .map_err(convert::error)?;
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)
+    commit_with_event(tx, event, body).await
 }
 
 pub(crate) async fn insert_task(
@@ -204,9 +210,7 @@ pub(crate) async fn insert_task(
         .execute(&mut *tx)
         .await
         .map_err(convert::error)?;
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)
+    commit_with_event(tx, event, body).await
 }
 
 pub(crate) async fn complete_task(
@@ -230,8 +234,6 @@ pub(crate) async fn complete_task(
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
+    commit_with_event(tx, event, body).await?;
     Ok(true)
 }

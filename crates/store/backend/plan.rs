@@ -2,8 +2,8 @@
 // here): the case team's removals and changes to the case plan's goals. The includer
 // defines `DbStore` and `writer`.
 use crate::db::DbStore;
-use crate::cases::add_event;
-use crate::{audit, convert};
+use crate::cases::commit_with_event;
+use crate::convert;
 use haven_domain::{CaseId, UserId};
 use haven_store::{CaseEvent, StoreError};
 
@@ -25,9 +25,7 @@ pub(crate) async fn remove_team_member(
     if removed != 1 {
         return Ok(false);
     }
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
+    commit_with_event(tx, event, body).await?;
     Ok(true)
 }
 
@@ -50,9 +48,7 @@ pub(crate) async fn insert_goal(
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)
+    commit_with_event(tx, event, body).await
 }
 
 pub(crate) async fn set_goal_status(
@@ -76,8 +72,6 @@ pub(crate) async fn set_goal_status(
     if changed != 1 {
         return Ok(false);
     }
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
+    commit_with_event(tx, event, body).await?;
     Ok(true)
 }

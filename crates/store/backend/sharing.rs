@@ -5,7 +5,7 @@
 // consents_of_survivor(store, survivor), read on every request that crosses organisations.
 use crate::db::{DbRow, DbStore, reader};
 use haven_store::sqlx_support::get;
-use crate::cases::add_event;
+use crate::cases::{add_event, commit_with_event};
 use crate::{audit, convert};
 use haven_domain::{
     AdversaryId, CaseId, ConsentId, KeyId, MessageId, OrgId, ReferralId, ServiceId, SurvivorId,
@@ -48,9 +48,7 @@ pub(crate) async fn insert_consent(
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)
+    commit_with_event(tx, event, body).await
 }
 
 pub(crate) async fn consent_scan(
@@ -94,9 +92,7 @@ pub(crate) async fn revoke_consent(
     if done != 1 {
         return Ok(false);
     }
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
+    commit_with_event(tx, event, body).await?;
     Ok(true)
 }
 
@@ -119,9 +115,7 @@ pub(crate) async fn insert_adversary(
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)
+    commit_with_event(tx, event, body).await
 }
 
 pub(crate) async fn adversaries_of_case(

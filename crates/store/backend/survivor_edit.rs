@@ -4,7 +4,7 @@
 // pool, reader(store).
 use crate::db::{DbRow, DbStore, reader};
 use haven_store::sqlx_support::get;
-use crate::cases::add_event;
+use crate::cases::{add_event, commit_with_event};
 use crate::{audit, convert};
 use haven_domain::{CaseId, SurvivorId};
 use haven_store::{CaseEvent, StoreError, SurvivorEdit};
@@ -103,8 +103,6 @@ pub(crate) async fn clear_minor(
     if cleared != 1 {
         return Ok(false);
     }
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
+    commit_with_event(tx, event, body).await?;
     Ok(true)
 }

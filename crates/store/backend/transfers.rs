@@ -4,8 +4,8 @@
 // behind writer(store) and reader(store).
 use crate::db::{DbConn, DbRow, DbStore, reader};
 use haven_store::sqlx_support::get;
-use crate::cases::add_event;
-use crate::{audit, convert};
+use crate::cases::commit_with_event;
+use crate::convert;
 use haven_domain::{CaseId, OrgId, TransferId, UserId};
 use haven_store::{CaseEvent, MovedRecord, StoreError, TransferRow};
 use uuid::Uuid;
@@ -49,9 +49,7 @@ pub(crate) async fn insert(
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)
+    commit_with_event(tx, event, body).await
 }
 
 pub(crate) async fn one(
@@ -225,8 +223,6 @@ pub(crate) async fn decide(
     if let Some(m) = moved {
         move_record(&mut tx, m).await?;
     }
-    add_event(&mut tx, event).await?;
-    audit::append(&mut tx, body).await?;
-    tx.commit().await.map_err(convert::error)?;
+    commit_with_event(tx, event, body).await?;
     Ok(true)
 }
