@@ -3,10 +3,12 @@
 //! turns a missing URL into a failure.
 
 use crate::support::*;
+use haven_core::auth::{Acting, NewUser};
 use haven_core::cases::NewCase;
-use haven_core::{Haven, SystemClock, system};
+use haven_core::{CoreError, Haven, SystemClock, system};
 use haven_crypto::OsEntropy;
 use haven_crypto::keyfile::KeyFile;
+use haven_domain::access::Role;
 use haven_store::Store;
 use haven_store_postgres::PgStore;
 use sqlx::Connection;
@@ -198,5 +200,35 @@ async fn a_connection_lost_mid_intake_leaves_nothing_half_written() -> TestResul
     outside.close().await?;
     let out = run(&["audit", "verify", "--data-dir", d, "--database", &url]);
     assert!(out.status.success(), "{}", stderr(&out));
+    Ok(())
+}
+
+/// PostgreSQL cannot store a NUL character in a text column, where SQLite can. The only
+/// free text kept unsealed is an account's display name: a control character in it is
+/// refused as input with the field named, never a database error (a 500 to the admin).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_display_name_postgres_cannot_store_is_refused_as_input() -> TestResult {
+    let Some(url) = fresh_database().await? else {
+        return Ok(());
+    };
+    let dir = init(&url)?;
+    let haven = open(dir.path(), &url).await?;
+    let org = haven.create_org(system("test"), "NGO", "ngo").await?;
+    let operator = Acting::Operator("test".into());
+    let new = |name: &str| NewUser {
+        org,
+        email: "nul@example.org".into(),
+        display_name: name.into(),
+        roles: vec![Role::CaseManager],
+        password: None,
+    };
+    for name in ["Ana\0López", "Ana\u{7}", "Ana\u{1b}[31m"] {
+        match haven.add_user(&operator, new(name)).await {
+            Err(CoreError::InvalidInput { field, .. }) => assert_eq!(field, "display_name"),
+            other => panic!("{name:?}: {other:?}"),
+        }
+    }
+    haven.add_user(&operator, new("Ana López")).await?;
+    haven.store().close().await;
     Ok(())
 }

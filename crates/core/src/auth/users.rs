@@ -107,6 +107,13 @@ impl<S: Store> Haven<S> {
                 Problem::new(Reason::DisplayName).with("max", 100),
             ));
         }
+        // Refused here rather than by the database: PostgreSQL cannot store a NUL in text.
+        if name.chars().any(char::is_control) {
+            return Err(CoreError::invalid(
+                "display_name",
+                Problem::new(Reason::FieldControlCharacters).with("field", "display_name"),
+            ));
+        }
         if new.roles.is_empty() {
             return Err(CoreError::invalid("roles", Reason::RolesRequired));
         }

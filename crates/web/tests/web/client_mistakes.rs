@@ -225,6 +225,7 @@ fn form_mistakes(form: &PageForm) -> Vec<Vec<u8>> {
         for value in [
             "",
             "%ff%fe",
+            "a%00b",
             "2999-01-01",
             "-1",
             "0",
@@ -430,4 +431,38 @@ async fn no_client_mistake_is_a_server_error() {
         failures.0.len(),
         failures.0.join("\n")
     );
+}
+
+/// A control character in an account's display name (a NUL, which PostgreSQL cannot
+/// store; an escape sequence) is refused with the field named, and no account is added.
+#[tokio::test]
+async fn a_control_character_in_a_display_name_is_refused_with_the_field_named() {
+    let app = App::new().await;
+    let admin = app
+        .enrolled(app.org_a, "admin.names@example.org", &[Role::Admin])
+        .await;
+    let session = app.session(&admin).await;
+    let csrf = app.csrf_of(&session).await;
+    let before = app.audit_reasons("user_create").await.len();
+    for name in ["Ana\0López", "Ana\u{1b}[31m"] {
+        let r = app
+            .post_form(
+                "/admin/users",
+                Some(&session),
+                &[
+                    ("csrf", &csrf),
+                    ("display_name", name),
+                    ("email", "ana@example.org"),
+                    ("role", "case_manager"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(
+            r.body.contains("display_name contains control characters"),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(app.audit_reasons("user_create").await.len(), before);
 }
