@@ -116,6 +116,7 @@ impl Schemas {
                     String::new()
                 };
                 first_error(&self.organization, &org, &prefix)?;
+                first_nul(&org, &prefix)?;
                 let entry = entry(org, &prefix)?;
                 if !seen.insert(entry.id) {
                     return Err(HsdsError::at(
@@ -149,6 +150,30 @@ pub struct ServiceEntry {
     pub kind: ServiceKind,
     /// The service as published (with its `organization_id`).
     pub document: Value,
+}
+
+/// The first text in `v` that holds a NUL character, by its path: no database Haven runs
+/// on can keep one in a name (PostgreSQL refuses it in any text).
+fn first_nul(v: &Value, path: &str) -> Result<(), HsdsError> {
+    match v {
+        Value::String(s) if s.contains('\0') => {
+            Err(HsdsError::at(path, "text holds a NUL character"))
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| first_nul(item, &format!("{path}/{i}"))),
+        Value::Object(map) => map.iter().try_for_each(|(key, item)| {
+            if key.contains('\0') {
+                return Err(HsdsError::at(path, "a key holds a NUL character"));
+            }
+            first_nul(
+                item,
+                &format!("{path}/{}", key.replace('~', "~0").replace('/', "~1")),
+            )
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn id_at(v: &Value, path: &str) -> Result<Uuid, HsdsError> {
@@ -300,6 +325,22 @@ mod tests {
             schemas.parse_import(b"{not json"),
             Err(HsdsError::NotJson(_))
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn text_with_a_nul_character_is_refused_at_its_path() -> Result<(), HsdsError> {
+        let schemas = Schemas::load()?;
+        let mut doc: Value = serde_json::from_str(EXAMPLE).map_err(|_| HsdsError::Schema)?;
+        doc["services"][0]["name"] = Value::String("Medical\0care".into());
+        let file = Value::Array(vec![doc]).to_string();
+        assert_eq!(
+            schemas.parse_import(file.as_bytes()),
+            Err(HsdsError::at(
+                "/0/services/0/name",
+                "text holds a NUL character"
+            ))
+        );
         Ok(())
     }
 
