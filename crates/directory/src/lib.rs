@@ -152,8 +152,8 @@ pub struct ServiceEntry {
     pub document: Value,
 }
 
-/// The first text in `v` that holds a NUL character, by its path: no database Haven runs
-/// on can keep one in a name (PostgreSQL refuses it in any text).
+/// The first text in `v` that holds a NUL character, by its path: PostgreSQL refuses one in
+/// any text, so the import names it before anything is written.
 fn first_nul(v: &Value, path: &str) -> Result<(), HsdsError> {
     match v {
         Value::String(s) if s.contains('\0') => {
