@@ -9,6 +9,7 @@ use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use haven_domain::access::Role;
+use haven_store::Store;
 use serde_json::{Map, Value, json};
 
 /// A failure list, so one run names every mistake that became a server error.
@@ -176,7 +177,7 @@ fn forms_of(html: &str) -> Vec<PageForm> {
                     (Some("radio"), _) if fields.iter().any(|(n, _)| *n == name) => continue,
                     (_, Some(v)) if !v.is_empty() => v,
                     (Some("date"), _) => "2027-01-15".into(),
-                    (Some("email"), _) => "someone@example.org".into(),
+                    (Some("email"), _) => FRESH_EMAIL.into(),
                     (Some("number"), _) => "1".into(),
                     (Some("checkbox"), _) => "on".into(),
                     _ => "x".into(),
@@ -196,12 +197,23 @@ fn forms_of(html: &str) -> Vec<PageForm> {
     forms
 }
 
+/// What an email field the person fills in is given: each body a new address, so that a
+/// form adding an account reaches its other fields rather than stopping at "email taken".
+const FRESH_EMAIL: &str = "someone-{n}@example.org";
+
 /// `fields` as a form body, each value sent as it is (already URL-safe, or deliberately
 /// not).
 fn form_body(fields: &[(String, String)]) -> Vec<u8> {
+    static BODIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = BODIES
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string();
     fields
         .iter()
-        .map(|(k, v)| format!("{k}={}", v.replace(' ', "+").replace('&', "%26")))
+        .map(|(k, v)| {
+            let v = v.replace("{n}", &n);
+            format!("{k}={}", v.replace(' ', "+").replace('&', "%26"))
+        })
         .collect::<Vec<_>>()
         .join("&")
         .into_bytes()
@@ -240,10 +252,12 @@ fn form_mistakes(form: &PageForm) -> Vec<Vec<u8>> {
     bodies
 }
 
-/// Posts every mistake of every form on `pages` as `session`.
-async fn post_form_mistakes(
-    app: &App,
-    session: &str,
+/// Posts every mistake of every form on `pages` as `user`, signed in as `session`. Forms
+/// about the poster's own account are left out: resetting one's own second factor ends the
+/// session, and every later form would only be sent to sign in again.
+async fn post_form_mistakes<S: Store>(
+    app: &App<S>,
+    (user, session): (&User, &str),
     pages: &[String],
     failures: &mut Failures,
 ) -> usize {
@@ -252,6 +266,9 @@ async fn post_form_mistakes(
     let mut forms = 0;
     for page in pages {
         for form in forms_of(&app.get(page, Some(session)).await.body) {
+            if form.fields.iter().any(|(_, v)| *v == user.email) {
+                continue;
+            }
             forms += 1;
             for body in form_mistakes(&form) {
                 let shown = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
@@ -269,7 +286,18 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 #[tokio::test]
 async fn no_client_mistake_is_a_server_error() {
-    let app = App::new().await;
+    every_mistake(App::new().await).await;
+}
+
+/// The same on PostgreSQL, which refuses text that SQLite keeps (a NUL).
+#[tokio::test]
+async fn no_client_mistake_is_a_server_error_on_postgres() {
+    if let Some(app) = App::postgres().await {
+        every_mistake(app).await;
+    }
+}
+
+async fn every_mistake<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "mistakes@example.org", &[Role::CaseManager])
         .await;
@@ -411,7 +439,7 @@ async fn no_client_mistake_is_a_server_error() {
         .into_iter()
         .chain([case_page, record_page])
         .collect::<Vec<_>>();
-    let forms = post_form_mistakes(&app, &session, &pages, &mut failures).await;
+    let forms = post_form_mistakes(&app, (&user, &session), &pages, &mut failures).await;
     assert!(forms > 10, "the case manager's pages offer {forms} forms");
     let admin = app
         .enrolled(app.org_a, "admin.mistakes@example.org", &[Role::Admin])
@@ -419,7 +447,7 @@ async fn no_client_mistake_is_a_server_error() {
     let admin_session = app.session(&admin).await;
     let forms = post_form_mistakes(
         &app,
-        &admin_session,
+        (&admin, &admin_session),
         &["/admin/users".to_owned()],
         &mut failures,
     )
@@ -437,7 +465,13 @@ async fn no_client_mistake_is_a_server_error() {
 /// store; an escape sequence) is refused with the field named, and no account is added.
 #[tokio::test]
 async fn a_control_character_in_a_display_name_is_refused_with_the_field_named() {
-    let app = App::new().await;
+    display_names(App::new().await).await;
+    if let Some(app) = App::postgres().await {
+        display_names(app).await;
+    }
+}
+
+async fn display_names<S: Store>(app: App<S>) {
     let admin = app
         .enrolled(app.org_a, "admin.names@example.org", &[Role::Admin])
         .await;

@@ -11,16 +11,21 @@ use haven_crypto::password::PasswordParams;
 use haven_crypto::{OsEntropy, totp};
 use haven_domain::OrgId;
 use haven_domain::access::Role;
+use haven_store::Store;
+use haven_store_postgres::PgStore;
 use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
 use http_body_util::BodyExt;
+use std::str::FromStr;
 use std::sync::Arc;
 use time::macros::datetime;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "a long enough test passphrase";
 
-pub struct App {
-    pub haven: Haven<SqliteStore>,
+/// A test installation on SQLite (the default) or, for the tests that must also hold on
+/// it, PostgreSQL.
+pub struct App<S: Store = SqliteStore> {
+    pub haven: Haven<S>,
     pub router: Router,
     pub clock: Arc<FixedClock>,
     pub org_a: OrgId,
@@ -117,6 +122,39 @@ impl App {
         let store = SqliteStore::open(&SqlitePaths::in_data_dir(dir.path()), OpenMode::Create)
             .await
             .unwrap();
+        App::on(store, dir).await
+    }
+}
+
+impl App<PgStore> {
+    /// An installation in a new PostgreSQL database; `None` when `HAVEN_TEST_POSTGRES_URL`
+    /// is not set (a failure instead when `HAVEN_REQUIRE_POSTGRES=1`).
+    pub async fn postgres() -> Option<App<PgStore>> {
+        use sqlx::Connection;
+        let Ok(url) = std::env::var("HAVEN_TEST_POSTGRES_URL") else {
+            assert_ne!(
+                std::env::var("HAVEN_REQUIRE_POSTGRES").as_deref(),
+                Ok("1"),
+                "HAVEN_REQUIRE_POSTGRES=1 but HAVEN_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("skipping: HAVEN_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let admin = sqlx::postgres::PgConnectOptions::from_str(&url).unwrap();
+        let name = format!("haven_t_web_{:016x}", rand::random::<u64>());
+        let mut conn = sqlx::PgConnection::connect_with(&admin).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let store = PgStore::connect_with(admin.database(&name)).await.unwrap();
+        Some(App::on(store, tempfile::tempdir().unwrap()).await)
+    }
+}
+
+impl<S: Store> App<S> {
+    /// A new installation on `store`, with two organisations.
+    async fn on(store: S, dir: tempfile::TempDir) -> App<S> {
         let clock = Arc::new(FixedClock::new(datetime!(2026-11-28 12:00 UTC)));
         let haven = Haven::init(
             store,
@@ -218,7 +256,6 @@ impl App {
 
     /// The id of the account with this email.
     pub async fn user_id(&self, email: &str) -> String {
-        use haven_store::Store;
         self.haven
             .store()
             .user_by_email(email)
@@ -371,7 +408,6 @@ impl App {
 
     /// Reasons of the audit entries with `action`, in order.
     pub async fn audit_reasons(&self, action: &str) -> Vec<String> {
-        use haven_store::Store;
         let mut out = Vec::new();
         let mut after = 0;
         loop {
