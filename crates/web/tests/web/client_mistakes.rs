@@ -5,6 +5,7 @@
 //! or wrong CSRF token, repeated fields and values of the wrong kind. Each must be answered
 //! with a 2xx, 3xx or 4xx — never a 5xx, and never a panic.
 
+use crate::page_forms::{form_mistakes, forms_of};
 use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -138,120 +139,6 @@ fn page_routes() -> Vec<&'static str> {
         .collect()
 }
 
-/// A form a page offers: where it posts, and the fields as the page would send them, with
-/// a plausible value in each field the person would fill in.
-struct PageForm {
-    action: String,
-    fields: Vec<(String, String)>,
-}
-
-/// The value of the attribute `name` in the tag text `tag`.
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let marker = format!(" {name}=\"");
-    let start = tag.find(&marker)? + marker.len();
-    Some(tag[start..].split('"').next()?.replace("&amp;", "&"))
-}
-
-/// The forms of a page that post (but the sign-out form).
-fn forms_of(html: &str) -> Vec<PageForm> {
-    let mut forms = Vec::new();
-    for form in html.split("<form").skip(1) {
-        let form = form.split("</form>").next().unwrap_or_default();
-        let head = form.split('>').next().unwrap_or_default();
-        let Some(action) = attr(head, "action") else {
-            continue;
-        };
-        if attr(head, "method").as_deref() != Some("post") || action == "/logout" {
-            continue;
-        }
-        let mut fields = Vec::new();
-        for (at, _) in form.match_indices('<') {
-            let rest = &form[at + 1..];
-            let tag = rest.split('>').next().unwrap_or_default();
-            let kind = tag.split_whitespace().next().unwrap_or_default();
-            let Some(name) = attr(tag, "name") else {
-                continue;
-            };
-            let value = match kind {
-                "input" => match (attr(tag, "type").as_deref(), attr(tag, "value")) {
-                    (Some("radio"), _) if fields.iter().any(|(n, _)| *n == name) => continue,
-                    (_, Some(v)) if !v.is_empty() => v,
-                    (Some("date"), _) => "2027-01-15".into(),
-                    (Some("email"), _) => FRESH_EMAIL.into(),
-                    (Some("number"), _) => "1".into(),
-                    (Some("checkbox"), _) => "on".into(),
-                    _ => "x".into(),
-                },
-                "select" => rest
-                    .split("<option")
-                    .nth(1)
-                    .and_then(|o| attr(o, "value"))
-                    .unwrap_or_default(),
-                "textarea" => "x".into(),
-                _ => continue,
-            };
-            fields.push((name, value));
-        }
-        forms.push(PageForm { action, fields });
-    }
-    forms
-}
-
-/// What an email field the person fills in is given: each body a new address, so that a
-/// form adding an account reaches its other fields rather than stopping at "email taken".
-const FRESH_EMAIL: &str = "someone-{n}@example.org";
-
-/// `fields` as a form body, each value sent as it is (already URL-safe, or deliberately
-/// not).
-fn form_body(fields: &[(String, String)]) -> Vec<u8> {
-    static BODIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = BODIES
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        .to_string();
-    fields
-        .iter()
-        .map(|(k, v)| {
-            let v = v.replace("{n}", &n);
-            format!("{k}={}", v.replace(' ', "+").replace('&', "%26"))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
-}
-
-/// The form as the page fills it, then with each field in turn left out, sent twice, or
-/// given a value of the wrong kind.
-fn form_mistakes(form: &PageForm) -> Vec<Vec<u8>> {
-    let mut bodies = vec![form_body(&form.fields)];
-    let long = "x".repeat(70_000);
-    for (i, (name, _)) in form.fields.iter().enumerate() {
-        if name == "csrf" {
-            continue;
-        }
-        let mut without = form.fields.clone();
-        without.remove(i);
-        bodies.push(form_body(&without));
-        let mut twice = form.fields.clone();
-        twice.push(form.fields[i].clone());
-        bodies.push(form_body(&twice));
-        for value in [
-            "",
-            "%ff%fe",
-            "a%00b",
-            "2999-01-01",
-            "-1",
-            "0",
-            "not-an-id",
-            long.as_str(),
-        ] {
-            let mut wrong = form.fields.clone();
-            wrong[i].1 = value.to_owned();
-            bodies.push(form_body(&wrong));
-        }
-    }
-    bodies
-}
-
 /// Posts every mistake of every form on `pages` as `user`, signed in as `session`. Forms
 /// about the poster's own account are left out: resetting one's own second factor ends the
 /// session, and every later form would only be sent to sign in again.
@@ -315,8 +202,19 @@ async fn every_mistake<S: Store>(app: App<S>) {
         .unwrap()
         .to_owned();
     let mut failures = Failures::default();
+    api_mistakes(&app, &token, &case, &mut failures).await;
+    let session = app.session(&user).await;
+    page_mistakes(&app, (&user, &session), &case, &mut failures).await;
+    assert!(
+        failures.0.is_empty(),
+        "{} client mistakes were server errors:\n{}",
+        failures.0.len(),
+        failures.0.join("\n")
+    );
+}
 
-    // The API, operation by operation, as its OpenAPI document describes it.
+/// The API, operation by operation, as its OpenAPI document describes it, then its queries.
+async fn api_mistakes<S: Store>(app: &App<S>, token: &str, case: &str, failures: &mut Failures) {
     let spec: Value =
         serde_json::from_str(&app.get("/api/v1/openapi.json", None).await.body).unwrap();
     let schemas = &spec["components"]["schemas"];
@@ -334,7 +232,7 @@ async fn every_mistake<S: Store>(app: App<S>) {
                 .as_str()
                 .and_then(|r| r.rsplit('/').next())
                 .map(|name| &schemas[name]);
-            for id in ids(&case) {
+            for id in ids(case) {
                 let target = fill(path, &id);
                 let what = format!("{method} {target}");
                 if method == "GET" || method == "DELETE" {
@@ -390,19 +288,27 @@ async fn every_mistake<S: Store>(app: App<S>) {
         "/api/v1/search?q=1990-13-45",
         "/api/v1/referrals?state=nonsense",
     ] {
-        let r = app.api_get(query, &token).await;
+        let r = app.api_get(query, token).await;
         failures.check(query, &r);
     }
     let long_query = format!("/api/v1/search?q={}", "a".repeat(5_000));
     failures.check(
         "a 5,000-character search",
-        &app.api_get(&long_query, &token).await,
+        &app.api_get(&long_query, token).await,
     );
+}
 
-    // Every route the page router declares, signed in, with the session's CSRF token and
-    // without it, with bodies that are no form at all.
-    let session = app.session(&user).await;
-    let csrf = app.csrf_of(&session).await;
+/// Every route the page router declares, signed in, with the session's CSRF token and
+/// without it, with bodies that are no form at all; then every form the pages offer, as
+/// the page fills it and with one field wrong: the case manager's pages, then the
+/// administrator's.
+async fn page_mistakes<S: Store>(
+    app: &App<S>,
+    (user, session): (&User, &str),
+    case: &str,
+    failures: &mut Failures,
+) {
+    let csrf = app.csrf_of(session).await;
     let cookie = format!("__Host-haven_session={session}");
     let auth = (header::COOKIE.as_str(), cookie.as_str());
     let routes = page_routes();
@@ -411,9 +317,9 @@ async fn every_mistake<S: Store>(app: App<S>) {
         if route == "/logout" {
             continue;
         }
-        for id in ids(&case) {
+        for id in ids(case) {
             let target = fill(route, &id);
-            let r = app.get(&target, Some(&session)).await;
+            let r = app.get(&target, Some(session)).await;
             failures.check(&format!("GET {target}"), &r);
             let bodies: [Vec<u8>; 5] = [
                 Vec::new(),
@@ -430,35 +336,27 @@ async fn every_mistake<S: Store>(app: App<S>) {
         }
     }
 
-    // Every form the pages offer, as the page fills it and then with one field wrong: the
-    // case manager's pages, then the administrator's (whose forms may disable the first).
-    let case_page = fill("/cases/{id}", &case);
-    let record_page = fill("/cases/{id}/survivor", &case);
+    let case_page = fill("/cases/{id}", case);
+    let record_page = fill("/cases/{id}/survivor", case);
     let pages = ["/", "/intake", "/search", "/account", "/referrals"]
         .map(str::to_owned)
         .into_iter()
         .chain([case_page, record_page])
         .collect::<Vec<_>>();
-    let forms = post_form_mistakes(&app, (&user, &session), &pages, &mut failures).await;
+    let forms = post_form_mistakes(app, (user, session), &pages, failures).await;
     assert!(forms > 10, "the case manager's pages offer {forms} forms");
     let admin = app
         .enrolled(app.org_a, "admin.mistakes@example.org", &[Role::Admin])
         .await;
     let admin_session = app.session(&admin).await;
     let forms = post_form_mistakes(
-        &app,
+        app,
         (&admin, &admin_session),
         &["/admin/users".to_owned()],
-        &mut failures,
+        failures,
     )
     .await;
     assert!(forms > 2, "the administrator's page offers {forms} forms");
-    assert!(
-        failures.0.is_empty(),
-        "{} client mistakes were server errors:\n{}",
-        failures.0.len(),
-        failures.0.join("\n")
-    );
 }
 
 /// A control character in an account's display name (a NUL, which PostgreSQL cannot

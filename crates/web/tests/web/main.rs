@@ -11,6 +11,7 @@ mod client_mistakes;
 mod coming_of_age;
 mod intake_form;
 mod languages;
+mod page_forms;
 mod record_edit;
 mod referrals;
 mod search;
