@@ -47,15 +47,7 @@ pub(crate) async fn update(
         .execute(&mut *tx)
         .await
         .map_err(convert::error)?;
-    for entry in &edit.index {
-        sqlx::query("INSERT INTO survivor_index (name, value, survivor_id) VALUES ($1, $2, $3)")
-            .bind(&entry.name)
-            .bind(i64::from(entry.value))
-            .bind(edit.id.as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(convert::error)?;
-    }
+    crate::survivors::insert_index(&mut tx, edit.id, &edit.index).await?;
     sqlx::query("UPDATE cases SET minor = $1 WHERE survivor_id = $2")
         .bind(edit.minor)
         .bind(edit.id.as_uuid())

@@ -4,7 +4,7 @@
 use crate::db::{DbConn, DbStore, reader};
 use crate::{audit, convert};
 use haven_domain::{KeyId, OrgId, SurvivorId};
-use haven_store::{OrgRow, StoreError, SurvivorRow};
+use haven_store::{IndexEntry, OrgRow, StoreError, SurvivorRow};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -85,16 +85,26 @@ pub(crate) async fn write_survivor(
     .execute(&mut *conn)
     .await
     .map_err(convert::error)?;
-    for entry in &row.index {
+    insert_index(conn, row.id, &row.index).await?;
+    audit::append(conn, body).await
+}
+
+/// A survivor's blind-index entries, within an open transaction.
+pub(crate) async fn insert_index(
+    conn: &mut DbConn,
+    survivor: SurvivorId,
+    entries: &[IndexEntry],
+) -> Result<(), StoreError> {
+    for entry in entries {
         sqlx::query("INSERT INTO survivor_index (name, value, survivor_id) VALUES ($1, $2, $3)")
             .bind(&entry.name)
             .bind(i64::from(entry.value))
-            .bind(row.id.as_uuid())
+            .bind(survivor.as_uuid())
             .execute(&mut *conn)
             .await
             .map_err(convert::error)?;
     }
-    audit::append(conn, body).await
+    Ok(())
 }
 
 pub(crate) async fn insert_intakes(
