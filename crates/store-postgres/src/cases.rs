@@ -56,7 +56,7 @@ pub(crate) async fn case_events(
     case: CaseId,
 ) -> Result<Vec<CaseEvent>, StoreError> {
     let rows = sqlx::query(
-        "SELECT case_id, at, kind, actor, detail FROM case_events WHERE case_id = $1 ORDER BY at",
+        "SELECT case_id, at, kind, actor, detail FROM case_events WHERE case_id = $1 ORDER BY at, seq",
     )
     .bind(case.as_uuid())
     .fetch_all(reader(store))

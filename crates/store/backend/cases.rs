@@ -122,7 +122,7 @@ pub(crate) async fn cases_for_member(
 ) -> Result<Vec<CaseRow>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CASE_COLUMNS} FROM cases c JOIN case_team t ON t.case_id = c.id WHERE t.user_id = $1 \
-         ORDER BY c.created_at DESC LIMIT $2"
+         ORDER BY c.created_at DESC, c.id LIMIT $2"
     )))
     .bind(*user.as_uuid())
     .bind(i64::from(limit))

@@ -285,7 +285,7 @@ pub(crate) async fn api_tokens_of(
     store: &DbStore,
     user: UserId,
 ) -> Result<Vec<ApiTokenRow>, StoreError> {
-    let rows = sqlx::query("SELECT id, user_id, name, token_hash, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at")
+    let rows = sqlx::query("SELECT id, user_id, name, token_hash, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id")
         .bind(user.as_uuid())
         .fetch_all(reader(store))
         .await
