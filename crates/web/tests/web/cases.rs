@@ -4,7 +4,18 @@
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
+use haven_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
+
+on_both_stores!(
+    intake_records_the_case_and_derives_the_minor_flag,
+    notes_are_read_and_written_by_category,
+    the_lifecycle_needs_a_reason_to_reopen,
+    tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged,
+    bad_intake_input_is_refused_with_the_field_and_nothing_is_written,
+    a_member_taken_off_the_team_loses_the_case_and_a_case_manager_always_stays,
+    the_case_plan_holds_goals_that_are_achieved_or_dropped,
+);
 
 pub(crate) fn body(r: &Reply) -> Value {
     serde_json::from_str(&r.body).unwrap_or(Value::Null)
@@ -12,8 +23,8 @@ pub(crate) fn body(r: &Reply) -> Value {
 
 /// A case in organisation A with its case manager, a clinician on the team, a colleague
 /// who is not, and a case manager of organisation B (API tokens each).
-pub(crate) struct Team {
-    pub(crate) app: App,
+pub(crate) struct Team<S: Store = SqliteStore> {
+    pub(crate) app: App<S>,
     pub(crate) cm: String,
     pub(crate) clinician: String,
     pub(crate) colleague: String,
@@ -23,7 +34,10 @@ pub(crate) struct Team {
 }
 
 pub(crate) async fn team() -> Team {
-    let app = App::new().await;
+    team_on(App::new().await).await
+}
+
+pub(crate) async fn team_on<S: Store>(app: App<S>) -> Team<S> {
     let cm_user = app
         .enrolled(app.org_a, "cm@example.org", &[Role::CaseManager])
         .await;
@@ -76,9 +90,8 @@ pub(crate) async fn team() -> Team {
     }
 }
 
-#[tokio::test]
-async fn intake_records_the_case_and_derives_the_minor_flag() {
-    let t = team().await;
+async fn intake_records_the_case_and_derives_the_minor_flag<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let r = t
         .app
         .api_get(&format!("/api/v1/cases/{}", t.case), &t.cm)
@@ -102,9 +115,8 @@ async fn intake_records_the_case_and_derives_the_minor_flag() {
     assert_eq!(kinds, vec!["opened", "team"]);
 }
 
-#[tokio::test]
-async fn notes_are_read_and_written_by_category() {
-    let t = team().await;
+async fn notes_are_read_and_written_by_category<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let note = |token: &str, category: &str, text: &str| {
         let (app, case) = (&t.app, &t.case);
         let body = json!({ "category": category, "body": text }).to_string();
@@ -211,9 +223,8 @@ async fn notes_are_read_and_written_by_category() {
     }
 }
 
-#[tokio::test]
-async fn the_lifecycle_needs_a_reason_to_reopen() {
-    let t = team().await;
+async fn the_lifecycle_needs_a_reason_to_reopen<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let status = |s: &str, reason: Option<&str>| {
         let (app, case, cm) = (&t.app, &t.case, &t.cm);
         let body = json!({ "status": s, "reason": reason }).to_string();
@@ -265,9 +276,10 @@ async fn the_lifecycle_needs_a_reason_to_reopen() {
     );
 }
 
-#[tokio::test]
-async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged() {
-    let t = team().await;
+async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged<S: Store>(
+    app: App<S>,
+) {
+    let t = team_on(app).await;
     let r = t
         .app
         .api_post(
@@ -329,9 +341,7 @@ async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged() {
     assert_eq!(t.app.audit_reasons("task_done").await, vec!["task_done"]);
 }
 
-#[tokio::test]
-async fn bad_intake_input_is_refused_with_the_field_and_nothing_is_written() {
-    let app = App::new().await;
+async fn bad_intake_input_is_refused_with_the_field_and_nothing_is_written<S: Store>(app: App<S>) {
     let cm = app
         .staff_token(app.org_a, "bad@example.org", &[Role::CaseManager])
         .await;
@@ -386,9 +396,10 @@ async fn bad_intake_input_is_refused_with_the_field_and_nothing_is_written() {
     assert_eq!(app.audit_reasons("survivor_create").await.len(), before);
 }
 
-#[tokio::test]
-async fn a_member_taken_off_the_team_loses_the_case_and_a_case_manager_always_stays() {
-    let t = team().await;
+async fn a_member_taken_off_the_team_loses_the_case_and_a_case_manager_always_stays<S: Store>(
+    app: App<S>,
+) {
+    let t = team_on(app).await;
     let me = |token: &str| {
         let app = &t.app;
         let token = token.to_owned();
@@ -445,9 +456,8 @@ async fn a_member_taken_off_the_team_loses_the_case_and_a_case_manager_always_st
     );
 }
 
-#[tokio::test]
-async fn the_case_plan_holds_goals_that_are_achieved_or_dropped() {
-    let t = team().await;
+async fn the_case_plan_holds_goals_that_are_achieved_or_dropped<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let add = |title: &str| {
         let app = &t.app;
         let path = format!("/api/v1/cases/{}/goals", t.case);

@@ -1,15 +1,21 @@
 //! Classifying a case again after intake: exploitation, trafficking types and flags, through
 //! the API and the case page, limited to what the editor's role reaches.
 
-use crate::cases::{body, team};
+use crate::cases::{body, team_on};
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
 use serde_json::json;
 
-#[tokio::test]
-async fn the_case_manager_reclassifies_the_case_and_the_timeline_says_so() {
-    let t = team().await;
+on_both_stores!(
+    the_case_manager_reclassifies_the_case_and_the_timeline_says_so,
+    only_editors_of_the_case_classify_it_and_bad_input_changes_nothing,
+    a_flag_the_editor_cannot_see_is_kept,
+    the_case_page_classifies_without_javascript,
+);
+
+async fn the_case_manager_reclassifies_the_case_and_the_timeline_says_so<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let path = format!("/api/v1/cases/{}/classification", t.case);
     let r = t
         .app
@@ -51,9 +57,8 @@ async fn the_case_manager_reclassifies_the_case_and_the_timeline_says_so() {
     assert_eq!(last["kind"], "classification");
 }
 
-#[tokio::test]
-async fn only_editors_of_the_case_classify_it_and_bad_input_changes_nothing() {
-    let t = team().await;
+async fn only_editors_of_the_case_classify_it_and_bad_input_changes_nothing<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let path = format!("/api/v1/cases/{}/classification", t.case);
     let calm = json!({ "exploitation": "both" }).to_string();
     for token in [&t.other_org, &t.colleague] {
@@ -89,9 +94,7 @@ async fn only_editors_of_the_case_classify_it_and_bad_input_changes_nothing() {
 
 /// A hotline advocate edits the case but may not see its immigration flag: what they send
 /// for it is ignored, so they cannot clear what they cannot see.
-#[tokio::test]
-async fn a_flag_the_editor_cannot_see_is_kept() {
-    let app = App::new().await;
+async fn a_flag_the_editor_cannot_see_is_kept<S: Store>(app: App<S>) {
     let hotline = app
         .staff_token(app.org_a, "line@example.org", &[Role::HotlineAdvocate])
         .await;
@@ -130,9 +133,7 @@ async fn a_flag_the_editor_cannot_see_is_kept() {
     );
 }
 
-#[tokio::test]
-async fn the_case_page_classifies_without_javascript() {
-    let app = App::new().await;
+async fn the_case_page_classifies_without_javascript<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "classify@example.org", &[Role::CaseManager])
         .await;

@@ -2,10 +2,16 @@
 //! survivor signs alone follows their age today, and the server's review clears the flag
 //! of a case whose survivor has come of age, on its timeline and in the audit log.
 
-use crate::cases::{Team, body, team};
+use crate::cases::{Team, body, team, team_on};
+use crate::support::{App, Store, on_both_stores};
 use axum::http::StatusCode;
 use serde_json::json;
 use time::Duration;
+
+on_both_stores!(
+    a_survivor_who_turns_18_signs_alone_and_the_review_clears_the_flag,
+    an_estimated_age_grows_older_from_the_day_it_was_made,
+);
 
 /// A release the survivor signs alone (no guardian).
 fn signed_alone(recipient: haven_domain::OrgId) -> String {
@@ -16,7 +22,7 @@ fn signed_alone(recipient: haven_domain::OrgId) -> String {
 }
 
 /// Takes in Lina, whose age is estimated at 17 today; returns her case's API path.
-async fn lina_estimated_17(t: &Team) -> String {
+async fn lina_estimated_17<S: Store>(t: &Team<S>) -> String {
     let r = t
         .app
         .api_post(
@@ -29,9 +35,8 @@ async fn lina_estimated_17(t: &Team) -> String {
     format!("/api/v1/cases/{}", body(&r)["case_id"].as_str().unwrap())
 }
 
-#[tokio::test]
-async fn a_survivor_who_turns_18_signs_alone_and_the_review_clears_the_flag() {
-    let t = team().await;
+async fn a_survivor_who_turns_18_signs_alone_and_the_review_clears_the_flag<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let app = &t.app;
     let case = format!("/api/v1/cases/{}", t.case);
     let consents = format!("{case}/consents");
@@ -91,9 +96,8 @@ async fn a_survivor_who_turns_18_signs_alone_and_the_review_clears_the_flag() {
     assert_eq!(came_of_age().await, 1);
 }
 
-#[tokio::test]
-async fn an_estimated_age_grows_older_from_the_day_it_was_made() {
-    let t = team().await;
+async fn an_estimated_age_grows_older_from_the_day_it_was_made<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let app = &t.app;
     let case = lina_estimated_17(&t).await;
     let c = body(&app.api_get(&case, &t.cm).await);

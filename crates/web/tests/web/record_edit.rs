@@ -1,10 +1,19 @@
 //! Editing a survivor's record after intake, from the case: through the API and the page,
 //! limited to what the editor's role may write, re-indexed for search, audited.
 
-use crate::cases::{body, team};
+use crate::cases::{body, team_on};
+use crate::sharing::network_on;
 use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::json;
+
+on_both_stores!(
+    the_case_manager_edits_the_record_and_search_and_flags_follow,
+    only_those_who_may_write_the_record_can_edit_it_and_bad_input_changes_nothing,
+    the_record_is_edited_from_the_case_page_without_javascript,
+    an_editor_changes_only_the_categories_their_role_writes,
+    a_release_never_lets_another_organisation_edit_the_record,
+);
 
 fn search_path(q: &str) -> String {
     format!(
@@ -13,9 +22,8 @@ fn search_path(q: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn the_case_manager_edits_the_record_and_search_and_flags_follow() {
-    let t = team().await;
+async fn the_case_manager_edits_the_record_and_search_and_flags_follow<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let path = format!("/api/v1/cases/{}/survivor", t.case);
     let r = t
         .app
@@ -62,9 +70,10 @@ async fn the_case_manager_edits_the_record_and_search_and_flags_follow() {
     assert_eq!(t.app.audit_reasons("survivor_update").await, vec!["edit"]);
 }
 
-#[tokio::test]
-async fn only_those_who_may_write_the_record_can_edit_it_and_bad_input_changes_nothing() {
-    let t = team().await;
+async fn only_those_who_may_write_the_record_can_edit_it_and_bad_input_changes_nothing<S: Store>(
+    app: App<S>,
+) {
+    let t = team_on(app).await;
     let path = format!("/api/v1/cases/{}/survivor", t.case);
     let edit = json!({ "pseudonym": "Changed" }).to_string();
     // Not visible: the same 404 as a case that does not exist.
@@ -112,9 +121,7 @@ async fn only_those_who_may_write_the_record_can_edit_it_and_bad_input_changes_n
     assert!(t.app.audit_reasons("survivor_update").await.is_empty());
 }
 
-#[tokio::test]
-async fn the_record_is_edited_from_the_case_page_without_javascript() {
-    let app = App::new().await;
+async fn the_record_is_edited_from_the_case_page_without_javascript<S: Store>(app: App<S>) {
     let user = app
         .enrolled(
             app.org_a,
@@ -204,9 +211,8 @@ async fn the_record_is_edited_from_the_case_page_without_javascript() {
 /// A shelter coordinator on the team writes contact details but only reads identity: their
 /// edit changes the phone and leaves the names as stored, and their form shows the names
 /// read-only.
-#[tokio::test]
-async fn an_editor_changes_only_the_categories_their_role_writes() {
-    let t = team().await;
+async fn an_editor_changes_only_the_categories_their_role_writes<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
     let user = t
         .app
         .enrolled(
@@ -265,9 +271,8 @@ async fn an_editor_changes_only_the_categories_their_role_writes() {
 
 /// A release lets another organisation read; it never lets them change the record, whatever
 /// their role may write at home.
-#[tokio::test]
-async fn a_release_never_lets_another_organisation_edit_the_record() {
-    let n = crate::sharing::network().await;
+async fn a_release_never_lets_another_organisation_edit_the_record<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let r = n
         .release(
             n.app.org_b,

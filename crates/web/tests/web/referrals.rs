@@ -4,7 +4,7 @@
 //! from police that create nothing until the NGO accepts; HSDS import, export and API
 //! checked against the published schemas.
 
-use crate::sharing::{CANARY_NOTE, CANARY_PHONE, body, network};
+use crate::sharing::{CANARY_NOTE, CANARY_PHONE, body, network_on};
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_core::system;
@@ -12,10 +12,21 @@ use haven_directory::Schemas;
 use haven_domain::OrgId;
 use serde_json::{Value, json};
 
+on_both_stores!(
+    a_referral_closes_the_loop_and_refuses_moves_out_of_order,
+    police_refer_a_person_into_an_ngo_and_nothing_exists_until_it_accepts,
+    hsds_import_export_round_trips_and_the_api_serves_schema_valid_services,
+    ten_thousand_probes_of_another_organisations_sharing_records_learn_nothing,
+    a_transfer_moves_the_record_only_when_the_receiver_accepts,
+);
+
 const EXAMPLE: &str = include_str!("../../../directory/tests/organization_full.json");
 
 /// A directory with one service per organisation: (org, service name, kind).
-pub(crate) async fn directory(app: &App, services: &[(OrgId, &str, &str)]) -> Vec<String> {
+pub(crate) async fn directory<S: Store>(
+    app: &App<S>,
+    services: &[(OrgId, &str, &str)],
+) -> Vec<String> {
     let mut orgs: Vec<Value> = Vec::new();
     let mut ids = Vec::new();
     for (org, name, kind) in services {
@@ -40,7 +51,7 @@ pub(crate) async fn directory(app: &App, services: &[(OrgId, &str, &str)]) -> Ve
     ids
 }
 
-async fn moves(app: &App, token: &str, referral: &str, b: Value) -> Reply {
+async fn moves<S: Store>(app: &App<S>, token: &str, referral: &str, b: Value) -> Reply {
     app.api_post(
         &format!("/api/v1/referrals/{referral}/moves"),
         token,
@@ -49,9 +60,8 @@ async fn moves(app: &App, token: &str, referral: &str, b: Value) -> Reply {
     .await
 }
 
-#[tokio::test]
-async fn a_referral_closes_the_loop_and_refuses_moves_out_of_order() {
-    let n = network().await;
+async fn a_referral_closes_the_loop_and_refuses_moves_out_of_order<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let ids = directory(
         &n.app,
         &[
@@ -187,9 +197,10 @@ async fn a_referral_closes_the_loop_and_refuses_moves_out_of_order() {
     assert!(!seen.body.contains(CANARY_NOTE));
 }
 
-#[tokio::test]
-async fn police_refer_a_person_into_an_ngo_and_nothing_exists_until_it_accepts() {
-    let n = network().await;
+async fn police_refer_a_person_into_an_ngo_and_nothing_exists_until_it_accepts<S: Store>(
+    app: App<S>,
+) {
+    let n = network_on(app).await;
     let ids = directory(
         &n.app,
         &[(n.app.org_a, "Case management", "case_management")],
@@ -240,9 +251,9 @@ async fn police_refer_a_person_into_an_ngo_and_nothing_exists_until_it_accepts()
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn hsds_import_export_round_trips_and_the_api_serves_schema_valid_services() {
-    let app = App::new().await;
+async fn hsds_import_export_round_trips_and_the_api_serves_schema_valid_services<S: Store>(
+    app: App<S>,
+) {
     let schemas = Schemas::load().unwrap();
     let input = format!("[{EXAMPLE}]");
     let summary = app
@@ -288,9 +299,10 @@ async fn hsds_import_export_round_trips_and_the_api_serves_schema_valid_services
     assert_eq!(still, exported);
 }
 
-#[tokio::test]
-async fn ten_thousand_probes_of_another_organisations_sharing_records_learn_nothing() {
-    let n = network().await;
+async fn ten_thousand_probes_of_another_organisations_sharing_records_learn_nothing<S: Store>(
+    app: App<S>,
+) {
+    let n = network_on(app).await;
     let ids = directory(&n.app, &[(n.app.org_b, "Medical care", "medical")]).await;
     let consent = body(&n.release(n.app.org_b, &["identity"], 30).await)["id"]
         .as_str()
@@ -374,9 +386,8 @@ async fn ten_thousand_probes_of_another_organisations_sharing_records_learn_noth
     assert_eq!(sent["referrals"][0]["state"], "sent");
 }
 
-#[tokio::test]
-async fn a_transfer_moves_the_record_only_when_the_receiver_accepts() {
-    let n = network().await;
+async fn a_transfer_moves_the_record_only_when_the_receiver_accepts<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let propose = |to: Value| {
         let app = &n.app;
         let path = format!("/api/v1/cases/{}/transfers", n.case);

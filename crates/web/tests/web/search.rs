@@ -2,15 +2,23 @@
 //! only what the searcher may find, and a searcher told when a search could not open every
 //! record that shares the query's index values.
 
-use crate::cases::{body, team};
+use crate::cases::{body, team_on};
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
 use serde_json::json;
 
-#[tokio::test]
-async fn search_finds_by_exact_and_misspelt_name_date_and_phone_but_only_what_one_may_find() {
-    let t = team().await;
+on_both_stores!(
+    search_finds_by_exact_and_misspelt_name_date_and_phone_but_only_what_one_may_find,
+    exact_matches_survive_a_crowd_of_sound_alikes_and_the_searcher_is_told,
+);
+
+async fn search_finds_by_exact_and_misspelt_name_date_and_phone_but_only_what_one_may_find<
+    S: Store,
+>(
+    app: App<S>,
+) {
+    let t = team_on(app).await;
     let find = |token: &str, q: &str| {
         let app = &t.app;
         let (token, q) = (token.to_owned(), q.to_owned());
@@ -67,9 +75,9 @@ async fn search_finds_by_exact_and_misspelt_name_date_and_phone_but_only_what_on
 /// More records share the query's index values than a search opens (the demo's name pool
 /// makes this common at 100,000 survivors): the exact match is still found, and both the
 /// API and the page say that some matches may be missing.
-#[tokio::test]
-async fn exact_matches_survive_a_crowd_of_sound_alikes_and_the_searcher_is_told() {
-    let app = App::new().await;
+async fn exact_matches_survive_a_crowd_of_sound_alikes_and_the_searcher_is_told<S: Store>(
+    app: App<S>,
+) {
     let user = app
         .enrolled(app.org_a, "crowd@example.org", &[Role::CaseManager])
         .await;

@@ -8,8 +8,21 @@ use axum::http::StatusCode;
 use haven_core::system;
 use haven_domain::OrgId;
 use haven_domain::access::Role;
+use haven_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 use time::Duration;
+
+on_both_stores!(
+    without_a_release_police_and_other_organisations_find_no_trace,
+    a_release_grants_its_categories_until_expiry_and_not_one_second_more,
+    a_revocation_takes_effect_on_the_very_next_request,
+    police_never_see_medical_data_and_see_immigration_flags_only_as_protected_status,
+    the_record_carries_only_the_keys_of_the_readers_categories,
+    releases_refuse_bad_input_and_abusers_and_write_nothing,
+    every_service_workflow_completes_with_no_release_on_file,
+    the_access_report_names_who_opened_the_record_and_under_which_release,
+    a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting,
+);
 
 pub fn body(r: &Reply) -> Value {
     serde_json::from_str(&r.body).unwrap_or(Value::Null)
@@ -21,8 +34,8 @@ pub const CANARY_NOTE: &str = "Canary safety note: trafficker drives a red van";
 pub const CANARY_MEDICAL: &str = "Canary medical note: asthma";
 
 /// An NGO case (org A) with a survivor, a clinic (org B) and a police liaison unit.
-pub struct Network {
-    pub app: App,
+pub struct Network<S: Store = SqliteStore> {
+    pub app: App<S>,
     pub police: OrgId,
     pub cm: String,
     pub ngo_clinician: String,
@@ -34,7 +47,10 @@ pub struct Network {
 }
 
 pub async fn network() -> Network {
-    let app = App::new().await;
+    network_on(App::new().await).await
+}
+
+pub async fn network_on<S: Store>(app: App<S>) -> Network<S> {
     let police = app
         .haven
         .create_org(system("test"), "Metro Police", "law_enforcement")
@@ -106,7 +122,7 @@ pub async fn network() -> Network {
     }
 }
 
-impl Network {
+impl<S: Store> Network<S> {
     pub async fn release(&self, to: OrgId, categories: &[&str], days: i64) -> Reply {
         let expires = self.app.haven.now() + Duration::days(days);
         self.app
@@ -130,9 +146,8 @@ impl Network {
     }
 }
 
-#[tokio::test]
-async fn without_a_release_police_and_other_organisations_find_no_trace() {
-    let n = network().await;
+async fn without_a_release_police_and_other_organisations_find_no_trace<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let missing = n
         .app
         .api_get(
@@ -182,9 +197,10 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-#[tokio::test]
-async fn a_release_grants_its_categories_until_expiry_and_not_one_second_more() {
-    let n = network().await;
+async fn a_release_grants_its_categories_until_expiry_and_not_one_second_more<S: Store>(
+    app: App<S>,
+) {
+    let n = network_on(app).await;
     let r = n.release(n.app.org_b, &["identity", "medical"], 30).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let seen = n.case_as(&n.clinician).await;
@@ -233,9 +249,8 @@ async fn a_release_grants_its_categories_until_expiry_and_not_one_second_more() 
     assert_eq!(list["consents"][0]["active"], false);
 }
 
-#[tokio::test]
-async fn a_revocation_takes_effect_on_the_very_next_request() {
-    let n = network().await;
+async fn a_revocation_takes_effect_on_the_very_next_request<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let id = body(&n.release(n.app.org_b, &["identity"], 30).await)["id"]
         .as_str()
         .unwrap()
@@ -268,9 +283,12 @@ async fn a_revocation_takes_effect_on_the_very_next_request() {
     assert_eq!(list["consents"][0]["revocation_channel"], "oral");
 }
 
-#[tokio::test]
-async fn police_never_see_medical_data_and_see_immigration_flags_only_as_protected_status() {
-    let n = network().await;
+async fn police_never_see_medical_data_and_see_immigration_flags_only_as_protected_status<
+    S: Store,
+>(
+    app: App<S>,
+) {
+    let n = network_on(app).await;
     let r = n
         .release(n.police, &["identity", "medical", "immigration"], 10)
         .await;
@@ -293,9 +311,8 @@ async fn police_never_see_medical_data_and_see_immigration_flags_only_as_protect
 
 /// A field of a category the reader may not see is absent from the survivor record, not
 /// null: a release of medical data alone shows the name used and nothing else of the record.
-#[tokio::test]
-async fn the_record_carries_only_the_keys_of_the_readers_categories() {
-    let n = network().await;
+async fn the_record_carries_only_the_keys_of_the_readers_categories<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let r = n.release(n.app.org_b, &["medical"], 30).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let v = body(&n.case_as(&n.clinician).await);
@@ -311,9 +328,8 @@ async fn the_record_carries_only_the_keys_of_the_readers_categories() {
     }
 }
 
-#[tokio::test]
-async fn releases_refuse_bad_input_and_abusers_and_write_nothing() {
-    let n = network().await;
+async fn releases_refuse_bad_input_and_abusers_and_write_nothing<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let post = |b: Value| {
         let app = &n.app;
         let path = format!("/api/v1/cases/{}/consents", n.case);
@@ -394,9 +410,8 @@ async fn releases_refuse_bad_input_and_abusers_and_write_nothing() {
     assert!(n.app.audit_reasons("consent_record").await.is_empty());
 }
 
-#[tokio::test]
-async fn every_service_workflow_completes_with_no_release_on_file() {
-    let n = network().await;
+async fn every_service_workflow_completes_with_no_release_on_file<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let case = &n.case;
     let steps = [
         (
@@ -437,9 +452,10 @@ async fn every_service_workflow_completes_with_no_release_on_file() {
     assert_eq!(consents["consents"], json!([]));
 }
 
-#[tokio::test]
-async fn the_access_report_names_who_opened_the_record_and_under_which_release() {
-    let n = network().await;
+async fn the_access_report_names_who_opened_the_record_and_under_which_release<S: Store>(
+    app: App<S>,
+) {
+    let n = network_on(app).await;
     let consent = body(&n.release(n.app.org_b, &["identity", "medical"], 30).await)["id"]
         .as_str()
         .unwrap()
@@ -487,9 +503,10 @@ async fn the_access_report_names_who_opened_the_record_and_under_which_release()
     }
 }
 
-#[tokio::test]
-async fn a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting() {
-    let n = network().await;
+async fn a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting<S: Store>(
+    app: App<S>,
+) {
+    let n = network_on(app).await;
     let path = format!("/api/v1/cases/{}/meeting-requests", n.case);
     let before = n
         .app

@@ -2,16 +2,19 @@
 //! 28) with the history of their releases and the scan of a signed form; erasure leaves none
 //! of it readable and the audit log still verifies.
 
-use crate::sharing::{CANARY_MEDICAL, CANARY_NOTE, CANARY_PHONE, CANARY_SAFE, body, network};
+use crate::sharing::{
+    CANARY_MEDICAL, CANARY_NOTE, CANARY_PHONE, CANARY_SAFE, body, network, network_on,
+};
+use crate::support::{App, Store, on_both_stores};
 use axum::http::StatusCode;
 use haven_core::system;
 use haven_domain::access::Role;
 use serde_json::json;
 
-#[tokio::test]
-async fn the_subject_export_is_complete_and_erasure_leaves_nothing_readable() {
-    use haven_store::{SharingStore, Store};
-    let n = network().await;
+on_both_stores!(the_subject_export_is_complete_and_erasure_leaves_nothing_readable,);
+
+async fn the_subject_export_is_complete_and_erasure_leaves_nothing_readable<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
     let supervisor = n
         .app
         .token(

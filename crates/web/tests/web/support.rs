@@ -11,7 +11,7 @@ use haven_crypto::password::PasswordParams;
 use haven_crypto::{OsEntropy, totp};
 use haven_domain::OrgId;
 use haven_domain::access::Role;
-use haven_store::Store;
+pub use haven_store::Store;
 use haven_store_postgres::PgStore;
 use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
 use http_body_util::BodyExt;
@@ -115,6 +115,27 @@ pub fn base32_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Declares each named test — an `async fn(App<S>)` generic over the store — twice:
+/// `NAME::sqlite`, and `NAME::postgres` in a new database (skipped without
+/// `HAVEN_TEST_POSTGRES_URL`, a failure instead under `HAVEN_REQUIRE_POSTGRES=1`).
+macro_rules! on_both_stores {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(crate::support::App::new().await).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = crate::support::App::postgres().await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )+};
+}
+pub(crate) use on_both_stores;
 
 impl App {
     pub async fn new() -> App {
