@@ -7,11 +7,18 @@ use axum::http::StatusCode;
 use haven_domain::access::Role;
 use serde_json::Value;
 
+on_both_stores!(
+    the_case_team_reads_its_categories_and_everyone_else_gets_the_same_404,
+    ten_thousand_probes_from_another_organisation_learn_nothing,
+    only_intake_roles_may_take_in_a_survivor,
+    api_tokens_authenticate_until_revoked_and_bad_tokens_never_do,
+);
+
 fn json(r: &Reply) -> Value {
     serde_json::from_str(&r.body).unwrap_or(Value::Null)
 }
 
-async fn intake(app: &App, token: &str) -> String {
+async fn intake<S: Store>(app: &App<S>, token: &str) -> String {
     let r = app
         .api_post(
             "/api/v1/survivors",
@@ -23,9 +30,9 @@ async fn intake(app: &App, token: &str) -> String {
     json(&r)["id"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn the_case_team_reads_its_categories_and_everyone_else_gets_the_same_404() {
-    let app = App::new().await;
+async fn the_case_team_reads_its_categories_and_everyone_else_gets_the_same_404<S: Store>(
+    app: App<S>,
+) {
     let cm = app
         .enrolled(app.org_a, "cm@example.org", &[Role::CaseManager])
         .await;
@@ -98,9 +105,7 @@ async fn the_case_team_reads_its_categories_and_everyone_else_gets_the_same_404(
     assert!(denials.len() >= 4, "each refusal is audited: {denials:?}");
 }
 
-#[tokio::test]
-async fn ten_thousand_probes_from_another_organisation_learn_nothing() {
-    let app = App::new().await;
+async fn ten_thousand_probes_from_another_organisation_learn_nothing<S: Store>(app: App<S>) {
     let owner = app
         .enrolled(app.org_a, "owner@example.org", &[Role::CaseManager])
         .await;
@@ -257,9 +262,7 @@ async fn an_intake_the_database_fails_halfway_stores_nothing() {
     assert_eq!(stored(&app), (before.0 + 1, before.1 + 1));
 }
 
-#[tokio::test]
-async fn only_intake_roles_may_take_in_a_survivor() {
-    let app = App::new().await;
+async fn only_intake_roles_may_take_in_a_survivor<S: Store>(app: App<S>) {
     for (role, allowed) in [
         (Role::CaseManager, true),
         (Role::HotlineAdvocate, true),
@@ -291,9 +294,7 @@ async fn only_intake_roles_may_take_in_a_survivor() {
     }
 }
 
-#[tokio::test]
-async fn api_tokens_authenticate_until_revoked_and_bad_tokens_never_do() {
-    let app = App::new().await;
+async fn api_tokens_authenticate_until_revoked_and_bad_tokens_never_do<S: Store>(app: App<S>) {
     let cm = app
         .enrolled(app.org_a, "tok@example.org", &[Role::CaseManager])
         .await;

@@ -9,9 +9,11 @@ use haven_store::Store;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
+on_both_stores!(every_case_read_writes_exactly_one_entry_with_opaque_ids_only,);
+
 const CANARY: &str = "QZAUDITCANARY";
 
-async fn audit_entries(app: &App) -> Vec<Value> {
+async fn audit_entries<S: Store>(app: &App<S>) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
@@ -26,9 +28,7 @@ async fn audit_entries(app: &App) -> Vec<Value> {
     out
 }
 
-#[tokio::test]
-async fn every_case_read_writes_exactly_one_entry_with_opaque_ids_only() {
-    let app = App::new().await;
+async fn every_case_read_writes_exactly_one_entry_with_opaque_ids_only<S: Store>(app: App<S>) {
     let cm = app
         .enrolled(app.org_a, "audit.cm@example.org", &[Role::CaseManager])
         .await;

@@ -7,16 +7,22 @@ use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
 
+on_both_stores!(
+    the_intake_form_records_every_field_and_the_case_page_shows_them,
+    a_pseudonym_alone_is_enough_and_the_page_shows_nothing_unrecorded,
+    bad_choices_on_the_intake_form_are_refused_kept_as_typed_and_nothing_is_written,
+    a_form_that_is_not_utf8_is_refused_and_nothing_is_written,
+);
+
 /// A signed-in case manager with a session, its CSRF token and an API token.
-struct Desk {
-    app: App,
+struct Desk<S: Store> {
+    app: App<S>,
     session: String,
     csrf: String,
     token: String,
 }
 
-async fn desk() -> Desk {
-    let app = App::new().await;
+async fn desk_on<S: Store>(app: App<S>) -> Desk<S> {
     let user = app
         .enrolled(app.org_a, "desk@example.org", &[Role::CaseManager])
         .await;
@@ -31,7 +37,7 @@ async fn desk() -> Desk {
     }
 }
 
-impl Desk {
+impl<S: Store> Desk<S> {
     async fn intake(&self, fields: &[(&str, &str)]) -> Reply {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
@@ -41,9 +47,8 @@ impl Desk {
     }
 }
 
-#[tokio::test]
-async fn the_intake_form_records_every_field_and_the_case_page_shows_them() {
-    let d = desk().await;
+async fn the_intake_form_records_every_field_and_the_case_page_shows_them<S: Store>(app: App<S>) {
+    let d = desk_on(app).await;
     let r = d
         .intake(&[
             ("pseudonym", "Selam"),
@@ -120,9 +125,8 @@ async fn the_intake_form_records_every_field_and_the_case_page_shows_them() {
     assert_eq!(c["flags"]["immigration_sensitive"], false);
 }
 
-#[tokio::test]
-async fn a_pseudonym_alone_is_enough_and_the_page_shows_nothing_unrecorded() {
-    let d = desk().await;
+async fn a_pseudonym_alone_is_enough_and_the_page_shows_nothing_unrecorded<S: Store>(app: App<S>) {
+    let d = desk_on(app).await;
     let r = d.intake(&[("pseudonym", "Nobody Asked")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = d.app.get(r.location().unwrap(), Some(&d.session)).await;
@@ -139,9 +143,12 @@ async fn a_pseudonym_alone_is_enough_and_the_page_shows_nothing_unrecorded() {
     }
 }
 
-#[tokio::test]
-async fn bad_choices_on_the_intake_form_are_refused_kept_as_typed_and_nothing_is_written() {
-    let d = desk().await;
+async fn bad_choices_on_the_intake_form_are_refused_kept_as_typed_and_nothing_is_written<
+    S: Store,
+>(
+    app: App<S>,
+) {
+    let d = desk_on(app).await;
     let before = d.app.audit_reasons("survivor_create").await.len();
     // A select or checkbox only sends its own values; these come from a tampered form.
     for (bad, says) in [
@@ -193,11 +200,10 @@ async fn bad_choices_on_the_intake_form_are_refused_kept_as_typed_and_nothing_is
 /// A name sent in a legacy encoding (Latin-1 "María") is refused with the field named, not
 /// stored with U+FFFD in place of the letter; a form that fits no handler gets the same
 /// error page, not axum's plain text.
-#[tokio::test]
-async fn a_form_that_is_not_utf8_is_refused_and_nothing_is_written() {
+async fn a_form_that_is_not_utf8_is_refused_and_nothing_is_written<S: Store>(app: App<S>) {
     use axum::body::Body;
     use axum::http::{Request, header};
-    let d = desk().await;
+    let d = desk_on(app).await;
     let before = d.app.audit_reasons("survivor_create").await.len();
     let post = |body: Vec<u8>| {
         Request::post("/intake")

@@ -5,8 +5,15 @@ use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
 
+on_both_stores!(
+    pages_speak_spanish_by_browser_or_by_choice,
+    refused_input_is_explained_in_the_readers_language,
+    a_case_in_spanish_names_its_codes_in_spanish,
+    the_staff_page_reports_what_was_done_in_the_admins_language,
+);
+
 /// The signed-in person chooses a language on their account page.
-async fn choose(app: &App, session: &str, csrf: &str, language: &str) {
+async fn choose<S: Store>(app: &App<S>, session: &str, csrf: &str, language: &str) {
     let chosen = app
         .post_form(
             "/account/language",
@@ -17,9 +24,7 @@ async fn choose(app: &App, session: &str, csrf: &str, language: &str) {
     assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
 }
 
-#[tokio::test]
-async fn pages_speak_spanish_by_browser_or_by_choice() {
-    let app = App::new().await;
+async fn pages_speak_spanish_by_browser_or_by_choice<S: Store>(app: App<S>) {
     let req = axum::http::Request::get("/login")
         .header("accept-language", "es-MX,es;q=0.9,en;q=0.5")
         .body(axum::body::Body::empty())
@@ -93,9 +98,7 @@ async fn pages_speak_spanish_by_browser_or_by_choice() {
 
 /// A refused form is explained in the reader's language: the core's reason, rendered from
 /// its Fluent message, with the field named as that language names it.
-#[tokio::test]
-async fn refused_input_is_explained_in_the_readers_language() {
-    let app = App::new().await;
+async fn refused_input_is_explained_in_the_readers_language<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "idioma@example.org", &[Role::CaseManager])
         .await;
@@ -164,9 +167,7 @@ async fn refused_input_is_explained_in_the_readers_language() {
 /// A case read in Spanish names its coded values in Spanish too: the exploitation and
 /// trafficking types on the forms, the status and flags on the case and the dashboard, and
 /// the notes' categories. The values sent stay the codes.
-#[tokio::test]
-async fn a_case_in_spanish_names_its_codes_in_spanish() {
-    let app = App::new().await;
+async fn a_case_in_spanish_names_its_codes_in_spanish<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "caso@example.org", &[Role::CaseManager])
         .await;
@@ -272,9 +273,7 @@ async fn a_case_in_spanish_names_its_codes_in_spanish() {
     );
 }
 
-#[tokio::test]
-async fn the_staff_page_reports_what_was_done_in_the_admins_language() {
-    let app = App::new().await;
+async fn the_staff_page_reports_what_was_done_in_the_admins_language<S: Store>(app: App<S>) {
     let admin = app
         .enrolled(app.org_a, "admin.es@example.org", &[Role::Admin])
         .await;

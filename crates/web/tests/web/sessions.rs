@@ -9,13 +9,23 @@ use haven_core::auth::Acting;
 use haven_domain::access::Role;
 use time::Duration;
 
+on_both_stores!(
+    every_step_issues_a_new_token_and_old_ones_stop_working,
+    idle_and_absolute_timeouts_force_a_new_sign_in,
+    an_ended_session_met_through_htmx_loads_the_sign_in_page_whole,
+    logout_ends_the_session_and_clears_the_browser,
+    disabling_changing_the_password_or_resetting_the_factor_ends_every_session_and_token,
+    weak_new_passwords_are_refused_with_a_reason_and_nothing_changes,
+    only_an_organisations_admins_see_its_accounts,
+    admins_add_accounts_that_get_a_one_time_password,
+    an_admin_resets_a_forgotten_password_and_the_old_one_and_its_sessions_stop,
+);
+
 fn signed_out(r: &Reply) -> bool {
     r.status == StatusCode::SEE_OTHER && r.location() == Some("/login")
 }
 
-#[tokio::test]
-async fn every_step_issues_a_new_token_and_old_ones_stop_working() {
-    let app = App::new().await;
+async fn every_step_issues_a_new_token_and_old_ones_stop_working<S: Store>(app: App<S>) {
     let user = app
         .account(app.org_a, "fix@example.org", &[Role::CaseManager])
         .await;
@@ -30,9 +40,7 @@ async fn every_step_issues_a_new_token_and_old_ones_stop_working() {
     assert_eq!(app.get("/", Some(&stepped_up)).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn idle_and_absolute_timeouts_force_a_new_sign_in() {
-    let app = App::new().await;
+async fn idle_and_absolute_timeouts_force_a_new_sign_in<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "idle@example.org", &[Role::CaseManager])
         .await;
@@ -68,11 +76,9 @@ async fn idle_and_absolute_timeouts_force_a_new_sign_in() {
 /// With JavaScript on, a boosted form or link whose session has ended follows the redirect
 /// to the sign-in page inside htmx. That page asks htmx for a whole page load, so the
 /// signed-in page's navigation does not stay around the sign-in form.
-#[tokio::test]
-async fn an_ended_session_met_through_htmx_loads_the_sign_in_page_whole() {
+async fn an_ended_session_met_through_htmx_loads_the_sign_in_page_whole<S: Store>(app: App<S>) {
     use axum::body::Body;
     use axum::http::{Request, header};
-    let app = App::new().await;
     let user = app
         .enrolled(app.org_a, "htmx@example.org", &[Role::CaseManager])
         .await;
@@ -103,9 +109,7 @@ async fn an_ended_session_met_through_htmx_loads_the_sign_in_page_whole() {
     assert!(page.body.contains("action=\"/login\""), "{}", page.body);
 }
 
-#[tokio::test]
-async fn logout_ends_the_session_and_clears_the_browser() {
-    let app = App::new().await;
+async fn logout_ends_the_session_and_clears_the_browser<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "out@example.org", &[Role::CaseManager])
         .await;
@@ -131,15 +135,25 @@ async fn logout_ends_the_session_and_clears_the_browser() {
     );
 }
 
-#[tokio::test]
-async fn disabling_changing_the_password_or_resetting_the_factor_ends_every_session_and_token() {
+async fn disabling_changing_the_password_or_resetting_the_factor_ends_every_session_and_token<
+    S: Store,
+>(
+    app: App<S>,
+) {
     for event in ["disable", "password", "reset"] {
-        let app = App::new().await;
         let admin = app
-            .enrolled(app.org_a, "admin@example.org", &[Role::Admin])
+            .enrolled(
+                app.org_a,
+                &format!("admin-{event}@example.org"),
+                &[Role::Admin],
+            )
             .await;
         let user = app
-            .enrolled(app.org_a, "who@example.org", &[Role::CaseManager])
+            .enrolled(
+                app.org_a,
+                &format!("who-{event}@example.org"),
+                &[Role::CaseManager],
+            )
             .await;
         let (s1, s2) = (app.session(&user).await, app.session(&user).await);
         let token = app.token(&user).await;
@@ -201,9 +215,7 @@ async fn disabling_changing_the_password_or_resetting_the_factor_ends_every_sess
     }
 }
 
-#[tokio::test]
-async fn weak_new_passwords_are_refused_with_a_reason_and_nothing_changes() {
-    let app = App::new().await;
+async fn weak_new_passwords_are_refused_with_a_reason_and_nothing_changes<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "pw@example.org", &[Role::CaseManager])
         .await;
@@ -235,9 +247,7 @@ async fn weak_new_passwords_are_refused_with_a_reason_and_nothing_changes() {
     );
 }
 
-#[tokio::test]
-async fn only_an_organisations_admins_see_its_accounts() {
-    let app = App::new().await;
+async fn only_an_organisations_admins_see_its_accounts<S: Store>(app: App<S>) {
     let admin_a = app
         .enrolled(app.org_a, "a-admin@example.org", &[Role::Admin])
         .await;
@@ -278,9 +288,7 @@ async fn only_an_organisations_admins_see_its_accounts() {
     );
 }
 
-#[tokio::test]
-async fn admins_add_accounts_that_get_a_one_time_password() {
-    let app = App::new().await;
+async fn admins_add_accounts_that_get_a_one_time_password<S: Store>(app: App<S>) {
     let admin = app
         .enrolled(app.org_a, "adm@example.org", &[Role::Admin])
         .await;
@@ -359,9 +367,9 @@ async fn admins_add_accounts_that_get_a_one_time_password() {
     );
 }
 
-#[tokio::test]
-async fn an_admin_resets_a_forgotten_password_and_the_old_one_and_its_sessions_stop() {
-    let app = App::new().await;
+async fn an_admin_resets_a_forgotten_password_and_the_old_one_and_its_sessions_stop<S: Store>(
+    app: App<S>,
+) {
     let admin = app
         .enrolled(app.org_a, "ra@example.org", &[Role::Admin])
         .await;

@@ -5,9 +5,22 @@ use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
 
-#[tokio::test]
-async fn an_account_without_a_second_factor_reaches_only_the_enrolment_page() {
-    let app = App::new().await;
+on_both_stores!(
+    an_account_without_a_second_factor_reaches_only_the_enrolment_page,
+    enrolment_shows_recovery_codes_once_and_one_of_them_signs_in_once,
+    a_totp_code_is_accepted_once_and_never_a_code_from_an_earlier_step,
+    five_wrong_codes_lock_the_factor_for_at_least_a_minute,
+    the_second_factor_is_checked_before_the_password_is_evaluated,
+    guessing_is_throttled_per_account_and_not_globally,
+    failures_are_identical_for_unknown_wrong_disabled_and_throttled_accounts,
+    session_cookies_are_hardened_and_fresh_at_every_sign_in,
+    sign_in_without_the_csrf_pair_is_refused,
+    only_a_demo_installation_shows_codes_on_the_sign_in_page,
+    a_change_of_hashing_parameters_rehashes_at_the_next_sign_in,
+    every_route_answers_with_the_security_headers,
+);
+
+async fn an_account_without_a_second_factor_reaches_only_the_enrolment_page<S: Store>(app: App<S>) {
     let user = app
         .account(app.org_a, "new@example.org", &[Role::CaseManager])
         .await;
@@ -40,9 +53,7 @@ async fn an_account_without_a_second_factor_reaches_only_the_enrolment_page() {
     );
 }
 
-#[tokio::test]
-async fn enrolment_shows_recovery_codes_once_and_one_of_them_signs_in_once() {
-    let app = App::new().await;
+async fn enrolment_shows_recovery_codes_once_and_one_of_them_signs_in_once<S: Store>(app: App<S>) {
     let user = app
         .account(app.org_a, "rec@example.org", &[Role::CaseManager])
         .await;
@@ -70,9 +81,7 @@ async fn enrolment_shows_recovery_codes_once_and_one_of_them_signs_in_once() {
     );
 }
 
-#[tokio::test]
-async fn a_totp_code_is_accepted_once_and_never_a_code_from_an_earlier_step() {
-    let app = App::new().await;
+async fn a_totp_code_is_accepted_once_and_never_a_code_from_an_earlier_step<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "cm@example.org", &[Role::CaseManager])
         .await;
@@ -100,9 +109,7 @@ async fn a_totp_code_is_accepted_once_and_never_a_code_from_an_earlier_step() {
     );
 }
 
-#[tokio::test]
-async fn five_wrong_codes_lock_the_factor_for_at_least_a_minute() {
-    let app = App::new().await;
+async fn five_wrong_codes_lock_the_factor_for_at_least_a_minute<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "lock@example.org", &[Role::CaseManager])
         .await;
@@ -126,9 +133,7 @@ async fn five_wrong_codes_lock_the_factor_for_at_least_a_minute() {
     );
 }
 
-#[tokio::test]
-async fn the_second_factor_is_checked_before_the_password_is_evaluated() {
-    let app = App::new().await;
+async fn the_second_factor_is_checked_before_the_password_is_evaluated<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "order@example.org", &[Role::CaseManager])
         .await;
@@ -143,9 +148,7 @@ async fn the_second_factor_is_checked_before_the_password_is_evaluated() {
     );
 }
 
-#[tokio::test]
-async fn guessing_is_throttled_per_account_and_not_globally() {
-    let app = App::new().await;
+async fn guessing_is_throttled_per_account_and_not_globally<S: Store>(app: App<S>) {
     // An account still without a factor: every guess reaches the password. (With a factor,
     // a guess without the right code never does; see the test above.)
     let victim = app
@@ -178,9 +181,9 @@ async fn guessing_is_throttled_per_account_and_not_globally() {
     assert!(reasons.iter().any(|r| r == "throttled"));
 }
 
-#[tokio::test]
-async fn failures_are_identical_for_unknown_wrong_disabled_and_throttled_accounts() {
-    let app = App::new().await;
+async fn failures_are_identical_for_unknown_wrong_disabled_and_throttled_accounts<S: Store>(
+    app: App<S>,
+) {
     let known = app
         .enrolled(app.org_a, "known@example.org", &[Role::CaseManager])
         .await;
@@ -243,9 +246,7 @@ async fn unknown_and_known_accounts_take_the_same_time() {
     assert!((ma - mb).abs() < 5.0, "median {ma:.2} ms vs {mb:.2} ms");
 }
 
-#[tokio::test]
-async fn session_cookies_are_hardened_and_fresh_at_every_sign_in() {
-    let app = App::new().await;
+async fn session_cookies_are_hardened_and_fresh_at_every_sign_in<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "cookie@example.org", &[Role::CaseManager])
         .await;
@@ -265,9 +266,7 @@ async fn session_cookies_are_hardened_and_fresh_at_every_sign_in() {
     );
 }
 
-#[tokio::test]
-async fn sign_in_without_the_csrf_pair_is_refused() {
-    let app = App::new().await;
+async fn sign_in_without_the_csrf_pair_is_refused<S: Store>(app: App<S>) {
     let req = axum::http::Request::post("/login")
         .header("content-type", "application/x-www-form-urlencoded")
         .body(axum::body::Body::from(encode(&[
@@ -283,9 +282,7 @@ async fn sign_in_without_the_csrf_pair_is_refused() {
     assert_eq!(page.cookie("__Host-haven_csrf"), page.field("csrf"));
 }
 
-#[tokio::test]
-async fn only_a_demo_installation_shows_codes_on_the_sign_in_page() {
-    let app = App::new().await;
+async fn only_a_demo_installation_shows_codes_on_the_sign_in_page<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "demo.cm@example.org", &[Role::CaseManager])
         .await;
@@ -335,10 +332,7 @@ async fn only_a_demo_installation_shows_codes_on_the_sign_in_page() {
     );
 }
 
-#[tokio::test]
-async fn a_change_of_hashing_parameters_rehashes_at_the_next_sign_in() {
-    use haven_store::Store;
-    let app = App::new().await;
+async fn a_change_of_hashing_parameters_rehashes_at_the_next_sign_in<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "rehash@example.org", &[Role::CaseManager])
         .await;
@@ -376,9 +370,7 @@ async fn a_change_of_hashing_parameters_rehashes_at_the_next_sign_in() {
     assert!(haven_crypto::password::verify(PASSWORD.as_bytes(), &after));
 }
 
-#[tokio::test]
-async fn every_route_answers_with_the_security_headers() {
-    let app = App::new().await;
+async fn every_route_answers_with_the_security_headers<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "crawl@example.org", &[Role::Admin])
         .await;
