@@ -5,6 +5,7 @@
 include!("../../store/backend/cases.rs");
 
 use haven_domain::NoteId;
+use haven_store::{CaseContents, LoadedCase};
 use uuid::Uuid;
 
 /// Groups `case + team member` rows (ordered by case) into cases with their teams.
@@ -37,29 +38,61 @@ pub(crate) async fn cases_of_survivor(
     with_teams(rows)
 }
 
-pub(crate) async fn case(
-    store: &DbStore,
+pub(crate) async fn case<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     id: CaseId,
 ) -> Result<Option<(CaseRow, Vec<UserId>)>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CASE_COLUMNS}, t.user_id FROM cases c LEFT JOIN case_team t ON t.case_id = c.id WHERE c.id = $1"
     )))
     .bind(*id.as_uuid())
-    .fetch_all(reader(store))
+    .fetch_all(db)
     .await
     .map_err(convert::error)?;
     Ok(with_teams(rows)?.into_iter().next())
 }
 
-pub(crate) async fn case_events(
+/// A case with its team and what a view of it shows, in one snapshot (a read-only
+/// `REPEATABLE READ` transaction, as SQLite reads them in one read transaction): the policy
+/// decides on the team the contents were read with, never on a team that has since changed.
+pub(crate) async fn case_view(
     store: &DbStore,
+    id: CaseId,
+) -> Result<Option<LoadedCase>, StoreError> {
+    let mut tx = reader(store)
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await
+        .map_err(convert::error)?;
+    let Some((case, team)) = self::case(&mut *tx, id).await? else {
+        return Ok(None);
+    };
+    let contents = match crate::survivors::survivor(&mut *tx, case.survivor).await? {
+        Some(survivor) => Some(CaseContents {
+            survivor,
+            notes: notes_of_case(&mut *tx, id).await?,
+            tasks: tasks_of_case(&mut *tx, id).await?,
+            goals: crate::plan::goals_of_case(&mut *tx, id).await?,
+            events: case_events(&mut *tx, id).await?,
+        }),
+        None => None,
+    };
+    tx.commit().await.map_err(convert::error)?;
+    Ok(Some(LoadedCase {
+        case,
+        team,
+        contents,
+    }))
+}
+
+pub(crate) async fn case_events<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     case: CaseId,
 ) -> Result<Vec<CaseEvent>, StoreError> {
     let rows = sqlx::query(
         "SELECT case_id, at, kind, actor, detail FROM case_events WHERE case_id = $1 ORDER BY at, seq",
     )
     .bind(case.as_uuid())
-    .fetch_all(reader(store))
+    .fetch_all(db)
     .await
     .map_err(convert::error)?;
     rows.iter()
@@ -75,13 +108,13 @@ pub(crate) async fn case_events(
         .collect()
 }
 
-pub(crate) async fn notes_of_case(
-    store: &DbStore,
+pub(crate) async fn notes_of_case<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     case: CaseId,
 ) -> Result<Vec<NoteRow>, StoreError> {
     let rows = sqlx::query("SELECT id, case_id, category, author, created_at, body FROM notes WHERE case_id = $1 ORDER BY created_at, id")
         .bind(case.as_uuid())
-        .fetch_all(reader(store))
+        .fetch_all(db)
         .await
         .map_err(convert::error)?;
     rows.iter()
@@ -98,13 +131,13 @@ pub(crate) async fn notes_of_case(
         .collect()
 }
 
-pub(crate) async fn tasks_of_case(
-    store: &DbStore,
+pub(crate) async fn tasks_of_case<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     case: CaseId,
 ) -> Result<Vec<TaskRow>, StoreError> {
     let rows = sqlx::query("SELECT id, case_id, title, due_on, done_at, created_at FROM tasks WHERE case_id = $1 ORDER BY due_on, id")
         .bind(case.as_uuid())
-        .fetch_all(reader(store))
+        .fetch_all(db)
         .await
         .map_err(convert::error)?;
     rows.iter()

@@ -178,7 +178,7 @@ impl haven_store::Store for PgStore {
         &self,
         id: haven_domain::SurvivorId,
     ) -> impl Future<Output = Result<Option<haven_store::SurvivorRow>, StoreError>> + Send {
-        survivors::survivor(self, id)
+        survivors::survivor(db::reader(self), id)
     }
     fn survivors_by_index(
         &self,
@@ -361,7 +361,13 @@ impl haven_store::Store for PgStore {
     ) -> impl Future<
         Output = Result<Option<(haven_store::CaseRow, Vec<haven_domain::UserId>)>, StoreError>,
     > + Send {
-        cases::case(self, id)
+        cases::case(db::reader(self), id)
+    }
+    fn case_view(
+        &self,
+        id: haven_domain::CaseId,
+    ) -> impl Future<Output = Result<Option<haven_store::LoadedCase>, StoreError>> + Send {
+        cases::case_view(self, id)
     }
     fn cases_for_member(
         &self,
@@ -408,7 +414,7 @@ impl haven_store::Store for PgStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::GoalRow>, StoreError>> + Send {
-        plan::goals_of_case(self, case)
+        plan::goals_of_case(db::reader(self), case)
     }
     fn set_goal_status(
         &self,
@@ -422,7 +428,7 @@ impl haven_store::Store for PgStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::CaseEvent>, StoreError>> + Send {
-        cases::case_events(self, case)
+        cases::case_events(db::reader(self), case)
     }
     fn insert_note(
         &self,
@@ -436,7 +442,7 @@ impl haven_store::Store for PgStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::NoteRow>, StoreError>> + Send {
-        cases::notes_of_case(self, case)
+        cases::notes_of_case(db::reader(self), case)
     }
     fn insert_task(
         &self,
@@ -450,7 +456,7 @@ impl haven_store::Store for PgStore {
         &self,
         case: haven_domain::CaseId,
     ) -> impl Future<Output = Result<Vec<haven_store::TaskRow>, StoreError>> + Send {
-        cases::tasks_of_case(self, case)
+        cases::tasks_of_case(db::reader(self), case)
     }
     fn complete_task(
         &self,

@@ -3,19 +3,19 @@
 
 include!("../../store/backend/plan.rs");
 
-use crate::db::{DbRow, reader};
+use crate::db::DbRow;
 use haven_store::sqlx_support::get;
 
 /// The case plan's goals (SQLite reads them through `inline_reads`).
-pub(crate) async fn goals_of_case(
-    store: &DbStore,
+pub(crate) async fn goals_of_case<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     case: CaseId,
 ) -> Result<Vec<haven_store::GoalRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, case_id, title, status, created_at, closed_at FROM case_goals WHERE case_id = $1 ORDER BY created_at, id",
     )
     .bind(case.as_uuid())
-    .fetch_all(reader(store))
+    .fetch_all(db)
     .await
     .map_err(convert::error)?;
     rows.iter()

@@ -7,8 +7,8 @@ include!("../../store/backend/survivors.rs");
 
 use haven_store::{CoarseFields, SurvivorCiphertexts};
 
-pub(crate) async fn survivor(
-    store: &DbStore,
+pub(crate) async fn survivor<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     id: SurvivorId,
 ) -> Result<Option<SurvivorRow>, StoreError> {
     let row = sqlx::query(
@@ -16,7 +16,7 @@ pub(crate) async fn survivor(
          phone, email, safe_contact, details, age_band, gender, nationality_region FROM survivors WHERE id = $1",
     )
     .bind(id.as_uuid())
-    .fetch_optional(reader(store))
+    .fetch_optional(db)
     .await
     .map_err(convert::error)?;
     row.map(|r| {

@@ -100,3 +100,97 @@ async fn a_timeline_keeps_its_order_wherever_postgres_keeps_the_rows() -> Result
     assert_eq!(kinds, ["opened", "first", "second"]);
     Ok(())
 }
+
+/// A case view reads the case, its team and what it shows in one snapshot, so the policy
+/// decides on the team the contents were read with. Here the view's read of the notes
+/// waits on a lock while another transaction takes the reader off the team and writes a
+/// note: the view must show the team and the notes as they were together, without the
+/// note written after the reader left.
+#[tokio::test]
+async fn a_case_view_reads_its_team_and_contents_in_one_snapshot() -> Result<(), Error> {
+    use haven_domain::CaseId;
+    use haven_store::conformance::{key, org, survivor, user};
+    use haven_store::{CaseEvent, CaseRow, Store, UserRow};
+    let Some((store, mut own)) = fresh_database().await? else {
+        return Ok(());
+    };
+    store.migrate().await?;
+    let o = org(1);
+    store.insert_org(&o, b"org").await?;
+    let (cm, reader) = (user(1, &o), user(2, &o));
+    store.insert_user(&cm, b"cm").await?;
+    store
+        .insert_user(
+            &UserRow {
+                email: "reader@example.org".into(),
+                ..reader.clone()
+            },
+            b"reader",
+        )
+        .await?;
+    let k = key(1, 1);
+    store.insert_data_keys(std::slice::from_ref(&k)).await?;
+    let s = survivor(1, &o, &k);
+    store.insert_survivor(&s, b"survivor").await?;
+    let case = CaseRow::opened(
+        CaseId::from_random_bytes([0xf2; 16]),
+        s.id,
+        o.id,
+        s.created_at,
+    );
+    let opened = CaseEvent {
+        case: case.id,
+        at: case.created_at,
+        kind: "opened".into(),
+        actor: Some(cm.id),
+        detail: "intake".into(),
+    };
+    store
+        .insert_case(&case, &[cm.id, reader.id], &opened, b"case")
+        .await?;
+
+    sqlx::query("BEGIN").execute(&mut own).await?;
+    sqlx::query("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut own)
+        .await?;
+    let view = tokio::spawn({
+        let store = store.clone();
+        async move { store.case_view(case.id).await }
+    });
+    // Until the view waits on the lock: it has read the case and its team.
+    let mut waited = 0;
+    while sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'notes'::regclass",
+    )
+    .fetch_one(&mut own)
+    .await?
+        == 0
+    {
+        waited += 1;
+        assert!(waited < 500, "the view never reached the notes");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")
+        .bind(case.id.as_uuid())
+        .bind(reader.id.as_uuid())
+        .execute(&mut own)
+        .await?;
+    sqlx::query(
+        "INSERT INTO notes (id, case_id, category, author, created_at, body) \
+         VALUES (gen_random_uuid(), $1, 'general', $2, now(), '\\x00')",
+    )
+    .bind(case.id.as_uuid())
+    .bind(cm.id.as_uuid())
+    .execute(&mut own)
+    .await?;
+    sqlx::query("COMMIT").execute(&mut own).await?;
+
+    let seen = view.await??.ok_or("the case")?;
+    assert!(seen.team.contains(&reader.id), "the team as it was read");
+    let notes = seen.contents.ok_or("contents")?.notes;
+    assert!(
+        notes.is_empty(),
+        "a note written after the reader left the team was shown with the team they were on"
+    );
+    Ok(())
+}

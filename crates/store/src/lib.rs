@@ -360,24 +360,13 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         }
     }
     /// A case with its team and, when its survivor is still there, what a view of it shows
-    /// ([`Store::case_contents`]) — everything a case view reads, read together. Backends
-    /// that can read it in one transaction override this (SQLite does).
+    /// ([`Store::case_contents`]) — everything a case view reads, in one snapshot, so the
+    /// policy decides on the team the contents were read with (SQLite: one read
+    /// transaction; PostgreSQL: one read-only `REPEATABLE READ` transaction).
     fn case_view(
         &self,
         id: CaseId,
-    ) -> impl Future<Output = Result<Option<LoadedCase>, StoreError>> + Send {
-        async move {
-            let Some((case, team)) = self.case(id).await? else {
-                return Ok(None);
-            };
-            let contents = self.case_contents(id, case.survivor).await?;
-            Ok(Some(LoadedCase {
-                case,
-                team,
-                contents,
-            }))
-        }
-    }
+    ) -> impl Future<Output = Result<Option<LoadedCase>, StoreError>> + Send;
     fn case_events(
         &self,
         case: CaseId,

@@ -79,6 +79,18 @@ impl<S: Store> Haven<S> {
     /// The case, its team and everything it shows are read together, then the policy
     /// decides on them; nothing is opened or returned unless it allows.
     pub async fn view_case(&self, auth: &Authenticated, id: CaseId) -> Result<CaseView, CoreError> {
+        let (access, contents) = self.authorize_view(auth, id).await?;
+        self.read_case(&access, contents).await
+    }
+
+    /// A case and everything a view of it shows, read in one snapshot, and the policy's
+    /// answer for viewing it: the policy decides on the team the contents were read with, so
+    /// someone just taken off the team never sees what was written after they left.
+    async fn authorize_view(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+    ) -> Result<(CaseAccess, CaseContents), CoreError> {
         let (loaded, contents) = match self.store().case_view(id).await? {
             Some(LoadedCase {
                 case,
@@ -90,8 +102,7 @@ impl<S: Store> Haven<S> {
         let access = self
             .authorize_loaded(auth, id, Action::View, loaded)
             .await?;
-        self.read_case(&access, contents.ok_or(CoreError::NotFound)?)
-            .await
+        Ok((access, contents.ok_or(CoreError::NotFound)?))
     }
 
     /// The view `access` allows of a case's `contents`, audited.
@@ -190,9 +201,9 @@ impl<S: Store> Haven<S> {
         auth: &Authenticated,
         case: CaseId,
     ) -> Result<Vec<NoteView>, CoreError> {
-        let access = self.authorize_case(auth, case, Action::View).await?;
-        let key = self.survivor_key(access.survivor()).await?;
-        let notes = self.readable_notes(&access, &key).await?;
+        let (access, contents) = self.authorize_view(auth, case).await?;
+        let key = self.key_of(&contents.survivor).await?;
+        let notes = open_notes(&access, &key, contents.notes)?;
         let mut event = self.event(
             access.actor().clone(),
             AuditAction::NoteList,
