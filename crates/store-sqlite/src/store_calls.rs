@@ -368,14 +368,6 @@ impl haven_store::Store for SqliteStore {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         plan::set_goal_status(self, goal, event, audit)
     }
-    fn case_contents(
-        &self,
-        case: haven_domain::CaseId,
-        survivor: haven_domain::SurvivorId,
-    ) -> impl Future<Output = Result<Option<haven_store::CaseContents>, StoreError>> + Send {
-        let found = self.inline.snapshot(|r| r.case_contents(case, survivor));
-        async move { found }
-    }
     fn case_view(
         &self,
         id: haven_domain::CaseId,

@@ -338,29 +338,8 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// What a case view shows beside the case row — the survivor's row, notes, tasks, goals
-    /// and timeline — read together; `None` if the survivor is gone. Backends that can read
-    /// them in one transaction override this (SQLite does).
-    fn case_contents(
-        &self,
-        case: CaseId,
-        survivor: SurvivorId,
-    ) -> impl Future<Output = Result<Option<CaseContents>, StoreError>> + Send {
-        async move {
-            let Some(survivor) = self.survivor(survivor).await? else {
-                return Ok(None);
-            };
-            Ok(Some(CaseContents {
-                survivor,
-                notes: self.notes_of_case(case).await?,
-                tasks: self.tasks_of_case(case).await?,
-                goals: self.goals_of_case(case).await?,
-                events: self.case_events(case).await?,
-            }))
-        }
-    }
     /// A case with its team and, when its survivor is still there, what a view of it shows
-    /// ([`Store::case_contents`]) — everything a case view reads, in one snapshot, so the
+    /// ([`CaseContents`]) — everything a case view reads, in one snapshot, so the
     /// policy decides on the team the contents were read with (SQLite: one read
     /// transaction; PostgreSQL: one read-only `REPEATABLE READ` transaction).
     fn case_view(

@@ -204,7 +204,8 @@ pub struct TaskRow {
     pub created_at: OffsetDateTime,
 }
 
-/// Everything a case view shows beside the case row (`Store::case_contents`).
+/// Everything a case view shows beside the case row and its team (`Store::case_view`):
+/// the survivor's row, notes, tasks, goals and timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseContents {
     pub survivor: SurvivorRow,
