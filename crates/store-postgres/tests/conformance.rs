@@ -3,6 +3,8 @@
 //! fails instead of skipping, so CI cannot pass by silently not testing PostgreSQL.
 //! After the shared stories, the ones about how PostgreSQL itself keeps rows.
 
+use haven_domain::{CaseId, NoteId};
+use haven_store::{CaseEvent, CaseRow, NoteRow, Store, UserRow};
 use haven_store_postgres::PgStore;
 use rand::Rng;
 use sqlx::Connection;
@@ -39,46 +41,68 @@ async fn fresh_database() -> Result<Option<(PgStore, PgConnection)>, Error> {
 
 haven_store::conformance_tests!(fresh);
 
+/// A new store holding one case, opened when its survivor was taken in, whose team is the
+/// organisation's first `members` users (`conformance::user`); and a connection of the
+/// test's own to the same database.
+async fn one_case(
+    members: u32,
+) -> Result<Option<(PgStore, PgConnection, CaseRow, Vec<UserRow>)>, Error> {
+    use haven_store::conformance::{key, org, survivor, user};
+    let Some((store, own)) = fresh_database().await? else {
+        return Ok(None);
+    };
+    store.migrate().await?;
+    let o = org(1);
+    store.insert_org(&o, b"org").await?;
+    let team: Vec<UserRow> = (1..=members).map(|n| user(n, &o)).collect();
+    for u in &team {
+        store.insert_user(u, b"user").await?;
+    }
+    let k = key(1, 1);
+    store.insert_data_keys(std::slice::from_ref(&k)).await?;
+    let s = survivor(1, &o, &k);
+    store.insert_survivor(&s, b"survivor").await?;
+    let case = CaseRow::opened(
+        CaseId::from_random_bytes([0xf1; 16]),
+        s.id,
+        o.id,
+        s.created_at,
+    );
+    let opened = CaseEvent {
+        case: case.id,
+        at: case.created_at,
+        kind: "opened".into(),
+        actor: Some(team[0].id),
+        detail: "intake".into(),
+    };
+    let ids: Vec<_> = team.iter().map(|u| u.id).collect();
+    store.insert_case(&case, &ids, &opened, b"case").await?;
+    Ok(Some((store, own, case, team)))
+}
+
 /// A case's timeline reads in the order it was written even where events share an instant
 /// (intake writes several in one transaction) and the rows no longer lie in that order:
 /// PostgreSQL returns ties in whatever order it finds them, and rewriting a row (as vacuum
 /// and updates do) moves it.
 #[tokio::test]
 async fn a_timeline_keeps_its_order_wherever_postgres_keeps_the_rows() -> Result<(), Error> {
-    use haven_domain::{CaseId, NoteId};
-    use haven_store::conformance::{key, org, survivor, user};
-    use haven_store::{CaseEvent, CaseRow, NoteRow, Store};
-    let Some((store, mut own)) = fresh_database().await? else {
+    let Some((store, mut own, case, team)) = one_case(1).await? else {
         return Ok(());
     };
-    store.migrate().await?;
-    let o = org(1);
-    store.insert_org(&o, b"org").await?;
-    let u = user(1, &o);
-    store.insert_user(&u, b"user").await?;
-    let k = key(1, 1);
-    store.insert_data_keys(std::slice::from_ref(&k)).await?;
-    let s = survivor(1, &o, &k);
-    store.insert_survivor(&s, b"survivor").await?;
-    let at = s.created_at;
-    let case = CaseRow::opened(CaseId::from_random_bytes([0xf1; 16]), s.id, o.id, at);
     let event = |kind: &str| CaseEvent {
         case: case.id,
-        at,
+        at: case.created_at,
         kind: kind.into(),
-        actor: Some(u.id),
+        actor: Some(team[0].id),
         detail: kind.into(),
     };
-    store
-        .insert_case(&case, &[u.id], &event("opened"), b"case")
-        .await?;
     for (n, kind) in [(1u8, "first"), (2, "second")] {
         let note = NoteRow {
             id: NoteId::from_random_bytes([n; 16]),
             case: case.id,
             category: "general".into(),
-            author: u.id,
-            created_at: at,
+            author: team[0].id,
+            created_at: case.created_at,
             body: vec![n; 40],
         };
         store.insert_note(&note, &event(kind), b"note").await?;
@@ -108,47 +132,10 @@ async fn a_timeline_keeps_its_order_wherever_postgres_keeps_the_rows() -> Result
 /// note written after the reader left.
 #[tokio::test]
 async fn a_case_view_reads_its_team_and_contents_in_one_snapshot() -> Result<(), Error> {
-    use haven_domain::CaseId;
-    use haven_store::conformance::{key, org, survivor, user};
-    use haven_store::{CaseEvent, CaseRow, Store, UserRow};
-    let Some((store, mut own)) = fresh_database().await? else {
+    let Some((store, mut own, case, team)) = one_case(2).await? else {
         return Ok(());
     };
-    store.migrate().await?;
-    let o = org(1);
-    store.insert_org(&o, b"org").await?;
-    let (cm, reader) = (user(1, &o), user(2, &o));
-    store.insert_user(&cm, b"cm").await?;
-    store
-        .insert_user(
-            &UserRow {
-                email: "reader@example.org".into(),
-                ..reader.clone()
-            },
-            b"reader",
-        )
-        .await?;
-    let k = key(1, 1);
-    store.insert_data_keys(std::slice::from_ref(&k)).await?;
-    let s = survivor(1, &o, &k);
-    store.insert_survivor(&s, b"survivor").await?;
-    let case = CaseRow::opened(
-        CaseId::from_random_bytes([0xf2; 16]),
-        s.id,
-        o.id,
-        s.created_at,
-    );
-    let opened = CaseEvent {
-        case: case.id,
-        at: case.created_at,
-        kind: "opened".into(),
-        actor: Some(cm.id),
-        detail: "intake".into(),
-    };
-    store
-        .insert_case(&case, &[cm.id, reader.id], &opened, b"case")
-        .await?;
-
+    let (cm, reader) = (&team[0], &team[1]);
     sqlx::query("BEGIN").execute(&mut own).await?;
     sqlx::query("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
         .execute(&mut own)
