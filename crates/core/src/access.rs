@@ -8,8 +8,8 @@ use crate::{CoreError, Haven};
 use haven_domain::access::{Access, Action, Basis, Decision, DenyReason, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget, Decision as Logged};
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
-use haven_store::CaseRow;
 use haven_store::Store;
+use haven_store::{CaseRow, SurvivorRow};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Permission to read one survivor's record, limited to the categories the policy allowed.
@@ -20,6 +20,9 @@ pub struct CaseAccess {
     case: Option<CaseId>,
     /// The case row and team the decision was made on, so a view need not read them again.
     loaded: Option<(CaseRow, Vec<UserId>)>,
+    /// The survivor's row, read before the team and releases the decision was made on, so
+    /// a view shows nothing written after them (an edit made as a release is revoked, say).
+    record: Option<SurvivorRow>,
     org: OrgId,
     access: BTreeMap<DataCategory, Access>,
     basis: Basis,
@@ -38,6 +41,9 @@ impl CaseAccess {
     }
     pub(crate) fn loaded_case(&self) -> Option<&(CaseRow, Vec<UserId>)> {
         self.loaded.as_ref()
+    }
+    pub(crate) fn loaded_record(&self) -> Option<&SurvivorRow> {
+        self.record.as_ref()
     }
     pub fn access_map(&self) -> &BTreeMap<DataCategory, Access> {
         &self.access
@@ -139,6 +145,7 @@ impl<S: Store> Haven<S> {
                 basis,
                 actor: staff.actor(),
                 protected_view: protected_view(auth, row.org),
+                record: Some(row),
             }),
             Decision::Deny(DenyReason::NotPermitted) => {
                 Err(match self.deny(auth, id, Some(row.org)).await {
@@ -194,6 +201,7 @@ impl<S: Store> Haven<S> {
                 actor: auth.staff.actor(),
                 protected_view: protected_view(auth, case.org),
                 loaded: Some((case, team)),
+                record: None,
             }),
             Decision::Deny(reason) => {
                 let err = self
@@ -285,6 +293,7 @@ impl<S: Store> Haven<S> {
             case: None,
             loaded: None,
             org: row.org,
+            record: Some(row),
             access: DataCategory::ALL
                 .iter()
                 .map(|c| (*c, Access::ReadWrite))
@@ -312,6 +321,7 @@ impl<S: Store> Haven<S> {
             actor: allowed.actor.clone(),
             protected_view: false,
             loaded: Some(case),
+            record: None,
         }
     }
 

@@ -305,11 +305,19 @@ impl<S: Store> Haven<S> {
 
     /// Reads and decrypts the parts of a survivor record the capability allows; the view is
     /// audited (durably) before anything is returned. Fields of categories not granted are
-    /// never decrypted and come back empty.
+    /// never decrypted and come back empty. Where the decision read the record, that row is
+    /// the one shown: nothing written after the team and releases it was decided on.
     pub async fn read_survivor(&self, access: &CaseAccess) -> Result<SurvivorRecord, CoreError> {
         let inner = self.inner();
         let id = access.survivor();
-        let row = inner.store.survivor(id).await?.ok_or(CoreError::NotFound)?;
+        let fetched;
+        let row = match access.loaded_record() {
+            Some(row) => row,
+            None => {
+                fetched = inner.store.survivor(id).await?.ok_or(CoreError::NotFound)?;
+                &fetched
+            }
+        };
         let wrapped = inner
             .store
             .data_key(row.key_id)

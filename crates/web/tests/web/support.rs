@@ -30,6 +30,8 @@ pub struct App<S: Store = SqliteStore> {
     pub clock: Arc<FixedClock>,
     pub org_a: OrgId,
     pub org_b: OrgId,
+    /// The PostgreSQL database, for tests that reach it directly (`None` on SQLite).
+    pub database: Option<sqlx::postgres::PgConnectOptions>,
     _dir: tempfile::TempDir,
 }
 
@@ -168,8 +170,11 @@ impl App<PgStore> {
             .execute(&mut conn)
             .await
             .unwrap();
-        let store = PgStore::connect_with(admin.database(&name)).await.unwrap();
-        Some(App::on(store, tempfile::tempdir().unwrap()).await)
+        let database = admin.database(&name);
+        let store = PgStore::connect_with(database.clone()).await.unwrap();
+        let mut app = App::on(store, tempfile::tempdir().unwrap()).await;
+        app.database = Some(database);
+        Some(app)
     }
 }
 
@@ -204,6 +209,7 @@ impl<S: Store> App<S> {
             clock,
             org_a,
             org_b,
+            database: None,
             _dir: dir,
         }
     }
