@@ -9,6 +9,7 @@ mod cases;
 mod classification;
 mod client_mistakes;
 mod coming_of_age;
+mod consistent_reads;
 mod intake_form;
 mod languages;
 mod page_forms;
