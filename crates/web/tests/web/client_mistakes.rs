@@ -13,6 +13,12 @@ use haven_domain::access::Role;
 use haven_store::Store;
 use serde_json::{Map, Value, json};
 
+// Both stores: PostgreSQL refuses text that SQLite keeps (a NUL).
+on_both_stores!(
+    no_client_mistake_is_a_server_error,
+    a_control_character_in_a_display_name_is_refused_with_the_field_named,
+);
+
 /// A failure list, so one run names every mistake that became a server error.
 #[derive(Default)]
 struct Failures(Vec<String>);
@@ -171,20 +177,7 @@ async fn post_form_mistakes<S: Store>(
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
-#[tokio::test]
-async fn no_client_mistake_is_a_server_error() {
-    every_mistake(App::new().await).await;
-}
-
-/// The same on PostgreSQL, which refuses text that SQLite keeps (a NUL).
-#[tokio::test]
-async fn no_client_mistake_is_a_server_error_on_postgres() {
-    if let Some(app) = App::postgres().await {
-        every_mistake(app).await;
-    }
-}
-
-async fn every_mistake<S: Store>(app: App<S>) {
+async fn no_client_mistake_is_a_server_error<S: Store>(app: App<S>) {
     let user = app
         .enrolled(app.org_a, "mistakes@example.org", &[Role::CaseManager])
         .await;
@@ -361,15 +354,9 @@ async fn page_mistakes<S: Store>(
 
 /// A control character in an account's display name (a NUL, which PostgreSQL cannot
 /// store; an escape sequence) is refused with the field named, and no account is added.
-#[tokio::test]
-async fn a_control_character_in_a_display_name_is_refused_with_the_field_named() {
-    display_names(App::new().await).await;
-    if let Some(app) = App::postgres().await {
-        display_names(app).await;
-    }
-}
-
-async fn display_names<S: Store>(app: App<S>) {
+async fn a_control_character_in_a_display_name_is_refused_with_the_field_named<S: Store>(
+    app: App<S>,
+) {
     let admin = app
         .enrolled(app.org_a, "admin.names@example.org", &[Role::Admin])
         .await;
