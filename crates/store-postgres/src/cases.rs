@@ -1,12 +1,33 @@
 //! PostgreSQL: cases, their teams, timeline, notes and tasks. The SQL is shared with SQLite
-//! (`crates/store/backend/cases.rs`); the reads a case view makes are here (SQLite runs them
+//! (`crates/store/backend/cases.rs`); the reads a case view and a dashboard make are here (SQLite runs them
 //! through `inline_reads`).
 
 include!("../../store/backend/cases.rs");
 
-use haven_domain::NoteId;
-use haven_store::{CaseContents, LoadedCase};
+use crate::db::{DbRow, reader};
+use haven_domain::{NoteId, OrgId, SurvivorId};
+use haven_store::sqlx_support::get;
+use haven_store::{BoardCase, CaseContents, LoadedCase};
 use uuid::Uuid;
+
+const CASE_COLUMNS: &str = "c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, c.trafficking_types, \
+     c.minor, c.safety_risk, c.immigration_sensitive";
+
+fn case_row(r: &DbRow) -> Result<CaseRow, StoreError> {
+    let types: String = get(r, "trafficking_types")?;
+    Ok(CaseRow {
+        id: CaseId::from_uuid(get(r, "id")?),
+        survivor: SurvivorId::from_uuid(get(r, "survivor_id")?),
+        org: OrgId::from_uuid(get(r, "org_id")?),
+        created_at: get(r, "created_at")?,
+        status: get(r, "status")?,
+        exploitation: get(r, "exploitation")?,
+        trafficking_types: types.split(',').filter_map(|t| t.parse().ok()).collect(),
+        minor: get(r, "minor")?,
+        safety_risk: get(r, "safety_risk")?,
+        immigration_sensitive: get(r, "immigration_sensitive")?,
+    })
+}
 
 /// Groups `case + team member` rows (ordered by case) into cases with their teams.
 fn with_teams(rows: Vec<DbRow>) -> Result<Vec<(CaseRow, Vec<UserId>)>, StoreError> {
@@ -82,6 +103,43 @@ pub(crate) async fn case_view(
         team,
         contents,
     }))
+}
+
+/// A member's cases with their teams, survivors and tasks, in one snapshot, as
+/// [`case_view`] reads one case.
+pub(crate) async fn member_board(
+    store: &DbStore,
+    user: UserId,
+    limit: u32,
+) -> Result<Vec<BoardCase>, StoreError> {
+    let mut tx = reader(store)
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await
+        .map_err(convert::error)?;
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT c.id FROM cases c JOIN case_team t ON t.case_id = c.id WHERE t.user_id = $1 \
+         ORDER BY c.created_at DESC, c.id LIMIT $2",
+    )
+    .bind(*user.as_uuid())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    let mut board = Vec::with_capacity(ids.len());
+    for id in ids.into_iter().map(CaseId::from_uuid) {
+        // Always found: the ids were read in this snapshot.
+        let Some((case, team)) = self::case(&mut *tx, id).await? else {
+            continue;
+        };
+        board.push(BoardCase {
+            survivor: crate::survivors::survivor(&mut *tx, case.survivor).await?,
+            tasks: tasks_of_case(&mut *tx, id).await?,
+            case,
+            team,
+        });
+    }
+    tx.commit().await.map_err(convert::error)?;
+    Ok(board)
 }
 
 pub(crate) async fn case_events<'c>(

@@ -369,12 +369,12 @@ impl haven_store::Store for PgStore {
     ) -> impl Future<Output = Result<Option<haven_store::LoadedCase>, StoreError>> + Send {
         cases::case_view(self, id)
     }
-    fn cases_for_member(
+    fn member_board(
         &self,
         user: haven_domain::UserId,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<haven_store::CaseRow>, StoreError>> + Send {
-        cases::cases_for_member(self, user, limit)
+    ) -> impl Future<Output = Result<Vec<haven_store::BoardCase>, StoreError>> + Send {
+        cases::member_board(self, user, limit)
     }
     fn update_case(
         &self,

@@ -181,3 +181,60 @@ async fn a_case_view_reads_its_team_and_contents_in_one_snapshot() -> Result<(),
     );
     Ok(())
 }
+
+/// A dashboard reads each case with its team and its tasks in one snapshot, as a case view
+/// does. Here the board's read of the tasks waits on a lock while another transaction takes
+/// the member off the team and adds a task: the board must show the team and the tasks as
+/// they were together, without the task added after the member left.
+#[tokio::test]
+async fn a_board_reads_each_team_and_its_tasks_in_one_snapshot() -> Result<(), Error> {
+    let Some((store, mut own, case, team)) = one_case(2).await? else {
+        return Ok(());
+    };
+    let member = &team[1];
+    sqlx::query("BEGIN").execute(&mut own).await?;
+    sqlx::query("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut own)
+        .await?;
+    let board = tokio::spawn({
+        let (store, member) = (store.clone(), member.id);
+        async move { store.member_board(member, 10).await }
+    });
+    let mut waited = 0;
+    while sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'tasks'::regclass",
+    )
+    .fetch_one(&mut own)
+    .await?
+        == 0
+    {
+        waited += 1;
+        assert!(waited < 500, "the board never reached the tasks");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")
+        .bind(case.id.as_uuid())
+        .bind(member.id.as_uuid())
+        .execute(&mut own)
+        .await?;
+    sqlx::query(
+        "INSERT INTO tasks (id, case_id, title, due_on, created_at) \
+         VALUES (gen_random_uuid(), $1, '\\x00', current_date, now())",
+    )
+    .bind(case.id.as_uuid())
+    .execute(&mut own)
+    .await?;
+    sqlx::query("COMMIT").execute(&mut own).await?;
+
+    let lines = board.await??;
+    assert_eq!(lines.len(), 1, "the case as it was when the board began");
+    assert!(
+        lines[0].team.contains(&member.id),
+        "the team as it was read"
+    );
+    assert!(
+        lines[0].tasks.is_empty(),
+        "a task added after the member left was shown with the team they were on"
+    );
+    Ok(())
+}

@@ -312,12 +312,13 @@ impl haven_store::Store for SqliteStore {
         let found = self.inline.read(|r| r.case(id));
         async move { found }
     }
-    fn cases_for_member(
+    fn member_board(
         &self,
         user: haven_domain::UserId,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<haven_store::CaseRow>, StoreError>> + Send {
-        cases::cases_for_member(self, user, limit)
+    ) -> impl Future<Output = Result<Vec<haven_store::BoardCase>, StoreError>> + Send {
+        let found = self.inline.snapshot(|r| r.member_board(user, limit));
+        async move { found }
     }
     fn update_case(
         &self,

@@ -1,31 +1,11 @@
 // Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
 // here): cases, their teams, timeline, notes and tasks.
 
-use crate::db::{DbConn, DbRow, DbStore, DbTx, reader};
+use crate::db::{DbConn, DbStore, DbTx};
 use crate::{audit, convert};
-use haven_domain::{CaseId, OrgId, SurvivorId, TaskId, UserId};
-use haven_store::sqlx_support::get;
+use haven_domain::{CaseId, TaskId, UserId};
 use haven_store::{CaseEvent, CaseRow, NoteRow, StoreError, TaskRow};
 use time::OffsetDateTime;
-
-const CASE_COLUMNS: &str = "c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, c.trafficking_types, \
-     c.minor, c.safety_risk, c.immigration_sensitive";
-
-fn case_row(r: &DbRow) -> Result<CaseRow, StoreError> {
-    let types: String = get(r, "trafficking_types")?;
-    Ok(CaseRow {
-        id: CaseId::from_uuid(get(r, "id")?),
-        survivor: SurvivorId::from_uuid(get(r, "survivor_id")?),
-        org: OrgId::from_uuid(get(r, "org_id")?),
-        created_at: get(r, "created_at")?,
-        status: get(r, "status")?,
-        exploitation: get(r, "exploitation")?,
-        trafficking_types: types.split(',').filter_map(|t| t.parse().ok()).collect(),
-        minor: get(r, "minor")?,
-        safety_risk: get(r, "safety_risk")?,
-        immigration_sensitive: get(r, "immigration_sensitive")?,
-    })
-}
 
 fn types_text(types: &[u8]) -> String {
     types
@@ -113,23 +93,6 @@ pub(crate) async fn write_case(
     }
     add_event(conn, event).await?;
     audit::append(conn, body).await
-}
-
-pub(crate) async fn cases_for_member(
-    store: &DbStore,
-    user: UserId,
-    limit: u32,
-) -> Result<Vec<CaseRow>, StoreError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CASE_COLUMNS} FROM cases c JOIN case_team t ON t.case_id = c.id WHERE t.user_id = $1 \
-         ORDER BY c.created_at DESC, c.id LIMIT $2"
-    )))
-    .bind(*user.as_uuid())
-    .bind(i64::from(limit))
-    .fetch_all(reader(store))
-    .await
-    .map_err(convert::error)?;
-    rows.iter().map(case_row).collect()
 }
 
 pub(crate) async fn update_case(

@@ -308,12 +308,13 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         id: CaseId,
     ) -> impl Future<Output = Result<Option<(CaseRow, Vec<UserId>)>, StoreError>> + Send;
-    /// Cases whose team includes `user`, most recent first, at most `limit`.
-    fn cases_for_member(
+    /// Cases whose team includes `user`, most recent first, at most `limit`, each with its
+    /// team, its survivor's row and its tasks: all of it read in one snapshot.
+    fn member_board(
         &self,
         user: UserId,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<CaseRow>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<BoardCase>, StoreError>> + Send;
     /// Writes status, classification and flags, with a timeline event and an audit entry.
     fn update_case(
         &self,

@@ -224,6 +224,18 @@ pub struct LoadedCase {
     pub contents: Option<CaseContents>,
 }
 
+/// A line of a member's dashboard (`Store::member_board`): a case, its team, its
+/// survivor's row and its tasks, read together so the policy decides on the team the
+/// tasks were read with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardCase {
+    pub case: CaseRow,
+    pub team: Vec<UserId>,
+    /// `None` when the survivor's record is gone.
+    pub survivor: Option<SurvivorRow>,
+    pub tasks: Vec<TaskRow>,
+}
+
 /// A goal of a case plan; the title is ciphertext.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoalRow {

@@ -14,7 +14,7 @@ use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::case::NoteCategory;
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
-use haven_store::{CaseContents, CaseEvent, LoadedCase, Store};
+use haven_store::{BoardCase, CaseContents, CaseEvent, LoadedCase, Store};
 use time::{Date, OffsetDateTime};
 
 /// A case as one reader may see it.
@@ -222,19 +222,39 @@ impl<S: Store> Haven<S> {
     }
 
     /// My cases and my tasks due soon or overdue. One audit entry for the list.
+    ///
+    /// Each case's team, record and tasks are read in one snapshot, so a task is shown only
+    /// under the team it was read with; a case whose record or key is gone (erased since)
+    /// is left out rather than failing the whole board.
     pub async fn dashboard(&self, auth: &Authenticated) -> Result<Dashboard, CoreError> {
         let today = self.now().date();
         let mut board = Dashboard::default();
-        for row in self.store().cases_for_member(auth.staff.id, 200).await? {
-            let Ok(access) = self.authorize_case(auth, row.id, Action::View).await else {
+        for line in self.store().member_board(auth.staff.id, 200).await? {
+            let BoardCase {
+                case,
+                team,
+                survivor,
+                tasks,
+            } = line;
+            let Ok(access) = self
+                .authorize_loaded(auth, case.id, Action::View, Some((case.clone(), team)))
+                .await
+            else {
                 continue;
             };
-            let (survivor, key) = self.survivor_with_key(row.survivor).await?;
+            let Some(survivor) = survivor else {
+                continue;
+            };
+            let key = match self.key_of(&survivor).await {
+                Ok(key) => key,
+                Err(CoreError::NotFound) => continue,
+                Err(e) => return Err(e),
+            };
             let pseudonym = open_pseudonym_row(&survivor, &key)?;
-            for task in self.readable_tasks(&access, &key).await? {
+            for task in open_tasks(&access, &key, tasks)? {
                 if task.done_at.is_none() && (task.due_on - today).whole_days() <= DUE_SOON_DAYS {
                     board.tasks.push(DueTask {
-                        case: row.id,
+                        case: case.id,
                         pseudonym: pseudonym.clone(),
                         title: task.title,
                         due_on: task.due_on,
@@ -243,12 +263,12 @@ impl<S: Store> Haven<S> {
                 }
             }
             board.cases.push(CaseSummary {
-                id: row.id,
+                id: case.id,
                 pseudonym,
-                status: row.status,
-                minor: row.minor,
-                safety_risk: row.safety_risk,
-                created_at: row.created_at,
+                status: case.status,
+                minor: case.minor,
+                safety_risk: case.safety_risk,
+                created_at: case.created_at,
             });
         }
         board.tasks.sort_by_key(|t| t.due_on);

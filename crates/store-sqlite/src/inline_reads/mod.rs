@@ -26,6 +26,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+mod board;
 mod survivors;
 
 /// Every column of an account, in the order [`user`] decodes them; `$t` qualifies them.

@@ -67,7 +67,13 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         "case by id",
     )?;
     ensure(
-        store.cases_for_member(u2.id, 10).await? == vec![case.clone()],
+        store
+            .member_board(u2.id, 10)
+            .await?
+            .into_iter()
+            .map(|b| b.case)
+            .collect::<Vec<_>>()
+            == vec![case.clone()],
         "a member's cases",
     )?;
 
@@ -180,6 +186,12 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         "case contents hold the case's rows",
     )?;
     let (row, team) = store.case(case.id).await?.ok_or_else(|| fail("case"))?;
+    let line = crate::BoardCase {
+        case: row.clone(),
+        team: team.clone(),
+        survivor: Some(contents.survivor.clone()),
+        tasks: contents.tasks.clone(),
+    };
     ensure(
         store.case_view(case.id).await?
             == Some(crate::LoadedCase {
@@ -188,6 +200,14 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
                 contents: Some(contents),
             }),
         "a case view reads the case, its team and its contents together",
+    )?;
+    ensure(
+        store.member_board(u1.id, 10).await? == vec![line],
+        "a member's board reads each case with its team, record and tasks",
+    )?;
+    ensure(
+        store.member_board(u1.id, 0).await?.is_empty(),
+        "a board keeps to its limit",
     )?;
     ensure(
         store
