@@ -117,8 +117,8 @@ pub(crate) async fn member_board(
         .await
         .map_err(convert::error)?;
     let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT c.id FROM cases c JOIN case_team t ON t.case_id = c.id WHERE t.user_id = $1 \
-         ORDER BY c.created_at DESC, c.id LIMIT $2",
+        "SELECT case_id FROM case_team WHERE user_id = $1 \
+         ORDER BY case_created_at DESC, case_id LIMIT $2",
     )
     .bind(*user.as_uuid())
     .bind(i64::from(limit))

@@ -7,6 +7,16 @@ use haven_domain::{CaseId, TaskId, UserId};
 use haven_store::{CaseEvent, CaseRow, NoteRow, StoreError, TaskRow};
 use time::OffsetDateTime;
 
+/// Puts user `$2` on case `$1`'s team, with the case's creation time that orders a
+/// member's cases (`member_board`).
+macro_rules! add_member {
+    () => {
+        "INSERT INTO case_team (case_id, user_id, case_created_at) \
+         SELECT id, $2, created_at FROM cases WHERE id = $1"
+    };
+}
+pub(crate) const ADD_MEMBER: &str = add_member!();
+
 fn types_text(types: &[u8]) -> String {
     types
         .iter()
@@ -84,7 +94,7 @@ pub(crate) async fn write_case(
     .await
     .map_err(convert::error)?;
     for member in team {
-        sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES ($1, $2)")
+        sqlx::query(ADD_MEMBER)
             .bind(case.id.as_uuid())
             .bind(member.as_uuid())
             .execute(&mut *conn)
@@ -127,7 +137,7 @@ pub(crate) async fn add_team_member(
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
-    sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+    sqlx::query(concat!(add_member!(), " ON CONFLICT DO NOTHING"))
         .bind(case.as_uuid())
         .bind(user.as_uuid())
         .execute(&mut *tx)

@@ -131,7 +131,7 @@ async fn move_record(conn: &mut DbConn, m: &MovedRecord) -> Result<(), StoreErro
             .await
             .map_err(convert::error)?;
         for member in &m.team {
-            sqlx::query("INSERT INTO case_team (case_id, user_id) VALUES ($1, $2)")
+            sqlx::query(crate::cases::ADD_MEMBER)
                 .bind(case.as_uuid())
                 .bind(member.as_uuid())
                 .execute(&mut *conn)

@@ -13,8 +13,8 @@ impl Reads<'_> {
         limit: u32,
     ) -> Result<Vec<BoardCase>, StoreError> {
         let ids = self.all(
-            "SELECT c.id FROM cases c JOIN case_team t ON t.case_id = c.id WHERE t.user_id = ?1 \
-             ORDER BY c.created_at DESC, c.id LIMIT ?2",
+            "SELECT case_id FROM case_team WHERE user_id = ?1 \
+             ORDER BY case_created_at DESC, case_id LIMIT ?2",
             rusqlite::params![user.as_uuid(), i64::from(limit)],
             |r| Ok(CaseId::from_uuid(col(r, 0)?)),
         )?;
