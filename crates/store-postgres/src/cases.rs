@@ -73,6 +73,15 @@ pub(crate) async fn case<'c>(
     Ok(with_teams(rows)?.into_iter().next())
 }
 
+/// A read-only transaction that sees one snapshot throughout (`REPEATABLE READ`), as SQLite
+/// reads in one read transaction.
+async fn snapshot(store: &DbStore) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, StoreError> {
+    reader(store)
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await
+        .map_err(convert::error)
+}
+
 /// A case with its team and what a view of it shows, in one snapshot (a read-only
 /// `REPEATABLE READ` transaction, as SQLite reads them in one read transaction): the policy
 /// decides on the team the contents were read with, never on a team that has since changed.
@@ -80,10 +89,7 @@ pub(crate) async fn case_view(
     store: &DbStore,
     id: CaseId,
 ) -> Result<Option<LoadedCase>, StoreError> {
-    let mut tx = reader(store)
-        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .await
-        .map_err(convert::error)?;
+    let mut tx = snapshot(store).await?;
     let Some((case, team)) = self::case(&mut *tx, id).await? else {
         return Ok(None);
     };
@@ -112,10 +118,7 @@ pub(crate) async fn member_board(
     user: UserId,
     limit: u32,
 ) -> Result<Vec<BoardCase>, StoreError> {
-    let mut tx = reader(store)
-        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .await
-        .map_err(convert::error)?;
+    let mut tx = snapshot(store).await?;
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "SELECT case_id FROM case_team WHERE user_id = $1 \
          ORDER BY case_created_at DESC, case_id LIMIT $2",

@@ -80,6 +80,36 @@ async fn one_case(
     Ok(Some((store, own, case, team)))
 }
 
+/// Starts `read` on a task of its own while `own` holds `table` locked, in a transaction left
+/// open for the test to write in and commit, and returns once `read` waits on that lock.
+async fn held_at<T: Send + 'static>(
+    own: &mut PgConnection,
+    table: &str,
+    read: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<tokio::task::JoinHandle<T>, Error> {
+    sqlx::query("BEGIN").execute(&mut *own).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+    )))
+    .execute(&mut *own)
+    .await?;
+    let task = tokio::spawn(read);
+    let mut waited = 0;
+    while sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = $1::regclass",
+    )
+    .bind(table)
+    .fetch_one(&mut *own)
+    .await?
+        == 0
+    {
+        waited += 1;
+        assert!(waited < 500, "the read never reached {table}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    Ok(task)
+}
+
 /// A case's timeline reads in the order it was written even where events share an instant
 /// (intake writes several in one transaction) and the rows no longer lie in that order:
 /// PostgreSQL returns ties in whatever order it finds them, and rewriting a row (as vacuum
@@ -136,27 +166,12 @@ async fn a_case_view_reads_its_team_and_contents_in_one_snapshot() -> Result<(),
         return Ok(());
     };
     let (cm, reader) = (&team[0], &team[1]);
-    sqlx::query("BEGIN").execute(&mut own).await?;
-    sqlx::query("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut own)
-        .await?;
-    let view = tokio::spawn({
+    // Until the view waits on the lock: it has read the case and its team.
+    let view = held_at(&mut own, "notes", {
         let store = store.clone();
         async move { store.case_view(case.id).await }
-    });
-    // Until the view waits on the lock: it has read the case and its team.
-    let mut waited = 0;
-    while sqlx::query_scalar::<_, i64>(
-        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'notes'::regclass",
-    )
-    .fetch_one(&mut own)
-    .await?
-        == 0
-    {
-        waited += 1;
-        assert!(waited < 500, "the view never reached the notes");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    })
+    .await?;
     sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")
         .bind(case.id.as_uuid())
         .bind(reader.id.as_uuid())
@@ -192,26 +207,12 @@ async fn a_board_reads_each_team_and_its_tasks_in_one_snapshot() -> Result<(), E
         return Ok(());
     };
     let member = &team[1];
-    sqlx::query("BEGIN").execute(&mut own).await?;
-    sqlx::query("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut own)
-        .await?;
-    let board = tokio::spawn({
+    // Until the board waits on the lock: it has read the case, its team and its record.
+    let board = held_at(&mut own, "tasks", {
         let (store, member) = (store.clone(), member.id);
         async move { store.member_board(member, 10).await }
-    });
-    let mut waited = 0;
-    while sqlx::query_scalar::<_, i64>(
-        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'tasks'::regclass",
-    )
-    .fetch_one(&mut own)
-    .await?
-        == 0
-    {
-        waited += 1;
-        assert!(waited < 500, "the board never reached the tasks");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    })
+    .await?;
     sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")
         .bind(case.id.as_uuid())
         .bind(member.id.as_uuid())
