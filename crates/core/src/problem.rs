@@ -111,6 +111,8 @@ reasons! {
     PasswordTooLong => "password_too_long",
     PasswordCommon => "password_common",
     PasswordContainsContext => "password_contains_context",
+    PageSize => "page_size",
+    PagePosition => "page_position",
 }
 
 /// A reason with the values its message names (limits, states, field names).

@@ -7,7 +7,7 @@ include!("../../store/backend/cases.rs");
 use crate::db::{DbRow, reader};
 use haven_domain::{NoteId, OrgId, SurvivorId};
 use haven_store::sqlx_support::get;
-use haven_store::{BoardCase, CaseContents, LoadedCase};
+use haven_store::{BoardCase, BoardQuery, CaseContents, LoadedCase};
 use uuid::Uuid;
 
 const CASE_COLUMNS: &str = "c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, c.trafficking_types, \
@@ -116,18 +116,25 @@ pub(crate) async fn case_view(
 pub(crate) async fn member_board(
     store: &DbStore,
     user: UserId,
-    limit: u32,
+    page: &BoardQuery,
 ) -> Result<Vec<BoardCase>, StoreError> {
     let mut tx = snapshot(store).await?;
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT case_id FROM case_team WHERE user_id = $1 \
-         ORDER BY case_created_at DESC, case_id LIMIT $2",
-    )
-    .bind(*user.as_uuid())
-    .bind(i64::from(limit))
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(convert::error)?;
+    let sql = page.ids_sql();
+    let mut ids = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql)).bind(*user.as_uuid());
+    if let Some(status) = &page.status {
+        ids = ids.bind(status.clone());
+    }
+    if let Some(day) = page.tasks_due_by {
+        ids = ids.bind(day);
+    }
+    if let Some(after) = page.after {
+        ids = ids.bind(after.created_at).bind(*after.case.as_uuid());
+    }
+    let ids = ids
+        .bind(i64::from(page.limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(convert::error)?;
     let mut board = Vec::with_capacity(ids.len());
     for id in ids.into_iter().map(CaseId::from_uuid) {
         // Always found: the ids were read in this snapshot.

@@ -372,9 +372,9 @@ impl haven_store::Store for PgStore {
     fn member_board(
         &self,
         user: haven_domain::UserId,
-        limit: u32,
+        page: &haven_store::BoardQuery,
     ) -> impl Future<Output = Result<Vec<haven_store::BoardCase>, StoreError>> + Send {
-        cases::member_board(self, user, limit)
+        cases::member_board(self, user, page)
     }
     fn update_case(
         &self,

@@ -210,7 +210,11 @@ async fn a_board_reads_each_team_and_its_tasks_in_one_snapshot() -> Result<(), E
     // Until the board waits on the lock: it has read the case, its team and its record.
     let board = held_at(&mut own, "tasks", {
         let (store, member) = (store.clone(), member.id);
-        async move { store.member_board(member, 10).await }
+        async move {
+            store
+                .member_board(member, &haven_store::BoardQuery::newest(10))
+                .await
+        }
     })
     .await?;
     sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")

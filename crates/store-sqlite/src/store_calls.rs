@@ -315,9 +315,9 @@ impl haven_store::Store for SqliteStore {
     fn member_board(
         &self,
         user: haven_domain::UserId,
-        limit: u32,
+        page: &haven_store::BoardQuery,
     ) -> impl Future<Output = Result<Vec<haven_store::BoardCase>, StoreError>> + Send {
-        let found = self.inline.snapshot(|r| r.member_board(user, limit));
+        let found = self.inline.snapshot(|r| r.member_board(user, page));
         async move { found }
     }
     fn update_case(

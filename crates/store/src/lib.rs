@@ -9,6 +9,7 @@
 //! Wrapped data keys live in a keystore apart from the data — its own SQLite file, or its own
 //! PostgreSQL schema — so erasure by key destruction reaches every copy of the data.
 
+mod board;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -18,6 +19,7 @@ mod sharing_rows;
 #[cfg(feature = "sqlx")]
 pub mod sqlx_support;
 
+pub use board::{BoardCursor, BoardQuery};
 pub use error::StoreError;
 pub use rows::*;
 pub use sharing::{Revocation, SharingStore};
@@ -308,12 +310,12 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         id: CaseId,
     ) -> impl Future<Output = Result<Option<(CaseRow, Vec<UserId>)>, StoreError>> + Send;
-    /// Cases whose team includes `user`, most recent first, at most `limit`, each with its
+    /// A page of the cases whose team includes `user` (see [`BoardQuery`]), each with its
     /// team, its survivor's row and its tasks: all of it read in one snapshot.
     fn member_board(
         &self,
         user: UserId,
-        limit: u32,
+        page: &BoardQuery,
     ) -> impl Future<Output = Result<Vec<BoardCase>, StoreError>> + Send;
     /// Writes status, classification and flags, with a timeline event and an audit entry.
     fn update_case(

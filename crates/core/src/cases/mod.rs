@@ -3,6 +3,7 @@
 //! audited once; every write is authorised by the policy and lands with its timeline event
 //! and audit entry in one transaction.
 
+mod board;
 mod coming_of_age;
 mod goals;
 mod notes;
@@ -11,6 +12,7 @@ mod search;
 mod tasks;
 mod view;
 
+pub use board::{CaseList, CaseSummary, Dashboard, DueTask};
 pub use coming_of_age::MinorReview;
 pub use goals::GoalView;
 pub(crate) use goals::context as goal_context;
@@ -19,7 +21,7 @@ pub(crate) use notes::context as note_context;
 pub use search::{SearchHit, SearchResults};
 pub use tasks::TaskView;
 pub(crate) use tasks::context as task_context;
-pub use view::{CaseSummary, CaseView, Dashboard, DueTask};
+pub use view::CaseView;
 
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;

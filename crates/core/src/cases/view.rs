@@ -1,5 +1,4 @@
-//! Reading a case — one audited view of everything the capability grants — and the staff
-//! dashboard: my cases, and the tasks due and overdue.
+//! Reading a case: one audited view of everything the capability grants.
 
 use super::goals::open_goals;
 use super::notes::open_notes;
@@ -7,15 +6,14 @@ use super::tasks::open_tasks;
 use super::{GoalView, NoteView, TaskView, require_case};
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
-use crate::survivors::open_pseudonym_row;
 use crate::{CoreError, Haven};
 use haven_domain::access::{Action, may_read_notes};
 use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::case::NoteCategory;
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
-use haven_store::{BoardCase, CaseContents, CaseEvent, LoadedCase, Store};
-use time::{Date, OffsetDateTime};
+use haven_store::{CaseContents, CaseEvent, LoadedCase, Store};
+use time::OffsetDateTime;
 
 /// A case as one reader may see it.
 #[derive(Debug, Clone)]
@@ -44,35 +42,6 @@ pub struct CaseView {
     pub tasks: Vec<TaskView>,
     pub timeline: Vec<CaseEvent>,
 }
-
-/// A line of the dashboard.
-#[derive(Debug, Clone)]
-pub struct CaseSummary {
-    pub id: CaseId,
-    pub pseudonym: String,
-    pub status: String,
-    pub minor: bool,
-    pub safety_risk: bool,
-    pub created_at: OffsetDateTime,
-}
-
-#[derive(Debug, Clone)]
-pub struct DueTask {
-    pub case: CaseId,
-    pub pseudonym: String,
-    pub title: String,
-    pub due_on: Date,
-    pub overdue: bool,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Dashboard {
-    pub cases: Vec<CaseSummary>,
-    pub tasks: Vec<DueTask>,
-}
-
-/// Tasks due within this many days are listed on the dashboard.
-const DUE_SOON_DAYS: i64 = 14;
 
 impl<S: Store> Haven<S> {
     /// The whole case for one reader, audited as one view with the categories it showed.
@@ -219,63 +188,5 @@ impl<S: Store> Haven<S> {
             .collect();
         self.append(&event).await?;
         Ok(notes)
-    }
-
-    /// My cases and my tasks due soon or overdue. One audit entry for the list.
-    ///
-    /// Each case's team, record and tasks are read in one snapshot, so a task is shown only
-    /// under the team it was read with; a case whose record or key is gone (erased since)
-    /// is left out rather than failing the whole board.
-    pub async fn dashboard(&self, auth: &Authenticated) -> Result<Dashboard, CoreError> {
-        let today = self.now().date();
-        let mut board = Dashboard::default();
-        for line in self.store().member_board(auth.staff.id, 200).await? {
-            let BoardCase {
-                case,
-                team,
-                survivor,
-                tasks,
-            } = line;
-            let Ok(access) = self
-                .authorize_loaded(auth, case.id, Action::View, Some((case.clone(), team)))
-                .await
-            else {
-                continue;
-            };
-            let Some(survivor) = survivor else {
-                continue;
-            };
-            let key = match self.key_of(&survivor).await {
-                Ok(key) => key,
-                Err(CoreError::NotFound) => continue,
-                Err(e) => return Err(e),
-            };
-            let pseudonym = open_pseudonym_row(&survivor, &key)?;
-            for task in open_tasks(&access, &key, tasks)? {
-                if task.done_at.is_none() && (task.due_on - today).whole_days() <= DUE_SOON_DAYS {
-                    board.tasks.push(DueTask {
-                        case: case.id,
-                        pseudonym: pseudonym.clone(),
-                        title: task.title,
-                        due_on: task.due_on,
-                        overdue: task.due_on < today,
-                    });
-                }
-            }
-            board.cases.push(CaseSummary {
-                id: case.id,
-                pseudonym,
-                status: case.status,
-                minor: case.minor,
-                safety_risk: case.safety_risk,
-                created_at: case.created_at,
-            });
-        }
-        board.tasks.sort_by_key(|t| t.due_on);
-        let mut event = self.event(auth.staff.actor(), AuditAction::CaseList, "dashboard");
-        event.org = Some(auth.staff.org);
-        event.categories = vec![DataCategory::Case];
-        self.append(&event).await?;
-        Ok(board)
     }
 }

@@ -4,4 +4,4 @@
 ALTER TABLE case_team ADD COLUMN case_created_at TEXT NOT NULL DEFAULT '';
 UPDATE case_team SET case_created_at = (SELECT created_at FROM cases WHERE cases.id = case_team.case_id);
 DROP INDEX case_team_by_user;
-CREATE INDEX case_team_by_user ON case_team (user_id, case_created_at DESC, case_id);
+CREATE INDEX case_team_by_user ON case_team (user_id, case_created_at DESC, case_id DESC);

@@ -2,7 +2,10 @@
 
 use super::{Reads, col};
 use haven_domain::{CaseId, UserId};
-use haven_store::{BoardCase, StoreError};
+use haven_store::{BoardCase, BoardQuery, StoreError};
+use rusqlite::types::Value;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 
 impl Reads<'_> {
     /// Call inside [`super::InlineReader::snapshot`], so the cases, their teams and their
@@ -10,12 +13,11 @@ impl Reads<'_> {
     pub(crate) fn member_board(
         &self,
         user: UserId,
-        limit: u32,
+        page: &BoardQuery,
     ) -> Result<Vec<BoardCase>, StoreError> {
         let ids = self.all(
-            "SELECT case_id FROM case_team WHERE user_id = ?1 \
-             ORDER BY case_created_at DESC, case_id LIMIT ?2",
-            rusqlite::params![user.as_uuid(), i64::from(limit)],
+            &page.ids_sql(),
+            rusqlite::params_from_iter(values(user, page)?),
             |r| Ok(CaseId::from_uuid(col(r, 0)?)),
         )?;
         let mut board = Vec::with_capacity(ids.len());
@@ -33,4 +35,28 @@ impl Reads<'_> {
         }
         Ok(board)
     }
+}
+
+/// The values [`BoardQuery::ids_sql`] binds, in its order, as SQLite stores them (times and
+/// days as the text sqlx writes).
+fn values(user: UserId, page: &BoardQuery) -> Result<Vec<Value>, StoreError> {
+    let unwritable = |_| StoreError::Backend("a time could not be written as text".into());
+    let mut values = vec![Value::Blob(user.as_uuid().as_bytes().to_vec())];
+    if let Some(status) = &page.status {
+        values.push(Value::Text(status.clone()));
+    }
+    if let Some(day) = page.tasks_due_by {
+        let text = day
+            .format(format_description!("[year]-[month]-[day]"))
+            .map_err(unwritable)?;
+        values.push(Value::Text(text));
+    }
+    if let Some(after) = page.after {
+        values.push(Value::Text(
+            after.created_at.format(&Rfc3339).map_err(unwritable)?,
+        ));
+        values.push(Value::Blob(after.case.as_uuid().as_bytes().to_vec()));
+    }
+    values.push(Value::Integer(i64::from(page.limit)));
+    Ok(values)
 }

@@ -2,9 +2,11 @@
 //! test binary expands [`conformance_tests!`] with a function that returns a fresh, empty
 //! store, so the same stories run on SQLite always and on PostgreSQL when it is available.
 
+mod board;
 mod cases;
 mod sharing;
 mod staff;
+pub use board::*;
 pub use cases::*;
 pub use sharing::*;
 pub use staff::*;
@@ -425,6 +427,7 @@ macro_rules! conformance_tests {
             checkpoints_are_kept_in_order,
             staff_sessions_and_tokens_round_trip,
             cases_carry_their_team,
+            a_members_board_pages_and_filters,
             a_batch_of_intakes_lands_whole_or_not_at_all,
             an_edit_replaces_fields_and_index_and_sets_the_minor_flag,
             consents_and_referrals_round_trip,

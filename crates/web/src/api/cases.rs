@@ -13,7 +13,7 @@ use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
 use haven_domain::case::{CaseStatus, GoalStatus, NoteCategory};
 use haven_domain::{CaseId, SurvivorId, TaskId};
-use haven_store::Store;
+use haven_store::{BoardQuery, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -80,8 +80,17 @@ pub(crate) async fn classify<S: Store>(
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
     status: Option<String>,
+    /// Cases per page, [`MAX_PAGE`] at most (and by default).
+    limit: Option<String>,
+    /// Where the page starts: the `next` value of the page before.
+    after: Option<String>,
 }
 
+/// The most cases one page of `GET /api/v1/cases` lists.
+const MAX_PAGE: u32 = 200;
+
+/// My cases, newest first, a page at a time: `next` (absent after the last page) is the
+/// `after` of the next.
 pub(crate) async fn list<S: Store>(
     State(haven): State<Haven<S>>,
     ApiCaller(auth): ApiCaller,
@@ -97,14 +106,68 @@ pub(crate) async fn list<S: Store>(
                 Problem::one_of(CaseStatus::ALL.iter().map(|s| s.as_str())),
             )
         })?;
-    let board = haven.dashboard(&auth).await?;
-    let cases: Vec<Value> = board
+    let limit = match q.limit {
+        None => MAX_PAGE,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    "limit",
+                    Problem::new(Reason::PageSize)
+                        .with("min", 1)
+                        .with("max", MAX_PAGE),
+                )
+            })?,
+    };
+    let after = q
+        .after
+        .map(|raw| {
+            page_cursor::parse(&raw)
+                .ok_or_else(|| CoreError::invalid("after", Problem::new(Reason::PagePosition)))
+        })
+        .transpose()?;
+    let page = BoardQuery {
+        status: status.map(|s| s.as_str().to_owned()),
+        tasks_due_by: None,
+        after,
+        limit,
+    };
+    let list = haven.list_cases(&auth, &page).await?;
+    let cases: Vec<Value> = list
         .cases
         .iter()
-        .filter(|c| status.is_none_or(|s| c.status == s.as_str()))
         .map(|c| json!({ "id": c.id, "pseudonym": c.pseudonym, "status": c.status, "flags": { "minor": c.minor, "safety_risk": c.safety_risk } }))
         .collect();
-    Ok(Json(json!({ "cases": cases })))
+    let mut body = json!({ "cases": cases });
+    if let Some(next) = list.next {
+        body["next"] = Value::String(page_cursor::format(next));
+    }
+    Ok(Json(body))
+}
+
+/// A page position as it travels in a URL: the last case's creation time (nanoseconds since
+/// 1970) and id — nothing about a survivor.
+mod page_cursor {
+    use haven_store::BoardCursor;
+    use time::OffsetDateTime;
+
+    pub(super) fn format(cursor: BoardCursor) -> String {
+        format!(
+            "{}_{}",
+            cursor.created_at.unix_timestamp_nanos(),
+            cursor.case.as_uuid().simple()
+        )
+    }
+
+    pub(super) fn parse(raw: &str) -> Option<BoardCursor> {
+        let (at, id) = raw.split_once('_')?;
+        Some(BoardCursor {
+            created_at: OffsetDateTime::from_unix_timestamp_nanos(at.parse().ok()?).ok()?,
+            case: id.parse().ok()?,
+        })
+    }
 }
 
 #[derive(Deserialize)]

@@ -69,7 +69,16 @@ pub(crate) fn document() -> Value {
             "/api/v1/survivors": { "post": op("Intake: a survivor and their first case", "201", Some("NewSurvivor")) },
             "/api/v1/survivors/{id}": { "parameters": [id_param("id")], "get": op("A survivor record, limited to the categories the caller may see", "200", None) },
             "/api/v1/cases": {
-                "get": { "parameters": [{ "name": "status", "in": "query", "schema": { "enum": ["open", "active", "closed"] } }], "summary": "My cases", "security": [{ "bearer": [] }], "responses": error_responses() },
+                "get": {
+                    "parameters": [
+                        { "name": "status", "in": "query", "schema": { "enum": ["open", "active", "closed"] } },
+                        { "name": "limit", "in": "query", "description": "Cases per page (200 at most, and by default)", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } },
+                        { "name": "after", "in": "query", "description": "Where the page starts: the `next` value of the page before", "schema": { "type": "string" } }
+                    ],
+                    "summary": "My cases, newest first, a page at a time: `cases`, and `next` unless this is the last page",
+                    "security": [{ "bearer": [] }],
+                    "responses": error_responses()
+                },
                 "post": op("Open a case for a survivor the caller may see", "201", Some("NewCase"))
             },
             "/api/v1/cases/{id}": { "parameters": [id_param("id")], "get": op("A case: status, flags, visible survivor fields, readable notes, tasks, timeline", "200", None) },

@@ -5,6 +5,7 @@
 
 mod api;
 mod audit;
+mod case_list;
 mod cases;
 mod classification;
 mod client_mistakes;

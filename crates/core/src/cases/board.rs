@@ -1,0 +1,196 @@
+//! The staff dashboard — my cases, and the tasks due and overdue — and the list of my cases
+//! the API pages through. Each case is read with its team, record and tasks in one snapshot
+//! (`Store::member_board`), and the policy decides on that team.
+
+use super::tasks::open_tasks;
+use crate::access::CaseAccess;
+use crate::auth::Authenticated;
+use crate::survivors::open_pseudonym_row;
+use crate::{CoreError, Haven};
+use haven_crypto::envelope::DataKey;
+use haven_domain::access::Action;
+use haven_domain::audit::AuditAction;
+use haven_domain::{CaseId, DataCategory};
+use haven_store::{BoardCase, BoardCursor, BoardQuery, CaseRow, Store, TaskRow};
+use time::{Date, Duration, OffsetDateTime};
+
+/// A line of the dashboard.
+#[derive(Debug, Clone)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub pseudonym: String,
+    pub status: String,
+    pub minor: bool,
+    pub safety_risk: bool,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct DueTask {
+    pub case: CaseId,
+    pub pseudonym: String,
+    pub title: String,
+    pub due_on: Date,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub cases: Vec<CaseSummary>,
+    pub tasks: Vec<DueTask>,
+}
+
+/// A page of my cases, and where the next page starts (`None` after the last).
+#[derive(Debug, Clone, Default)]
+pub struct CaseList {
+    pub cases: Vec<CaseSummary>,
+    pub next: Option<BoardCursor>,
+}
+
+/// Tasks due within this many days are listed on the dashboard.
+const DUE_SOON_DAYS: i64 = 14;
+
+/// Cases the dashboard lists, newest first; and at most as many cases' due tasks.
+const DASHBOARD_CASES: u32 = 200;
+
+/// A case of the board the caller may view, opened as far as the board shows it.
+struct OpenLine {
+    access: CaseAccess,
+    case: CaseRow,
+    pseudonym: String,
+    key: DataKey,
+    tasks: Vec<TaskRow>,
+}
+
+impl OpenLine {
+    fn summary(&self) -> CaseSummary {
+        CaseSummary {
+            id: self.case.id,
+            pseudonym: self.pseudonym.clone(),
+            status: self.case.status.clone(),
+            minor: self.case.minor,
+            safety_risk: self.case.safety_risk,
+            created_at: self.case.created_at,
+        }
+    }
+}
+
+impl<S: Store> Haven<S> {
+    /// My newest cases, and my tasks due soon or overdue on any of my cases. One audit
+    /// entry for the board.
+    pub async fn dashboard(&self, auth: &Authenticated) -> Result<Dashboard, CoreError> {
+        let today = self.now().date();
+        let mut board = Dashboard::default();
+        for line in self
+            .open_board(auth, &BoardQuery::newest(DASHBOARD_CASES))
+            .await?
+        {
+            board.cases.push(line.summary());
+        }
+        let due = BoardQuery {
+            tasks_due_by: today.checked_add(Duration::days(DUE_SOON_DAYS)),
+            ..BoardQuery::newest(DASHBOARD_CASES)
+        };
+        for line in self.open_board(auth, &due).await? {
+            for task in open_tasks(&line.access, &line.key, line.tasks)? {
+                if task.done_at.is_none() && (task.due_on - today).whole_days() <= DUE_SOON_DAYS {
+                    board.tasks.push(DueTask {
+                        case: line.case.id,
+                        pseudonym: line.pseudonym.clone(),
+                        title: task.title,
+                        due_on: task.due_on,
+                        overdue: task.due_on < today,
+                    });
+                }
+            }
+        }
+        board.tasks.sort_by_key(|t| t.due_on);
+        self.audit_list(auth, "dashboard").await?;
+        Ok(board)
+    }
+
+    /// A page of my cases, newest first (`page.limit` of them at most), and where the next
+    /// page starts. One audit entry for the page.
+    pub async fn list_cases(
+        &self,
+        auth: &Authenticated,
+        page: &BoardQuery,
+    ) -> Result<CaseList, CoreError> {
+        let lines = self.store().member_board(auth.staff.id, page).await?;
+        // The next page starts after the last case read, shown or not.
+        let next = match lines.last() {
+            Some(last) if lines.len() >= page.limit as usize => Some(BoardCursor {
+                created_at: last.case.created_at,
+                case: last.case.id,
+            }),
+            _ => None,
+        };
+        let mut list = CaseList {
+            cases: Vec::with_capacity(lines.len()),
+            next,
+        };
+        for line in lines {
+            if let Some(open) = self.open_line(auth, line).await? {
+                list.cases.push(open.summary());
+            }
+        }
+        self.audit_list(auth, "case_list").await?;
+        Ok(list)
+    }
+
+    async fn open_board(
+        &self,
+        auth: &Authenticated,
+        page: &BoardQuery,
+    ) -> Result<Vec<OpenLine>, CoreError> {
+        let mut open = Vec::new();
+        for line in self.store().member_board(auth.staff.id, page).await? {
+            open.extend(self.open_line(auth, line).await?);
+        }
+        Ok(open)
+    }
+
+    /// `None` for a case the caller may not view (the denial is audited), or whose record
+    /// or key is gone (erased since): the board leaves it out rather than failing.
+    async fn open_line(
+        &self,
+        auth: &Authenticated,
+        line: BoardCase,
+    ) -> Result<Option<OpenLine>, CoreError> {
+        let BoardCase {
+            case,
+            team,
+            survivor,
+            tasks,
+        } = line;
+        let Ok(access) = self
+            .authorize_loaded(auth, case.id, Action::View, Some((case.clone(), team)))
+            .await
+        else {
+            return Ok(None);
+        };
+        let Some(survivor) = survivor else {
+            return Ok(None);
+        };
+        let key = match self.key_of(&survivor).await {
+            Ok(key) => key,
+            Err(CoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(Some(OpenLine {
+            access,
+            pseudonym: open_pseudonym_row(&survivor, &key)?,
+            case,
+            key,
+            tasks,
+        }))
+    }
+
+    async fn audit_list(&self, auth: &Authenticated, reason: &str) -> Result<(), CoreError> {
+        let mut event = self.event(auth.staff.actor(), AuditAction::CaseList, reason);
+        event.org = Some(auth.staff.org);
+        event.categories = vec![DataCategory::Case];
+        self.append(&event).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! `GET /api/v1/cases`: my cases, newest first, a page at a time, filtered by status across
+//! every page (not only the newest), with the refusals for a bad page size or position.
+
+use crate::cases::{body, team_on};
+use crate::support::*;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+on_both_stores!(
+    my_cases_come_a_page_at_a_time_newest_first,
+    a_status_filter_reaches_past_the_newest_page,
+    a_bad_page_size_or_position_is_refused_by_field,
+);
+
+/// Takes in one more survivor for the team's case manager, a minute after the last.
+async fn intake<S: Store>(app: &App<S>, token: &str, pseudonym: &str) -> String {
+    app.clock.advance(time::Duration::minutes(1));
+    let r = app
+        .api_post(
+            "/api/v1/survivors",
+            token,
+            &json!({ "pseudonym": pseudonym, "case": { "exploitation": "labour" } }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    body(&r)["case_id"].as_str().unwrap().to_owned()
+}
+
+/// The pseudonyms of a page, and its `next`.
+fn page(reply: &Reply) -> (Vec<String>, Option<String>) {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let v = body(reply);
+    let names = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["pseudonym"].as_str().unwrap().to_owned())
+        .collect();
+    (names, v["next"].as_str().map(str::to_owned))
+}
+
+async fn my_cases_come_a_page_at_a_time_newest_first<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
+    intake(&t.app, &t.cm, "Second").await;
+    intake(&t.app, &t.cm, "Third").await;
+    let (first, next) = page(&t.app.api_get("/api/v1/cases?limit=2", &t.cm).await);
+    assert_eq!(first, ["Third", "Second"]);
+    let next = next.expect("a full page says where the next starts");
+    let (second, last) = page(
+        &t.app
+            .api_get(&format!("/api/v1/cases?limit=2&after={next}"), &t.cm)
+            .await,
+    );
+    assert_eq!(second, ["Rosa"]);
+    assert_eq!(last, None, "the last page has no next");
+    let (all, none) = page(&t.app.api_get("/api/v1/cases", &t.cm).await);
+    assert_eq!((all.len(), none), (3, None));
+    // Another organisation's case manager is on none of them.
+    let (theirs, _) = page(&t.app.api_get("/api/v1/cases", &t.other_org).await);
+    assert!(theirs.is_empty());
+}
+
+async fn a_status_filter_reaches_past_the_newest_page<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
+    let second = intake(&t.app, &t.cm, "Second").await;
+    let r = t
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{second}/status"),
+            &t.cm,
+            r#"{"status":"active"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    intake(&t.app, &t.cm, "Third").await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/cases?status=open&limit=1".to_owned();
+    loop {
+        let (names, next) = page(&t.app.api_get(&path, &t.cm).await);
+        seen.extend(names);
+        let Some(next) = next else { break };
+        path = format!("/api/v1/cases?status=open&limit=1&after={next}");
+    }
+    assert_eq!(seen, ["Third", "Rosa"], "every open case, and only those");
+    let (active, _) = page(&t.app.api_get("/api/v1/cases?status=active", &t.cm).await);
+    assert_eq!(active, ["Second"]);
+}
+
+async fn a_bad_page_size_or_position_is_refused_by_field<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
+    for (query, field, reason) in [
+        ("limit=0", "limit", "page_size"),
+        ("limit=201", "limit", "page_size"),
+        ("limit=two", "limit", "page_size"),
+        ("after=yesterday", "after", "page_position"),
+        ("after=1_not-an-id", "after", "page_position"),
+        ("status=lost", "status", "one_of"),
+    ] {
+        let r = t
+            .app
+            .api_get(&format!("/api/v1/cases?{query}"), &t.cm)
+            .await;
+        let error: &Value = &body(&r)["error"];
+        assert_eq!(
+            (r.status, error["field"].as_str(), error["reason"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field), Some(reason)),
+            "{query}: {}",
+            r.body
+        );
+    }
+}
