@@ -1,13 +1,14 @@
 //! PostgreSQL: cases, their teams, timeline, notes and tasks. The SQL is shared with SQLite
-//! (`crates/store/backend/cases.rs`); the reads a case view and a dashboard make are here (SQLite runs them
-//! through `inline_reads`).
+//! (`crates/store/backend/cases.rs`); the reads a case view and a dashboard make are here
+//! (SQLite runs them through `inline_reads`).
 
 include!("../../store/backend/cases.rs");
 
 use crate::db::{DbRow, reader};
 use haven_domain::{NoteId, OrgId, SurvivorId};
 use haven_store::sqlx_support::get;
-use haven_store::{BoardCase, BoardQuery, CaseContents, LoadedCase};
+use haven_store::{BoardCase, BoardQuery, CaseContents, LoadedCase, SurvivorRow};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const CASE_COLUMNS: &str = "c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, c.trafficking_types, \
@@ -135,21 +136,63 @@ pub(crate) async fn member_board(
         .fetch_all(&mut *tx)
         .await
         .map_err(convert::error)?;
-    let mut board = Vec::with_capacity(ids.len());
-    for id in ids.into_iter().map(CaseId::from_uuid) {
-        // Always found: the ids were read in this snapshot.
-        let Some((case, team)) = self::case(&mut *tx, id).await? else {
-            continue;
-        };
-        board.push(BoardCase {
-            survivor: crate::survivors::survivor(&mut *tx, case.survivor).await?,
-            tasks: tasks_of_case(&mut *tx, id).await?,
-            case,
-            team,
-        });
-    }
+    let board = board_lines(&mut tx, &ids).await?;
     tx.commit().await.map_err(convert::error)?;
     Ok(board)
+}
+
+/// The cases `ids` with their teams, their survivors' rows and their tasks, in the order of
+/// `ids`: three statements whatever the number of cases (one round trip each, not three per
+/// case).
+async fn board_lines(
+    tx: &mut sqlx::PgConnection,
+    ids: &[Uuid],
+) -> Result<Vec<BoardCase>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CASE_COLUMNS}, t.user_id FROM cases c LEFT JOIN case_team t ON t.case_id = c.id \
+         WHERE c.id = ANY($1) ORDER BY c.id"
+    )))
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(convert::error)?;
+    let mut cases: HashMap<CaseId, (CaseRow, Vec<UserId>)> = with_teams(rows)?
+        .into_iter()
+        .map(|(case, team)| (case.id, (case, team)))
+        .collect();
+    let survivor_ids: Vec<Uuid> = cases.values().map(|(c, _)| *c.survivor.as_uuid()).collect();
+    let mut survivors: HashMap<SurvivorId, SurvivorRow> =
+        crate::survivors::survivors(&mut *tx, &survivor_ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+    let mut tasks: HashMap<CaseId, Vec<TaskRow>> = HashMap::new();
+    for row in sqlx::query(
+        "SELECT id, case_id, title, due_on, done_at, created_at FROM tasks \
+         WHERE case_id = ANY($1) ORDER BY case_id, due_on, id",
+    )
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(convert::error)?
+    .iter()
+    {
+        let task = task_row(row)?;
+        tasks.entry(task.case).or_default().push(task);
+    }
+    Ok(ids
+        .iter()
+        .map(|id| CaseId::from_uuid(*id))
+        // Always found: the ids were read in this snapshot.
+        .filter_map(|id| cases.remove(&id))
+        .map(|(case, team)| BoardCase {
+            survivor: survivors.remove(&case.survivor),
+            tasks: tasks.remove(&case.id).unwrap_or_default(),
+            case,
+            team,
+        })
+        .collect())
 }
 
 pub(crate) async fn case_events<'c>(
@@ -208,16 +251,16 @@ pub(crate) async fn tasks_of_case<'c>(
         .fetch_all(db)
         .await
         .map_err(convert::error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(TaskRow {
-                id: TaskId::from_uuid(get(r, "id")?),
-                case: CaseId::from_uuid(get(r, "case_id")?),
-                title: get(r, "title")?,
-                due_on: get(r, "due_on")?,
-                done_at: get(r, "done_at")?,
-                created_at: get(r, "created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(task_row).collect()
+}
+
+fn task_row(r: &DbRow) -> Result<TaskRow, StoreError> {
+    Ok(TaskRow {
+        id: TaskId::from_uuid(get(r, "id")?),
+        case: CaseId::from_uuid(get(r, "case_id")?),
+        title: get(r, "title")?,
+        due_on: get(r, "due_on")?,
+        done_at: get(r, "done_at")?,
+        created_at: get(r, "created_at")?,
+    })
 }

@@ -7,44 +7,67 @@ include!("../../store/backend/survivors.rs");
 
 use haven_store::{CoarseFields, SurvivorCiphertexts};
 
+/// The columns [`survivor_row`] decodes.
+const SURVIVOR_COLUMNS: &str = "id, org_id, key_id, created_at, pseudonym, legal_name, aliases, \
+     date_of_birth, phone, email, safe_contact, details, age_band, gender, nationality_region";
+
 pub(crate) async fn survivor<'c>(
     db: impl sqlx::PgExecutor<'c>,
     id: SurvivorId,
 ) -> Result<Option<SurvivorRow>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, org_id, key_id, created_at, pseudonym, legal_name, aliases, date_of_birth, \
-         phone, email, safe_contact, details, age_band, gender, nationality_region FROM survivors WHERE id = $1",
-    )
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SURVIVOR_COLUMNS} FROM survivors WHERE id = $1"
+    )))
     .bind(id.as_uuid())
     .fetch_optional(db)
     .await
-    .map_err(convert::error)?;
-    row.map(|r| {
-        let get = |c: &str| r.try_get::<Option<Vec<u8>>, _>(c).map_err(convert::error);
-        Ok(SurvivorRow {
-            id: SurvivorId::from_uuid(r.try_get::<Uuid, _>("id").map_err(convert::error)?),
-            org: OrgId::from_uuid(r.try_get::<Uuid, _>("org_id").map_err(convert::error)?),
-            key_id: KeyId::from_uuid(r.try_get::<Uuid, _>("key_id").map_err(convert::error)?),
-            created_at: r.try_get("created_at").map_err(convert::error)?,
-            fields: SurvivorCiphertexts {
-                pseudonym: r.try_get("pseudonym").map_err(convert::error)?,
-                legal_name: get("legal_name")?,
-                aliases: get("aliases")?,
-                date_of_birth: get("date_of_birth")?,
-                phone: get("phone")?,
-                email: get("email")?,
-                safe_contact: get("safe_contact")?,
-                details: get("details")?,
-            },
-            coarse: CoarseFields {
-                age_band: r.try_get("age_band").map_err(convert::error)?,
-                gender: r.try_get("gender").map_err(convert::error)?,
-                nationality_region: r.try_get("nationality_region").map_err(convert::error)?,
-            },
-            index: Vec::new(),
-        })
-    })
+    .map_err(convert::error)?
+    .as_ref()
+    .map(survivor_row)
     .transpose()
+}
+
+/// The rows of those of `ids` that exist, in no particular order.
+pub(crate) async fn survivors<'c>(
+    db: impl sqlx::PgExecutor<'c>,
+    ids: &[Uuid],
+) -> Result<Vec<SurvivorRow>, StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SURVIVOR_COLUMNS} FROM survivors WHERE id = ANY($1)"
+    )))
+    .bind(ids)
+    .fetch_all(db)
+    .await
+    .map_err(convert::error)?
+    .iter()
+    .map(survivor_row)
+    .collect()
+}
+
+fn survivor_row(r: &sqlx::postgres::PgRow) -> Result<SurvivorRow, StoreError> {
+    let get = |c: &str| r.try_get::<Option<Vec<u8>>, _>(c).map_err(convert::error);
+    Ok(SurvivorRow {
+        id: SurvivorId::from_uuid(r.try_get::<Uuid, _>("id").map_err(convert::error)?),
+        org: OrgId::from_uuid(r.try_get::<Uuid, _>("org_id").map_err(convert::error)?),
+        key_id: KeyId::from_uuid(r.try_get::<Uuid, _>("key_id").map_err(convert::error)?),
+        created_at: r.try_get("created_at").map_err(convert::error)?,
+        fields: SurvivorCiphertexts {
+            pseudonym: r.try_get("pseudonym").map_err(convert::error)?,
+            legal_name: get("legal_name")?,
+            aliases: get("aliases")?,
+            date_of_birth: get("date_of_birth")?,
+            phone: get("phone")?,
+            email: get("email")?,
+            safe_contact: get("safe_contact")?,
+            details: get("details")?,
+        },
+        coarse: CoarseFields {
+            age_band: r.try_get("age_band").map_err(convert::error)?,
+            gender: r.try_get("gender").map_err(convert::error)?,
+            nationality_region: r.try_get("nationality_region").map_err(convert::error)?,
+        },
+        index: Vec::new(),
+    })
 }
 
 pub(crate) async fn survivors_by_index(
