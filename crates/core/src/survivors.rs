@@ -10,7 +10,7 @@ use haven_crypto::field::FieldContext;
 use haven_crypto::{CryptoError, Entropy};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
 use haven_domain::survivor::{PersonalText, SurvivorDetails, SurvivorField, SurvivorProfile};
-use haven_domain::{DataCategory, OrgId, SurvivorId};
+use haven_domain::{DataCategory, KeyId, OrgId, SurvivorId};
 use haven_store::{CoarseFields, OrgRow, Store, SurvivorCiphertexts, SurvivorRow};
 use time::OffsetDateTime;
 
@@ -388,6 +388,21 @@ impl<S: Store> Haven<S> {
             .await?
             .ok_or(CoreError::NotFound)?;
         Ok(envelope::unwrap(&inner.keys, &wrapped)?)
+    }
+
+    /// The unwrapped data keys of loaded survivor rows, by key id, read in one call; a key
+    /// destroyed since the rows were read (erasure) is missing.
+    pub(crate) async fn keys_of_rows(
+        &self,
+        rows: &[&SurvivorRow],
+    ) -> Result<std::collections::HashMap<KeyId, DataKey>, CoreError> {
+        let inner = self.inner();
+        let ids: Vec<KeyId> = rows.iter().map(|r| r.key_id).collect();
+        let mut keys = std::collections::HashMap::with_capacity(ids.len());
+        for wrapped in inner.store.data_keys(&ids).await? {
+            keys.insert(wrapped.id, envelope::unwrap(&inner.keys, &wrapped)?);
+        }
+        Ok(keys)
     }
 
     /// The visible part of an already loaded survivor row.

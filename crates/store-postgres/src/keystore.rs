@@ -89,6 +89,23 @@ pub(crate) async fn data_key(store: &PgStore, id: KeyId) -> Result<Option<Wrappe
     .transpose()
 }
 
+pub(crate) async fn data_keys(
+    store: &PgStore,
+    ids: &[KeyId],
+) -> Result<Vec<WrappedKey>, StoreError> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|id| *id.as_uuid()).collect();
+    sqlx::query(
+        "SELECT id, generation, kek_version, wrapped FROM haven_keys.data_keys WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(convert::error)?
+    .iter()
+    .map(wrapped_key)
+    .collect()
+}
+
 pub(crate) async fn data_keys_page(
     store: &PgStore,
     after: Option<KeyId>,

@@ -132,6 +132,12 @@ impl haven_store::Store for PgStore {
     ) -> impl Future<Output = Result<Option<haven_store::WrappedKey>, StoreError>> + Send {
         keystore::data_key(self, id)
     }
+    fn data_keys(
+        &self,
+        ids: &[haven_domain::KeyId],
+    ) -> impl Future<Output = Result<Vec<haven_store::WrappedKey>, StoreError>> + Send {
+        keystore::data_keys(self, ids)
+    }
     fn data_keys_page(
         &self,
         after: Option<haven_domain::KeyId>,

@@ -73,6 +73,19 @@ impl haven_store::Store for SqliteStore {
         let found = self.keys_inline.read(|r| r.data_key(id));
         async move { found }
     }
+    fn data_keys(
+        &self,
+        ids: &[haven_domain::KeyId],
+    ) -> impl Future<Output = Result<Vec<haven_store::WrappedKey>, StoreError>> + Send {
+        let found = self.keys_inline.snapshot(|r| {
+            let mut keys = Vec::with_capacity(ids.len());
+            for id in ids {
+                keys.extend(r.data_key(*id)?);
+            }
+            Ok(keys)
+        });
+        async move { found }
+    }
     fn data_keys_page(
         &self,
         after: Option<haven_domain::KeyId>,

@@ -112,6 +112,12 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         id: KeyId,
     ) -> impl Future<Output = Result<Option<WrappedKey>, StoreError>> + Send;
+    /// The keys among `ids` that exist (a destroyed key is simply missing), in no particular
+    /// order: one read for a page of records.
+    fn data_keys(
+        &self,
+        ids: &[KeyId],
+    ) -> impl Future<Output = Result<Vec<WrappedKey>, StoreError>> + Send;
     /// Data keys in id order after `after`, for rotation.
     fn data_keys_page(
         &self,

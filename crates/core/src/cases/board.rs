@@ -11,7 +11,7 @@ use haven_crypto::envelope::DataKey;
 use haven_domain::access::Action;
 use haven_domain::audit::AuditAction;
 use haven_domain::{CaseId, DataCategory};
-use haven_store::{BoardCase, BoardCursor, BoardQuery, CaseRow, Store, TaskRow};
+use haven_store::{BoardCase, BoardCursor, BoardQuery, CaseRow, Store, SurvivorRow, TaskRow};
 use time::{Date, Duration, OffsetDateTime};
 
 /// A line of the dashboard.
@@ -129,10 +129,8 @@ impl<S: Store> Haven<S> {
             cases: Vec::with_capacity(lines.len()),
             next,
         };
-        for line in lines {
-            if let Some(open) = self.open_line(auth, line).await? {
-                list.cases.push(open.summary());
-            }
+        for line in self.open_lines(auth, lines).await? {
+            list.cases.push(line.summary());
         }
         self.audit_list(auth, "case_list").await?;
         Ok(list)
@@ -143,47 +141,53 @@ impl<S: Store> Haven<S> {
         auth: &Authenticated,
         page: &BoardQuery,
     ) -> Result<Vec<OpenLine>, CoreError> {
-        let mut open = Vec::new();
-        for line in self.store().member_board(auth.staff.id, page).await? {
-            open.extend(self.open_line(auth, line).await?);
-        }
-        Ok(open)
+        let lines = self.store().member_board(auth.staff.id, page).await?;
+        self.open_lines(auth, lines).await
     }
 
-    /// `None` for a case the caller may not view (the denial is audited), or whose record
-    /// or key is gone (erased since): the board leaves it out rather than failing.
-    async fn open_line(
+    /// The lines the caller may view, opened: the policy decides on each (a denial is
+    /// audited), then the keys of the allowed ones are read in one call. A case whose record
+    /// or key is gone (erased since) is left out rather than failing the board.
+    async fn open_lines(
         &self,
         auth: &Authenticated,
-        line: BoardCase,
-    ) -> Result<Option<OpenLine>, CoreError> {
-        let BoardCase {
-            case,
-            team,
-            survivor,
-            tasks,
-        } = line;
-        let Ok(access) = self
-            .authorize_loaded(auth, case.id, Action::View, Some((case.clone(), team)))
-            .await
-        else {
-            return Ok(None);
-        };
-        let Some(survivor) = survivor else {
-            return Ok(None);
-        };
-        let key = match self.key_of(&survivor).await {
-            Ok(key) => key,
-            Err(CoreError::NotFound) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        Ok(Some(OpenLine {
-            access,
-            pseudonym: open_pseudonym_row(&survivor, &key)?,
-            case,
-            key,
-            tasks,
-        }))
+        lines: Vec<BoardCase>,
+    ) -> Result<Vec<OpenLine>, CoreError> {
+        let mut allowed = Vec::with_capacity(lines.len());
+        for line in lines {
+            let BoardCase {
+                case,
+                team,
+                survivor,
+                tasks,
+            } = line;
+            let Ok(access) = self
+                .authorize_loaded(auth, case.id, Action::View, Some((case.clone(), team)))
+                .await
+            else {
+                continue;
+            };
+            if let Some(survivor) = survivor {
+                allowed.push((access, case, survivor, tasks));
+            }
+        }
+        let rows: Vec<&SurvivorRow> = allowed.iter().map(|(_, _, s, _)| s).collect();
+        let keys = self.keys_of_rows(&rows).await?;
+        let mut open = Vec::with_capacity(allowed.len());
+        for (access, case, survivor, tasks) in allowed {
+            // Several cases of one survivor share its key.
+            let Some(key) = keys.get(&survivor.key_id).cloned() else {
+                continue;
+            };
+            open.push(OpenLine {
+                access,
+                pseudonym: open_pseudonym_row(&survivor, &key)?,
+                case,
+                key,
+                tasks,
+            });
+        }
+        Ok(open)
     }
 
     async fn audit_list(&self, auth: &Authenticated, reason: &str) -> Result<(), CoreError> {

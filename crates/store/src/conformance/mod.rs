@@ -135,6 +135,17 @@ pub async fn data_keys_are_stored_paged_and_rewrapped<S: Store>(store: S) -> Out
         store.data_key(key(99, 1).id).await?.is_none(),
         "an unknown key is none",
     )?;
+    let mut some = store
+        .data_keys(&[keys[7].id, key(99, 1).id, keys[2].id])
+        .await?;
+    some.sort_by_key(|k| k.id);
+    let mut want = vec![keys[2].clone(), keys[7].clone()];
+    want.sort_by_key(|k| k.id);
+    ensure(some == want, "keys read together, an unknown one missing")?;
+    ensure(
+        store.data_keys(&[]).await?.is_empty(),
+        "no keys asked, none read",
+    )?;
     let first = store.data_keys_page(None, 4).await?;
     ensure(first.len() == 4, "a page holds at most its limit")?;
     let rest = store
