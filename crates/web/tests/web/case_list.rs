@@ -1,5 +1,6 @@
 //! `GET /api/v1/cases`: my cases, newest first, a page at a time, filtered by status across
-//! every page (not only the newest), with the refusals for a bad page size or position.
+//! every page (not only the newest), with the refusals for a bad page size or position; and
+//! the dashboard's tasks, from every case of mine.
 
 use crate::cases::{body, team_on};
 use crate::support::*;
@@ -10,6 +11,7 @@ on_both_stores!(
     my_cases_come_a_page_at_a_time_newest_first,
     a_status_filter_reaches_past_the_newest_page,
     a_bad_page_size_or_position_is_refused_by_field,
+    a_task_due_on_an_older_case_reaches_the_dashboard,
 );
 
 /// Takes in one more survivor for the team's case manager, a minute after the last.
@@ -108,4 +110,29 @@ async fn a_bad_page_size_or_position_is_refused_by_field<S: Store>(app: App<S>) 
             r.body
         );
     }
+}
+
+/// The dashboard lists my newest 200 cases, and the tasks due on any of mine: a task on a
+/// case older than those 200 is still there.
+async fn a_task_due_on_an_older_case_reaches_the_dashboard<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
+    let r = t
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/tasks", t.case),
+            &t.cm,
+            r#"{"title":"Renew the protection order","due_on":"2026-11-30"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for n in 0..200 {
+        intake(&t.app, &t.cm, &format!("Newer {n}")).await;
+    }
+    let auth = t.app.haven.authenticate_bearer(&t.cm).await.unwrap();
+    let board = t.app.haven.dashboard(&auth).await.unwrap();
+    assert_eq!(board.cases.len(), 200);
+    assert!(board.cases.iter().all(|c| c.pseudonym != "Rosa"));
+    let titles: Vec<&str> = board.tasks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["Renew the protection order"]);
+    assert_eq!(board.tasks[0].pseudonym, "Rosa");
 }
