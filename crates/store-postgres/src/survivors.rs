@@ -7,24 +7,31 @@ include!("../../store/backend/survivors.rs");
 
 use haven_store::{CoarseFields, SurvivorCiphertexts};
 
-/// The columns [`survivor_row`] decodes.
-const SURVIVOR_COLUMNS: &str = "id, org_id, key_id, created_at, pseudonym, legal_name, aliases, \
-     date_of_birth, phone, email, safe_contact, details, age_band, gender, nationality_region";
+/// A survivor query with the columns [`survivor_row`] decodes, as one literal (the case view
+/// reads through it: no formatting on that path).
+macro_rules! survivor_select {
+    ($condition:literal) => {
+        concat!(
+            "SELECT id, org_id, key_id, created_at, pseudonym, legal_name, aliases, \
+             date_of_birth, phone, email, safe_contact, details, age_band, gender, \
+             nationality_region FROM survivors WHERE ",
+            $condition
+        )
+    };
+}
 
 pub(crate) async fn survivor<'c>(
     db: impl sqlx::PgExecutor<'c>,
     id: SurvivorId,
 ) -> Result<Option<SurvivorRow>, StoreError> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SURVIVOR_COLUMNS} FROM survivors WHERE id = $1"
-    )))
-    .bind(id.as_uuid())
-    .fetch_optional(db)
-    .await
-    .map_err(convert::error)?
-    .as_ref()
-    .map(survivor_row)
-    .transpose()
+    sqlx::query(survivor_select!("id = $1"))
+        .bind(id.as_uuid())
+        .fetch_optional(db)
+        .await
+        .map_err(convert::error)?
+        .as_ref()
+        .map(survivor_row)
+        .transpose()
 }
 
 /// The rows of those of `ids` that exist, in no particular order.
@@ -32,16 +39,14 @@ pub(crate) async fn survivors<'c>(
     db: impl sqlx::PgExecutor<'c>,
     ids: &[Uuid],
 ) -> Result<Vec<SurvivorRow>, StoreError> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SURVIVOR_COLUMNS} FROM survivors WHERE id = ANY($1)"
-    )))
-    .bind(ids)
-    .fetch_all(db)
-    .await
-    .map_err(convert::error)?
-    .iter()
-    .map(survivor_row)
-    .collect()
+    sqlx::query(survivor_select!("id = ANY($1)"))
+        .bind(ids)
+        .fetch_all(db)
+        .await
+        .map_err(convert::error)?
+        .iter()
+        .map(survivor_row)
+        .collect()
 }
 
 fn survivor_row(r: &sqlx::postgres::PgRow) -> Result<SurvivorRow, StoreError> {

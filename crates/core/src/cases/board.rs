@@ -80,13 +80,16 @@ impl<S: Store> Haven<S> {
     /// entry for the board.
     pub async fn dashboard(&self, auth: &Authenticated) -> Result<Dashboard, CoreError> {
         let today = self.now().date();
-        let mut board = Dashboard::default();
-        for line in self
+        let cases = self
             .open_board(auth, &BoardQuery::newest(DASHBOARD_CASES))
             .await?
-        {
-            board.cases.push(line.summary());
-        }
+            .iter()
+            .map(OpenLine::summary)
+            .collect();
+        let mut board = Dashboard {
+            cases,
+            tasks: Vec::new(),
+        };
         let due = BoardQuery {
             tasks_due_by: today.checked_add(Duration::days(DUE_SOON_DAYS)),
             ..BoardQuery::newest(DASHBOARD_CASES)
@@ -125,15 +128,14 @@ impl<S: Store> Haven<S> {
             }),
             _ => None,
         };
-        let mut list = CaseList {
-            cases: Vec::with_capacity(lines.len()),
-            next,
-        };
-        for line in self.open_lines(auth, lines).await? {
-            list.cases.push(line.summary());
-        }
+        let cases = self
+            .open_lines(auth, lines)
+            .await?
+            .iter()
+            .map(OpenLine::summary)
+            .collect();
         self.audit_list(auth, "case_list").await?;
-        Ok(list)
+        Ok(CaseList { cases, next })
     }
 
     async fn open_board(
