@@ -2,6 +2,8 @@
 //! them, shared by both backends: they differ only in how they bind the values.
 
 use haven_domain::CaseId;
+use std::fmt;
+use std::str::FromStr;
 use time::{Date, OffsetDateTime};
 
 /// A page of the cases a member is on the team of, newest first (by creation time, then id,
@@ -22,6 +24,36 @@ pub struct BoardQuery {
 pub struct BoardCursor {
     pub created_at: OffsetDateTime,
     pub case: CaseId,
+}
+
+/// A page position as it travels in a URL: the last case's creation time (nanoseconds since
+/// 1970) and id, `{nanos}_{id}` — nothing about a survivor.
+impl fmt::Display for BoardCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}_{}",
+            self.created_at.unix_timestamp_nanos(),
+            self.case.as_uuid().simple()
+        )
+    }
+}
+
+/// A text that is not a page position [`BoardCursor`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotACursor;
+
+impl FromStr for BoardCursor {
+    type Err = NotACursor;
+
+    fn from_str(raw: &str) -> Result<Self, NotACursor> {
+        let (at, id) = raw.split_once('_').ok_or(NotACursor)?;
+        let nanos = at.parse().map_err(|_| NotACursor)?;
+        Ok(BoardCursor {
+            created_at: OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| NotACursor)?,
+            case: id.parse().map_err(|_| NotACursor)?,
+        })
+    }
 }
 
 impl BoardQuery {
@@ -99,5 +131,24 @@ mod tests {
             "SELECT t.case_id FROM case_team t JOIN cases c ON c.id = t.case_id WHERE t.user_id = $1 \
              ORDER BY t.case_created_at DESC, t.case_id DESC LIMIT $2"
         );
+    }
+
+    #[test]
+    fn a_cursor_reads_back_as_written_and_nothing_else_reads() {
+        let cursor = BoardCursor {
+            created_at: datetime!(2026-11-01 10:00:00.123456789 UTC),
+            case: CaseId::from_random_bytes([7; 16]),
+        };
+        assert_eq!(cursor.to_string().parse::<BoardCursor>(), Ok(cursor));
+        for bad in [
+            "",
+            "yesterday",
+            "1_not-an-id",
+            "_",
+            "x_0707",
+            "99999999999999999999999999_07070707070707070707070707070707",
+        ] {
+            assert_eq!(bad.parse::<BoardCursor>(), Err(NotACursor), "{bad}");
+        }
     }
 }

@@ -99,6 +99,10 @@ pub struct Home {
     pub must_change_password: bool,
     pub can_intake: bool,
     pub cases: Vec<CaseLine>,
+    /// Where the page of older cases starts (none after the oldest).
+    pub next: Option<String>,
+    /// This page is not the newest.
+    pub older: bool,
     pub tasks: Vec<DueLine>,
 }
 

@@ -7,11 +7,11 @@ use crate::CliError;
 use haven_core::Haven;
 use haven_domain::OrgId;
 use haven_domain::case::NoteCategory;
-use haven_store::Store;
+use haven_store::{BoardQuery, Store};
 use time::Duration;
 
 /// Cases of each case manager that get case work.
-const CASES_WORKED: usize = 6;
+const CASES_WORKED: u32 = 6;
 
 const NOTES: [(NoteCategory, &str); 3] = [
     (
@@ -46,11 +46,10 @@ const TASKS: [(&str, i64, bool); 4] = [
 pub async fn seed<S: Store>(haven: &Haven<S>, org: OrgId, email: &str) -> Result<(), CliError> {
     let cm = acting_as(haven, org, email).await?;
     let cases: Vec<_> = haven
-        .dashboard(&cm)
+        .list_cases(&cm, &BoardQuery::newest(CASES_WORKED))
         .await?
         .cases
         .iter()
-        .take(CASES_WORKED)
         .map(|c| c.id)
         .collect();
     let today = haven.now().date();

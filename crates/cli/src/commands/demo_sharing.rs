@@ -10,7 +10,7 @@ use haven_crypto::{Entropy, SeededEntropy};
 use haven_directory::{CONFIDENTIAL_LOCATION, SERVICE_KIND_PREFIX};
 use haven_domain::consent::{ConsentMethod, Signer};
 use haven_domain::{DataCategory, OrgId, ServiceId, TokenId};
-use haven_store::Store;
+use haven_store::{BoardQuery, Store};
 use serde_json::{Value, json};
 use time::Duration;
 
@@ -96,7 +96,8 @@ pub async fn first_referrals<S: Store>(
     shelter: OrgId,
 ) -> Result<(), CliError> {
     let cm = acting_as(haven, ngo, "case.manager@harbour.demo").await?;
-    let Some(case) = haven.dashboard(&cm).await?.cases.first().map(|c| c.id) else {
+    let newest = haven.list_cases(&cm, &BoardQuery::newest(1)).await?;
+    let Some(case) = newest.cases.first().map(|c| c.id) else {
         return Ok(());
     };
     let consent = haven

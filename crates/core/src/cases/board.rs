@@ -34,9 +34,12 @@ pub struct DueTask {
     pub overdue: bool,
 }
 
+/// The dashboard: a page of my cases, where the next (older) page starts, and my tasks due
+/// soon or overdue on any of my cases.
 #[derive(Debug, Clone, Default)]
 pub struct Dashboard {
     pub cases: Vec<CaseSummary>,
+    pub next: Option<BoardCursor>,
     pub tasks: Vec<DueTask>,
 }
 
@@ -50,7 +53,8 @@ pub struct CaseList {
 /// Tasks due within this many days are listed on the dashboard.
 const DUE_SOON_DAYS: i64 = 14;
 
-/// Cases the dashboard lists, newest first; and at most as many cases' due tasks.
+/// Cases a page of the dashboard lists, newest first; also how many cases with tasks due
+/// are read at a time (all of them are read).
 const DASHBOARD_CASES: u32 = 200;
 
 /// A case of the board the caller may view, opened as far as the board shows it.
@@ -76,35 +80,48 @@ impl OpenLine {
 }
 
 impl<S: Store> Haven<S> {
-    /// My newest cases, and my tasks due soon or overdue on any of my cases. One audit
-    /// entry for the board.
-    pub async fn dashboard(&self, auth: &Authenticated) -> Result<Dashboard, CoreError> {
+    /// A page of my cases (the newest, or those older than `after`), and my tasks due soon
+    /// or overdue on any of my cases. One audit entry for the board.
+    pub async fn dashboard(
+        &self,
+        auth: &Authenticated,
+        after: Option<BoardCursor>,
+    ) -> Result<Dashboard, CoreError> {
         let today = self.now().date();
-        let cases = self
-            .open_board(auth, &BoardQuery::newest(DASHBOARD_CASES))
-            .await?
-            .iter()
-            .map(OpenLine::summary)
-            .collect();
+        let page = BoardQuery {
+            after,
+            ..BoardQuery::newest(DASHBOARD_CASES)
+        };
+        let (lines, next) = self.board_page(auth, &page).await?;
         let mut board = Dashboard {
-            cases,
+            cases: lines.iter().map(OpenLine::summary).collect(),
+            next,
             tasks: Vec::new(),
         };
-        let due = BoardQuery {
+        // Only cases with a task due read here, a page at a time until the last.
+        let mut due = BoardQuery {
             tasks_due_by: today.checked_add(Duration::days(DUE_SOON_DAYS)),
             ..BoardQuery::newest(DASHBOARD_CASES)
         };
-        for line in self.open_board(auth, &due).await? {
-            for task in open_tasks(&line.access, &line.key, line.tasks)? {
-                if task.done_at.is_none() && (task.due_on - today).whole_days() <= DUE_SOON_DAYS {
-                    board.tasks.push(DueTask {
-                        case: line.case.id,
-                        pseudonym: line.pseudonym.clone(),
-                        title: task.title,
-                        due_on: task.due_on,
-                        overdue: task.due_on < today,
-                    });
+        loop {
+            let (lines, next) = self.board_page(auth, &due).await?;
+            for line in lines {
+                for task in open_tasks(&line.access, &line.key, line.tasks)? {
+                    if task.done_at.is_none() && (task.due_on - today).whole_days() <= DUE_SOON_DAYS
+                    {
+                        board.tasks.push(DueTask {
+                            case: line.case.id,
+                            pseudonym: line.pseudonym.clone(),
+                            title: task.title,
+                            due_on: task.due_on,
+                            overdue: task.due_on < today,
+                        });
+                    }
                 }
+            }
+            match next {
+                Some(cursor) => due.after = Some(cursor),
+                None => break,
             }
         }
         board.tasks.sort_by_key(|t| t.due_on);
@@ -119,8 +136,20 @@ impl<S: Store> Haven<S> {
         auth: &Authenticated,
         page: &BoardQuery,
     ) -> Result<CaseList, CoreError> {
+        let (lines, next) = self.board_page(auth, page).await?;
+        let cases = lines.iter().map(OpenLine::summary).collect();
+        self.audit_list(auth, "case_list").await?;
+        Ok(CaseList { cases, next })
+    }
+
+    /// The cases of a page the caller may view, opened, and where the next page starts: after
+    /// the last case read, shown or not; `None` when the page was not full.
+    async fn board_page(
+        &self,
+        auth: &Authenticated,
+        page: &BoardQuery,
+    ) -> Result<(Vec<OpenLine>, Option<BoardCursor>), CoreError> {
         let lines = self.store().member_board(auth.staff.id, page).await?;
-        // The next page starts after the last case read, shown or not.
         let next = match lines.last() {
             Some(last) if lines.len() >= page.limit as usize => Some(BoardCursor {
                 created_at: last.case.created_at,
@@ -128,23 +157,7 @@ impl<S: Store> Haven<S> {
             }),
             _ => None,
         };
-        let cases = self
-            .open_lines(auth, lines)
-            .await?
-            .iter()
-            .map(OpenLine::summary)
-            .collect();
-        self.audit_list(auth, "case_list").await?;
-        Ok(CaseList { cases, next })
-    }
-
-    async fn open_board(
-        &self,
-        auth: &Authenticated,
-        page: &BoardQuery,
-    ) -> Result<Vec<OpenLine>, CoreError> {
-        let lines = self.store().member_board(auth.staff.id, page).await?;
-        self.open_lines(auth, lines).await
+        Ok((self.open_lines(auth, lines).await?, next))
     }
 
     /// The lines the caller may view, opened: the policy decides on each (a denial is

@@ -13,7 +13,7 @@ use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
 use haven_domain::case::{CaseStatus, GoalStatus, NoteCategory};
 use haven_domain::{CaseId, SurvivorId, TaskId};
-use haven_store::{BoardQuery, Store};
+use haven_store::{BoardCursor, BoardQuery, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -124,8 +124,8 @@ pub(crate) async fn list<S: Store>(
     let after = q
         .after
         .map(|raw| {
-            page_cursor::parse(&raw)
-                .ok_or_else(|| CoreError::invalid("after", Problem::new(Reason::PagePosition)))
+            raw.parse::<BoardCursor>()
+                .map_err(|_| CoreError::invalid("after", Problem::new(Reason::PagePosition)))
         })
         .transpose()?;
     let page = BoardQuery {
@@ -142,32 +142,9 @@ pub(crate) async fn list<S: Store>(
         .collect();
     let mut body = json!({ "cases": cases });
     if let Some(next) = list.next {
-        body["next"] = Value::String(page_cursor::format(next));
+        body["next"] = Value::String(next.to_string());
     }
     Ok(Json(body))
-}
-
-/// A page position as it travels in a URL: the last case's creation time (nanoseconds since
-/// 1970) and id — nothing about a survivor.
-mod page_cursor {
-    use haven_store::BoardCursor;
-    use time::OffsetDateTime;
-
-    pub(super) fn format(cursor: BoardCursor) -> String {
-        format!(
-            "{}_{}",
-            cursor.created_at.unix_timestamp_nanos(),
-            cursor.case.as_uuid().simple()
-        )
-    }
-
-    pub(super) fn parse(raw: &str) -> Option<BoardCursor> {
-        let (at, id) = raw.split_once('_')?;
-        Some(BoardCursor {
-            created_at: OffsetDateTime::from_unix_timestamp_nanos(at.parse().ok()?).ok()?,
-            case: id.parse().ok()?,
-        })
-    }
 }
 
 #[derive(Deserialize)]

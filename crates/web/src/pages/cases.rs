@@ -73,7 +73,15 @@ fn flag_list(t: Tr, flags: &[(bool, &str)]) -> String {
         .join(", ")
 }
 
-pub(crate) fn dashboard_lines(t: Tr, board: Dashboard) -> (Vec<CaseLine>, Vec<DueLine>) {
+/// The dashboard as its page shows it.
+pub(crate) struct DashboardLines {
+    pub(crate) cases: Vec<CaseLine>,
+    /// Where the page of older cases starts, as its link carries it.
+    pub(crate) next: Option<String>,
+    pub(crate) tasks: Vec<DueLine>,
+}
+
+pub(crate) fn dashboard_lines(t: Tr, board: Dashboard) -> DashboardLines {
     let cases = board
         .cases
         .into_iter()
@@ -95,7 +103,11 @@ pub(crate) fn dashboard_lines(t: Tr, board: Dashboard) -> (Vec<CaseLine>, Vec<Du
             overdue: t.overdue,
         })
         .collect();
-    (cases, tasks)
+    DashboardLines {
+        cases,
+        next: board.next.map(|n| n.to_string()),
+        tasks,
+    }
 }
 
 /// What the case page shows about the person and the case, as (label, value) lines: only

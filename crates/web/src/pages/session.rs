@@ -6,12 +6,13 @@ use crate::errors::PageError;
 use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
 use crate::i18n::{Locale, Tr};
 use crate::views::{self, Enrol, Home, Login, Recovery};
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use haven_core::Haven;
+use haven_core::problem::{Problem, Reason};
+use haven_core::{CoreError, Haven};
 use haven_domain::access::Role;
-use haven_store::Store;
+use haven_store::{BoardCursor, Store};
 use serde::Deserialize;
 
 /// A response that sets `cookie` and goes to `to`.
@@ -205,12 +206,27 @@ pub(crate) fn roles_text(t: Tr, auth: &haven_core::auth::Authenticated) -> Strin
     t.labels("role", &codes)
 }
 
+/// Where the dashboard's list of my cases starts: the newest, or after `after`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HomeQuery {
+    after: Option<String>,
+}
+
 pub(crate) async fn home<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
+    let bad_position = || CoreError::invalid("after", Problem::new(Reason::PagePosition));
+    let HomeQuery { after } =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|_| bad_position())?;
+    let after = after
+        .map(|raw| raw.parse::<BoardCursor>().map_err(|_| bad_position()))
+        .transpose()?;
+    let older = after.is_some();
     let org = haven.organisation(auth.staff.org).await?;
-    let (cases, tasks) = super::cases::dashboard_lines(t, haven.dashboard(&auth).await?);
+    let board = super::cases::dashboard_lines(t, haven.dashboard(&auth, after).await?);
     Ok(views::render(
         StatusCode::OK,
         &Home {
@@ -224,8 +240,10 @@ pub(crate) async fn home<S: Store>(
             t,
             must_change_password: haven.must_change_password(&auth).await?,
             can_intake: haven.may_intake(&auth),
-            cases,
-            tasks,
+            cases: board.cases,
+            next: board.next,
+            older,
+            tasks: board.tasks,
         },
     ))
 }

@@ -12,6 +12,7 @@ on_both_stores!(
     a_status_filter_reaches_past_the_newest_page,
     a_bad_page_size_or_position_is_refused_by_field,
     a_task_due_on_an_older_case_reaches_the_dashboard,
+    the_dashboard_page_links_to_older_cases,
 );
 
 /// Takes in one more survivor for the team's case manager, a minute after the last.
@@ -113,7 +114,8 @@ async fn a_bad_page_size_or_position_is_refused_by_field<S: Store>(app: App<S>) 
 }
 
 /// The dashboard lists my newest 200 cases, and the tasks due on any of mine: a task on a
-/// case older than those 200 is still there.
+/// case older than those 200 is still there, even when each of the 200 has a task due too
+/// (the cases with tasks due are read a page at a time until the last).
 async fn a_task_due_on_an_older_case_reaches_the_dashboard<S: Store>(app: App<S>) {
     let t = team_on(app).await;
     let r = t
@@ -126,13 +128,85 @@ async fn a_task_due_on_an_older_case_reaches_the_dashboard<S: Store>(app: App<S>
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     for n in 0..200 {
-        intake(&t.app, &t.cm, &format!("Newer {n}")).await;
+        let case = intake(&t.app, &t.cm, &format!("Newer {n}")).await;
+        let r = t
+            .app
+            .api_post(
+                &format!("/api/v1/cases/{case}/tasks"),
+                &t.cm,
+                r#"{"title":"Call back","due_on":"2026-12-01"}"#,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
     let auth = t.app.haven.authenticate_bearer(&t.cm).await.unwrap();
-    let board = t.app.haven.dashboard(&auth).await.unwrap();
+    let board = t.app.haven.dashboard(&auth, None).await.unwrap();
     assert_eq!(board.cases.len(), 200);
     assert!(board.cases.iter().all(|c| c.pseudonym != "Rosa"));
-    let titles: Vec<&str> = board.tasks.iter().map(|t| t.title.as_str()).collect();
-    assert_eq!(titles, ["Renew the protection order"]);
+    assert_eq!(board.tasks.len(), 201, "every task due, on every case");
+    assert_eq!(board.tasks[0].title, "Renew the protection order");
     assert_eq!(board.tasks[0].pseudonym, "Rosa");
+}
+
+/// The pseudonyms the dashboard page lists under "My cases", and its link to older cases.
+fn dashboard_page(reply: &Reply) -> (Vec<String>, Option<String>) {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let table = reply
+        .body
+        .split_once(r#"<table id="my-cases">"#)
+        .map_or("", |(_, rest)| {
+            rest.split_once("</table>").map_or("", |(t, _)| t)
+        });
+    let names = table
+        .split("<td><a href=\"/cases/")
+        .skip(1)
+        .filter_map(|cell| {
+            cell.split_once("\">")
+                .and_then(|(_, rest)| rest.split_once("</a>"))
+        })
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let older = reply
+        .body
+        .split_once(r#"<a href="/?after="#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(cursor, _)| cursor.to_owned());
+    (names, older)
+}
+
+/// The dashboard page lists my newest 200 cases and links to the older ones, which list
+/// the rest with a link back; a page position that is not one is refused, not ignored.
+async fn the_dashboard_page_links_to_older_cases<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
+    for n in 0..200 {
+        intake(&t.app, &t.cm, &format!("Newer {n}")).await;
+    }
+    let session = t.app.session(&t.cm_user).await;
+    let (newest, older) = dashboard_page(&t.app.get("/", Some(&session)).await);
+    assert_eq!(newest.len(), 200);
+    assert!(!newest_page_links_back(
+        &t.app.get("/", Some(&session)).await
+    ));
+    assert_eq!(newest.first().map(String::as_str), Some("Newer 199"));
+    assert!(!newest.contains(&"Rosa".to_owned()));
+    let older = older.expect("a full page links to the older cases");
+    let page = t.app.get(&format!("/?after={older}"), Some(&session)).await;
+    let (rest, none) = dashboard_page(&page);
+    assert_eq!((rest, none), (vec!["Rosa".to_owned()], None));
+    assert!(newest_page_links_back(&page), "a link back to the newest");
+    for bad in ["/?after=yesterday", "/?after=1_2", "/?page=2"] {
+        let r = t.app.get(bad, Some(&session)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+}
+
+fn newest_page_links_back(reply: &Reply) -> bool {
+    reply
+        .body
+        .contains(r#"<li><a href="/">Newest cases</a></li>"#)
 }

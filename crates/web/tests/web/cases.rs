@@ -25,6 +25,8 @@ pub(crate) fn body(r: &Reply) -> Value {
 /// who is not, and a case manager of organisation B (API tokens each).
 pub(crate) struct Team<S: Store = SqliteStore> {
     pub(crate) app: App<S>,
+    /// The case manager's account (for a browser session) and API token.
+    pub(crate) cm_user: User,
     pub(crate) cm: String,
     pub(crate) clinician: String,
     pub(crate) colleague: String,
@@ -81,6 +83,7 @@ pub(crate) async fn team_on<S: Store>(app: App<S>) -> Team<S> {
     assert_eq!(add.status, StatusCode::NO_CONTENT, "{}", add.body);
     Team {
         app,
+        cm_user,
         cm,
         clinician,
         colleague,
@@ -293,7 +296,7 @@ async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged<S: 
     let board = t
         .app
         .haven
-        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap())
+        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap(), None)
         .await
         .unwrap();
     assert_eq!(board.cases.len(), 1);
@@ -303,7 +306,7 @@ async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged<S: 
     let board = t
         .app
         .haven
-        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap())
+        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap(), None)
         .await
         .unwrap();
     assert!(board.tasks[0].overdue);
@@ -332,7 +335,7 @@ async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged<S: 
     let board = t
         .app
         .haven
-        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap())
+        .dashboard(&t.app.haven.authenticate_bearer(&t.cm).await.unwrap(), None)
         .await
         .unwrap();
     assert!(board.tasks.is_empty());
