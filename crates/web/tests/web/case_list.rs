@@ -2,7 +2,7 @@
 //! every page (not only the newest), with the refusals for a bad page size or position; and
 //! the dashboard's tasks, from every case of mine.
 
-use crate::cases::{body, team_on};
+use crate::cases::{add_task, body, team_on};
 use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -118,26 +118,17 @@ async fn a_bad_page_size_or_position_is_refused_by_field<S: Store>(app: App<S>) 
 /// (the cases with tasks due are read a page at a time until the last).
 async fn a_task_due_on_an_older_case_reaches_the_dashboard<S: Store>(app: App<S>) {
     let t = team_on(app).await;
-    let r = t
-        .app
-        .api_post(
-            &format!("/api/v1/cases/{}/tasks", t.case),
-            &t.cm,
-            r#"{"title":"Renew the protection order","due_on":"2026-11-30"}"#,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    add_task(
+        &t.app,
+        &t.cm,
+        &t.case,
+        "Renew the protection order",
+        "2026-11-30",
+    )
+    .await;
     for n in 0..200 {
         let case = intake(&t.app, &t.cm, &format!("Newer {n}")).await;
-        let r = t
-            .app
-            .api_post(
-                &format!("/api/v1/cases/{case}/tasks"),
-                &t.cm,
-                r#"{"title":"Call back","due_on":"2026-12-01"}"#,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        add_task(&t.app, &t.cm, &case, "Call back", "2026-12-01").await;
     }
     let auth = t.app.haven.authenticate_bearer(&t.cm).await.unwrap();
     let board = t.app.haven.dashboard(&auth, None).await.unwrap();

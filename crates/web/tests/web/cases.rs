@@ -35,6 +35,25 @@ pub(crate) struct Team<S: Store = SqliteStore> {
     pub(crate) survivor: String,
 }
 
+/// Adds a task to `case` through the API; returns its id.
+pub(crate) async fn add_task<S: Store>(
+    app: &App<S>,
+    token: &str,
+    case: &str,
+    title: &str,
+    due_on: &str,
+) -> String {
+    let r = app
+        .api_post(
+            &format!("/api/v1/cases/{case}/tasks"),
+            token,
+            &json!({ "title": title, "due_on": due_on }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    body(&r)["id"].as_str().unwrap().to_owned()
+}
+
 pub(crate) async fn team() -> Team {
     team_on(App::new().await).await
 }
@@ -283,16 +302,7 @@ async fn tasks_show_on_the_dashboard_until_done_and_overdue_ones_are_flagged<S: 
     app: App<S>,
 ) {
     let t = team_on(app).await;
-    let r = t
-        .app
-        .api_post(
-            &format!("/api/v1/cases/{}/tasks", t.case),
-            &t.cm,
-            r#"{"title":"Book the interpreter","due_on":"2026-11-30"}"#,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let task = body(&r)["id"].as_str().unwrap().to_owned();
+    let task = add_task(&t.app, &t.cm, &t.case, "Book the interpreter", "2026-11-30").await;
     let board = t
         .app
         .haven
