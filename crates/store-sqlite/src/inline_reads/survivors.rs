@@ -1,10 +1,11 @@
 //! The reads about one survivor: the record, its releases, its cases, and the candidates a
 //! blind-index lookup finds (search opens up to a few hundred of them, one after another).
 
-use super::{Reads, at, at_opt, case_and_member, case_with_team, col, with_teams};
+use super::cases::{case_and_member, case_with_team, with_teams};
+use super::{Reads, at, at_opt, col, count};
 use haven_domain::{ConsentId, KeyId, OrgId, SurvivorId, UserId};
 use haven_store::{
-    CaseRow, CoarseFields, ConsentRow, StoreError, SurvivorCiphertexts, SurvivorRow,
+    CaseRow, CoarseFields, ConsentRow, StoreError, SurvivorCiphertexts, SurvivorRow, WrappedKey,
 };
 use uuid::Uuid;
 
@@ -99,6 +100,22 @@ impl Reads<'_> {
                     revoked_by: col::<Option<Uuid>>(r, 12)?.map(UserId::from_uuid),
                     revocation_channel: col(r, 13)?,
                     has_scan: col(r, 14)?,
+                })
+            },
+        )
+    }
+
+    /// A wrapped data key (this reader is on the keystore file).
+    pub(crate) fn data_key(&self, id: KeyId) -> Result<Option<WrappedKey>, StoreError> {
+        self.one(
+            "SELECT id, generation, kek_version, wrapped FROM data_keys WHERE id = ?1",
+            [id.as_uuid()],
+            |r| {
+                Ok(WrappedKey {
+                    id: KeyId::from_uuid(col(r, 0)?),
+                    generation: count(col(r, 1)?)?,
+                    kek_version: count(col(r, 2)?)?,
+                    wrapped: col(r, 3)?,
                 })
             },
         )

@@ -1,0 +1,162 @@
+//! A case, its team and everything a view of it shows.
+
+use super::{Reads, at, at_opt, col};
+use haven_domain::{CaseId, GoalId, NoteId, OrgId, SurvivorId, TaskId, UserId};
+use haven_store::{
+    CaseContents, CaseEvent, CaseRow, GoalRow, LoadedCase, NoteRow, StoreError, TaskRow,
+};
+use rusqlite::Row;
+use time::Date;
+use time::macros::format_description;
+use uuid::Uuid;
+
+impl Reads<'_> {
+    /// A case with its team.
+    pub(crate) fn case(&self, id: CaseId) -> Result<Option<(CaseRow, Vec<UserId>)>, StoreError> {
+        let rows = self.all(
+            concat!(case_with_team!(), "WHERE c.id = ?1"),
+            [id.as_uuid()],
+            case_and_member,
+        )?;
+        Ok(with_teams(rows).into_iter().next())
+    }
+
+    pub(crate) fn case_events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
+        self.all(
+            "SELECT case_id, at, kind, actor, detail FROM case_events WHERE case_id = ?1 ORDER BY at, rowid",
+            [case.as_uuid()],
+            |r| {
+                Ok(CaseEvent {
+                    case: CaseId::from_uuid(col(r, 0)?),
+                    at: at(r, 1)?,
+                    kind: col(r, 2)?,
+                    actor: col::<Option<Uuid>>(r, 3)?.map(UserId::from_uuid),
+                    detail: col(r, 4)?,
+                })
+            },
+        )
+    }
+
+    pub(crate) fn notes_of_case(&self, case: CaseId) -> Result<Vec<NoteRow>, StoreError> {
+        self.all(
+            "SELECT id, case_id, category, author, created_at, body FROM notes WHERE case_id = ?1 ORDER BY created_at, id",
+            [case.as_uuid()],
+            |r| {
+                Ok(NoteRow {
+                    id: NoteId::from_uuid(col(r, 0)?),
+                    case: CaseId::from_uuid(col(r, 1)?),
+                    category: col(r, 2)?,
+                    author: UserId::from_uuid(col(r, 3)?),
+                    created_at: at(r, 4)?,
+                    body: col(r, 5)?,
+                })
+            },
+        )
+    }
+
+    pub(crate) fn tasks_of_case(&self, case: CaseId) -> Result<Vec<TaskRow>, StoreError> {
+        self.all(
+            "SELECT id, case_id, title, due_on, done_at, created_at FROM tasks WHERE case_id = ?1 ORDER BY due_on, id",
+            [case.as_uuid()],
+            |r| {
+                let due: String = col(r, 3)?;
+                Ok(TaskRow {
+                    id: TaskId::from_uuid(col(r, 0)?),
+                    case: CaseId::from_uuid(col(r, 1)?),
+                    title: col(r, 2)?,
+                    due_on: Date::parse(&due, format_description!("[year]-[month]-[day]"))
+                        .map_err(|_| StoreError::Corrupt("a stored date could not be decoded"))?,
+                    done_at: at_opt(r, 4)?,
+                    created_at: at(r, 5)?,
+                })
+            },
+        )
+    }
+
+    pub(crate) fn goals_of_case(&self, case: CaseId) -> Result<Vec<GoalRow>, StoreError> {
+        self.all(
+            "SELECT id, case_id, title, status, created_at, closed_at FROM case_goals WHERE case_id = ?1 ORDER BY created_at, id",
+            [case.as_uuid()],
+            |r| {
+                Ok(GoalRow {
+                    id: GoalId::from_uuid(col(r, 0)?),
+                    case: CaseId::from_uuid(col(r, 1)?),
+                    title: col(r, 2)?,
+                    status: col(r, 3)?,
+                    created_at: at(r, 4)?,
+                    closed_at: at_opt(r, 5)?,
+                })
+            },
+        )
+    }
+    /// A case, its team and its contents.
+    pub(crate) fn case_view(&self, id: CaseId) -> Result<Option<LoadedCase>, StoreError> {
+        let Some((case, team)) = self.case(id)? else {
+            return Ok(None);
+        };
+        let contents = self.case_contents(id, case.survivor)?;
+        Ok(Some(LoadedCase {
+            case,
+            team,
+            contents,
+        }))
+    }
+
+    /// What a case view shows beside the case row; `None` if the survivor is gone.
+    pub(crate) fn case_contents(
+        &self,
+        case: CaseId,
+        survivor: SurvivorId,
+    ) -> Result<Option<CaseContents>, StoreError> {
+        let Some(survivor) = self.survivor(survivor)? else {
+            return Ok(None);
+        };
+        Ok(Some(CaseContents {
+            survivor,
+            notes: self.notes_of_case(case)?,
+            tasks: self.tasks_of_case(case)?,
+            goals: self.goals_of_case(case)?,
+            events: self.case_events(case)?,
+        }))
+    }
+}
+
+/// A case joined to its team, one row per member (or one without a member); [`case_and_member`]
+/// decodes the rows, [`with_teams`] groups them.
+macro_rules! case_with_team {
+    () => {
+        "SELECT c.id, c.survivor_id, c.org_id, c.created_at, c.status, c.exploitation, \
+         c.trafficking_types, c.minor, c.safety_risk, c.immigration_sensitive, t.user_id \
+         FROM cases c LEFT JOIN case_team t ON t.case_id = c.id "
+    };
+}
+pub(super) use case_with_team;
+
+pub(super) fn case_and_member(r: &Row<'_>) -> Result<(CaseRow, Option<UserId>), StoreError> {
+    let types: String = col(r, 6)?;
+    let case = CaseRow {
+        id: CaseId::from_uuid(col(r, 0)?),
+        survivor: SurvivorId::from_uuid(col(r, 1)?),
+        org: OrgId::from_uuid(col(r, 2)?),
+        created_at: at(r, 3)?,
+        status: col(r, 4)?,
+        exploitation: col(r, 5)?,
+        trafficking_types: types.split(',').filter_map(|t| t.parse().ok()).collect(),
+        minor: col(r, 7)?,
+        safety_risk: col(r, 8)?,
+        immigration_sensitive: col(r, 9)?,
+    };
+    Ok((case, col::<Option<Uuid>>(r, 10)?.map(UserId::from_uuid)))
+}
+
+/// Groups consecutive rows of the same case (the query orders by case) with their members.
+pub(super) fn with_teams(rows: Vec<(CaseRow, Option<UserId>)>) -> Vec<(CaseRow, Vec<UserId>)> {
+    let mut out: Vec<(CaseRow, Vec<UserId>)> = Vec::new();
+    for (case, member) in rows {
+        match out.last_mut() {
+            Some((last, team)) if last.id == case.id => team.extend(member),
+            _ => out.push((case, member.into_iter().collect())),
+        }
+    }
+    out
+}
