@@ -1,9 +1,8 @@
 //! Case work in the browser, without JavaScript: the dashboard's data and the case page with
-//! its notes, team, status, plan and timeline.
+//! its notes, team, status, plan and timeline (its forms post to [`super::case_changes`]).
 
-use super::form::PageForm;
 use crate::errors::PageError;
-use crate::extract::{SignedIn, check_csrf};
+use crate::extract::SignedIn;
 use crate::i18n::Tr;
 use crate::views::{self, Case, CaseLine, Choice, DueLine, NoteLine, TaskLine};
 use axum::extract::{Path, State};
@@ -11,14 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
 use haven_core::cases::{CaseView, Dashboard};
-use haven_core::problem::Reason;
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
-use haven_domain::case::{CaseStatus, NoteCategory};
 use haven_domain::survivor::{Gender, PersonalText, Region};
-use haven_domain::{CaseId, DataCategory, TaskId};
+use haven_domain::{CaseId, DataCategory};
 use haven_store::Store;
-use serde::Deserialize;
 
 pub(crate) fn csrf(auth: &Authenticated) -> String {
     auth.csrf_token().unwrap_or_default().to_owned()
@@ -328,185 +324,4 @@ pub(crate) async fn after<S: Store>(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NoteForm {
-    csrf: String,
-    category: String,
-    body: String,
-}
-
-pub(crate) async fn add_note<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<NoteForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = case_id(&id)?;
-    let category: NoteCategory = f
-        .category
-        .parse()
-        .map_err(|_| CoreError::invalid("category", Reason::ChooseFromList))?;
-    let result = haven
-        .add_note(&auth, id, category, &f.body)
-        .await
-        .map(|_| ());
-    after(t, &haven, &auth, id, result).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TeamForm {
-    csrf: String,
-    email: String,
-}
-
-pub(crate) async fn add_member<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<TeamForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = case_id(&id)?;
-    let result = haven.add_team_member_by_email(&auth, id, &f.email).await;
-    after(t, &haven, &auth, id, result).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct StatusForm {
-    csrf: String,
-    status: String,
-    #[serde(default)]
-    reason: String,
-}
-
-pub(crate) async fn change_status<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<StatusForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = case_id(&id)?;
-    let to: CaseStatus = f
-        .status
-        .parse()
-        .map_err(|_| CoreError::invalid("status", Reason::ChooseFromList))?;
-    let reason = Some(f.reason.as_str()).filter(|r| !r.trim().is_empty());
-    let result = haven.change_status(&auth, id, to, reason).await;
-    after(t, &haven, &auth, id, result).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TaskForm {
-    csrf: String,
-    title: String,
-    due_on: String,
-}
-
-pub(crate) async fn add_task<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<TaskForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = case_id(&id)?;
-    let result = match time::Date::parse(
-        f.due_on.trim(),
-        &time::format_description::well_known::Iso8601::DATE,
-    ) {
-        Ok(due) => haven.add_task(&auth, id, &f.title, due).await.map(|_| ()),
-        Err(_) => Err(CoreError::invalid("due_on", Reason::DueDateRequired)),
-    };
-    after(t, &haven, &auth, id, result).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CsrfForm {
-    csrf: String,
-}
-
-pub(crate) async fn complete_task<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path((id, task)): Path<(String, String)>,
-    PageForm(f): PageForm<CsrfForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = case_id(&id)?;
-    let task: TaskId = task.parse().map_err(|_| CoreError::NotFound)?;
-    let result = haven.complete_task(&auth, id, task).await;
-    after(t, &haven, &auth, id, result).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RemoveForm {
-    csrf: String,
-    user_id: String,
-}
-
-pub(crate) async fn remove_member<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<RemoveForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = case_id(&id)?;
-    let result = match f.user_id.parse() {
-        Ok(user) => haven.remove_team_member(&auth, id, user).await,
-        Err(_) => Err(CoreError::invalid("user_id", Reason::ChooseFromList)),
-    };
-    after(t, &haven, &auth, id, result).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct GoalForm {
-    csrf: String,
-    title: String,
-}
-
-pub(crate) async fn add_goal<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path(id): Path<String>,
-    PageForm(f): PageForm<GoalForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = case_id(&id)?;
-    let result = haven.add_goal(&auth, id, &f.title).await.map(|_| ());
-    after(t, &haven, &auth, id, result).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct GoalStatusForm {
-    csrf: String,
-    status: String,
-}
-
-pub(crate) async fn set_goal_status<S: Store>(
-    State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
-    Path((id, goal)): Path<(String, String)>,
-    PageForm(f): PageForm<GoalStatusForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&auth, &f.csrf)?;
-    let id = case_id(&id)?;
-    let goal = goal.parse().map_err(|_| CoreError::NotFound)?;
-    let result = match f.status.parse() {
-        Ok(status) => haven.set_goal_status(&auth, id, goal, status).await,
-        Err(_) => Err(CoreError::invalid("status", Reason::ChooseFromList)),
-    };
-    after(t, &haven, &auth, id, result).await
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod case_changes;
 mod cases;
 mod classification;
 mod form;
@@ -56,19 +57,22 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             get(survivor_edit::edit_form::<S>).post(survivor_edit::edit::<S>),
         )
         .route("/cases/{id}", get(cases::show::<S>))
-        .route("/cases/{id}/notes", post(cases::add_note::<S>))
-        .route("/cases/{id}/team", post(cases::add_member::<S>))
-        .route("/cases/{id}/team/remove", post(cases::remove_member::<S>))
-        .route("/cases/{id}/status", post(cases::change_status::<S>))
-        .route("/cases/{id}/tasks", post(cases::add_task::<S>))
-        .route("/cases/{id}/goals", post(cases::add_goal::<S>))
+        .route("/cases/{id}/notes", post(case_changes::add_note::<S>))
+        .route("/cases/{id}/team", post(case_changes::add_member::<S>))
+        .route(
+            "/cases/{id}/team/remove",
+            post(case_changes::remove_member::<S>),
+        )
+        .route("/cases/{id}/status", post(case_changes::change_status::<S>))
+        .route("/cases/{id}/tasks", post(case_changes::add_task::<S>))
+        .route("/cases/{id}/goals", post(case_changes::add_goal::<S>))
         .route(
             "/cases/{id}/goals/{goal}/status",
-            post(cases::set_goal_status::<S>),
+            post(case_changes::set_goal_status::<S>),
         )
         .route(
             "/cases/{id}/tasks/{task}/done",
-            post(cases::complete_task::<S>),
+            post(case_changes::complete_task::<S>),
         )
         .route("/cases/{id}/consents", post(sharing::record_consent::<S>))
         .route(
