@@ -16,7 +16,7 @@ mod generator;
 
 use generator::{Conn, cpu_per_request, load, pct};
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -32,37 +32,15 @@ fn main() {
     let seconds = env_u64("HAVEN_BENCH_SECONDS", 5);
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path().join("haven");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
     let started = Instant::now();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_haven"))
-        .args([
-            "demo",
-            "--data-dir",
-            d.to_str().unwrap(),
-            "--listen",
-            &addr,
-            "--people",
-            &people.to_string(),
-        ])
-        .env("HAVEN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("haven demo");
+    let (mut server, addr) = start_haven(&[
+        "demo",
+        "--data-dir",
+        d.to_str().unwrap(),
+        "--people",
+        &people.to_string(),
+    ]);
     let pid = server.id();
-    let out = server.stdout.take().unwrap();
-    let mut lines = BufReader::new(out).lines();
-    for line in lines.by_ref() {
-        if line.expect("line").starts_with("haven listening") {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
     println!(
         "seeded {people} synthetic survivors and started the server in {:.1?}",
         started.elapsed()
@@ -340,33 +318,7 @@ fn postgres_intake(admin_url: &str, seconds: u64) {
         "--name",
         "bench",
     ]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_haven"))
-        .args([
-            "serve",
-            "--data-dir",
-            d,
-            "--database",
-            &url,
-            "--listen",
-            &addr,
-        ])
-        .env("HAVEN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("haven serve");
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        if line.expect("line").starts_with("haven listening") {
-            break;
-        }
-    }
+    let (mut server, addr) = start_haven(&["serve", "--data-dir", d, "--database", &url]);
     rt.block_on(async {
         let (n, mut lat) = load(&addr, &token, 32, seconds, |i| {
             ("POST".into(), "/api/v1/survivors".into(), format!(r#"{{"pseudonym":"Bench {i}","legal_name":"Bench Person {i}","phone":"+1 555 {i:07}"}}"#))
@@ -376,4 +328,31 @@ fn postgres_intake(admin_url: &str, seconds: u64) {
     });
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// Starts `haven ARGS --listen ADDR` on a free loopback port and waits until it listens;
+/// its later output is read and dropped so that it never blocks on a full pipe.
+fn start_haven(args: &[&str]) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(args)
+        .args(["--listen", &addr])
+        .env("HAVEN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haven");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.expect("line").starts_with("haven listening") {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, addr)
 }
