@@ -46,26 +46,16 @@ fn main() {
         started.elapsed()
     );
     let token_for = |user: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_haven"))
-            .args([
-                "token",
-                "create",
-                "--data-dir",
-                d.to_str().unwrap(),
-                "--user",
-                user,
-                "--name",
-                "bench",
-            ])
-            .env("HAVEN_LOG", "error")
-            .output()
-            .expect("token");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
+        haven_cmd(&[
+            "token",
+            "create",
+            "--data-dir",
+            d.to_str().unwrap(),
+            "--user",
+            user,
+            "--name",
+            "bench",
+        ])
     };
     let token = token_for("case.manager@harbour.demo");
     // The clinician reads a case through a release the bench records, so every read checks
@@ -195,6 +185,7 @@ fn main() {
     }
 }
 
+/// Runs a `haven` command to completion; its last line of output (a printed token).
 fn haven_cmd(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_haven"))
         .args(args)
