@@ -8,7 +8,8 @@
 //!
 //! Run: `cargo bench -p haven-cli --bench load` (HAVEN_BENCH_PEOPLE sets the number of
 //! synthetic survivors, default 2,000; the figure uses 100000; HAVEN_BENCH_SECONDS
-//! the length of each phase, default 5).
+//! the length of each phase, default 5). With HAVEN_BENCH_PIN=1 the server runs alone on
+//! CPU 0 and the generator on the other CPUs (by `taskset`), as if on its own machine.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -30,6 +31,20 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn main() {
     let people = env_u64("HAVEN_BENCH_PEOPLE", 2_000);
     let seconds = env_u64("HAVEN_BENCH_SECONDS", 5);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let placement = if pinned() {
+        assert!(cpus >= 2, "HAVEN_BENCH_PIN needs two CPUs or more");
+        let others = match cpus - 1 {
+            1 => "CPU 1".to_owned(),
+            last => format!("CPUs 1-{last}"),
+        };
+        // Threads started from now on inherit the generator's CPUs.
+        let me = std::process::id().to_string();
+        taskset(&["-a", "-p", "-c", &format!("1-{}", cpus - 1), &me]);
+        format!("the server runs alone on CPU 0, the load generator on {others}")
+    } else {
+        format!("the load generator shares the machine's {cpus} cores")
+    };
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path().join("haven");
     let started = Instant::now();
@@ -107,9 +122,8 @@ fn main() {
             if r / h >= 0.4 { "met" } else { "NOT met" }
         );
         println!(
-            "server CPU per request: case read {r_cpu:.0} µs, /healthz {h_cpu:.0} µs ({:.1}×); the load generator shares the machine's {} cores",
+            "server CPU per request: case read {r_cpu:.0} µs, /healthz {h_cpu:.0} µs ({:.1}×); {placement}",
             r_cpu / h_cpu.max(f64::MIN_POSITIVE),
-            std::thread::available_parallelism().map_or(0, |n| n.get())
         );
 
         // The same case read by its own team (no release involved) and by the clinic under
@@ -183,6 +197,21 @@ fn main() {
     if let Ok(url) = std::env::var("HAVEN_TEST_POSTGRES_URL") {
         postgres_intake(&url, seconds);
     }
+}
+
+/// Whether HAVEN_BENCH_PIN=1 asks for the server and the generator on CPUs of their own.
+fn pinned() -> bool {
+    std::env::var("HAVEN_BENCH_PIN").is_ok_and(|v| v == "1")
+}
+
+/// Runs `taskset ARGS` (util-linux) to completion.
+fn taskset(args: &[&str]) {
+    let status = Command::new("taskset")
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .expect("taskset (util-linux) runs");
+    assert!(status.success(), "taskset {args:?} failed");
 }
 
 /// Runs a `haven` command to completion; its last line of output (a printed token).
@@ -330,7 +359,15 @@ fn start_haven(args: &[&str]) -> (Child, String) {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_haven"))
+    let haven = env!("CARGO_BIN_EXE_haven");
+    let mut command = if pinned() {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", haven]);
+        c
+    } else {
+        Command::new(haven)
+    };
+    let mut server = command
         .args(args)
         .args(["--listen", &addr])
         .env("HAVEN_LOG", "warn")
