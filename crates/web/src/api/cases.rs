@@ -86,6 +86,17 @@ pub(crate) struct ListQuery {
     after: Option<String>,
 }
 
+/// The refusal of an `after` that is not a page position a list of cases wrote.
+pub(crate) fn not_a_page_position() -> CoreError {
+    CoreError::invalid("after", Problem::new(Reason::PagePosition))
+}
+
+/// Where a page of cases starts, read back from the `after` a list of cases wrote (the API's
+/// `next`, the dashboard's link to older cases).
+pub(crate) fn page_after(raw: &str) -> Result<BoardCursor, CoreError> {
+    raw.parse().map_err(|_| not_a_page_position())
+}
+
 /// The most cases one page of `GET /api/v1/cases` lists.
 const MAX_PAGE: u32 = 200;
 
@@ -121,13 +132,7 @@ pub(crate) async fn list<S: Store>(
                 )
             })?,
     };
-    let after = q
-        .after
-        .map(|raw| {
-            raw.parse::<BoardCursor>()
-                .map_err(|_| CoreError::invalid("after", Problem::new(Reason::PagePosition)))
-        })
-        .transpose()?;
+    let after = q.after.as_deref().map(page_after).transpose()?;
     let page = BoardQuery {
         status: status.map(|s| s.as_str().to_owned()),
         tasks_due_by: None,

@@ -2,7 +2,7 @@
 //! signed-in session, unknown fields refused on every write.
 
 mod case_json;
-mod cases;
+pub(crate) mod cases;
 mod hsds;
 mod json;
 mod openapi;

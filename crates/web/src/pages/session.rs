@@ -1,6 +1,7 @@
 //! Signing in and out, enrolling the second factor, and the home page.
 
 use super::form::PageForm;
+use crate::api::cases::{not_a_page_position, page_after};
 use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
@@ -9,10 +10,9 @@ use crate::views::{self, Enrol, Home, Login, Recovery};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use haven_core::problem::{Problem, Reason};
-use haven_core::{CoreError, Haven};
+use haven_core::Haven;
 use haven_domain::access::Role;
-use haven_store::{BoardCursor, Store};
+use haven_store::Store;
 use serde::Deserialize;
 
 /// A response that sets `cookie` and goes to `to`.
@@ -218,12 +218,9 @@ pub(crate) async fn home<S: Store>(
     SignedIn(auth, t): SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let bad_position = || CoreError::invalid("after", Problem::new(Reason::PagePosition));
-    let HomeQuery { after } =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|_| bad_position())?;
-    let after = after
-        .map(|raw| raw.parse::<BoardCursor>().map_err(|_| bad_position()))
-        .transpose()?;
+    let HomeQuery { after } = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|_| not_a_page_position())?;
+    let after = after.as_deref().map(page_after).transpose()?;
     let older = after.is_some();
     let org = haven.organisation(auth.staff.org).await?;
     let board = super::cases::dashboard_lines(t, haven.dashboard(&auth, after).await?);
