@@ -34,12 +34,13 @@ pub struct DueTask {
     pub overdue: bool,
 }
 
-/// The dashboard: a page of my cases, where the next (older) page starts, and my tasks due
-/// soon or overdue on any of my cases.
+/// The dashboard: a page of my cases, where the next (older) page starts, and, on the newest
+/// page only, my tasks due soon or overdue on any of my cases.
 #[derive(Debug, Clone, Default)]
 pub struct Dashboard {
     pub cases: Vec<CaseSummary>,
     pub next: Option<BoardCursor>,
+    /// Empty on an older page: the tasks due are read, and listed, once, on the newest.
     pub tasks: Vec<DueTask>,
 }
 
@@ -80,24 +81,34 @@ impl OpenLine {
 }
 
 impl<S: Store> Haven<S> {
-    /// A page of my cases (the newest, or those older than `after`), and my tasks due soon
-    /// or overdue on any of my cases. One audit entry for the board.
+    /// A page of my cases (the newest, or those older than `after`), and, on the newest
+    /// page, my tasks due soon or overdue on any of my cases. One audit entry for the board.
     pub async fn dashboard(
         &self,
         auth: &Authenticated,
         after: Option<BoardCursor>,
     ) -> Result<Dashboard, CoreError> {
-        let today = self.now().date();
         let page = BoardQuery {
             after,
             ..BoardQuery::newest(DASHBOARD_CASES)
         };
         let (lines, next) = self.board_page(auth, &page).await?;
-        let mut board = Dashboard {
+        let tasks = match after {
+            None => self.tasks_due(auth).await?,
+            Some(_) => Vec::new(),
+        };
+        self.audit_list(auth, "dashboard").await?;
+        Ok(Dashboard {
             cases: lines.iter().map(OpenLine::summary).collect(),
             next,
-            tasks: Vec::new(),
-        };
+            tasks,
+        })
+    }
+
+    /// My tasks due soon or overdue on any of my cases, soonest first.
+    async fn tasks_due(&self, auth: &Authenticated) -> Result<Vec<DueTask>, CoreError> {
+        let today = self.now().date();
+        let mut tasks = Vec::new();
         // Only cases with a task due read here, a page at a time until the last.
         let mut due = BoardQuery {
             tasks_due_by: today.checked_add(Duration::days(DUE_SOON_DAYS)),
@@ -109,7 +120,7 @@ impl<S: Store> Haven<S> {
                 for task in open_tasks(&line.access, &line.key, line.tasks)? {
                     if task.done_at.is_none() && (task.due_on - today).whole_days() <= DUE_SOON_DAYS
                     {
-                        board.tasks.push(DueTask {
+                        tasks.push(DueTask {
                             case: line.case.id,
                             pseudonym: line.pseudonym.clone(),
                             title: task.title,
@@ -124,9 +135,8 @@ impl<S: Store> Haven<S> {
                 None => break,
             }
         }
-        board.tasks.sort_by_key(|t| t.due_on);
-        self.audit_list(auth, "dashboard").await?;
-        Ok(board)
+        tasks.sort_by_key(|t| t.due_on);
+        Ok(tasks)
     }
 
     /// A page of my cases, newest first (`page.limit` of them at most), and where the next

@@ -165,10 +165,13 @@ fn dashboard_page(reply: &Reply) -> (Vec<String>, Option<String>) {
     (names, older)
 }
 
-/// The dashboard page lists my newest 200 cases and links to the older ones, which list
-/// the rest with a link back; a page position that is not one is refused, not ignored.
+/// The dashboard page lists my newest 200 cases and my tasks due, and links to the older
+/// cases, which list the rest with a link back and without the tasks again; a page position
+/// that is not one is refused, not ignored.
 async fn the_dashboard_page_links_to_older_cases<S: Store>(app: App<S>) {
     let t = team_on(app).await;
+    let task = "Renew the protection order";
+    add_task(&t.app, &t.cm, &t.case, task, "2026-11-30").await;
     for n in 0..200 {
         intake(&t.app, &t.cm, &format!("Newer {n}")).await;
     }
@@ -179,11 +182,17 @@ async fn the_dashboard_page_links_to_older_cases<S: Store>(app: App<S>) {
     assert!(!newest_page_links_back(&first));
     assert_eq!(newest.first().map(String::as_str), Some("Newer 199"));
     assert!(!newest.contains(&"Rosa".to_owned()));
+    assert!(lists_tasks_due(&first, task), "{}", first.body);
     let older = older.expect("a full page links to the older cases");
     let page = t.app.get(&format!("/?after={older}"), Some(&session)).await;
     let (rest, none) = dashboard_page(&page);
     assert_eq!((rest, none), (vec!["Rosa".to_owned()], None));
     assert!(newest_page_links_back(&page), "a link back to the newest");
+    assert!(!page.body.contains("Tasks due") && !page.body.contains(task));
+    let auth = t.app.haven.authenticate_bearer(&t.cm).await.unwrap();
+    let cursor = older.parse().unwrap();
+    let board = t.app.haven.dashboard(&auth, Some(cursor)).await.unwrap();
+    assert!(board.tasks.is_empty(), "an older page reads no tasks");
     for bad in ["/?after=yesterday", "/?after=1_2", "/?page=2"] {
         let r = t.app.get(bad, Some(&session)).await;
         assert_eq!(
@@ -193,6 +202,15 @@ async fn the_dashboard_page_links_to_older_cases<S: Store>(app: App<S>) {
             r.body
         );
     }
+}
+
+/// Whether the page's "Tasks due" section lists `title`.
+fn lists_tasks_due(reply: &Reply, title: &str) -> bool {
+    reply
+        .body
+        .split_once("<h2>Tasks due</h2>")
+        .and_then(|(_, rest)| rest.split_once("</table>"))
+        .is_some_and(|(tasks, _)| tasks.contains(&format!("<td>{title}</td>")))
 }
 
 fn newest_page_links_back(reply: &Reply) -> bool {
