@@ -2,7 +2,7 @@
 //! every page (not only the newest), with the refusals for a bad page size or position; and
 //! the dashboard's tasks, from every case of mine.
 
-use crate::cases::{add_task, body, team_on};
+use crate::case_team::{add_task, team_on};
 use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Classifying a case again after intake: exploitation, trafficking types and flags, through
 //! the API and the case page, limited to what the editor's role reaches.
 
-use crate::cases::{body, team_on};
+use crate::case_team::team_on;
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;

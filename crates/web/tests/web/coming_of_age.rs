@@ -2,8 +2,8 @@
 //! survivor signs alone follows their age today, and the server's review clears the flag
 //! of a case whose survivor has come of age, on its timeline and in the audit log.
 
-use crate::cases::{Team, body, team, team_on};
-use crate::support::{App, Store, on_both_stores};
+use crate::case_team::{Team, team, team_on};
+use crate::support::{App, Store, body, on_both_stores};
 use axum::http::StatusCode;
 use serde_json::json;
 use time::Duration;

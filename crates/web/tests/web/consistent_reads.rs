@@ -3,7 +3,7 @@
 //! revoked. PostgreSQL only: locks hold a read between its check and its answer (the store
 //! conformance suite holds the case view's snapshot the same way).
 
-use crate::sharing::{CANARY_PHONE, CANARY_SAFE, body, network_on};
+use crate::sharing_network::{CANARY_PHONE, CANARY_SAFE, network_on};
 use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::json;

@@ -2,7 +2,6 @@
 //! case's classification can be recorded from the form, shown on the case page, and bad
 //! choices are refused with the form kept as typed.
 
-use crate::cases::body;
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;

@@ -6,6 +6,7 @@
 mod api;
 mod audit;
 mod case_list;
+mod case_team;
 mod cases;
 mod classification;
 mod client_mistakes;
@@ -19,6 +20,7 @@ mod referrals;
 mod search;
 mod sessions;
 mod sharing;
+mod sharing_network;
 mod signin;
 mod stored_faults;
 mod subject_access;

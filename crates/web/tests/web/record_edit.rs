@@ -1,8 +1,8 @@
 //! Editing a survivor's record after intake, from the case: through the API and the page,
 //! limited to what the editor's role may write, re-indexed for search, audited.
 
-use crate::cases::{body, team_on};
-use crate::sharing::network_on;
+use crate::case_team::team_on;
+use crate::sharing_network::network_on;
 use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::json;
@@ -302,6 +302,6 @@ async fn a_release_never_lets_another_organisation_edit_the_record<S: Store>(app
     assert_eq!(classify.status, StatusCode::FORBIDDEN, "{}", classify.body);
     let v = body(&n.case_as(&n.cm).await);
     assert_eq!(v["survivor"]["pseudonym"], "Lucia");
-    assert_eq!(v["survivor"]["phone"], crate::sharing::CANARY_PHONE);
+    assert_eq!(v["survivor"]["phone"], crate::sharing_network::CANARY_PHONE);
     assert_eq!(v["exploitation"], "labour");
 }

@@ -4,7 +4,7 @@
 //! from police that create nothing until the NGO accepts; HSDS import, export and API
 //! checked against the published schemas.
 
-use crate::sharing::{CANARY_NOTE, CANARY_PHONE, body, network_on};
+use crate::sharing_network::{CANARY_NOTE, CANARY_PHONE, network_on};
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_core::system;

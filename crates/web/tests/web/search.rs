@@ -2,7 +2,7 @@
 //! only what the searcher may find, and a searcher told when a search could not open every
 //! record that shares the query's index values.
 
-use crate::cases::{body, team_on};
+use crate::case_team::team_on;
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;

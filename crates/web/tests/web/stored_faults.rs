@@ -1,9 +1,9 @@
 //! A stored value the server cannot read is a server fault: a 500 with a reference, the
 //! detail only in the log — never shown, or acted on, as some other value.
 
-use crate::cases::{Team, team};
+use crate::case_team::{Team, team};
 use crate::referrals::directory;
-use crate::sharing::{body, network};
+use crate::sharing_network::network;
 use crate::support::*;
 use axum::http::StatusCode;
 use serde_json::json;

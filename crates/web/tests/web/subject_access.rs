@@ -2,10 +2,10 @@
 //! 28) with the history of their releases and the scan of a signed form; erasure leaves none
 //! of it readable and the audit log still verifies.
 
-use crate::sharing::{
-    CANARY_MEDICAL, CANARY_NOTE, CANARY_PHONE, CANARY_SAFE, body, network, network_on,
+use crate::sharing_network::{
+    CANARY_MEDICAL, CANARY_NOTE, CANARY_PHONE, CANARY_SAFE, network, network_on,
 };
-use crate::support::{App, Store, on_both_stores};
+use crate::support::{App, Store, body, on_both_stores};
 use axum::http::StatusCode;
 use haven_core::system;
 use haven_domain::access::Role;
