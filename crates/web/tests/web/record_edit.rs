@@ -15,13 +15,6 @@ on_both_stores!(
     a_release_never_lets_another_organisation_edit_the_record,
 );
 
-fn search_path(q: &str) -> String {
-    format!(
-        "/api/v1/search?q={}",
-        encode(&[("", q)]).trim_start_matches('=')
-    )
-}
-
 async fn the_case_manager_edits_the_record_and_search_and_flags_follow<S: Store>(app: App<S>) {
     let t = team_on(app).await;
     let path = format!("/api/v1/cases/{}/survivor", t.case);

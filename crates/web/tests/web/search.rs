@@ -23,15 +23,7 @@ async fn search_finds_by_exact_and_misspelt_name_date_and_phone_but_only_what_on
         let app = &t.app;
         let (token, q) = (token.to_owned(), q.to_owned());
         async move {
-            let r = app
-                .api_get(
-                    &format!(
-                        "/api/v1/search?q={}",
-                        encode(&[("", &q)]).trim_start_matches('=')
-                    ),
-                    &token,
-                )
-                .await;
+            let r = app.api_get(&search_path(&q), &token).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             body(&r)["results"].as_array().cloned().unwrap_or_default()
         }

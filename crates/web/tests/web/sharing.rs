@@ -49,10 +49,7 @@ async fn without_a_release_police_and_other_organisations_find_no_trace<S: Store
             );
         }
         for q in ["Lucía Hernández", "Lucia", "1998-02-03", CANARY_PHONE] {
-            let r = n
-                .app
-                .api_get(&format!("/api/v1/search?q={}", urlencode(q)), who)
-                .await;
+            let r = n.app.api_get(&search_path(q), who).await;
             assert_eq!(body(&r)["results"], json!([]), "search {q}");
         }
     }

@@ -91,7 +91,7 @@ pub fn body(r: &Reply) -> serde_json::Value {
 }
 
 /// `s` percent-encoded for a URL's query or a form.
-pub fn urlencode(s: &str) -> String {
+fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -100,6 +100,11 @@ pub fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// `GET /api/v1/search` for `q`.
+pub fn search_path(q: &str) -> String {
+    format!("/api/v1/search?q={}", urlencode(q))
 }
 
 pub fn encode(pairs: &[(&str, &str)]) -> String {
