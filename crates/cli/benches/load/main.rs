@@ -93,9 +93,12 @@ fn main() {
         let connections = 32;
 
         // Alternate phases so drift in the machine's load hits both alike.
-        let (mut h_count, mut r_count) = (0u64, 0u64);
-        let (mut h_lat, mut r_lat) = (Vec::new(), Vec::new());
-        let (mut h_cpu, mut r_cpu) = (0.0, 0.0);
+        // A third phase, an authenticated request that reads the token and its account and
+        // nothing more (`/api/v1/me`), shows how much of a case read is the HTTP round trip
+        // and the sign-in every API request pays.
+        let (mut h_count, mut r_count, mut a_count) = (0u64, 0u64, 0u64);
+        let (mut h_lat, mut r_lat, mut a_lat) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut h_cpu, mut r_cpu, mut a_cpu) = (0.0, 0.0, 0.0);
         for _ in 0..2 {
             let (n, lat, cpu) = cpu_per_request(pid, load(&addr, "", connections, seconds, |_| ("GET".into(), "/healthz".into(), String::new()))).await;
             h_count += n;
@@ -109,9 +112,13 @@ fn main() {
             r_count += n;
             r_lat.extend(lat);
             r_cpu += cpu / 2.0;
+            let (n, lat, cpu) = cpu_per_request(pid, load(&addr, &token, connections, seconds, |_| ("GET".into(), "/api/v1/me".into(), String::new()))).await;
+            a_count += n;
+            a_lat.extend(lat);
+            a_cpu += cpu / 2.0;
         }
         let span = (2 * seconds) as f64;
-        let (h, r) = (h_count as f64 / span, r_count as f64 / span);
+        let (h, r, a) = (h_count as f64 / span, r_count as f64 / span, a_count as f64 / span);
         println!(
             "case reads: {r:.0}/s (p50 {:.2} ms, p99 {:.2} ms) vs /healthz {h:.0}/s (p50 {:.2} ms, p99 {:.2} ms): ratio {:.3} (target ≥ 0.4: {})",
             pct(&mut r_lat, 0.5),
@@ -124,6 +131,12 @@ fn main() {
         println!(
             "server CPU per request: case read {r_cpu:.0} µs, /healthz {h_cpu:.0} µs ({:.1}×); {placement}",
             r_cpu / h_cpu.max(f64::MIN_POSITIVE),
+        );
+        println!(
+            "authenticated no-op (/api/v1/me: token and account only): {a:.0}/s (p50 {:.2} ms, p99 {:.2} ms), server CPU {a_cpu:.0} µs; case reads are {:.3} of it",
+            pct(&mut a_lat, 0.5),
+            pct(&mut a_lat, 0.99),
+            r / a,
         );
 
         // The same case read by its own team (no release involved) and by the clinic under
