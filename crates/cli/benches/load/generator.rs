@@ -145,6 +145,44 @@ where
     (n, lat, per)
 }
 
+/// What one kind of request gathered over a benchmark's alternating rounds: its requests,
+/// their latencies, and the server's CPU per request in each round that measured it.
+#[derive(Default)]
+pub(crate) struct Tally {
+    requests: u64,
+    latencies: Vec<Duration>,
+    cpu: Vec<f64>,
+}
+
+impl Tally {
+    /// One round's requests and latencies, as [`load`] returns them.
+    pub(crate) fn add(&mut self, (requests, latencies): (u64, Vec<Duration>)) {
+        self.requests += requests;
+        self.latencies.extend(latencies);
+    }
+
+    /// One round with the server's CPU per request, as [`cpu_per_request`] returns it.
+    pub(crate) fn add_measured(&mut self, (requests, latencies, cpu): (u64, Vec<Duration>, f64)) {
+        self.add((requests, latencies));
+        self.cpu.push(cpu);
+    }
+
+    /// Requests per second over `seconds` of rounds.
+    pub(crate) fn rate(&self, seconds: f64) -> f64 {
+        self.requests as f64 / seconds
+    }
+
+    /// The `p` quantile of the latencies, in milliseconds.
+    pub(crate) fn latency(&mut self, p: f64) -> f64 {
+        pct(&mut self.latencies, p)
+    }
+
+    /// The server's CPU per request, in microseconds: the mean over the measured rounds.
+    pub(crate) fn cpu(&self) -> f64 {
+        self.cpu.iter().sum::<f64>() / self.cpu.len().max(1) as f64
+    }
+}
+
 pub(crate) fn pct(lat: &mut [Duration], p: f64) -> f64 {
     lat.sort();
     lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))

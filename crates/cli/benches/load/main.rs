@@ -15,7 +15,7 @@
 
 mod generator;
 
-use generator::{Conn, cpu_per_request, load, pct};
+use generator::{Conn, Tally, cpu_per_request, load, pct};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -92,39 +92,31 @@ fn main() {
         let ids = Arc::new(ids);
         let connections = 32;
 
-        // Alternate phases so drift in the machine's load hits both alike.
-        // A third phase, an authenticated request that reads the token and its account and
-        // nothing more (`/api/v1/me`), shows how much of a case read is the HTTP round trip
-        // and the sign-in every API request pays.
-        let (mut h_count, mut r_count, mut a_count) = (0u64, 0u64, 0u64);
-        let (mut h_lat, mut r_lat, mut a_lat) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut h_cpu, mut r_cpu, mut a_cpu) = (0.0, 0.0, 0.0);
+        // Alternate phases so drift in the machine's load hits them alike. A third phase, an
+        // authenticated request that reads the token and its account and nothing more
+        // (`/api/v1/me`), shows how much of a case read is the HTTP round trip and the
+        // sign-in every API request pays.
+        let (mut health, mut reads, mut signed_in) = (Tally::default(), Tally::default(), Tally::default());
         for _ in 0..2 {
-            let (n, lat, cpu) = cpu_per_request(pid, load(&addr, "", connections, seconds, |_| ("GET".into(), "/healthz".into(), String::new()))).await;
-            h_count += n;
-            h_lat.extend(lat);
-            h_cpu += cpu / 2.0;
+            health.add_measured(cpu_per_request(pid, load(&addr, "", connections, seconds, |_| ("GET".into(), "/healthz".into(), String::new()))).await);
             let ids2 = ids.clone();
-            let (n, lat, cpu) = cpu_per_request(pid, load(&addr, &token, connections, seconds, move |i| {
-                ("GET".into(), format!("/api/v1/cases/{}", ids2[(i as usize) % ids2.len()]), String::new())
-            }))
-            .await;
-            r_count += n;
-            r_lat.extend(lat);
-            r_cpu += cpu / 2.0;
-            let (n, lat, cpu) = cpu_per_request(pid, load(&addr, &token, connections, seconds, |_| ("GET".into(), "/api/v1/me".into(), String::new()))).await;
-            a_count += n;
-            a_lat.extend(lat);
-            a_cpu += cpu / 2.0;
+            reads.add_measured(
+                cpu_per_request(pid, load(&addr, &token, connections, seconds, move |i| {
+                    ("GET".into(), format!("/api/v1/cases/{}", ids2[(i as usize) % ids2.len()]), String::new())
+                }))
+                .await,
+            );
+            signed_in.add_measured(cpu_per_request(pid, load(&addr, &token, connections, seconds, |_| ("GET".into(), "/api/v1/me".into(), String::new()))).await);
         }
         let span = (2 * seconds) as f64;
-        let (h, r, a) = (h_count as f64 / span, r_count as f64 / span, a_count as f64 / span);
+        let (h, r, a) = (health.rate(span), reads.rate(span), signed_in.rate(span));
+        let (h_cpu, r_cpu) = (health.cpu(), reads.cpu());
         println!(
             "case reads: {r:.0}/s (p50 {:.2} ms, p99 {:.2} ms) vs /healthz {h:.0}/s (p50 {:.2} ms, p99 {:.2} ms): ratio {:.3} (target ≥ 0.4: {})",
-            pct(&mut r_lat, 0.5),
-            pct(&mut r_lat, 0.99),
-            pct(&mut h_lat, 0.5),
-            pct(&mut h_lat, 0.99),
+            reads.latency(0.5),
+            reads.latency(0.99),
+            health.latency(0.5),
+            health.latency(0.99),
             r / h,
             if r / h >= 0.4 { "met" } else { "NOT met" }
         );
@@ -133,9 +125,10 @@ fn main() {
             r_cpu / h_cpu.max(f64::MIN_POSITIVE),
         );
         println!(
-            "authenticated no-op (/api/v1/me: token and account only): {a:.0}/s (p50 {:.2} ms, p99 {:.2} ms), server CPU {a_cpu:.0} µs; case reads are {:.3} of it",
-            pct(&mut a_lat, 0.5),
-            pct(&mut a_lat, 0.99),
+            "authenticated no-op (/api/v1/me: token and account only): {a:.0}/s (p50 {:.2} ms, p99 {:.2} ms), server CPU {:.0} µs; case reads are {:.3} of it",
+            signed_in.latency(0.5),
+            signed_in.latency(0.99),
+            signed_in.cpu(),
             r / a,
         );
 
@@ -159,23 +152,18 @@ fn main() {
             .request("POST", &format!("/api/v1/cases/{shared}/consents"), &token, &release.to_string())
             .await;
         assert_eq!(status, 201, "{body}");
-        let (mut t_count, mut c_count) = (0u64, 0u64);
-        let (mut t_lat, mut c_lat) = (Vec::new(), Vec::new());
+        let (mut team_reads, mut released) = (Tally::default(), Tally::default());
         for _ in 0..2 {
             let path = format!("/api/v1/cases/{shared}");
             let p2 = path.clone();
-            let (n, lat) = load(&addr, &token, connections, seconds, move |_| ("GET".into(), p2.clone(), String::new())).await;
-            t_count += n;
-            t_lat.extend(lat);
-            let (n, lat) = load(&addr, &clinic_token, connections, seconds, move |_| ("GET".into(), path.clone(), String::new())).await;
-            c_count += n;
-            c_lat.extend(lat);
+            team_reads.add(load(&addr, &token, connections, seconds, move |_| ("GET".into(), p2.clone(), String::new())).await);
+            released.add(load(&addr, &clinic_token, connections, seconds, move |_| ("GET".into(), path.clone(), String::new())).await);
         }
-        let (t, c) = (t_count as f64 / span, c_count as f64 / span);
+        let (t, c) = (team_reads.rate(span), released.rate(span));
         println!(
             "one case, team reads {t:.0}/s (p99 {:.2} ms) vs reads under a release {c:.0}/s (p99 {:.2} ms): the consent check costs {:.1}% (target ≤ 20%: {})",
-            pct(&mut t_lat, 0.99),
-            pct(&mut c_lat, 0.99),
+            team_reads.latency(0.99),
+            released.latency(0.99),
             (1.0 - c / t) * 100.0,
             if c / t >= 0.8 { "met" } else { "NOT met" }
         );
