@@ -77,7 +77,7 @@ impl GroupCommit {
                 // reads queue their entries and join this batch, so the same entries take
                 // fewer batches. With nothing else ready it returns at once. Measured with
                 // `ab -k -c 32` on a case read: 0.86–0.92 context switches per read against
-                // 1.14–1.27 without it, and about 8% less server CPU; four turns lowered
+                // 1.14–1.27 without it, and about 6% less server CPU; four turns lowered
                 // the switches further (0.75) but cost more CPU than they saved.
                 tokio::task::yield_now().await;
                 drain(&mut rx, &mut batch);
