@@ -272,3 +272,54 @@ pub(crate) async fn page(
     .await
     .map_err(|_| StoreError::Backend("the audit page reader stopped".into()))?
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{OpenMode, SqlitePaths, SqliteStore};
+    use haven_store::Store;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    /// Entries queued together are written in one transaction: the group commit is what
+    /// makes an audited read cheap (written one at a time, the load bench's case reads fell
+    /// from about 9,900 to 1,825 a second). Counted with a commit hook on the writer
+    /// connection; on one thread all 64 entries are queued before the writer task runs.
+    #[tokio::test(flavor = "current_thread")]
+    async fn entries_queued_together_share_one_commit() -> Result<(), Error> {
+        let dir = tempfile::tempdir()?;
+        let store =
+            SqliteStore::open(&SqlitePaths::in_data_dir(dir.path()), OpenMode::Create).await?;
+        store.migrate().await?;
+        let commits = Arc::new(AtomicUsize::new(0));
+        {
+            let counted = Arc::clone(&commits);
+            let mut conn = store.writer.acquire().await?;
+            conn.lock_handle().await?.set_commit_hook(move || {
+                counted.fetch_add(1, Ordering::Relaxed);
+                true
+            });
+        }
+        let appends: Vec<_> = (0..64u8)
+            .map(|n| {
+                let group = store.group.clone();
+                tokio::spawn(async move { group.append(&[n; 40]).await })
+            })
+            .collect();
+        let mut seqs = Vec::new();
+        for append in appends {
+            seqs.push(append.await??);
+        }
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=64).collect::<Vec<u64>>());
+        let commits = commits.load(Ordering::Relaxed);
+        assert_eq!(
+            commits, 1,
+            "64 entries queued together took {commits} commits"
+        );
+        assert_eq!(store.audit_head().await?.size, 64);
+        store.close().await;
+        Ok(())
+    }
+}
