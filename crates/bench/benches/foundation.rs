@@ -2,8 +2,8 @@
 //!
 //! 1. Encrypted survivor writes per second against plain writes of the same rows through
 //!    the same store (bound: encrypted at most 1.5× slower, i.e. ratio ≥ 0.67).
-//! 2. `audit verify` entries per second against raw SHA-256 over the same entry bytes
-//!    (bound: at least 50 %).
+//! 2. `audit verify` entries per second against raw SHA-256 over the same entry bytes, the
+//!    fastest of five interleaved rounds of each (bound: at least 50 %).
 //! 3. Opening one field (XChaCha20-Poly1305 with the field's associated data) against the
 //!    XChaCha20 keystream alone over the same bytes: what the tag and the associated data
 //!    add to the cipher (bound: opening at least 30 % as fast). A short value, as every
@@ -207,22 +207,31 @@ async fn audit_verify() {
         n
     })
     .await;
-    let (report_v, verify_time) = timed(haven.verify_audit(None)).await;
-    let report_v = report_v.unwrap();
-    let (digest, raw_time) = timed(async {
-        let mut x = 0u8;
-        for b in &bodies {
-            x ^= Sha256::digest(b)[0];
-        }
-        x
-    })
-    .await;
-    std::hint::black_box(digest);
+    // Interleaved rounds, each side's fastest kept: one pass of each is about a tenth of a
+    // second, and a single pair measured on a shared machine gave ratios from 0.41 to 1.23.
+    // Interference only ever adds time, so the fastest round is the least disturbed.
+    let (mut verify_time, mut raw_time) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    let mut verified = 0;
+    for _ in 0..5 {
+        let (report_v, t) = timed(haven.verify_audit(None)).await;
+        verified = report_v.unwrap().entries;
+        verify_time = verify_time.min(t);
+        let (digest, t) = timed(async {
+            let mut x = 0u8;
+            for b in &bodies {
+                x ^= Sha256::digest(b)[0];
+            }
+            x
+        })
+        .await;
+        std::hint::black_box(digest);
+        raw_time = raw_time.min(t);
+    }
     println!(
         "  of which reading the log alone: {:.0} entries/s",
         rate(read, read_time)
     );
-    let (v, raw) = (rate(report_v.entries, verify_time), rate(entries, raw_time));
+    let (v, raw) = (rate(verified, verify_time), rate(entries, raw_time));
     report(
         &format!(
             "audit verify ({entries} entries, {} bytes avg)",
