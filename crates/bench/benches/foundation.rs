@@ -2,7 +2,8 @@
 //!
 //! 1. Encrypted survivor writes per second against plain writes of the same rows through
 //!    the same store: the same six index entries and the same audit entry, with the
-//!    fields in plaintext (bound: encrypted at most 1.5× slower, i.e. ratio ≥ 0.67).
+//!    fields in plaintext, summed over twenty interleaved rounds (bound: encrypted at most
+//!    1.5× slower, i.e. ratio ≥ 0.67).
 //! 2. `audit verify` entries per second against raw SHA-256 over the same entry bytes, the
 //!    fastest of five interleaved rounds of each (bound: at least 50 %).
 //! 3. Opening one field (XChaCha20-Poly1305 with the field's associated data) against the
@@ -139,7 +140,7 @@ async fn writes() {
     let mut n = 0;
     // Interleaved rounds, so drift in the machine's load hits both sides alike. Each write
     // waits on `fsync`, whose time varies far more than encryption costs: four rounds of
-    // 500 gave ratios of 0.78–1.09 in seven runs, twenty of 100 gave 0.76–0.95 in six.
+    // 500 gave ratios of 0.78–1.09 in seven runs, twenty of 100 gave 0.76–0.95 in seven.
     for _ in 0..rounds {
         let ((), t) = timed(async {
             for i in 0..per_round {
