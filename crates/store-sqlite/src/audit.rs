@@ -275,7 +275,7 @@ pub(crate) async fn page(
 
 #[cfg(test)]
 mod tests {
-    use crate::{OpenMode, SqlitePaths, SqliteStore};
+    use crate::migrated_store;
     use haven_store::Store;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -289,9 +289,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn entries_queued_together_share_one_commit() -> Result<(), Error> {
         let dir = tempfile::tempdir()?;
-        let store =
-            SqliteStore::open(&SqlitePaths::in_data_dir(dir.path()), OpenMode::Create).await?;
-        store.migrate().await?;
+        let store = migrated_store(dir.path()).await?;
         let commits = Arc::new(AtomicUsize::new(0));
         {
             let counted = Arc::clone(&commits);

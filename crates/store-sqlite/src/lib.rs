@@ -173,3 +173,12 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// A store in `dir`, created and migrated, for the crate's unit tests.
+#[cfg(test)]
+pub(crate) async fn migrated_store(dir: &Path) -> Result<SqliteStore, StoreError> {
+    use haven_store::Store;
+    let store = SqliteStore::open(&SqlitePaths::in_data_dir(dir), OpenMode::Create).await?;
+    store.migrate().await?;
+    Ok(store)
+}

@@ -157,8 +157,7 @@ pub(super) fn with_teams(rows: Vec<(CaseRow, Option<UserId>)>) -> Vec<(CaseRow, 
 mod tests {
     use super::{EVENTS_OF_CASE, GOALS_OF_CASE, NOTES_OF_CASE, TASKS_OF_CASE};
     use crate::inline_reads::col;
-    use crate::{OpenMode, SqlitePaths, SqliteStore};
-    use haven_store::Store;
+    use crate::migrated_store;
 
     type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -168,9 +167,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn a_case_views_reads_need_no_sort() -> Result<(), Error> {
         let dir = tempfile::tempdir()?;
-        let store =
-            SqliteStore::open(&SqlitePaths::in_data_dir(dir.path()), OpenMode::Create).await?;
-        store.migrate().await?;
+        let store = migrated_store(dir.path()).await?;
         for sql in [EVENTS_OF_CASE, NOTES_OF_CASE, TASKS_OF_CASE, GOALS_OF_CASE] {
             let plan = store.inline.read(|r| {
                 r.all(
