@@ -21,6 +21,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use haven_bench::{rate, report, timed};
+use haven_core::survivors::PROFILE_CATEGORIES;
 use haven_core::{Haven, SystemClock, survivor_index, system};
 use haven_crypto::OsEntropy;
 use haven_crypto::envelope::DataKey;
@@ -28,7 +29,7 @@ use haven_crypto::field::FieldContext;
 use haven_crypto::keyfile::KeyFile;
 use haven_domain::audit::{AuditAction, AuditEvent, AuditTarget, Decision};
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
-use haven_domain::{DataCategory, KeyId, OrgId, SurvivorId};
+use haven_domain::{KeyId, OrgId, SurvivorId};
 use haven_store::{IndexEntry, Store, SurvivorCiphertexts, SurvivorRow};
 use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
 use sha2::{Digest, Sha256};
@@ -104,11 +105,7 @@ fn intake_entry(org: OrgId, id: SurvivorId) -> Vec<u8> {
         org: Some(org),
         action: AuditAction::SurvivorCreate,
         target: Some(AuditTarget::Survivor(*id.as_uuid())),
-        categories: vec![
-            DataCategory::Case,
-            DataCategory::Identity,
-            DataCategory::Contact,
-        ],
+        categories: PROFILE_CATEGORIES.to_vec(),
         consent: None,
         decision: Decision::Allow,
         reason: "intake".into(),

@@ -216,7 +216,9 @@ fn open_profile(
     })
 }
 
-const PROFILE_CATEGORIES: [DataCategory; 3] = [
+/// The categories a survivor record's profile holds: what intake's audit entry names, and
+/// what a survivor view may show.
+pub const PROFILE_CATEGORIES: [DataCategory; 3] = [
     DataCategory::Case,
     DataCategory::Identity,
     DataCategory::Contact,

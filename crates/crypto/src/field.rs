@@ -8,11 +8,10 @@
 
 use crate::entropy::random_array;
 use crate::envelope::{DataKey, NONCE_LEN, cipher};
-use crate::{CryptoError, Entropy};
+use crate::{CryptoError, Entropy, Plaintext};
 use chacha20poly1305::XNonce;
 use chacha20poly1305::aead::{Aead, Payload};
 use haven_domain::{KeyId, OrgId};
-use zeroize::Zeroizing;
 
 const FORMAT: u8 = 1;
 const HEADER_LEN: usize = 1 + 16 + 4;
@@ -82,7 +81,7 @@ impl DataKey {
         &self,
         ctx: &FieldContext<'_>,
         ciphertext: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    ) -> Result<Plaintext, CryptoError> {
         if ciphertext.len() < HEADER_LEN + NONCE_LEN || ciphertext[0] != FORMAT {
             return Err(CryptoError::Malformed);
         }
@@ -100,7 +99,7 @@ impl DataKey {
                     aad: &ctx.aad(head),
                 },
             )
-            .map(Zeroizing::new)
+            .map(Plaintext::new)
             .map_err(|_| CryptoError::Integrity)
     }
 }
@@ -140,7 +139,7 @@ mod tests {
         let key = DataKey::generate(&e);
         let here = ctx(1, "survivors", "legal_name", 1);
         let ct = key.seal(&here, b"Maria Lopez", &e)?;
-        assert_eq!(key.open(&here, &ct)?.as_slice(), b"Maria Lopez");
+        assert_eq!(&key.open(&here, &ct)?[..], b"Maria Lopez");
         for elsewhere in [
             ctx(1, "survivors", "legal_name", 2),
             ctx(1, "survivors", "phone", 1),
@@ -194,7 +193,7 @@ mod tests {
             let c = ctx(3, "survivors", "email", 4);
             let ct = key.seal(&c, &plain, &e).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let opened = key.open(&c, &ct).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            prop_assert_eq!(opened.as_slice(), plain.as_slice());
+            prop_assert_eq!(&opened[..], plain.as_slice());
         }
     }
 }

@@ -17,10 +17,12 @@ mod error;
 pub mod field;
 pub mod keyfile;
 pub mod password;
+mod plaintext;
 mod secret;
 pub mod stream;
 pub mod totp;
 
 pub use entropy::{Entropy, OsEntropy, SeededEntropy};
 pub use error::CryptoError;
+pub use plaintext::Plaintext;
 pub use secret::SecretKey;

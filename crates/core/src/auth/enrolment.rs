@@ -9,7 +9,7 @@ use crate::{CoreError, Haven};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use haven_crypto::field::FieldContext;
-use haven_crypto::totp;
+use haven_crypto::{Plaintext, totp};
 use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::{OrgId, UserId};
 use haven_store::{Store, UserRow};
@@ -36,7 +36,7 @@ fn context(org: OrgId, user: UserId, column: &'static str) -> FieldContext<'stat
 }
 
 impl<S: Store> Haven<S> {
-    pub(crate) fn open_totp_secret(&self, user: &UserRow) -> Result<Zeroizing<Vec<u8>>, CoreError> {
+    pub(crate) fn open_totp_secret(&self, user: &UserRow) -> Result<Plaintext, CoreError> {
         let sealed = user.totp_secret.as_ref().ok_or(CoreError::LoginFailed)?;
         Ok(self
             .inner()
