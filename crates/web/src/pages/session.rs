@@ -80,14 +80,16 @@ pub(crate) async fn login<S: Store>(
                 &cookies::set(cookies::SESSION, &session.token),
             ))
         }
-        // Identical, byte for byte, whatever the reason.
+        // Identical, byte for byte, whatever the reason. A demo installation lists its
+        // accounts' codes again, as the form did, so a newcomer who mistyped or waited past
+        // a code's 30 seconds can try again without reloading the page.
         Err(haven_core::CoreError::LoginFailed) => Ok(views::render(
             StatusCode::UNAUTHORIZED,
             &Login {
                 t: Tr(lang),
                 csrf: form.csrf,
                 failed: true,
-                demo: Vec::new(),
+                demo: haven.demo_accounts().await.unwrap_or_default(),
             },
         )),
         Err(e) => Err(e.into()),

@@ -282,7 +282,7 @@ async fn sign_in_without_the_csrf_pair_is_refused<S: Store>(app: App<S>) {
     assert_eq!(page.cookie("__Host-haven_csrf"), page.field("csrf"));
 }
 
-async fn only_a_demo_installation_shows_codes_on_the_sign_in_page<S: Store>(app: App<S>) {
+async fn only_a_demo_installation_shows_codes_on_the_sign_in_page<S: Store>(mut app: App<S>) {
     let user = app
         .enrolled(app.org_a, "demo.cm@example.org", &[Role::CaseManager])
         .await;
@@ -291,45 +291,39 @@ async fn only_a_demo_installation_shows_codes_on_the_sign_in_page<S: Store>(app:
         !page.body.contains("DEMO"),
         "a real installation never shows codes"
     );
+    let failed = app.login_raw(&user.email, "not the passphrase", "").await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    assert!(!failed.body.contains("DEMO"), "nor after a failed sign-in");
 
-    let demo = haven_web::router(app.haven.clone().with_auth(haven_core::auth::AuthSettings {
+    app.router = haven_web::router(app.haven.clone().with_auth(haven_core::auth::AuthSettings {
         password: haven_crypto::password::PasswordParams::TESTING,
         demo: true,
         ..Default::default()
     }));
-    use tower::ServiceExt;
-    let res = demo
-        .oneshot(
-            axum::http::Request::get("/login")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let body = String::from_utf8_lossy(
-        &http_body_util::BodyExt::collect(res.into_body())
-            .await
-            .unwrap()
-            .to_bytes(),
-    )
-    .into_owned();
-    assert!(body.contains("DEMO — synthetic data only"));
-    let shown = body
-        .split("demo.cm@example.org")
-        .nth(1)
-        .unwrap()
-        .split("<code>")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_owned();
+    let current = haven_crypto::totp::code(user.secret.as_ref().unwrap(), app.unix()).unwrap();
+    let page = app.get("/login", None).await;
+    assert!(page.body.contains("DEMO — synthetic data only"));
     assert_eq!(
-        shown,
-        haven_crypto::totp::code(user.secret.as_ref().unwrap(), app.unix()).unwrap(),
+        shown_code(&page.body, &user.email).as_deref(),
+        Some(current.as_str()),
         "the shown code is the current one"
     );
+
+    // A newcomer who mistypes is not sent off to reload the page for a code.
+    let failed = app.login_raw(&user.email, "not the passphrase", "").await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    assert!(failed.body.contains("Sign-in failed"), "{}", failed.body);
+    assert_eq!(
+        shown_code(&failed.body, &user.email).as_deref(),
+        Some(current.as_str()),
+        "the failed sign-in lists the codes again"
+    );
+}
+
+/// The code a demo sign-in page lists beside `email`.
+fn shown_code(body: &str, email: &str) -> Option<String> {
+    let row = body.split(email).nth(1)?;
+    Some(row.split("<code>").nth(1)?.split('<').next()?.to_owned())
 }
 
 async fn a_change_of_hashing_parameters_rehashes_at_the_next_sign_in<S: Store>(app: App<S>) {
