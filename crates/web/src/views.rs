@@ -45,6 +45,14 @@ pub fn error_page(
     .render(Tr(Lang::En))
 }
 
+/// What the signed-in navigation shows, the same on every staff page.
+pub struct Nav {
+    /// The staff administration link.
+    pub is_admin: bool,
+    /// A demo installation (`haven demo`) marks every page as synthetic.
+    pub demo: bool,
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct Login {
@@ -93,7 +101,7 @@ pub struct DueLine {
 pub struct Home {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub welcome: String,
     pub signed_in: String,
     pub must_change_password: bool,
@@ -117,7 +125,7 @@ pub struct HitLine {
 pub struct Search {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub searched: bool,
     pub hits: Vec<HitLine>,
     /// Some matches may be missing (more candidates than one search opens).
@@ -169,7 +177,7 @@ pub struct TypeBox {
 pub struct Intake {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub form: IntakeValues,
     pub exploitations: Vec<Choice>,
     pub genders: Vec<Choice>,
@@ -213,7 +221,7 @@ pub struct ClassificationForm {
 pub struct SurvivorEditPage {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub id: String,
     pub form: IntakeValues,
     pub genders: Vec<Choice>,
@@ -228,7 +236,7 @@ pub struct SurvivorEditPage {
 pub struct Case {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub id: String,
     pub pseudonym: String,
     pub status: String,
@@ -266,7 +274,7 @@ pub struct UserLine {
 pub struct AdminUsers {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub users: Vec<UserLine>,
     pub roles: Vec<&'static str>,
     pub notice: Option<String>,
@@ -286,7 +294,7 @@ pub struct TokenLine {
 pub struct Account {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub tokens: Vec<TokenLine>,
     /// The chosen language code, empty when following the browser.
     pub chosen: String,
@@ -367,7 +375,7 @@ pub struct SharingPanel {
 pub struct Referrals {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub incoming: Vec<ReferralLine>,
     pub transfers: Vec<TransferLine>,
     pub is_liaison: bool,
@@ -393,7 +401,7 @@ pub struct AccessLine {
 pub struct AccessReportPage {
     pub t: Tr,
     pub csrf: String,
-    pub is_admin: bool,
+    pub nav: Nav,
     pub case_id: String,
     pub pseudonym: String,
     pub generated: String,

@@ -19,6 +19,11 @@ pub struct DemoAccount {
 }
 
 impl<S: Store> Haven<S> {
+    /// Whether this installation was started by `haven demo` (its pages say so).
+    pub fn is_demo(&self) -> bool {
+        self.inner().auth.demo
+    }
+
     /// Gives a demo account a second factor directly.
     pub async fn enrol_demo_factor(&self, email: &str) -> Result<(), CoreError> {
         if !self.inner().auth.demo {

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use haven_core::auth::{Acting, Authenticated};
 use haven_core::{CoreError, Haven};
 use haven_domain::TokenId;
-use haven_domain::access::Role;
 use haven_store::Store;
 use serde::Deserialize;
 
@@ -34,7 +33,7 @@ async fn page<S: Store>(
             chosen: auth.staff.language.clone().unwrap_or_default(),
             languages: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
-            is_admin: auth.staff.roles.contains(&Role::Admin),
+            nav: super::cases::nav(haven, auth),
             tokens: tokens
                 .into_iter()
                 .map(|t| TokenLine {

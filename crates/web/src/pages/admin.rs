@@ -41,7 +41,7 @@ async fn page<S: Store>(
         &AdminUsers {
             t,
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
-            is_admin: true,
+            nav: super::cases::nav(haven, auth),
             users: users
                 .into_iter()
                 .map(|(s, disabled)| UserLine {

@@ -4,7 +4,7 @@
 use crate::errors::PageError;
 use crate::extract::SignedIn;
 use crate::i18n::Tr;
-use crate::views::{self, Case, CaseLine, Choice, DueLine, NoteLine, TaskLine};
+use crate::views::{self, Case, CaseLine, Choice, DueLine, Nav, NoteLine, TaskLine};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,8 +20,12 @@ pub(crate) fn csrf(auth: &Authenticated) -> String {
     auth.csrf_token().unwrap_or_default().to_owned()
 }
 
-pub(crate) fn is_admin(auth: &Authenticated) -> bool {
-    auth.staff.roles.contains(&Role::Admin)
+/// The signed-in navigation for `auth` on this installation.
+pub(crate) fn nav<S: Store>(haven: &Haven<S>, auth: &Authenticated) -> Nav {
+    Nav {
+        is_admin: auth.staff.roles.contains(&Role::Admin),
+        demo: haven.is_demo(),
+    }
 }
 
 /// A case id from the path; anything else is a case that does not exist.
@@ -233,7 +237,7 @@ async fn case_page<S: Store>(
         &Case {
             t,
             csrf: csrf(auth),
-            is_admin: is_admin(auth),
+            nav: nav(haven, auth),
             id: id.to_string(),
             pseudonym: v.profile.pseudonym.as_str().to_owned(),
             status: t.label("case-status", &v.status),

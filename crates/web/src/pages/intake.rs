@@ -1,7 +1,7 @@
 //! Finding people and taking them in: search (the query travels in the form body, never the
 //! URL) and intake, which searches first and shows likely existing records before creating one.
 
-use super::cases::{csrf, is_admin};
+use super::cases::{csrf, nav};
 use super::form::PageForm;
 use crate::api::survivors::CaseFields;
 use crate::errors::PageError;
@@ -31,13 +31,16 @@ fn hit_lines(hits: Vec<SearchHit>) -> Vec<HitLine> {
         .collect()
 }
 
-pub(crate) async fn search_form(SignedIn(auth, t): SignedIn) -> Response {
+pub(crate) async fn search_form<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+) -> Response {
     views::render(
         StatusCode::OK,
         &Search {
             t,
             csrf: csrf(&auth),
-            is_admin: is_admin(&auth),
+            nav: nav(&haven, &auth),
             searched: false,
             hits: Vec::new(),
             incomplete: false,
@@ -64,7 +67,7 @@ pub(crate) async fn search<S: Store>(
         &Search {
             t,
             csrf: csrf(&auth),
-            is_admin: is_admin(&auth),
+            nav: nav(&haven, &auth),
             searched: true,
             hits: hit_lines(found.hits),
             incomplete: found.incomplete,
@@ -124,7 +127,8 @@ pub(super) fn choices(t: Tr) -> (Vec<Choice>, Vec<Choice>) {
     (genders, regions)
 }
 
-fn intake_page(
+fn intake_page<S: Store>(
+    haven: &Haven<S>,
     t: Tr,
     auth: &Authenticated,
     form: IntakeValues,
@@ -143,7 +147,7 @@ fn intake_page(
         &Intake {
             t,
             csrf: csrf(auth),
-            is_admin: is_admin(auth),
+            nav: nav(haven, auth),
             form,
             exploitations: exploitation_choices(t),
             genders,
@@ -165,6 +169,7 @@ pub(crate) async fn intake_form<S: Store>(
         return Err(CoreError::Forbidden.into());
     }
     Ok(intake_page(
+        &haven,
         t,
         &auth,
         IntakeValues {
@@ -351,6 +356,7 @@ pub(crate) async fn intake<S: Store>(
         Ok(x) => x,
         Err(e) => {
             return Ok(intake_page(
+                &haven,
                 t,
                 &auth,
                 values,
@@ -381,6 +387,7 @@ pub(crate) async fn intake<S: Store>(
         }
         if !possible.is_empty() {
             return Ok(intake_page(
+                &haven,
                 t,
                 &auth,
                 values,
@@ -393,6 +400,7 @@ pub(crate) async fn intake<S: Store>(
     match haven.intake(&auth, &profile, &case).await {
         Ok((_, case)) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => Ok(intake_page(
+            &haven,
             t,
             &auth,
             values,

@@ -42,7 +42,7 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/account/language", post(account::set_language::<S>))
         .route(
             "/search",
-            get(intake::search_form).post(intake::search::<S>),
+            get(intake::search_form::<S>).post(intake::search::<S>),
         )
         .route(
             "/intake",

@@ -2,7 +2,7 @@
 //! start, complete), transfers of ownership proposed to or by it, and — for a
 //! law-enforcement liaison — the intake referral form.
 
-use super::cases::{csrf, is_admin};
+use super::cases::{csrf, nav};
 use super::form::PageForm;
 use super::sharing::{invalid, org_names, referral_line};
 use crate::errors::PageError;
@@ -69,7 +69,7 @@ async fn referrals_page<S: Store>(
         &Referrals {
             t,
             csrf: csrf(auth),
-            is_admin: is_admin(auth),
+            nav: nav(haven, auth),
             incoming,
             transfers,
             is_liaison,

@@ -11,7 +11,6 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::Haven;
-use haven_domain::access::Role;
 use haven_store::Store;
 use serde::Deserialize;
 
@@ -230,7 +229,7 @@ pub(crate) async fn home<S: Store>(
         StatusCode::OK,
         &Home {
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
-            is_admin: auth.staff.roles.contains(&Role::Admin),
+            nav: super::cases::nav(&haven, &auth),
             welcome: t.t_args("welcome", &[("name", auth.staff.display_name.clone())]),
             signed_in: t.t_args(
                 "signed-in-as",

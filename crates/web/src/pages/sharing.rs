@@ -2,7 +2,7 @@
 //! transfers sent from the case, case messages, a liaison's meeting request, and the
 //! printable access report. The referrals page is `referrals.rs`.
 
-use super::cases::{after, case_id, csrf, is_admin};
+use super::cases::{after, case_id, csrf, nav};
 use super::form::PageForm;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
@@ -357,7 +357,7 @@ pub(crate) async fn access_report<S: Store>(
         StatusCode::OK,
         &AccessReportPage {
             csrf: csrf(&auth),
-            is_admin: is_admin(&auth),
+            nav: nav(&haven, &auth),
             case_id: id.to_string(),
             pseudonym: report.pseudonym,
             generated: report.generated_at.date().to_string(),

@@ -1,7 +1,7 @@
 //! Editing a survivor's record from their case page, without JavaScript: the form shows the
 //! record as stored, and saving replaces what the editor's role may write.
 
-use super::cases::{case_id, csrf, is_admin};
+use super::cases::{case_id, csrf, nav};
 use super::form::PageForm;
 use super::intake::{choices, intake_values, profile_from, values_of};
 use crate::errors::PageError;
@@ -33,7 +33,8 @@ async fn writable<S: Store>(
     ))
 }
 
-fn page(
+fn page<S: Store>(
+    haven: &Haven<S>,
     (t, auth): (Tr, &Authenticated),
     id: CaseId,
     (identity, contact): (bool, bool),
@@ -47,7 +48,7 @@ fn page(
         &SurvivorEditPage {
             t,
             csrf: csrf(auth),
-            is_admin: is_admin(auth),
+            nav: nav(haven, auth),
             id: id.to_string(),
             form,
             genders,
@@ -72,6 +73,7 @@ pub(crate) async fn edit_form<S: Store>(
         return Err(CoreError::Forbidden.into());
     }
     Ok(page(
+        &haven,
         (t, &auth),
         id,
         may,
@@ -101,6 +103,7 @@ pub(crate) async fn edit<S: Store>(
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
             let message = t.refusal(&e);
             Ok(page(
+                &haven,
                 (t, &auth),
                 id,
                 writable(&haven, &auth, id).await?,

@@ -1,6 +1,7 @@
 //! Signing in: the second factor is mandatory and single-use, failures are throttled per
 //! account, and no response tells whether an account exists (security.md §7 B 13–15, C 21).
 
+use crate::case_team::{Team, team_on};
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
@@ -16,6 +17,7 @@ on_both_stores!(
     session_cookies_are_hardened_and_fresh_at_every_sign_in,
     sign_in_without_the_csrf_pair_is_refused,
     only_a_demo_installation_shows_codes_on_the_sign_in_page,
+    a_demo_installation_marks_every_staff_page,
     a_change_of_hashing_parameters_rehashes_at_the_next_sign_in,
     every_route_answers_with_the_security_headers,
 );
@@ -318,6 +320,50 @@ async fn only_a_demo_installation_shows_codes_on_the_sign_in_page<S: Store>(mut 
         Some(current.as_str()),
         "the failed sign-in lists the codes again"
     );
+}
+
+/// Every page a signed-in person sees says, on a demo installation, that its data is
+/// synthetic, so nobody takes a real survivor into a demo's temporary data directory; a
+/// real installation never says so.
+async fn a_demo_installation_marks_every_staff_page<S: Store>(app: App<S>) {
+    let Team {
+        mut app,
+        cm_user,
+        case,
+        ..
+    } = team_on(app).await;
+    let admin = app
+        .enrolled(app.org_a, "admin@example.org", &[Role::Admin])
+        .await;
+    let cm = app.session(&cm_user).await;
+    let admin = app.session(&admin).await;
+    let pages = [
+        ("/", &cm),
+        ("/search", &cm),
+        ("/intake", &cm),
+        ("/referrals", &cm),
+        ("/account", &cm),
+        (&*format!("/cases/{case}"), &cm),
+        (&*format!("/cases/{case}/survivor"), &cm),
+        (&*format!("/cases/{case}/access-report"), &cm),
+        ("/admin/users", &admin),
+    ];
+    let marked = "<p class=\"demo-tag\">DEMO — synthetic data only</p>";
+    for (path, session) in pages {
+        let page = app.get(path, Some(session)).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(!page.body.contains("DEMO"), "{path} on a real installation");
+    }
+    app.router = haven_web::router(app.haven.clone().with_auth(haven_core::auth::AuthSettings {
+        password: haven_crypto::password::PasswordParams::TESTING,
+        demo: true,
+        ..Default::default()
+    }));
+    for (path, session) in pages {
+        let page = app.get(path, Some(session)).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains(marked), "{path} on a demo installation");
+    }
 }
 
 /// The code a demo sign-in page lists beside `email`.
