@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 /// in process here allocates as the server and the `haven` commands do. `audit verify`'s
 /// pages are allocated by the reading thread and freed by the hashing one. Under the system
 /// allocator its rounds took 117–217 ms, where reading and then hashing take about 150 ms,
-/// and `foundation`'s verify line read 0.32–0.72 on one machine; under mimalloc, 0.59–0.73.
+/// and `foundation`'s verify line read 0.37–0.72 on one machine; under mimalloc, 0.70–0.73.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

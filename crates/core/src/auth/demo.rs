@@ -26,7 +26,7 @@ impl<S: Store> Haven<S> {
 
     /// Gives a demo account a second factor directly.
     pub async fn enrol_demo_factor(&self, email: &str) -> Result<(), CoreError> {
-        if !self.inner().auth.demo {
+        if !self.is_demo() {
             return Err(CoreError::Forbidden);
         }
         let mut user = self
@@ -47,7 +47,7 @@ impl<S: Store> Haven<S> {
 
     /// Every enrolled account with its current code; empty unless this is a demo.
     pub async fn demo_accounts(&self) -> Result<Vec<DemoAccount>, CoreError> {
-        if !self.inner().auth.demo {
+        if !self.is_demo() {
             return Ok(Vec::new());
         }
         let now = u64::try_from(self.now().unix_timestamp()).unwrap_or(0);

@@ -5,7 +5,7 @@ use crate::api::cases::{not_a_page_position, page_after};
 use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
-use crate::i18n::{Locale, Tr};
+use crate::i18n::{Lang, Locale, Tr};
 use crate::views::{self, Enrol, Home, Login, Recovery};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -23,6 +23,16 @@ pub(crate) fn redirect_setting(to: &str, cookie: &str) -> Response {
     r
 }
 
+/// The sign-in page; on a demo installation it lists the accounts with their current codes.
+async fn login_page<S: Store>(haven: &Haven<S>, lang: Lang, csrf: String, failed: bool) -> Login {
+    Login {
+        t: Tr(lang),
+        csrf,
+        failed,
+        demo: haven.demo_accounts().await.unwrap_or_default(),
+    }
+}
+
 pub(crate) async fn login_form<S: Store>(
     State(haven): State<Haven<S>>,
     Locale(lang): Locale,
@@ -37,15 +47,9 @@ pub(crate) async fn login_form<S: Store>(
     let csrf = cookies::get(&headers, cookies::LOGIN_CSRF)
         .filter(|c| c.len() == 43)
         .unwrap_or_else(|| haven.random_token());
-    let demo = haven.demo_accounts().await.unwrap_or_default();
     let mut r = views::render(
         StatusCode::OK,
-        &Login {
-            t: Tr(lang),
-            csrf: csrf.clone(),
-            failed: false,
-            demo,
-        },
+        &login_page(&haven, lang, csrf.clone(), false).await,
     );
     if let Ok(v) = HeaderValue::from_str(&cookies::set(cookies::LOGIN_CSRF, &csrf)) {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -84,12 +88,7 @@ pub(crate) async fn login<S: Store>(
         // a code's 30 seconds can try again without reloading the page.
         Err(haven_core::CoreError::LoginFailed) => Ok(views::render(
             StatusCode::UNAUTHORIZED,
-            &Login {
-                t: Tr(lang),
-                csrf: form.csrf,
-                failed: true,
-                demo: haven.demo_accounts().await.unwrap_or_default(),
-            },
+            &login_page(&haven, lang, form.csrf, true).await,
         )),
         Err(e) => Err(e.into()),
     }

@@ -297,11 +297,7 @@ async fn only_a_demo_installation_shows_codes_on_the_sign_in_page<S: Store>(mut 
     assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
     assert!(!failed.body.contains("DEMO"), "nor after a failed sign-in");
 
-    app.router = haven_web::router(app.haven.clone().with_auth(haven_core::auth::AuthSettings {
-        password: haven_crypto::password::PasswordParams::TESTING,
-        demo: true,
-        ..Default::default()
-    }));
+    serve_as_demo(&mut app);
     let current = haven_crypto::totp::code(user.secret.as_ref().unwrap(), app.unix()).unwrap();
     let page = app.get("/login", None).await;
     assert!(page.body.contains("DEMO — synthetic data only"));
@@ -354,16 +350,21 @@ async fn a_demo_installation_marks_every_staff_page<S: Store>(app: App<S>) {
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(!page.body.contains("DEMO"), "{path} on a real installation");
     }
-    app.router = haven_web::router(app.haven.clone().with_auth(haven_core::auth::AuthSettings {
-        password: haven_crypto::password::PasswordParams::TESTING,
-        demo: true,
-        ..Default::default()
-    }));
+    serve_as_demo(&mut app);
     for (path, session) in pages {
         let page = app.get(path, Some(session)).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(page.body.contains(marked), "{path} on a demo installation");
     }
+}
+
+/// From here on, `app` answers as a demo installation (`haven demo`) of the same store.
+fn serve_as_demo<S: Store>(app: &mut App<S>) {
+    app.router = haven_web::router(app.haven.clone().with_auth(haven_core::auth::AuthSettings {
+        password: haven_crypto::password::PasswordParams::TESTING,
+        demo: true,
+        ..Default::default()
+    }));
 }
 
 /// The code a demo sign-in page lists beside `email`.
