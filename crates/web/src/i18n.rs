@@ -298,6 +298,11 @@ mod tests {
             ("region", codes(Region::ALL, Region::as_str)),
             // The access report: what was opened, and on what basis.
             ("opened", haven_core::sharing::OPENINGS.to_vec()),
+            // Search results: which field matched.
+            (
+                "matched-field",
+                haven_core::cases::matched_fields().collect(),
+            ),
             (
                 "basis",
                 [

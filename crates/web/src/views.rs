@@ -117,7 +117,8 @@ pub struct Home {
 pub struct HitLine {
     pub pseudonym: String,
     pub cases: Vec<String>,
-    pub matched: &'static str,
+    /// Which field matched, in the reader's language.
+    pub matched: String,
 }
 
 #[derive(Template)]

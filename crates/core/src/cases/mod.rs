@@ -18,7 +18,7 @@ pub use goals::GoalView;
 pub(crate) use goals::context as goal_context;
 pub use notes::NoteView;
 pub(crate) use notes::context as note_context;
-pub use search::{SearchHit, SearchResults};
+pub use search::{SearchHit, SearchResults, matched_fields};
 pub use tasks::TaskView;
 pub(crate) use tasks::context as task_context;
 pub use view::CaseView;

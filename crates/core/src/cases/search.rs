@@ -38,21 +38,32 @@ pub struct SearchHit {
     pub matched: &'static str,
 }
 
-fn lookups(query: &str) -> Vec<(IndexedField, &'static str)> {
+/// Every field a search looks up, with the code a hit names it by
+/// ([`SearchHit::matched`]): the names first, then the date of birth, then the phone.
+const LOOKUPS: [(IndexedField, &str); 6] = [
+    (IndexedField::Pseudonym, "pseudonym"),
+    (IndexedField::LegalName, "legal_name"),
+    (IndexedField::PseudonymPhonetic, "pseudonym_sounds_like"),
+    (IndexedField::LegalNamePhonetic, "legal_name_sounds_like"),
+    (IndexedField::DateOfBirth, "date_of_birth"),
+    (IndexedField::Phone, "phone"),
+];
+
+/// The codes a search hit may name as the field that matched.
+pub fn matched_fields() -> impl Iterator<Item = &'static str> {
+    LOOKUPS.iter().map(|(_, code)| *code)
+}
+
+fn lookups(query: &str) -> &'static [(IndexedField, &'static str)] {
     let q = query.trim();
     if time::Date::parse(q, &time::format_description::well_known::Iso8601::DATE).is_ok() {
-        return vec![(IndexedField::DateOfBirth, "date_of_birth")];
+        return &LOOKUPS[4..5];
     }
     let digits = normalise_phone(q).len();
     if digits >= 6 && digits * 2 >= q.chars().filter(|c| !c.is_whitespace()).count() {
-        return vec![(IndexedField::Phone, "phone")];
+        return &LOOKUPS[5..6];
     }
-    vec![
-        (IndexedField::Pseudonym, "pseudonym"),
-        (IndexedField::LegalName, "legal_name"),
-        (IndexedField::PseudonymPhonetic, "pseudonym_sounds_like"),
-        (IndexedField::LegalNamePhonetic, "legal_name_sounds_like"),
-    ]
+    &LOOKUPS[..4]
 }
 
 impl<S: Store> Haven<S> {
@@ -74,7 +85,7 @@ impl<S: Store> Haven<S> {
             ));
         }
         let mut found = Vec::new();
-        for (field, label) in lookups(q) {
+        for &(field, label) in lookups(q) {
             // One more than a search opens, so a full lookup shows there are more.
             let ids = self
                 .survivor_candidates(field, q, MAX_CANDIDATES as u32 + 1)

@@ -95,6 +95,12 @@ results = Results
 no-results = No record you may see matches.
 search-incomplete = More records share this name than one search checks, so some matches may be missing. Add a date of birth or a phone number to narrow it.
 matched-on = matched on
+matched-field-pseudonym = the name used
+matched-field-pseudonym_sounds_like = a name that sounds like the name used
+matched-field-legal_name = the legal name
+matched-field-legal_name_sounds_like = a name that sounds like the legal name
+matched-field-date_of_birth = the date of birth
+matched-field-phone = the phone number
 
 intake-title = New intake
 intake-intro = Only the name to use is required. Record what the person is comfortable sharing; nothing here is a condition of help.

@@ -95,6 +95,12 @@ results = Resultados
 no-results = Ningún registro que pueda ver coincide.
 search-incomplete = Hay más registros con este nombre de los que una búsqueda revisa, así que pueden faltar coincidencias. Añada una fecha de nacimiento o un teléfono para acotarla.
 matched-on = coincide en
+matched-field-pseudonym = el nombre que usa
+matched-field-pseudonym_sounds_like = un nombre que suena como el nombre que usa
+matched-field-legal_name = el nombre legal
+matched-field-legal_name_sounds_like = un nombre que suena como el nombre legal
+matched-field-date_of_birth = la fecha de nacimiento
+matched-field-phone = el teléfono
 
 intake-title = Nuevo ingreso
 intake-intro = Solo se necesita el nombre que se usará. Registre lo que la persona quiera compartir; nada de esto es condición para recibir ayuda.

@@ -21,12 +21,14 @@ use haven_store::Store;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
-fn hit_lines(hits: Vec<SearchHit>) -> Vec<HitLine> {
+/// Search hits as the page lists them, each saying in the reader's language which field
+/// matched (the API gives the field's code).
+fn hit_lines(t: Tr, hits: Vec<SearchHit>) -> Vec<HitLine> {
     hits.into_iter()
         .map(|h| HitLine {
             pseudonym: h.pseudonym,
             cases: h.cases.iter().map(ToString::to_string).collect(),
-            matched: h.matched,
+            matched: t.label("matched-field", h.matched),
         })
         .collect()
 }
@@ -69,7 +71,7 @@ pub(crate) async fn search<S: Store>(
             csrf: csrf(&auth),
             nav: nav(&haven, &auth),
             searched: true,
-            hits: hit_lines(found.hits),
+            hits: hit_lines(t, found.hits),
             incomplete: found.incomplete,
         },
     ))
@@ -391,7 +393,7 @@ pub(crate) async fn intake<S: Store>(
                 t,
                 &auth,
                 values,
-                hit_lines(possible),
+                hit_lines(t, possible),
                 None,
                 StatusCode::OK,
             ));

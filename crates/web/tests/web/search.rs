@@ -11,6 +11,7 @@ use serde_json::json;
 on_both_stores!(
     search_finds_by_exact_and_misspelt_name_date_and_phone_but_only_what_one_may_find,
     exact_matches_survive_a_crowd_of_sound_alikes_and_the_searcher_is_told,
+    the_search_page_says_in_words_which_field_matched,
 );
 
 async fn search_finds_by_exact_and_misspelt_name_date_and_phone_but_only_what_one_may_find<
@@ -119,5 +120,48 @@ async fn exact_matches_survive_a_crowd_of_sound_alikes_and_the_searcher_is_told<
         page.body.contains(r#"id="search-incomplete""#),
         "{}",
         page.body
+    );
+}
+
+/// The page names the matching field in the reader's language, never by the API's code
+/// (`legal_name_sounds_like` means nothing to a caseworker, and less in Spanish).
+async fn the_search_page_says_in_words_which_field_matched<S: Store>(app: App<S>) {
+    let t = team_on(app).await;
+    let session = t.app.session(&t.cm_user).await;
+    let csrf = t.app.csrf_of(&session).await;
+    let search = |q: &'static str| {
+        let (app, session, csrf) = (&t.app, session.clone(), csrf.clone());
+        async move {
+            let page = app
+                .post_form("/search", Some(&session), &[("csrf", &csrf), ("q", q)])
+                .await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            page.body
+        }
+    };
+    for (q, words) in [
+        ("Maria Lopes", "a name that sounds like the legal name"),
+        ("maría lópez", "matched on the legal name"),
+        ("2010-05-01", "matched on the date of birth"),
+        ("555 010 2030", "matched on the phone number"),
+        ("rosa", "matched on the name used"),
+    ] {
+        let page = search(q).await;
+        assert!(page.contains(words), "{q}: {page}");
+        assert!(!page.contains("_sounds_like"), "{q}: {page}");
+    }
+    let chosen = t
+        .app
+        .post_form(
+            "/account/language",
+            Some(&session),
+            &[("csrf", &csrf), ("language", "es")],
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+    let page = search("Maria Lopes").await;
+    assert!(
+        page.contains("coincide en un nombre que suena como el nombre legal"),
+        "{page}"
     );
 }
