@@ -90,6 +90,7 @@ const STAFF: &[(usize, &str, &[Role])] = &[
     (0, "case.manager", &[Role::CaseManager]),
     (0, "second.case.manager", &[Role::CaseManager]),
     (0, "legal.advocate", &[Role::LegalAdvocate]),
+    (0, "clinician", &[Role::Clinician]),
     (0, "outreach", &[Role::OutreachWorker]),
     (0, "analyst", &[Role::Analyst]),
     (1, "coordinator", &[Role::ShelterCoordinator]),
@@ -174,12 +175,15 @@ async fn seed<S: Store>(haven: &Haven<S>, people: u32) -> Result<(), CliError> {
         )
         .await?;
     super::demo_sharing::first_referrals(haven, orgs[0], orgs[2], orgs[1]).await?;
-    for (org, email) in [
-        (0, "case.manager@harbour.demo"),
-        (1, "case.manager@riverside.demo"),
-    ] {
-        super::demo_casework::seed(haven, orgs[org], email).await?;
-    }
+    use super::demo_casework::{HARBOUR_COLLEAGUES, seed as casework};
+    casework(
+        haven,
+        orgs[0],
+        "case.manager@harbour.demo",
+        &HARBOUR_COLLEAGUES,
+    )
+    .await?;
+    casework(haven, orgs[1], "case.manager@riverside.demo", &[]).await?;
     Ok(())
 }
 

@@ -1,6 +1,9 @@
 //! The demo's case work: notes of several categories, a case plan's goals and tasks (some
 //! overdue, some due this week, one done) on the first cases of each organisation's case
-//! manager, so a newcomer's dashboard and case pages show what a working caseload looks like.
+//! manager, so a newcomer's dashboard and case pages show what a working caseload looks like;
+//! and colleagues on some of those teams writing the notes only their role may write, so
+//! signing in as each shows what notes by sensitivity mean (the case manager never sees the
+//! counsellor's psychotherapy note, the legal advocate never sees a medical one).
 
 use super::demo_sharing::acting_as;
 use crate::CliError;
@@ -42,8 +45,48 @@ const TASKS: [(&str, i64, bool); 4] = [
     ("First safety-plan review", -5, true),
 ];
 
-/// Writes the case work as the case manager `email` of `org` on their first cases.
-pub async fn seed<S: Store>(haven: &Haven<S>, org: OrgId, email: &str) -> Result<(), CliError> {
+/// A colleague the case manager puts on the team of their first `cases` worked cases, and
+/// the notes the colleague writes on each.
+pub struct Colleague {
+    pub email: &'static str,
+    pub cases: usize,
+    pub notes: &'static [(NoteCategory, &'static str)],
+}
+
+/// Harbour Light's counsellor and legal advocate.
+pub const HARBOUR_COLLEAGUES: [Colleague; 2] = [
+    Colleague {
+        email: "clinician@harbour.demo",
+        cases: 2,
+        notes: &[
+            (
+                NoteCategory::Medical,
+                "Seen for a wrist injury; healing well. Needs a dentist referral.",
+            ),
+            (
+                NoteCategory::Psychotherapy,
+                "Second session. Nightmares less frequent; we practised a grounding exercise.",
+            ),
+        ],
+    },
+    Colleague {
+        email: "legal.advocate@harbour.demo",
+        cases: 3,
+        notes: &[(
+            NoteCategory::Legal,
+            "Eligible to apply for T nonimmigrant status; gathering the declaration now.",
+        )],
+    },
+];
+
+/// Writes the case work as the case manager `email` of `org` on their first cases, then
+/// puts each of `colleagues` on the team and writes their notes.
+pub async fn seed<S: Store>(
+    haven: &Haven<S>,
+    org: OrgId,
+    email: &str,
+    colleagues: &[Colleague],
+) -> Result<(), CliError> {
     let cm = acting_as(haven, org, email).await?;
     let cases: Vec<_> = haven
         .list_cases(&cm, &BoardQuery::newest(CASES_WORKED))
@@ -53,7 +96,7 @@ pub async fn seed<S: Store>(haven: &Haven<S>, org: OrgId, email: &str) -> Result
         .map(|c| c.id)
         .collect();
     let today = haven.now().date();
-    for (n, case) in cases.into_iter().enumerate() {
+    for (n, case) in cases.iter().copied().enumerate() {
         // Not every case has everything: the first has all of it, later ones less.
         for (category, body) in NOTES.iter().take(NOTES.len() - n.min(2)) {
             haven.add_note(&cm, case, *category, body).await?;
@@ -71,6 +114,15 @@ pub async fn seed<S: Store>(haven: &Haven<S>, org: OrgId, email: &str) -> Result
             let task = haven.add_task(&cm, case, title, due).await?;
             if *done {
                 haven.complete_task(&cm, case, task).await?;
+            }
+        }
+    }
+    for colleague in colleagues {
+        let member = acting_as(haven, org, colleague.email).await?;
+        for case in cases.iter().take(colleague.cases) {
+            haven.add_team_member(&cm, *case, member.staff.id).await?;
+            for (category, body) in colleague.notes {
+                haven.add_note(&member, *case, *category, body).await?;
             }
         }
     }

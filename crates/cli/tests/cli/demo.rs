@@ -75,29 +75,33 @@ fn caseload(addr: &str, data: &str) -> TestResult {
         "staff in every role across the organisations"
     );
 
-    let out = run(&[
-        "token",
-        "create",
-        "--data-dir",
-        data,
-        "--user",
-        "case.manager@harbour.demo",
-        "--name",
-        "demo test",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let token = stdout(&out)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    let api = |path: &str| -> Result<Value, Box<dyn std::error::Error>> {
+    let token_of = |email: &str| -> Result<String, Box<dyn std::error::Error>> {
+        let out = run(&[
+            "token",
+            "create",
+            "--data-dir",
+            data,
+            "--user",
+            email,
+            "--name",
+            "demo test",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        Ok(stdout(&out)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_owned())
+    };
+    let get_as = |token: &str, path: &str| -> Result<Value, Box<dyn std::error::Error>> {
         let (status, _, body) =
             get_with_header(addr, path, &format!("Authorization: Bearer {token}"))?;
         assert_eq!(status, 200, "{path}: {body}");
         Ok(serde_json::from_str(&body)?)
     };
+    let token = token_of("case.manager@harbour.demo")?;
+    let api = |path: &str| get_as(&token, path);
     let cases = api("/api/v1/cases")?;
     let first = cases["cases"][0]["id"]
         .as_str()
@@ -124,5 +128,35 @@ fn caseload(addr: &str, data: &str) -> TestResult {
         "an overdue task for the dashboard: {tasks:?}"
     );
     assert!(tasks.iter().any(|t| t["done"] == true), "a task done");
+
+    // Colleagues on the team wrote the notes only their roles may write, and each reader
+    // sees the categories the policy gives their role.
+    let path = format!("/api/v1/cases/{first}");
+    let notes_of = |case: &Value| -> Vec<String> {
+        let mut seen: Vec<String> = case["notes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n["category"].as_str().map(str::to_owned))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen
+    };
+    assert_eq!(
+        notes_of(&case),
+        ["general", "legal", "narrative", "safety"],
+        "the case manager reads no psychotherapy note, and of medical ones a summary only"
+    );
+    let clinician = get_as(&token_of("clinician@harbour.demo")?, &path)?;
+    assert_eq!(
+        notes_of(&clinician),
+        ["general", "medical", "narrative", "psychotherapy", "safety"],
+    );
+    let advocate = get_as(&token_of("legal.advocate@harbour.demo")?, &path)?;
+    assert_eq!(
+        notes_of(&advocate),
+        ["general", "legal", "narrative", "safety"],
+    );
     Ok(())
 }
