@@ -195,6 +195,8 @@ pub struct NoteLine {
     /// The category, named in the reader's language.
     pub category: String,
     pub when: String,
+    /// Who wrote it (empty for a reader of another organisation).
+    pub author: String,
     pub body: String,
 }
 

@@ -226,6 +226,16 @@ async fn case_page<S: Store>(
         .permits(auth, id, Action::Edit(DataCategory::Case))
         .await?;
     let sharing = super::sharing::panel(haven, auth, id).await?;
+    // Who wrote each note, for readers of the owning organisation: another organisation
+    // reading under a release learns the survivor's notes, not the NGO's staff.
+    let authors: std::collections::BTreeMap<_, _> = if v.org == auth.staff.org {
+        let mut ids: Vec<_> = v.notes.iter().map(|n| n.author).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        haven.staff_names(&ids).await?.into_iter().collect()
+    } else {
+        Default::default()
+    };
     let team = haven
         .staff_names(&v.team)
         .await?
@@ -250,6 +260,7 @@ async fn case_page<S: Store>(
                 .map(|n| NoteLine {
                     category: t.label("note-category", n.category.as_str()),
                     when: n.created_at.date().to_string(),
+                    author: authors.get(&n.author).cloned().unwrap_or_default(),
                     body: n.body.clone(),
                 })
                 .collect(),

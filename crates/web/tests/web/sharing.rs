@@ -6,6 +6,7 @@
 use crate::sharing_network::{CANARY_MEDICAL, CANARY_NOTE, CANARY_PHONE, CANARY_SAFE, network_on};
 use crate::support::*;
 use axum::http::StatusCode;
+use haven_domain::access::Role;
 use serde_json::{Value, json};
 use time::Duration;
 
@@ -19,6 +20,7 @@ on_both_stores!(
     every_service_workflow_completes_with_no_release_on_file,
     the_access_report_names_who_opened_the_record_and_under_which_release,
     a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting,
+    the_case_page_names_a_notes_author_to_their_own_organisation_only,
 );
 
 async fn without_a_release_police_and_other_organisations_find_no_trace<S: Store>(app: App<S>) {
@@ -389,5 +391,42 @@ async fn a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting<S:
     assert!(
         tasks.contains("Meeting requested by Metro Police: Witness interview"),
         "{tasks}"
+    );
+}
+
+/// Staff of the owning organisation see who wrote each note on the case page; a clinic
+/// reading the same notes under a release sees the notes, not the NGO's staff.
+async fn the_case_page_names_a_notes_author_to_their_own_organisation_only<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
+    let r = n.release(n.app.org_b, &["identity", "medical"], 30).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let page_as = |org, email: &'static str, role| {
+        let n = &n;
+        async move {
+            let user = n.app.enrolled(org, email, &[role]).await;
+            let session = n.app.session(&user).await;
+            let page = n
+                .app
+                .get(&format!("/cases/{}", n.case), Some(&session))
+                .await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            page.body
+        }
+    };
+    let own = page_as(n.app.org_a, "sup@ngo.org", Role::Supervisor).await;
+    for (author, note) in [
+        ("cm@ngo.org", CANARY_NOTE),
+        ("clin@ngo.org", CANARY_MEDICAL),
+    ] {
+        assert!(
+            own.contains(&format!(r#"<span class="author">{author}</span> — {note}"#)),
+            "{author}: {own}"
+        );
+    }
+    let clinic = page_as(n.app.org_b, "doc2@clinic.org", Role::Clinician).await;
+    assert!(clinic.contains(CANARY_MEDICAL), "{clinic}");
+    assert!(
+        !clinic.contains("clin@ngo.org") && !clinic.contains(r#"class="author""#),
+        "{clinic}"
     );
 }
