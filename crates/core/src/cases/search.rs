@@ -38,32 +38,35 @@ pub struct SearchHit {
     pub matched: &'static str,
 }
 
-/// Every field a search looks up, with the code a hit names it by
-/// ([`SearchHit::matched`]): the names first, then the date of birth, then the phone.
-const LOOKUPS: [(IndexedField, &str); 6] = [
+/// The fields a search by name looks up, with the code a hit names each by
+/// ([`SearchHit::matched`]); a date of birth and a phone number each look up one field.
+const BY_NAME: [(IndexedField, &str); 4] = [
     (IndexedField::Pseudonym, "pseudonym"),
     (IndexedField::LegalName, "legal_name"),
     (IndexedField::PseudonymPhonetic, "pseudonym_sounds_like"),
     (IndexedField::LegalNamePhonetic, "legal_name_sounds_like"),
-    (IndexedField::DateOfBirth, "date_of_birth"),
-    (IndexedField::Phone, "phone"),
 ];
+const BY_DATE_OF_BIRTH: [(IndexedField, &str); 1] = [(IndexedField::DateOfBirth, "date_of_birth")];
+const BY_PHONE: [(IndexedField, &str); 1] = [(IndexedField::Phone, "phone")];
 
 /// The codes a search hit may name as the field that matched.
 pub fn matched_fields() -> impl Iterator<Item = &'static str> {
-    LOOKUPS.iter().map(|(_, code)| *code)
+    [&BY_NAME[..], &BY_DATE_OF_BIRTH, &BY_PHONE]
+        .into_iter()
+        .flatten()
+        .map(|(_, code)| *code)
 }
 
 fn lookups(query: &str) -> &'static [(IndexedField, &'static str)] {
     let q = query.trim();
     if time::Date::parse(q, &time::format_description::well_known::Iso8601::DATE).is_ok() {
-        return &LOOKUPS[4..5];
+        return &BY_DATE_OF_BIRTH;
     }
     let digits = normalise_phone(q).len();
     if digits >= 6 && digits * 2 >= q.chars().filter(|c| !c.is_whitespace()).count() {
-        return &LOOKUPS[5..6];
+        return &BY_PHONE;
     }
-    &LOOKUPS[..4]
+    &BY_NAME
 }
 
 impl<S: Store> Haven<S> {
