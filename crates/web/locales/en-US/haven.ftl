@@ -328,6 +328,7 @@ referral-state-declined = declined
 referral-state-in_progress = in progress
 referral-state-completed = completed
 referral-state-withdrawn = withdrawn
+decline-reason-label = Reason for declining
 decline-reason-no_capacity = no capacity
 decline-reason-not_eligible = not eligible
 decline-reason-out_of_area = out of area

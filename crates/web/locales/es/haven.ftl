@@ -328,6 +328,7 @@ referral-state-declined = rechazada
 referral-state-in_progress = en curso
 referral-state-completed = completada
 referral-state-withdrawn = retirada
+decline-reason-label = Motivo del rechazo
 decline-reason-no_capacity = sin plazas
 decline-reason-not_eligible = no cumple los requisitos
 decline-reason-out_of_area = fuera de la zona

@@ -18,6 +18,7 @@ on_both_stores!(
     hsds_import_export_round_trips_and_the_api_serves_schema_valid_services,
     ten_thousand_probes_of_another_organisations_sharing_records_learn_nothing,
     a_transfer_moves_the_record_only_when_the_receiver_accepts,
+    the_inbox_page_asks_why_a_referral_is_declined,
 );
 
 const EXAMPLE: &str = include_str!("../../../directory/tests/organization_full.json");
@@ -466,4 +467,40 @@ async fn a_transfer_moves_the_record_only_when_the_receiver_accepts<S: Store>(ap
     );
     assert_eq!(consents["consents"][0]["revocation_channel"], "transfer");
     n.app.haven.verify_audit(None).await.unwrap();
+}
+
+/// The receiving organisation's inbox page: each referral can be accepted, or declined with
+/// a reason the form names as the reason for declining (not the case form's reopening one).
+async fn the_inbox_page_asks_why_a_referral_is_declined<S: Store>(app: App<S>) {
+    let n = network_on(app).await;
+    let ids = directory(&n.app, &[(n.app.org_b, "Medical care", "medical")]).await;
+    let r = n
+        .app
+        .api_post(
+            &format!("/api/v1/cases/{}/referrals", n.case),
+            &n.cm,
+            &json!({ "service_id": ids[0] }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let referral = body(&r)["id"].as_str().unwrap().to_owned();
+    let user = n
+        .app
+        .enrolled(
+            n.app.org_b,
+            "doc2@clinic.org",
+            &[haven_domain::access::Role::Clinician],
+        )
+        .await;
+    let session = n.app.session(&user).await;
+    let page = n.app.get("/referrals", Some(&session)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            r#"<label for="decline-{referral}">Reason for declining</label>"#
+        )),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("needed to reopen"), "{}", page.body);
 }
