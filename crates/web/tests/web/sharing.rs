@@ -20,7 +20,7 @@ on_both_stores!(
     every_service_workflow_completes_with_no_release_on_file,
     the_access_report_names_who_opened_the_record_and_under_which_release,
     a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting,
-    the_case_page_names_a_notes_author_to_their_own_organisation_only,
+    the_case_page_names_authors_to_their_own_organisation_and_hides_what_a_release_leaves_out,
 );
 
 async fn without_a_release_police_and_other_organisations_find_no_trace<S: Store>(app: App<S>) {
@@ -395,11 +395,28 @@ async fn a_liaison_with_a_release_can_only_ask_the_case_manager_for_a_meeting<S:
 }
 
 /// Staff of the owning organisation see who wrote each note on the case page; a clinic
-/// reading the same notes under a release sees the notes, not the NGO's staff.
-async fn the_case_page_names_a_notes_author_to_their_own_organisation_only<S: Store>(app: App<S>) {
+/// reading the same notes under a release sees the notes, not the NGO's staff, and where the
+/// release leaves out the case's own fields, no empty status line or timeline.
+async fn the_case_page_names_authors_to_their_own_organisation_and_hides_what_a_release_leaves_out<
+    S: Store,
+>(
+    app: App<S>,
+) {
     let n = network_on(app).await;
-    let r = n.release(n.app.org_b, &["identity", "medical"], 30).await;
+    let r = n
+        .release(n.app.org_b, &["identity", "medical", "safety"], 30)
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = n
+        .app
+        .api_put(
+            &format!("/api/v1/cases/{}/classification", n.case),
+            &n.cm,
+            &json!({ "exploitation": "labour", "safety_risk": true, "immigration_sensitive": true })
+                .to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let page_as = |org, email: &'static str, role| {
         let n = &n;
         async move {
@@ -429,4 +446,10 @@ async fn the_case_page_names_a_notes_author_to_their_own_organisation_only<S: St
         !clinic.contains("clin@ngo.org") && !clinic.contains(r#"class="author""#),
         "{clinic}"
     );
+    // The release leaves out the case's own fields: the page shows the flag it does
+    // release, and no empty status line or timeline heading.
+    assert!(clinic.contains("<p>Flags: safety risk</p>"), "{clinic}");
+    for absent in ["case-status", "Status:", r#"id="timeline""#, "Timeline"] {
+        assert!(!clinic.contains(absent), "{absent}: {clinic}");
+    }
 }
