@@ -226,21 +226,22 @@ async fn case_page<S: Store>(
         .permits(auth, id, Action::Edit(DataCategory::Case))
         .await?;
     let sharing = super::sharing::panel(haven, auth, id).await?;
-    // Who wrote each note, for readers of the owning organisation: another organisation
-    // reading under a release learns the survivor's notes, not the NGO's staff.
-    let authors: std::collections::BTreeMap<_, _> = if v.org == auth.staff.org {
-        let mut ids: Vec<_> = v.notes.iter().map(|n| n.author).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        haven.staff_names(&ids).await?.into_iter().collect()
-    } else {
-        Default::default()
-    };
-    let team = haven
-        .staff_names(&v.team)
-        .await?
-        .into_iter()
-        .map(|(u, name)| (u.to_string(), name))
+    // The team's names, and each note's author for readers of the owning organisation (another
+    // organisation reading under a release learns the survivor's notes, not the NGO's staff),
+    // read once for everyone named.
+    let own_org = v.org == auth.staff.org;
+    let mut named = v.team.clone();
+    if own_org {
+        named.extend(v.notes.iter().map(|n| n.author));
+    }
+    named.sort_unstable();
+    named.dedup();
+    let names: std::collections::BTreeMap<_, _> =
+        haven.staff_names(&named).await?.into_iter().collect();
+    let team = v
+        .team
+        .iter()
+        .filter_map(|u| names.get(u).map(|name| (u.to_string(), name.clone())))
         .collect();
     Ok(views::render(
         status,
@@ -260,7 +261,11 @@ async fn case_page<S: Store>(
                 .map(|n| NoteLine {
                     category: t.label("note-category", n.category.as_str()),
                     when: n.created_at.date().to_string(),
-                    author: authors.get(&n.author).cloned().unwrap_or_default(),
+                    author: names
+                        .get(&n.author)
+                        .filter(|_| own_org)
+                        .cloned()
+                        .unwrap_or_default(),
                     body: n.body.clone(),
                 })
                 .collect(),
