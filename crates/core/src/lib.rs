@@ -11,6 +11,7 @@ mod clock;
 mod error;
 mod haven;
 mod keypool;
+pub mod local_time;
 pub mod problem;
 pub mod rotation;
 pub mod sharing;

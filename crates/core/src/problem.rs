@@ -77,6 +77,7 @@ reasons! {
     ResetOwnPassword => "reset_own_password",
     CurrentPasswordWrong => "current_password_wrong",
     LanguageUnknown => "language_unknown",
+    TimeZoneUnknown => "time_zone_unknown",
     ScanType => "scan_type",
     NoSuchOrganisation => "no_such_organisation",
     ConsentNoEndDate => "consent_no_end_date",

@@ -89,7 +89,15 @@ named!(
 );
 
 named!(
-    ExploitationType { Sex => "sex", Labour => "labour", Both => "both", Other => "other" }
+    /// The kind of exploitation the case is about. `Unknown` is what a case holds until
+    /// someone records it: a hotline intake rarely knows, and "other" would be a claim.
+    ExploitationType {
+        Sex => "sex",
+        Labour => "labour",
+        Both => "both",
+        Other => "other",
+        Unknown => "unknown",
+    } default Unknown
 );
 
 named!(

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 const USER_COLUMNS: &str = "id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
      totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-     disabled_at, created_at, language";
+     disabled_at, created_at, language, time_zone";
 
 
 fn user(r: &DbRow) -> Result<UserRow, StoreError> {
@@ -39,6 +39,7 @@ fn user(r: &DbRow) -> Result<UserRow, StoreError> {
         disabled_at: get(r, "disabled_at")?,
         created_at: get(r, "created_at")?,
         language: get(r, "language")?,
+        time_zone: get(r, "time_zone")?,
     })
 }
 
@@ -91,7 +92,7 @@ pub(crate) async fn insert_user(
     sqlx::query(
         "INSERT INTO users (id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
          totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-         disabled_at, created_at, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         disabled_at, created_at, language, time_zone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(u.id.as_uuid())
     .bind(u.org.as_uuid())
@@ -110,6 +111,7 @@ pub(crate) async fn insert_user(
     .bind(u.disabled_at)
     .bind(u.created_at)
     .bind(&u.language)
+    .bind(&u.time_zone)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
@@ -141,7 +143,8 @@ pub(crate) async fn update_user(
     sqlx::query(
         "UPDATE users SET display_name = $1, roles = $2, password_hash = $3, totp_secret = $4, totp_last_step = $5, \
          totp_failures = $6, totp_locked_until = $7, failed_logins = $8, failed_window_start = $9, \
-         must_change_password = $10, security_epoch = $11, disabled_at = $12, language = $13 WHERE id = $14",
+         must_change_password = $10, security_epoch = $11, disabled_at = $12, language = $13, \
+         time_zone = $14 WHERE id = $15",
     )
     .bind(&u.display_name)
     .bind(u.roles.join(","))
@@ -156,6 +159,7 @@ pub(crate) async fn update_user(
     .bind(convert::to_i64(u.security_epoch)?)
     .bind(u.disabled_at)
     .bind(&u.language)
+    .bind(&u.time_zone)
     .bind(u.id.as_uuid())
     .execute(&mut *tx)
     .await

@@ -113,6 +113,8 @@ pub struct UserRow {
     pub created_at: OffsetDateTime,
     /// The pages' language (`en`, `es`); `None` follows the browser.
     pub language: Option<String>,
+    /// The IANA time zone the pages show times in; `None` shows them in UTC.
+    pub time_zone: Option<String>,
 }
 
 /// A signed-in browser session; only the token's hash is stored.

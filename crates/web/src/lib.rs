@@ -14,6 +14,7 @@ mod headers;
 mod health;
 mod i18n;
 mod pages;
+mod shown_time;
 mod views;
 
 pub use errors::ApiError;

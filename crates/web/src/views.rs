@@ -270,6 +270,8 @@ pub struct UserLine {
     pub roles: String,
     pub enrolled: bool,
     pub disabled: bool,
+    /// The reader's own row: its actions are the account page's, not an admin's.
+    pub is_self: bool,
 }
 
 #[derive(Template)]
@@ -302,6 +304,9 @@ pub struct Account {
     /// The chosen language code, empty when following the browser.
     pub chosen: String,
     pub languages: Vec<(&'static str, &'static str)>,
+    /// The chosen time zone's name, empty for UTC (no choice).
+    pub zone: String,
+    pub zones: Vec<String>,
     pub notice: Option<String>,
     pub error: Option<String>,
 }

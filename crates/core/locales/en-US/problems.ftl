@@ -40,6 +40,7 @@ problem-disable_self = you cannot disable your own account
 problem-reset_own_password = change your own password on your account page
 problem-current_password_wrong = the current password is not right
 problem-language_unknown = choose English or Spanish
+problem-time_zone_unknown = choose a time zone from the list (such as America/Mexico_City)
 problem-scan_type = attach a PDF, PNG or JPEG of at most { $kib } KiB
 problem-no_such_organisation = no such organisation
 problem-consent_no_end_date = a release needs an end date

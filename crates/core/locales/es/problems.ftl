@@ -39,6 +39,7 @@ problem-disable_self = no puede desactivar su propia cuenta
 problem-reset_own_password = cambie su propia contraseña en la página de su cuenta
 problem-current_password_wrong = la contraseña actual no es correcta
 problem-language_unknown = elija inglés o español
+problem-time_zone_unknown = elija una zona horaria de la lista (como America/Mexico_City)
 problem-scan_type = adjunte un PDF, PNG o JPEG de { $kib } KiB como máximo
 problem-no_such_organisation = no existe esa organización
 problem-consent_no_end_date = una autorización necesita fecha de fin

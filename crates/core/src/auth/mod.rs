@@ -17,6 +17,7 @@ pub(crate) use secrets::token as random_token;
 pub use sessions::{Authenticated, Via};
 pub use users::{Acting, NewUser};
 
+use crate::local_time::LocalTime;
 use haven_crypto::password::PasswordParams;
 use haven_domain::OrgId;
 use haven_domain::UserId;
@@ -67,6 +68,8 @@ pub struct Staff {
     pub mfa_enrolled: bool,
     /// The chosen language for the pages, if any.
     pub language: Option<String>,
+    /// The zone the pages show times in (UTC, said so, if none was chosen).
+    pub local_time: LocalTime,
 }
 
 impl Staff {
@@ -79,6 +82,7 @@ impl Staff {
             roles: u.roles.iter().filter_map(|r| r.parse().ok()).collect(),
             mfa_enrolled: u.totp_secret.is_some(),
             language: u.language.clone(),
+            local_time: LocalTime::named(u.time_zone.as_deref()),
         }
     }
 

@@ -158,6 +158,7 @@ impl<S: Store> Haven<S> {
             disabled_at: None,
             created_at: self.now(),
             language: None,
+            time_zone: None,
         };
         let mut event = self.event(by.actor(), AuditAction::UserCreate, "user_create");
         event.org = Some(new.org);
@@ -331,6 +332,24 @@ impl<S: Store> Haven<S> {
             .await?
             .ok_or(CoreError::Unauthenticated)?;
         user.language = language.map(str::to_owned);
+        self.store().update_user(&user, None).await?;
+        Ok(())
+    }
+
+    /// Sets the signed-in person's time zone for the pages (`None`: UTC). The name is an
+    /// IANA zone this build knows, stored as the database spells it.
+    pub async fn set_time_zone(
+        &self,
+        auth: &Authenticated,
+        zone: Option<&str>,
+    ) -> Result<(), CoreError> {
+        let zone = zone.map(crate::local_time::canonical_zone).transpose()?;
+        let mut user = self
+            .store()
+            .user(auth.staff.id)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
+        user.time_zone = zone;
         self.store().update_user(&user, None).await?;
         Ok(())
     }

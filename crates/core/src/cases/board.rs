@@ -105,9 +105,10 @@ impl<S: Store> Haven<S> {
         })
     }
 
-    /// My tasks due soon or overdue on any of my cases, soonest first.
+    /// My tasks due soon or overdue on any of my cases, soonest first. Due and overdue count
+    /// from the reader's own today, in their time zone.
     async fn tasks_due(&self, auth: &Authenticated) -> Result<Vec<DueTask>, CoreError> {
-        let today = self.now().date();
+        let today = auth.staff.local_time.today(self.now());
         let mut tasks = Vec::new();
         // Only cases with a task due read here, a page at a time until the last.
         let mut due = BoardQuery {

@@ -404,13 +404,13 @@ impl<S: Store> Haven<S> {
     }
 }
 
-/// A case's exploitation type and trafficking-type numbers as stored: `other` when not
+/// A case's exploitation type and trafficking-type numbers as stored: `unknown` when not
 /// given, numbers sorted without repeats.
 fn classification(new: &NewCase) -> (String, Vec<u8>) {
     let mut types: Vec<u8> = new.trafficking_types.iter().map(|t| t.number()).collect();
     types.sort_unstable();
     types.dedup();
-    let exploitation = new.exploitation.unwrap_or(ExploitationType::Other);
+    let exploitation = new.exploitation.unwrap_or_default();
     (exploitation.as_str().into(), types)
 }
 

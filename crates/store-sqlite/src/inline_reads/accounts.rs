@@ -42,7 +42,9 @@ macro_rules! user_columns {
             $t,
             "created_at, ",
             $t,
-            "language"
+            "language, ",
+            $t,
+            "time_zone"
         )
     };
 }
@@ -163,5 +165,6 @@ fn user(r: &Row<'_>, base: usize) -> Result<UserRow, StoreError> {
         disabled_at: at_opt(r, base + 14)?,
         created_at: at(r, base + 15)?,
         language: col(r, base + 16)?,
+        time_zone: col(r, base + 17)?,
     })
 }

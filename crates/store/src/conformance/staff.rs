@@ -24,6 +24,7 @@ pub fn user(n: u32, org: &OrgRow) -> UserRow {
         disabled_at: None,
         created_at: datetime!(2026-11-04 09:00 UTC),
         language: None,
+        time_zone: None,
     }
 }
 
@@ -63,6 +64,7 @@ pub async fn staff_sessions_and_tokens_round_trip<S: Store>(store: S) -> Outcome
         disabled_at: Some(datetime!(2026-11-06 10:00 UTC)),
         roles: vec!["clinician".into()],
         language: Some("es".into()),
+        time_zone: Some("America/Bogota".into()),
         ..u.clone()
     };
     let head = store.audit_head().await?.size;

@@ -74,6 +74,9 @@ staff-password-reset = New one-time password set; their sessions and tokens have
 staff-factor-reset = Second factor removed; the person sets it up again at their next sign-in.
 
 account-title = My account
+time-zone = Time zone
+time-zone-utc = UTC (none chosen)
+time-zone-hint = Notes, the timeline and due dates follow this zone. Without one, times are shown in UTC and say so.
 tokens = API tokens
 tokens-intro = Tokens are created by an operator with "haven token create" and shown once.
 tokens-caption = Your tokens
@@ -139,6 +142,7 @@ exploitation-sex = Sex
 exploitation-labour = Labour
 exploitation-both = Sex and labour
 exploitation-other = Other
+exploitation-unknown = Not yet known
 # Polaris, The Typology of Modern Slavery (2017): the report's own names, which
 # haven_domain::case::TRAFFICKING_TYPES holds as the vocabulary (a test keeps them equal).
 polaris-type-1 = Escort services

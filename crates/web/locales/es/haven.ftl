@@ -74,6 +74,9 @@ staff-password-reset = Nueva contraseña de un solo uso; sus sesiones y tokens h
 staff-factor-reset = Segundo factor eliminado; la persona lo configura de nuevo en su próximo inicio de sesión.
 
 account-title = Mi cuenta
+time-zone = Zona horaria
+time-zone-utc = UTC (ninguna elegida)
+time-zone-hint = Las notas, la cronología y los vencimientos siguen esta zona. Sin ella, las horas se muestran en UTC y lo indican.
 tokens = Tokens de la API
 tokens-intro = Los tokens los crea un operador con "haven token create" y se muestran una sola vez.
 tokens-caption = Sus tokens
@@ -139,6 +142,7 @@ exploitation-sex = Sexual
 exploitation-labour = Laboral
 exploitation-both = Sexual y laboral
 exploitation-other = Otra
+exploitation-unknown = Aún no se sabe
 # Polaris, The Typology of Modern Slavery (2017), 25 types: Polaris publishes the names
 # in English; these are Haven's translations, for the form's labels only.
 polaris-type-1 = Servicios de acompañantes (escorts)

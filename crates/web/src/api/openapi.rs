@@ -3,6 +3,7 @@
 //! document is snapshot-tested, so the two cannot drift apart unnoticed.
 
 use axum::Json;
+use haven_domain::case::ExploitationType;
 use serde_json::{Value, json};
 
 fn error_responses() -> Value {
@@ -59,8 +60,15 @@ fn survivor_schemas() -> (Value, Value) {
     (fields, intake)
 }
 
+/// The exploitation types, from the domain's own list, so a new one cannot go undocumented.
+fn exploitation_schema() -> Value {
+    let codes: Vec<&str> = ExploitationType::ALL.iter().map(|e| e.as_str()).collect();
+    json!({ "enum": codes, "description": "`unknown` when left out" })
+}
+
 pub(crate) fn document() -> Value {
     let (survivor_fields, new_survivor) = survivor_schemas();
+    let exploitation = exploitation_schema();
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Haven API", "version": "1", "description": "Confidential case management. Every read is authorised by the access policy and audited; whatever the caller may not see answers 404." },
@@ -139,13 +147,13 @@ pub(crate) fn document() -> Value {
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "field": { "type": "string" }, "reason": { "type": "string", "description": "why input was refused, a stable code (invalid only)" }, "message": { "type": "string" }, "correlation_id": { "type": "string" } } } } },
                 "CaseFields": { "type": "object", "additionalProperties": false, "properties": {
-                    "exploitation": { "enum": ["sex", "labour", "both", "other"] },
+                    "exploitation": exploitation,
                     "trafficking_types": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 25 }, "description": "Polaris typology numbers" },
                     "safety_risk": { "type": "boolean" }, "immigration_sensitive": { "type": "boolean" } } },
                 "NewSurvivor": new_survivor,
                 "SurvivorFields": survivor_fields,
                 "NewCase": { "type": "object", "additionalProperties": false, "required": ["survivor_id"], "properties": {
-                    "survivor_id": { "type": "string", "format": "uuid" }, "exploitation": { "enum": ["sex", "labour", "both", "other"] },
+                    "survivor_id": { "type": "string", "format": "uuid" }, "exploitation": exploitation,
                     "trafficking_types": { "type": "array", "items": { "type": "integer" } }, "safety_risk": { "type": "boolean" }, "immigration_sensitive": { "type": "boolean" } } },
                 "StatusChange": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": { "status": { "enum": ["open", "active", "closed"] }, "reason": { "type": "string" } } },
                 "NewNote": { "type": "object", "additionalProperties": false, "required": ["category", "body"], "properties": { "category": { "enum": ["general", "safety", "medical", "psychotherapy", "legal", "narrative"] }, "body": { "type": "string", "maxLength": 20000 } } },

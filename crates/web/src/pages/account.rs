@@ -6,11 +6,13 @@ use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::{Lang, Tr};
+use crate::shown_time;
 use crate::views::{self, Account, TokenLine};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use haven_core::auth::{Acting, Authenticated};
+use haven_core::local_time::zone_names;
 use haven_core::{CoreError, Haven};
 use haven_domain::TokenId;
 use haven_store::Store;
@@ -32,6 +34,8 @@ async fn page<S: Store>(
             t,
             chosen: auth.staff.language.clone().unwrap_or_default(),
             languages: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
+            zone: auth.staff.local_time.name().unwrap_or_default().to_owned(),
+            zones: zone_names(),
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
             nav: super::cases::nav(haven, auth),
             tokens: tokens
@@ -39,7 +43,7 @@ async fn page<S: Store>(
                 .map(|t| TokenLine {
                     name: t.name,
                     id: t.id.to_string(),
-                    created: t.created_at.date().to_string(),
+                    created: shown_time::date(&auth.staff.local_time, t.created_at),
                     revoked: t.revoked_at.is_some(),
                 })
                 .collect(),
@@ -137,4 +141,37 @@ pub(crate) async fn set_language<S: Store>(
     let choice = Some(form.language.as_str()).filter(|l| !l.is_empty());
     haven.set_language(&auth, choice).await?;
     Ok(axum::response::Redirect::to("/account").into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TimeZoneForm {
+    csrf: String,
+    time_zone: String,
+}
+
+/// Sets the zone the pages show times in; an empty choice goes back to UTC. A name the
+/// database does not know comes back to the account page with the reason, nothing changed.
+pub(crate) async fn set_time_zone<S: Store>(
+    State(haven): State<Haven<S>>,
+    SignedIn(auth, t): SignedIn,
+    PageForm(form): PageForm<TimeZoneForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&auth, &form.csrf)?;
+    let choice = Some(form.time_zone.trim()).filter(|z| !z.is_empty());
+    match haven.set_time_zone(&auth, choice).await {
+        Ok(()) => Ok(axum::response::Redirect::to("/account").into_response()),
+        Err(e @ CoreError::InvalidInput { .. }) => {
+            page(
+                t,
+                &haven,
+                &auth,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(t.refusal(&e)),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -49,6 +49,7 @@ async fn page<S: Store>(
                         "role",
                         &s.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
                     ),
+                    is_self: s.id == auth.staff.id,
                     name: s.display_name,
                     email: s.email,
                     enrolled: s.mfa_enrolled,

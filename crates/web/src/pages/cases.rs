@@ -4,6 +4,7 @@
 use crate::errors::PageError;
 use crate::extract::SignedIn;
 use crate::i18n::Tr;
+use crate::shown_time;
 use crate::views::{self, Case, CaseLine, Choice, DueLine, Nav, NoteLine, TaskLine};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -260,7 +261,7 @@ async fn case_page<S: Store>(
                 .iter()
                 .map(|n| NoteLine {
                     category: t.label("note-category", n.category.as_str()),
-                    when: n.created_at.date().to_string(),
+                    when: shown_time::minute(&auth.staff.local_time, n.created_at),
                     author: names
                         .get(&n.author)
                         .filter(|_| own_org)
@@ -295,7 +296,7 @@ async fn case_page<S: Store>(
                 .iter()
                 .map(|e| {
                     (
-                        e.at.date().to_string(),
+                        shown_time::minute(&auth.staff.local_time, e.at),
                         timeline_line(t, &e.kind, &e.detail),
                     )
                 })

@@ -175,7 +175,7 @@ pub(crate) async fn intake_form<S: Store>(
         t,
         &auth,
         IntakeValues {
-            exploitation: "other".into(),
+            exploitation: ExploitationType::default().as_str().into(),
             gender: Gender::Unknown.as_str().into(),
             nationality_region: Region::Unknown.as_str().into(),
             ..Default::default()

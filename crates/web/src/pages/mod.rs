@@ -40,6 +40,7 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         .route("/account/tokens/revoke", post(account::revoke_token::<S>))
         .route("/account/password", post(account::change_password::<S>))
         .route("/account/language", post(account::set_language::<S>))
+        .route("/account/time-zone", post(account::set_time_zone::<S>))
         .route(
             "/search",
             get(intake::search_form::<S>).post(intake::search::<S>),

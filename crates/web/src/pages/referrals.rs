@@ -35,7 +35,7 @@ async fn referrals_page<S: Store>(
         .incoming_referrals(auth)
         .await?
         .iter()
-        .map(|r| referral_line(r, &orgs))
+        .map(|r| referral_line(r, &orgs, &auth.staff.local_time))
         .collect();
     let transfers = haven
         .transfers(auth)

@@ -6,6 +6,7 @@ use super::cases::{after, case_id, csrf, nav};
 use super::form::PageForm;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
+use crate::shown_time;
 use crate::views::{
     self, AccessLine, AccessReportPage, ConsentLine, MessageLine, ReferralLine, SharingPanel,
 };
@@ -13,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use haven_core::auth::Authenticated;
+use haven_core::local_time::LocalTime;
 use haven_core::problem::{Problem, Reason};
 use haven_core::sharing::{ConsentInput, ReferralView};
 use haven_core::{CoreError, Haven};
@@ -34,7 +36,11 @@ pub(super) async fn org_names<S: Store>(
     haven.organisation_names().await
 }
 
-pub(super) fn referral_line(r: &ReferralView, orgs: &BTreeMap<OrgId, String>) -> ReferralLine {
+pub(super) fn referral_line(
+    r: &ReferralView,
+    orgs: &BTreeMap<OrgId, String>,
+    zone: &LocalTime,
+) -> ReferralLine {
     let other = if r.receiving { r.from_org } else { r.to_org };
     ReferralLine {
         id: r.id.to_string(),
@@ -49,7 +55,7 @@ pub(super) fn referral_line(r: &ReferralView, orgs: &BTreeMap<OrgId, String>) ->
         } else {
             "outcome"
         },
-        respond_by: r.respond_by.date().to_string(),
+        respond_by: shown_time::date(zone, r.respond_by),
         overdue: r.overdue,
         shared: r.consent.is_some() && r.case.is_some(),
         note: r.intake_note.clone().unwrap_or_default(),
@@ -75,10 +81,13 @@ pub(crate) async fn panel<S: Store>(
         signers: Signer::ALL.iter().map(|s| s.as_str()).collect(),
         channels: RevocationChannel::ALL.iter().map(|c| c.as_str()).collect(),
         can_request_meeting: auth.staff.roles.contains(&Role::LeLiaison),
-        default_expiry: (haven.now()
-            + time::Duration::days(i64::from(haven.consent_rules().default_days)))
-        .date()
-        .to_string(),
+        default_expiry: auth
+            .staff
+            .local_time
+            .today(
+                haven.now() + time::Duration::days(i64::from(haven.consent_rules().default_days)),
+            )
+            .to_string(),
         ..SharingPanel::default()
     };
     let orgs = org_names(haven).await?;
@@ -91,7 +100,7 @@ pub(crate) async fn panel<S: Store>(
                 id: c.id.to_string(),
                 org: orgs.get(&c.recipient_org).cloned().unwrap_or_default(),
                 categories: c.categories.iter().map(|c| c.as_str()).collect(),
-                expires: c.expires_at.date().to_string(),
+                expires: shown_time::date(&auth.staff.local_time, c.expires_at),
                 state: if c.revoked_at.is_some() {
                     "revoked"
                 } else if c.active {
@@ -126,7 +135,7 @@ pub(crate) async fn panel<S: Store>(
         .case_referrals(auth, id)
         .await?
         .iter()
-        .map(|r| referral_line(r, &orgs))
+        .map(|r| referral_line(r, &orgs, &auth.staff.local_time))
         .collect();
     match haven.messages(auth, id).await {
         Ok(list) => {
@@ -134,7 +143,7 @@ pub(crate) async fn panel<S: Store>(
             p.messages = list
                 .into_iter()
                 .map(|m| MessageLine {
-                    when: m.created_at.date().to_string(),
+                    when: shown_time::minute(&auth.staff.local_time, m.created_at),
                     author: orgs.get(&m.author_org).cloned().unwrap_or_default(),
                     body: m.body,
                 })
@@ -360,7 +369,7 @@ pub(crate) async fn access_report<S: Store>(
             nav: nav(&haven, &auth),
             case_id: id.to_string(),
             pseudonym: report.pseudonym,
-            generated: report.generated_at.date().to_string(),
+            generated: shown_time::minute(&auth.staff.local_time, report.generated_at),
             lines,
             t,
         },

@@ -12,6 +12,7 @@ on_both_stores!(
     only_editors_of_the_case_classify_it_and_bad_input_changes_nothing,
     a_flag_the_editor_cannot_see_is_kept,
     the_case_page_classifies_without_javascript,
+    a_case_nobody_has_classified_says_its_exploitation_is_not_yet_known,
 );
 
 async fn the_case_manager_reclassifies_the_case_and_the_timeline_says_so<S: Store>(app: App<S>) {
@@ -182,4 +183,72 @@ async fn the_case_page_classifies_without_javascript<S: Store>(app: App<S>) {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("trafficking types are numbered 1 to 25"));
+}
+
+/// A hotline caller rarely says what kind of exploitation it was: the case says "not yet
+/// known" until someone records it, not "other", which would be a claim (and would be
+/// counted as one).
+async fn a_case_nobody_has_classified_says_its_exploitation_is_not_yet_known<S: Store>(
+    app: App<S>,
+) {
+    let hotline = app
+        .staff_token(app.org_a, "line@example.org", &[Role::HotlineAdvocate])
+        .await;
+    let r = app
+        .api_post(
+            "/api/v1/survivors",
+            &hotline,
+            &json!({ "pseudonym": "Caller" }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let case = format!("/api/v1/cases/{}", body(&r)["case_id"].as_str().unwrap());
+    assert_eq!(
+        body(&app.api_get(&case, &hotline).await)["exploitation"],
+        "unknown"
+    );
+
+    let classify = format!("{case}/classification");
+    for (sent, kept) in [
+        (json!({ "exploitation": "sex" }), "sex"),
+        (json!({}), "unknown"),
+    ] {
+        let r = app.api_put(&classify, &hotline, &sent.to_string()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(
+            body(&app.api_get(&case, &hotline).await)["exploitation"],
+            kept,
+            "{sent}"
+        );
+    }
+
+    let user = app
+        .enrolled(app.org_a, "intake@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let form = app.get("/intake", Some(&s)).await;
+    assert!(
+        form.body
+            .contains("<option value=\"unknown\" selected>Not yet known</option>"),
+        "the intake form starts at not yet known"
+    );
+    let csrf = app.csrf_of(&s).await;
+    let r = app
+        .post_form(
+            "/intake",
+            Some(&s),
+            &[("csrf", &csrf), ("pseudonym", "Walk-in")],
+        )
+        .await;
+    let page = app.get(r.location().unwrap(), Some(&s)).await;
+    assert!(
+        page.body
+            .contains("<dt>Exploitation</dt><dd>Not yet known</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<option value=\"unknown\" selected>"),
+        "the classification form keeps it"
+    );
 }

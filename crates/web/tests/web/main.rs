@@ -25,3 +25,4 @@ mod signin;
 mod stored_faults;
 mod subject_access;
 mod support;
+mod time_zones;

@@ -265,6 +265,20 @@ async fn only_an_organisations_admins_see_its_accounts<S: Store>(app: App<S>) {
         !page.body.contains("b-admin@example.org"),
         "other organisations' staff are not listed"
     );
+    assert!(
+        page.body
+            .contains("name=\"email\" value=\"cm@example.org\"")
+    );
+    assert!(
+        !page
+            .body
+            .contains("name=\"email\" value=\"a-admin@example.org\""),
+        "no disable or reset is offered on the admin's own row"
+    );
+    assert!(
+        page.body
+            .contains("<a id=\"own-account\" href=\"/account\">My account</a>")
+    );
     assert_eq!(
         app.get("/admin/users", Some(&app.session(&cm).await))
             .await

@@ -1,0 +1,167 @@
+//! A person's time zone, chosen on the account page: notes, the timeline and what the
+//! dashboard calls overdue follow it; without one, times are UTC and say so.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use haven_domain::access::Role;
+
+on_both_stores!(
+    notes_and_the_timeline_show_the_readers_time_and_say_utc_without_a_zone,
+    a_task_due_today_where_the_reader_is_is_not_overdue,
+    a_zone_the_database_does_not_know_is_refused_and_nothing_changes,
+);
+
+/// The part of a page between `from` and the next `until`.
+fn part<'a>(page: &'a str, from: &str, until: &str) -> &'a str {
+    let start = page.find(from).unwrap_or_else(|| panic!("no {from}"));
+    let rest = &page[start..];
+    &rest[..rest.find(until).unwrap_or(rest.len())]
+}
+
+async fn choose_zone<S: Store>(app: &App<S>, session: &str, csrf: &str, zone: &str) {
+    let r = app
+        .post_form(
+            "/account/time-zone",
+            Some(session),
+            &[("csrf", csrf), ("time_zone", zone)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{zone}: {}", r.body);
+}
+
+/// A signed-in case manager with a new case, at 03:00 UTC on 29 November — still the
+/// evening of the 28th in Los Angeles. Returns the person, their session, its CSRF token
+/// and the case's page.
+async fn evening_in_los_angeles<S: Store>(app: &App<S>) -> (User, String, String, String) {
+    app.clock.advance(time::Duration::hours(15));
+    let user = app
+        .enrolled(app.org_a, "zones@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    let r = app
+        .post_form(
+            "/intake",
+            Some(&s),
+            &[("csrf", &csrf), ("pseudonym", "Noor")],
+        )
+        .await;
+    let case_url = r.location().unwrap().to_owned();
+    (user, s, csrf, case_url)
+}
+
+async fn notes_and_the_timeline_show_the_readers_time_and_say_utc_without_a_zone<S: Store>(
+    app: App<S>,
+) {
+    let (user, s, csrf, case_url) = evening_in_los_angeles(&app).await;
+    let r = app
+        .post_form(
+            &format!("{case_url}/notes"),
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("category", "general"),
+                ("body", "Called back"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let page = app.get(&case_url, Some(&s)).await.body;
+    let notes = part(&page, "<ul id=\"notes\">", "</ul>");
+    assert!(notes.contains(" 2026-11-29 03:0"), "{notes}");
+    assert!(
+        notes.contains(" UTC"),
+        "a time without a zone says UTC: {notes}"
+    );
+    let timeline = part(&page, "<ol id=\"timeline\">", "</ol>");
+    assert!(timeline.contains("<li>2026-11-29 03:0"), "{timeline}");
+
+    choose_zone(&app, &s, &csrf, "America/Los_Angeles").await;
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(account.contains("<option selected>America/Los_Angeles</option>"));
+    let page = app.get(&case_url, Some(&s)).await.body;
+    let notes = part(&page, "<ul id=\"notes\">", "</ul>");
+    assert!(notes.contains(" 2026-11-28 19:0"), "{notes}");
+    assert!(!notes.contains("UTC"), "{notes}");
+    let timeline = part(&page, "<ol id=\"timeline\">", "</ol>");
+    assert!(timeline.contains("<li>2026-11-28 19:0"), "{timeline}");
+    assert!(!timeline.contains("2026-11-29"), "{timeline}");
+
+    let r = app
+        .api_get(
+            &format!("/api/v1/cases/{}", case_url.trim_start_matches("/cases/")),
+            &app.token(&user).await,
+        )
+        .await;
+    let at = body(&r)["notes"][0]["created_at"].as_i64().unwrap();
+    let at = time::OffsetDateTime::from_unix_timestamp(at).unwrap();
+    assert_eq!(
+        (at.date(), at.hour()),
+        (time::macros::date!(2026 - 11 - 29), 3),
+        "the API answers the instant, not the reader's clock"
+    );
+}
+
+async fn a_task_due_today_where_the_reader_is_is_not_overdue<S: Store>(app: App<S>) {
+    let (_, s, csrf, case_url) = evening_in_los_angeles(&app).await;
+    let r = app
+        .post_form(
+            &format!("{case_url}/tasks"),
+            Some(&s),
+            &[
+                ("csrf", &csrf),
+                ("title", "Ring the shelter"),
+                ("due_on", "2026-11-28"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let home = app.get("/", Some(&s)).await.body;
+    assert!(
+        home.contains("class=\"overdue\""),
+        "in UTC it is already the 29th"
+    );
+    choose_zone(&app, &s, &csrf, "America/Los_Angeles").await;
+    let home = app.get("/", Some(&s)).await.body;
+    assert!(home.contains("Ring the shelter"), "still due");
+    assert!(
+        !home.contains("class=\"overdue\""),
+        "in Los Angeles it is still the 28th"
+    );
+}
+
+async fn a_zone_the_database_does_not_know_is_refused_and_nothing_changes<S: Store>(app: App<S>) {
+    let user = app
+        .enrolled(app.org_a, "zones@example.org", &[Role::CaseManager])
+        .await;
+    let s = app.session(&user).await;
+    let csrf = app.csrf_of(&s).await;
+    choose_zone(&app, &s, &csrf, "america/bogota").await;
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(
+        account.contains("<option selected>America/Bogota</option>"),
+        "stored as the database spells it"
+    );
+    for bad in ["Mars/Olympus", "../../etc/passwd", "UTC+3"] {
+        let r = app
+            .post_form(
+                "/account/time-zone",
+                Some(&s),
+                &[("csrf", &csrf), ("time_zone", bad)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(
+            r.body.contains("choose a time zone from the list"),
+            "{bad}: {}",
+            r.body
+        );
+        assert!(!r.body.contains(bad), "the refused value is not echoed");
+    }
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(account.contains("<option selected>America/Bogota</option>"));
+    choose_zone(&app, &s, &csrf, "").await;
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(account.contains("<option value=\"\" selected>UTC (none chosen)</option>"));
+}
