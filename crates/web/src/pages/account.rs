@@ -53,6 +53,25 @@ async fn page<S: Store>(
     ))
 }
 
+/// The account page again, answering 422 with why a change was refused; nothing changed.
+async fn refused<S: Store>(
+    t: Tr,
+    haven: &Haven<S>,
+    auth: &Authenticated,
+    why: &CoreError,
+) -> Result<Response, PageError> {
+    let reason = t.refusal(why);
+    page(
+        t,
+        haven,
+        auth,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        Some(reason),
+    )
+    .await
+}
+
 pub(crate) async fn show<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
@@ -111,15 +130,7 @@ pub(crate) async fn change_password<S: Store>(
             &cookies::set(cookies::SESSION, &session.token),
         )),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::PasswordRejected(_))) => {
-            page(
-                t,
-                &haven,
-                &auth,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(t.refusal(&e)),
-            )
-            .await
+            refused(t, &haven, &auth, &e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -161,17 +172,7 @@ pub(crate) async fn set_time_zone<S: Store>(
     let choice = Some(form.time_zone.trim()).filter(|z| !z.is_empty());
     match haven.set_time_zone(&auth, choice).await {
         Ok(()) => Ok(axum::response::Redirect::to("/account").into_response()),
-        Err(e @ CoreError::InvalidInput { .. }) => {
-            page(
-                t,
-                &haven,
-                &auth,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(t.refusal(&e)),
-            )
-            .await
-        }
+        Err(e @ CoreError::InvalidInput { .. }) => refused(t, &haven, &auth, &e).await,
         Err(e) => Err(e.into()),
     }
 }

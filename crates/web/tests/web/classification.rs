@@ -135,11 +135,11 @@ async fn a_flag_the_editor_cannot_see_is_kept<S: Store>(app: App<S>) {
 }
 
 async fn the_case_page_classifies_without_javascript<S: Store>(app: App<S>) {
-    let user = app
-        .enrolled(app.org_a, "classify@example.org", &[Role::CaseManager])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "classify@example.org", &[Role::CaseManager])
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     let r = app
         .post_form(
             "/intake",

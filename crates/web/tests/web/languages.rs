@@ -56,11 +56,11 @@ async fn pages_speak_spanish_by_browser_or_by_choice<S: Store>(app: App<S>) {
         "English otherwise"
     );
 
-    let user = app
-        .enrolled(app.org_a, "es@example.org", &[Role::CaseManager])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "es@example.org", &[Role::CaseManager])
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     choose(&app, &s, &csrf, "es").await;
     let home = app.get("/", Some(&s)).await;
     assert!(
@@ -99,11 +99,11 @@ async fn pages_speak_spanish_by_browser_or_by_choice<S: Store>(app: App<S>) {
 /// A refused form is explained in the reader's language: the core's reason, rendered from
 /// its Fluent message, with the field named as that language names it.
 async fn refused_input_is_explained_in_the_readers_language<S: Store>(app: App<S>) {
-    let user = app
-        .enrolled(app.org_a, "idioma@example.org", &[Role::CaseManager])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "idioma@example.org", &[Role::CaseManager])
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     let intake = |pairs: Vec<(&'static str, String)>| {
         let (app, s, csrf) = (&app, s.clone(), csrf.clone());
         async move {
@@ -168,11 +168,11 @@ async fn refused_input_is_explained_in_the_readers_language<S: Store>(app: App<S
 /// trafficking types on the forms, the status and flags on the case and the dashboard, and
 /// the notes' categories. The values sent stay the codes.
 async fn a_case_in_spanish_names_its_codes_in_spanish<S: Store>(app: App<S>) {
-    let user = app
-        .enrolled(app.org_a, "caso@example.org", &[Role::CaseManager])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "caso@example.org", &[Role::CaseManager])
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     choose(&app, &s, &csrf, "es").await;
 
     let form = app.get("/intake", Some(&s)).await.body;
@@ -274,11 +274,11 @@ async fn a_case_in_spanish_names_its_codes_in_spanish<S: Store>(app: App<S>) {
 }
 
 async fn the_staff_page_reports_what_was_done_in_the_admins_language<S: Store>(app: App<S>) {
-    let admin = app
-        .enrolled(app.org_a, "admin.es@example.org", &[Role::Admin])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "admin.es@example.org", &[Role::Admin])
         .await;
-    let s = app.session(&admin).await;
-    let csrf = app.csrf_of(&s).await;
     choose(&app, &s, &csrf, "es").await;
     let added = app
         .post_form(

@@ -115,15 +115,15 @@ async fn only_those_who_may_write_the_record_can_edit_it_and_bad_input_changes_n
 }
 
 async fn the_record_is_edited_from_the_case_page_without_javascript<S: Store>(app: App<S>) {
-    let user = app
-        .enrolled(
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(
             app.org_a,
             "page@example.org",
             &[haven_domain::access::Role::CaseManager],
         )
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     let r = app
         .post_form(
             "/intake",

@@ -110,11 +110,11 @@ async fn an_ended_session_met_through_htmx_loads_the_sign_in_page_whole<S: Store
 }
 
 async fn logout_ends_the_session_and_clears_the_browser<S: Store>(app: App<S>) {
-    let user = app
-        .enrolled(app.org_a, "out@example.org", &[Role::CaseManager])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "out@example.org", &[Role::CaseManager])
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     assert_eq!(
         app.post_form("/logout", Some(&s), &[("csrf", "wrong")])
             .await
@@ -216,11 +216,11 @@ async fn disabling_changing_the_password_or_resetting_the_factor_ends_every_sess
 }
 
 async fn weak_new_passwords_are_refused_with_a_reason_and_nothing_changes<S: Store>(app: App<S>) {
-    let user = app
-        .enrolled(app.org_a, "pw@example.org", &[Role::CaseManager])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "pw@example.org", &[Role::CaseManager])
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     for (new, reason) in [
         ("short one", "at least 12"),
         ("qwertyuiop123", "common"),
@@ -303,11 +303,11 @@ async fn only_an_organisations_admins_see_its_accounts<S: Store>(app: App<S>) {
 }
 
 async fn admins_add_accounts_that_get_a_one_time_password<S: Store>(app: App<S>) {
-    let admin = app
-        .enrolled(app.org_a, "adm@example.org", &[Role::Admin])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "adm@example.org", &[Role::Admin])
         .await;
-    let s = app.session(&admin).await;
-    let csrf = app.csrf_of(&s).await;
     let r = app
         .post_form(
             "/admin/users",

@@ -40,6 +40,13 @@ pub struct User {
     pub secret: Option<Vec<u8>>,
 }
 
+/// Someone enrolled and signed in on the pages, with the CSRF token their forms carry.
+pub struct PageUser {
+    pub user: User,
+    pub session: String,
+    pub csrf: String,
+}
+
 /// An enrolment made through the pages: the password-only session it began in, the
 /// authenticator's secret, and the answer to the confirmed code.
 pub struct Enrolment {
@@ -254,6 +261,18 @@ impl<S: Store> App<S> {
         assert_eq!(e.done.status, StatusCode::OK, "{}", e.done.body);
         user.secret = Some(e.secret);
         user
+    }
+
+    /// A new account, enrolled and signed in on the pages, ready to post forms.
+    pub async fn page_user(&self, org: OrgId, email: &str, roles: &[Role]) -> PageUser {
+        let user = self.enrolled(org, email, roles).await;
+        let session = self.session(&user).await;
+        let csrf = self.csrf_of(&session).await;
+        PageUser {
+            user,
+            session,
+            csrf,
+        }
     }
 
     /// Signs `user` in with the password alone and enrols an authenticator on the

@@ -34,11 +34,13 @@ async fn choose_zone<S: Store>(app: &App<S>, session: &str, csrf: &str, zone: &s
 /// and the case's page.
 async fn evening_in_los_angeles<S: Store>(app: &App<S>) -> (User, String, String, String) {
     app.clock.advance(time::Duration::hours(15));
-    let user = app
-        .enrolled(app.org_a, "zones@example.org", &[Role::CaseManager])
+    let PageUser {
+        user,
+        session: s,
+        csrf,
+    } = app
+        .page_user(app.org_a, "zones@example.org", &[Role::CaseManager])
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     let r = app
         .post_form(
             "/intake",
@@ -132,11 +134,11 @@ async fn a_task_due_today_where_the_reader_is_is_not_overdue<S: Store>(app: App<
 }
 
 async fn a_zone_the_database_does_not_know_is_refused_and_nothing_changes<S: Store>(app: App<S>) {
-    let user = app
-        .enrolled(app.org_a, "zones@example.org", &[Role::CaseManager])
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "zones@example.org", &[Role::CaseManager])
         .await;
-    let s = app.session(&user).await;
-    let csrf = app.csrf_of(&s).await;
     choose_zone(&app, &s, &csrf, "america/bogota").await;
     let account = app.get("/account", Some(&s)).await.body;
     assert!(
