@@ -1,6 +1,6 @@
 //! Dates and times as a page shows them: in the reader's time zone, to the minute, with
 //! "UTC" written after a time when the reader has not chosen a zone, so no time is ever
-//! ambiguous. The API answers in RFC 3339 and is not affected.
+//! ambiguous. The API answers instants as they are and is not affected.
 
 use haven_core::local_time::LocalTime;
 use time::OffsetDateTime;
