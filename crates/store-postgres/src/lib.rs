@@ -285,6 +285,13 @@ impl haven_store::Store for PgStore {
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         staff::update_user(self, user, audit)
     }
+    fn set_preferences(
+        &self,
+        user: haven_domain::UserId,
+        preferences: &haven_store::Preferences,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        staff::set_preferences(self, user, preferences)
+    }
     fn replace_recovery_codes(
         &self,
         user: haven_domain::UserId,

@@ -5,7 +5,7 @@ use crate::db::{DbRow, DbStore, reader, writer};
 use crate::{audit, convert};
 use haven_domain::{OrgId, TokenId, UserId};
 use haven_store::sqlx_support::get;
-use haven_store::{ApiTokenRow, OrgRow, SessionRow, StoreError, UserRow};
+use haven_store::{ApiTokenRow, OrgRow, Preferences, SessionRow, StoreError, UserRow};
 use time::OffsetDateTime;
 
 const USER_COLUMNS: &str = "id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
@@ -167,6 +167,22 @@ pub(crate) async fn update_user(
     if let Some(body) = body {
         audit::append(&mut tx, body).await?;
     }
+    tx.commit().await.map_err(convert::error)
+}
+
+pub(crate) async fn set_preferences(
+    store: &DbStore,
+    user: UserId,
+    p: &Preferences,
+) -> Result<(), StoreError> {
+    let mut tx = crate::begin_write(store).await?;
+    sqlx::query("UPDATE users SET language = $1, time_zone = $2 WHERE id = $3")
+        .bind(&p.language)
+        .bind(&p.time_zone)
+        .bind(user.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(convert::error)?;
     tx.commit().await.map_err(convert::error)
 }
 

@@ -239,6 +239,12 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         user: &UserRow,
         audit: Option<&[u8]>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Writes the person's own preferences and no other column of the account.
+    fn set_preferences(
+        &self,
+        user: UserId,
+        preferences: &Preferences,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn replace_recovery_codes(
         &self,
         user: UserId,

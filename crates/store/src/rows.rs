@@ -117,6 +117,16 @@ pub struct UserRow {
     pub time_zone: Option<String>,
 }
 
+/// What a person sets for their own pages. Written on its own (`Store::set_preferences`),
+/// so a change of language cannot overwrite sign-in counters written meanwhile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preferences {
+    /// The pages' language (`en`, `es`); `None` follows the browser.
+    pub language: Option<String>,
+    /// The IANA time zone the pages show times in; `None` shows them in UTC.
+    pub time_zone: Option<String>,
+}
+
 /// A signed-in browser session; only the token's hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {

@@ -11,7 +11,7 @@ use haven_domain::UserId;
 use haven_domain::access::{Action, Decision, ResourceContext, Role, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
 use haven_domain::staff::{Email, check_new_password};
-use haven_store::{Store, UserRow};
+use haven_store::{Preferences, Store, UserRow};
 use std::collections::BTreeSet;
 
 /// Who is administering.
@@ -326,13 +326,13 @@ impl<S: Store> Haven<S> {
         if language.is_some_and(|l| !["en", "es"].contains(&l)) {
             return Err(CoreError::invalid("language", Reason::LanguageUnknown));
         }
-        let mut user = self
-            .store()
-            .user(auth.staff.id)
-            .await?
-            .ok_or(CoreError::Unauthenticated)?;
-        user.language = language.map(str::to_owned);
-        self.store().update_user(&user, None).await?;
+        let preferences = Preferences {
+            language: language.map(str::to_owned),
+            ..own_preferences(auth)
+        };
+        self.store()
+            .set_preferences(auth.staff.id, &preferences)
+            .await?;
         Ok(())
     }
 
@@ -344,13 +344,13 @@ impl<S: Store> Haven<S> {
         zone: Option<&str>,
     ) -> Result<(), CoreError> {
         let zone = zone.map(crate::local_time::canonical_zone).transpose()?;
-        let mut user = self
-            .store()
-            .user(auth.staff.id)
-            .await?
-            .ok_or(CoreError::Unauthenticated)?;
-        user.time_zone = zone;
-        self.store().update_user(&user, None).await?;
+        let preferences = Preferences {
+            time_zone: zone,
+            ..own_preferences(auth)
+        };
+        self.store()
+            .set_preferences(auth.staff.id, &preferences)
+            .await?;
         Ok(())
     }
 
@@ -389,5 +389,13 @@ impl<S: Store> Haven<S> {
             }
         }
         Ok(out)
+    }
+}
+
+/// The preferences as the signed-in account was read for this request.
+fn own_preferences(auth: &Authenticated) -> Preferences {
+    Preferences {
+        language: auth.staff.language.clone(),
+        time_zone: auth.staff.local_time.name().map(str::to_owned),
     }
 }

@@ -1,7 +1,7 @@
 //! Conformance stories: staff accounts, recovery codes, sessions and API tokens.
 
 use super::{Outcome, ensure, id_bytes, org};
-use crate::{ApiTokenRow, OrgRow, SessionRow, Store, UserRow};
+use crate::{ApiTokenRow, OrgRow, Preferences, SessionRow, Store, UserRow};
 use haven_domain::{TokenId, UserId};
 use time::macros::datetime;
 
@@ -80,6 +80,28 @@ pub async fn staff_sessions_and_tokens_round_trip<S: Store>(store: S) -> Outcome
     ensure(
         store.users_in_org(o.id).await?.len() == 1,
         "users by organisation",
+    )?;
+
+    // A person's preferences are written on their own: a sign-in failure counted after
+    // the page read the account is kept.
+    let counted = UserRow {
+        failed_logins: 4,
+        ..changed.clone()
+    };
+    store.update_user(&counted, None).await?;
+    let chosen = Preferences {
+        language: None,
+        time_zone: Some("Africa/Lagos".into()),
+    };
+    store.set_preferences(u.id, &chosen).await?;
+    ensure(
+        store.user(u.id).await?
+            == Some(UserRow {
+                language: None,
+                time_zone: Some("Africa/Lagos".into()),
+                ..counted.clone()
+            }),
+        "preferences change nothing else",
     )?;
 
     store

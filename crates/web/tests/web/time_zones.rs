@@ -9,6 +9,7 @@ on_both_stores!(
     notes_and_the_timeline_show_the_readers_time_and_say_utc_without_a_zone,
     a_task_due_today_where_the_reader_is_is_not_overdue,
     a_zone_the_database_does_not_know_is_refused_and_nothing_changes,
+    choosing_a_language_keeps_the_zone_and_choosing_a_zone_keeps_the_language,
 );
 
 /// The part of a page between `from` and the next `until`.
@@ -166,4 +167,37 @@ async fn a_zone_the_database_does_not_know_is_refused_and_nothing_changes<S: Sto
     choose_zone(&app, &s, &csrf, "").await;
     let account = app.get("/account", Some(&s)).await.body;
     assert!(account.contains("<option value=\"\" selected>UTC (none chosen)</option>"));
+}
+
+/// Language and zone are written together as the person's preferences: each choice keeps
+/// the other as it was.
+async fn choosing_a_language_keeps_the_zone_and_choosing_a_zone_keeps_the_language<S: Store>(
+    app: App<S>,
+) {
+    let PageUser {
+        session: s, csrf, ..
+    } = app
+        .page_user(app.org_a, "both@example.org", &[Role::CaseManager])
+        .await;
+    choose_zone(&app, &s, &csrf, "Africa/Lagos").await;
+    let r = app
+        .post_form(
+            "/account/language",
+            Some(&s),
+            &[("csrf", &csrf), ("language", "es")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(account.contains("Zona horaria"), "the page speaks Spanish");
+    assert!(
+        account.contains("<option selected>Africa/Lagos</option>"),
+        "the zone is kept"
+    );
+    choose_zone(&app, &s, &csrf, "").await;
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(
+        account.contains("<option value=\"\" selected>UTC (ninguna elegida)</option>"),
+        "back to UTC, still in Spanish"
+    );
 }
