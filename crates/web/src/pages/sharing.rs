@@ -81,13 +81,10 @@ pub(crate) async fn panel<S: Store>(
         signers: Signer::ALL.iter().map(|s| s.as_str()).collect(),
         channels: RevocationChannel::ALL.iter().map(|c| c.as_str()).collect(),
         can_request_meeting: auth.staff.roles.contains(&Role::LeLiaison),
-        default_expiry: auth
-            .staff
-            .local_time
-            .today(
-                haven.now() + time::Duration::days(i64::from(haven.consent_rules().default_days)),
-            )
-            .to_string(),
+        default_expiry: shown_time::date(
+            &auth.staff.local_time,
+            haven.now() + time::Duration::days(i64::from(haven.consent_rules().default_days)),
+        ),
         ..SharingPanel::default()
     };
     let orgs = org_names(haven).await?;
