@@ -90,6 +90,15 @@ async fn notes_and_the_timeline_show_the_readers_time_and_say_utc_without_a_zone
     let timeline = part(&page, "<ol id=\"timeline\">", "</ol>");
     assert!(timeline.contains("<li>2026-11-28 19:0"), "{timeline}");
     assert!(!timeline.contains("2026-11-29"), "{timeline}");
+    let report = app
+        .get(&format!("{case_url}/access-report"), Some(&s))
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert!(
+        report.body.contains(" 2026-11-28 19:0"),
+        "the report's time is the reader's too: {}",
+        report.body
+    );
 
     let r = app
         .api_get(
