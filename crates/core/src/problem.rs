@@ -103,6 +103,7 @@ reasons! {
     TransferDecision => "transfer_decision",
     DirectoryInvalid => "directory_invalid",
     TeamChanged => "team_changed",
+    AccountChanged => "account_changed",
     EmailTaken => "email_taken",
     TransferWaiting => "transfer_waiting",
     TransferDecided => "transfer_decided",

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 const USER_COLUMNS: &str = "id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
      totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-     disabled_at, created_at, language, time_zone";
+     disabled_at, created_at, language, time_zone, row_version";
 
 
 fn user(r: &DbRow) -> Result<UserRow, StoreError> {
@@ -40,6 +40,7 @@ fn user(r: &DbRow) -> Result<UserRow, StoreError> {
         created_at: get(r, "created_at")?,
         language: get(r, "language")?,
         time_zone: get(r, "time_zone")?,
+        row_version: convert::to_u64(get(r, "row_version")?)?,
     })
 }
 
@@ -92,7 +93,8 @@ pub(crate) async fn insert_user(
     sqlx::query(
         "INSERT INTO users (id, org_id, email, display_name, roles, password_hash, totp_secret, totp_last_step, \
          totp_failures, totp_locked_until, failed_logins, failed_window_start, must_change_password, security_epoch, \
-         disabled_at, created_at, language, time_zone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         disabled_at, created_at, language, time_zone, row_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
     )
     .bind(u.id.as_uuid())
     .bind(u.org.as_uuid())
@@ -112,6 +114,7 @@ pub(crate) async fn insert_user(
     .bind(u.created_at)
     .bind(&u.language)
     .bind(&u.time_zone)
+    .bind(convert::to_i64(u.row_version)?)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
@@ -140,11 +143,11 @@ pub(crate) async fn update_user(
     body: Option<&[u8]>,
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
-    sqlx::query(
+    let written = sqlx::query(
         "UPDATE users SET display_name = $1, roles = $2, password_hash = $3, totp_secret = $4, totp_last_step = $5, \
          totp_failures = $6, totp_locked_until = $7, failed_logins = $8, failed_window_start = $9, \
-         must_change_password = $10, security_epoch = $11, disabled_at = $12, language = $13, \
-         time_zone = $14 WHERE id = $15",
+         must_change_password = $10, security_epoch = $11, disabled_at = $12, row_version = row_version + 1 \
+         WHERE id = $13 AND row_version = $14",
     )
     .bind(&u.display_name)
     .bind(u.roles.join(","))
@@ -158,12 +161,14 @@ pub(crate) async fn update_user(
     .bind(u.must_change_password)
     .bind(convert::to_i64(u.security_epoch)?)
     .bind(u.disabled_at)
-    .bind(&u.language)
-    .bind(&u.time_zone)
     .bind(u.id.as_uuid())
+    .bind(convert::to_i64(u.row_version)?)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?;
+    if written.rows_affected() == 0 {
+        return Err(StoreError::Stale("the account"));
+    }
     if let Some(body) = body {
         audit::append(&mut tx, body).await?;
     }

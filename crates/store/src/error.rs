@@ -12,6 +12,9 @@ pub enum StoreError {
     SchemaTooNew { applied: i64, latest: i64 },
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// The record was written by someone else after it was read; nothing was written.
+    #[error("changed since it was read: {0}")]
+    Stale(&'static str),
     #[error("stored data is malformed: {0}")]
     Corrupt(&'static str),
     #[error("database error: {0}")]

@@ -233,7 +233,10 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         org: OrgId,
     ) -> impl Future<Output = Result<Vec<UserRow>, StoreError>> + Send;
-    /// Writes every mutable field of the user, with an audit entry when one is given.
+    /// Writes the user's sign-in, security and administrative fields (not the preferences:
+    /// `set_preferences`), with an audit entry when one is given — only if the stored account
+    /// is still at `user.row_version`, which the write bumps; otherwise `StoreError::Stale`
+    /// and nothing is written.
     fn update_user(
         &self,
         user: &UserRow,

@@ -115,6 +115,9 @@ pub struct UserRow {
     pub language: Option<String>,
     /// The IANA time zone the pages show times in; `None` shows them in UTC.
     pub time_zone: Option<String>,
+    /// The version this row was read at (0 when created). `Store::update_user` writes only
+    /// if the stored account is still at it, and bumps it.
+    pub row_version: u64,
 }
 
 /// What a person sets for their own pages. Written on its own (`Store::set_preferences`),

@@ -106,7 +106,8 @@ impl<S: Store> Haven<S> {
         event.target = Some(AuditTarget::User(*user.id.as_uuid()));
         self.store()
             .update_user(&user, Some(&self.encode(&event)?))
-            .await?;
+            .await
+            .map_err(super::account_written)?;
         self.store()
             .replace_recovery_codes(user.id, &hashes)
             .await?;

@@ -3,13 +3,17 @@
 //! `max_failures_per_hour` evaluations), and every failure — unknown account, disabled,
 //! throttled, wrong code, wrong password — looks the same to the caller and costs the same
 //! time, because a password hash is always verified (a dummy one when there is no account).
+//! An attempt writes the account only as it read it (`UserRow::row_version`), so sign-ins
+//! that race cannot spend one code twice or undo each other's failure counts, and none can
+//! write back enabled an account an administrator disabled meanwhile: the loser's answer
+//! is not used, and it fails like any other.
 
 use super::{Staff, secrets};
 use crate::{CoreError, Haven};
 use haven_crypto::{password, totp};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget, Decision};
 use haven_domain::staff::Email;
-use haven_store::{SessionRow, Store, UserRow};
+use haven_store::{SessionRow, Store, StoreError, UserRow};
 use time::Duration;
 
 /// What a successful sign-in gives the browser.
@@ -31,6 +35,9 @@ enum Failure {
     FactorLocked,
     WrongCode,
     WrongPassword,
+    /// Another sign-in (or an administrator) wrote the account after this one read it: this
+    /// attempt's answer is not used, whatever it was.
+    AccountChanged,
 }
 
 impl Failure {
@@ -42,6 +49,7 @@ impl Failure {
             Failure::FactorLocked => "factor_locked",
             Failure::WrongCode => "wrong_code",
             Failure::WrongPassword => "wrong_password",
+            Failure::AccountChanged => "account_changed",
         }
     }
 }
@@ -83,11 +91,12 @@ impl<S: Store> Haven<S> {
                 event.org = Some(u.org);
                 event.target = Some(AuditTarget::User(*u.id.as_uuid()));
                 match self.encode(&event) {
-                    Ok(body) => self
-                        .store()
-                        .update_user(u, Some(&body))
-                        .await
-                        .map_err(CoreError::from),
+                    Ok(body) => match self.store().update_user(u, Some(&body)).await {
+                        // The account was written meanwhile by a sign-in whose count stands;
+                        // this attempt is still audited.
+                        Err(StoreError::Stale(_)) => self.append(&event).await.map(|_| ()),
+                        other => other.map_err(CoreError::from),
+                    },
                     Err(e) => Err(e),
                 }
             }
@@ -175,9 +184,20 @@ impl<S: Store> Haven<S> {
         );
         event.org = Some(user.org);
         event.target = Some(AuditTarget::User(*user.id.as_uuid()));
-        self.store()
+        match self
+            .store()
             .update_user(&user, Some(&self.encode(&event)?))
-            .await?;
+            .await
+        {
+            Ok(()) => {}
+            // Someone wrote the account after this sign-in read it: an administrator may have
+            // disabled it, or a racing sign-in spent the same code. Nothing this one decided
+            // is written, and it fails like any other.
+            Err(StoreError::Stale(_)) => {
+                return Err(self.fail(Some(&user), Failure::AccountChanged).await);
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.start_session(&user, enrolled).await
     }
 

@@ -107,3 +107,14 @@ impl Staff {
         }
     }
 }
+
+/// A failed write of an account, as the caller sees it: a write refused because the account
+/// changed after it was read asks them to try again (409); anything else is the store's.
+pub(crate) fn account_written(e: haven_store::StoreError) -> crate::CoreError {
+    match e {
+        haven_store::StoreError::Stale(_) => {
+            crate::CoreError::Conflict(crate::problem::Reason::AccountChanged.into())
+        }
+        other => other.into(),
+    }
+}

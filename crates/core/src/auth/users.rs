@@ -11,8 +11,14 @@ use haven_domain::UserId;
 use haven_domain::access::{Action, Decision, ResourceContext, Role, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
 use haven_domain::staff::{Email, check_new_password};
-use haven_store::{Preferences, Store, UserRow};
+use haven_store::{Preferences, Store, StoreError, UserRow};
 use std::collections::BTreeSet;
+
+/// How many times an administrative change reads the account again when a sign-in wrote it
+/// between the change's read and its write. Each sign-in attempt writes the account once,
+/// after a password verification, so even a flood of guesses writes it only some tens of
+/// times a second, and the window between a reread and its write is milliseconds.
+const ACCOUNT_REREADS: u32 = 10;
 
 /// Who is administering.
 #[derive(Debug, Clone)]
@@ -159,6 +165,7 @@ impl<S: Store> Haven<S> {
             created_at: self.now(),
             language: None,
             time_zone: None,
+            row_version: 0,
         };
         let mut event = self.event(by.actor(), AuditAction::UserCreate, "user_create");
         event.org = Some(new.org);
@@ -169,23 +176,41 @@ impl<S: Store> Haven<S> {
         Ok((id, generated))
     }
 
-    /// Applies `change` to an account, ends its sessions and tokens, and audits it.
+    /// Applies `change` to an account, ends its sessions and tokens, and audits it. When a
+    /// sign-in writes the account between this read and this write, the account is read
+    /// again and the change applied to what is there, a few times before giving up.
     async fn end_sign_ins(
         &self,
         by: &Acting,
         mut user: UserRow,
         action: AuditAction,
         reason: &str,
-        change: impl FnOnce(&mut UserRow),
+        change: impl Fn(&mut UserRow),
     ) -> Result<UserRow, CoreError> {
-        change(&mut user);
-        user.security_epoch += 1;
-        let mut event = self.event(by.actor(), action, reason);
-        event.org = Some(user.org);
-        event.target = Some(AuditTarget::User(*user.id.as_uuid()));
-        self.store()
-            .update_user(&user, Some(&self.encode(&event)?))
-            .await?;
+        let mut rereads = 0;
+        loop {
+            change(&mut user);
+            user.security_epoch += 1;
+            let mut event = self.event(by.actor(), action, reason);
+            event.org = Some(user.org);
+            event.target = Some(AuditTarget::User(*user.id.as_uuid()));
+            match self
+                .store()
+                .update_user(&user, Some(&self.encode(&event)?))
+                .await
+            {
+                Ok(()) => break,
+                Err(StoreError::Stale(_)) if rereads < ACCOUNT_REREADS => {
+                    rereads += 1;
+                    user = self
+                        .store()
+                        .user(user.id)
+                        .await?
+                        .ok_or(CoreError::NotFound)?;
+                }
+                Err(e) => return Err(super::account_written(e)),
+            }
+        }
         let now = self.now();
         for token in self
             .store()
@@ -247,7 +272,7 @@ impl<S: Store> Haven<S> {
             AuditAction::PasswordChange,
             "password_reset",
             |u| {
-                u.password_hash = hash;
+                u.password_hash.clone_from(&hash);
                 u.failed_logins = 0;
                 u.must_change_password = false;
             },
@@ -286,7 +311,7 @@ impl<S: Store> Haven<S> {
                 AuditAction::PasswordChange,
                 "password_change",
                 |u| {
-                    u.password_hash = hash;
+                    u.password_hash.clone_from(&hash);
                     u.must_change_password = false;
                 },
             )

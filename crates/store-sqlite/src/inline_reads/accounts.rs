@@ -44,7 +44,9 @@ macro_rules! user_columns {
             $t,
             "language, ",
             $t,
-            "time_zone"
+            "time_zone, ",
+            $t,
+            "row_version"
         )
     };
 }
@@ -166,5 +168,6 @@ fn user(r: &Row<'_>, base: usize) -> Result<UserRow, StoreError> {
         created_at: at(r, base + 15)?,
         language: col(r, base + 16)?,
         time_zone: col(r, base + 17)?,
+        row_version: u64::try_from(col::<i64>(r, base + 18)?).map_err(|_| negative())?,
     })
 }

@@ -1,7 +1,7 @@
 //! Conformance stories: staff accounts, recovery codes, sessions and API tokens.
 
 use super::{Outcome, ensure, id_bytes, org};
-use crate::{ApiTokenRow, OrgRow, Preferences, SessionRow, Store, UserRow};
+use crate::{ApiTokenRow, OrgRow, Preferences, SessionRow, Store, StoreError, UserRow};
 use haven_domain::{TokenId, UserId};
 use time::macros::datetime;
 
@@ -25,6 +25,7 @@ pub fn user(n: u32, org: &OrgRow) -> UserRow {
         created_at: datetime!(2026-11-04 09:00 UTC),
         language: None,
         time_zone: None,
+        row_version: 0,
     }
 }
 
@@ -55,6 +56,13 @@ pub async fn staff_sessions_and_tokens_round_trip<S: Store>(store: S) -> Outcome
             .is_err(),
         "emails are unique",
     )?;
+    // Preferences are written on their own; a security write from a row read before them
+    // keeps them, and bumps the version.
+    let bogota = Preferences {
+        language: Some("es".into()),
+        time_zone: Some("America/Bogota".into()),
+    };
+    store.set_preferences(u.id, &bogota).await?;
     let changed = UserRow {
         totp_secret: Some(vec![1, 2, 3]),
         totp_last_step: Some(59_000_000),
@@ -63,15 +71,19 @@ pub async fn staff_sessions_and_tokens_round_trip<S: Store>(store: S) -> Outcome
         security_epoch: 4,
         disabled_at: Some(datetime!(2026-11-06 10:00 UTC)),
         roles: vec!["clinician".into()],
-        language: Some("es".into()),
-        time_zone: Some("America/Bogota".into()),
         ..u.clone()
     };
     let head = store.audit_head().await?.size;
     store.update_user(&changed, Some(b"changed")).await?;
+    let written = UserRow {
+        language: bogota.language.clone(),
+        time_zone: bogota.time_zone.clone(),
+        row_version: 1,
+        ..changed.clone()
+    };
     ensure(
-        store.user(u.id).await? == Some(changed.clone()),
-        "every mutable field is written",
+        store.user(u.id).await? == Some(written.clone()),
+        "every sign-in and security field is written, the preferences are kept, the version is bumped",
     )?;
     ensure(
         store.audit_head().await?.size == head + 1,
@@ -82,23 +94,46 @@ pub async fn staff_sessions_and_tokens_round_trip<S: Store>(store: S) -> Outcome
         "users by organisation",
     )?;
 
-    // A person's preferences are written on their own: a sign-in failure counted after
-    // the page read the account is kept.
-    let counted = UserRow {
-        failed_logins: 4,
+    // A write from a row read before that one is refused whole: a sign-in that read the
+    // account before it was disabled cannot write it back enabled.
+    let stale = UserRow {
+        failed_logins: 0,
+        disabled_at: None,
         ..changed.clone()
     };
+    ensure(
+        matches!(
+            store.update_user(&stale, Some(b"stale")).await,
+            Err(StoreError::Stale(_))
+        ),
+        "a write from a stale read is refused",
+    )?;
+    ensure(
+        store.user(u.id).await? == Some(written.clone()),
+        "a refused write changes nothing",
+    )?;
+    ensure(
+        store.audit_head().await?.size == head + 1,
+        "a refused write audits nothing",
+    )?;
+
+    // Choosing preferences keeps a sign-in failure counted after the page read the account.
+    let counted = UserRow {
+        failed_logins: 4,
+        ..written.clone()
+    };
     store.update_user(&counted, None).await?;
-    let chosen = Preferences {
+    let lagos = Preferences {
         language: None,
         time_zone: Some("Africa/Lagos".into()),
     };
-    store.set_preferences(u.id, &chosen).await?;
+    store.set_preferences(u.id, &lagos).await?;
     ensure(
         store.user(u.id).await?
             == Some(UserRow {
                 language: None,
                 time_zone: Some("Africa/Lagos".into()),
+                row_version: 2,
                 ..counted.clone()
             }),
         "preferences change nothing else",

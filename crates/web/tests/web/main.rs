@@ -3,6 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod account_races;
 mod api;
 mod audit;
 mod case_list;
