@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use haven_crypto::field::FieldContext;
 use haven_crypto::{Plaintext, totp};
-use haven_domain::audit::{AuditAction, AuditTarget};
+use haven_domain::audit::AuditAction;
 use haven_domain::{OrgId, UserId};
 use haven_store::{Store, UserRow};
 use zeroize::Zeroizing;
@@ -101,9 +101,12 @@ impl<S: Store> Haven<S> {
             .iter()
             .map(|c| secrets::hash(&secrets::normalise_recovery_code(c)))
             .collect();
-        let mut event = self.event(staff.actor(), AuditAction::MfaEnrol, "totp_enrol");
-        event.org = Some(user.org);
-        event.target = Some(AuditTarget::User(*user.id.as_uuid()));
+        let event = self.account_event(
+            staff.actor(),
+            AuditAction::MfaEnrol,
+            "totp_enrol",
+            (user.org, user.id),
+        );
         self.store()
             .update_user(&user, Some(&self.encode(&event)?))
             .await

@@ -173,17 +173,17 @@ impl<S: Store> Haven<S> {
             user.must_change_password = true;
         }
         let staff = Staff::from_row(&user);
-        let mut event = self.event(
+        let method = if enrolled {
+            "password_totp"
+        } else {
+            "password_only_enrolment"
+        };
+        let event = self.account_event(
             staff.actor(),
             AuditAction::Login,
-            if enrolled {
-                "password_totp"
-            } else {
-                "password_only_enrolment"
-            },
+            method,
+            (user.org, user.id),
         );
-        event.org = Some(user.org);
-        event.target = Some(AuditTarget::User(*user.id.as_uuid()));
         match self
             .store()
             .update_user(&user, Some(&self.encode(&event)?))

@@ -118,3 +118,19 @@ pub(crate) fn account_written(e: haven_store::StoreError) -> crate::CoreError {
         other => other.into(),
     }
 }
+
+impl<S: haven_store::Store> crate::Haven<S> {
+    /// An audit event about an account: its organisation and opaque id, never its name.
+    pub(crate) fn account_event(
+        &self,
+        actor: Actor,
+        action: haven_domain::audit::AuditAction,
+        reason: &str,
+        (org, user): (OrgId, UserId),
+    ) -> haven_domain::audit::AuditEvent {
+        let mut event = self.event(actor, action, reason);
+        event.org = Some(org);
+        event.target = Some(haven_domain::audit::AuditTarget::User(*user.as_uuid()));
+        event
+    }
+}

@@ -106,9 +106,12 @@ impl<S: Store> Haven<S> {
     pub async fn logout(&self, auth: &Authenticated) -> Result<(), CoreError> {
         if let Via::Session { token_hash, .. } = &auth.via {
             self.store().delete_session(token_hash).await?;
-            let mut event = self.event(auth.staff.actor(), AuditAction::Logout, "logout");
-            event.org = Some(auth.staff.org);
-            event.target = Some(AuditTarget::User(*auth.staff.id.as_uuid()));
+            let event = self.account_event(
+                auth.staff.actor(),
+                AuditAction::Logout,
+                "logout",
+                (auth.staff.org, auth.staff.id),
+            );
             self.append(&event).await?;
         }
         Ok(())

@@ -167,9 +167,12 @@ impl<S: Store> Haven<S> {
             time_zone: None,
             row_version: 0,
         };
-        let mut event = self.event(by.actor(), AuditAction::UserCreate, "user_create");
-        event.org = Some(new.org);
-        event.target = Some(AuditTarget::User(*id.as_uuid()));
+        let event = self.account_event(
+            by.actor(),
+            AuditAction::UserCreate,
+            "user_create",
+            (new.org, id),
+        );
         self.store()
             .insert_user(&row, &self.encode(&event)?)
             .await?;
@@ -191,9 +194,7 @@ impl<S: Store> Haven<S> {
         loop {
             change(&mut user);
             user.security_epoch += 1;
-            let mut event = self.event(by.actor(), action, reason);
-            event.org = Some(user.org);
-            event.target = Some(AuditTarget::User(*user.id.as_uuid()));
+            let event = self.account_event(by.actor(), action, reason, (user.org, user.id));
             match self
                 .store()
                 .update_user(&user, Some(&self.encode(&event)?))
