@@ -104,6 +104,7 @@ reasons! {
     DirectoryInvalid => "directory_invalid",
     TeamChanged => "team_changed",
     AccountChanged => "account_changed",
+    CaseChanged => "case_changed",
     EmailTaken => "email_taken",
     TransferWaiting => "transfer_waiting",
     TransferDecided => "transfer_decided",

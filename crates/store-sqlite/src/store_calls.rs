@@ -342,11 +342,12 @@ impl haven_store::Store for SqliteStore {
     }
     fn update_case(
         &self,
-        case: &haven_store::CaseRow,
+        case: haven_domain::CaseId,
+        change: &haven_store::CaseChange,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        cases::update_case(self, case, event, audit)
+        cases::update_case(self, case, change, event, audit)
     }
     fn add_team_member(
         &self,

@@ -4,7 +4,7 @@
 use crate::db::{DbConn, DbStore, DbTx};
 use crate::{audit, convert};
 use haven_domain::{CaseId, TaskId, UserId};
-use haven_store::{CaseEvent, CaseRow, NoteRow, StoreError, TaskRow};
+use haven_store::{CaseChange, CaseEvent, CaseRow, NoteRow, StoreError, TaskRow};
 use time::OffsetDateTime;
 
 /// Puts user `$2` on case `$1`'s team, with the case's creation time that orders a
@@ -107,25 +107,50 @@ pub(crate) async fn write_case(
 
 pub(crate) async fn update_case(
     store: &DbStore,
-    case: &CaseRow,
+    case: CaseId,
+    change: &CaseChange,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
-    sqlx::query(
-        "UPDATE cases SET status = $1, exploitation = $2, trafficking_types = $3, minor = $4, safety_risk = $5, \
-         immigration_sensitive = $6 WHERE id = $7",
-    )
-    .bind(&case.status)
-    .bind(&case.exploitation)
-    .bind(types_text(&case.trafficking_types))
-    .bind(case.minor)
-    .bind(case.safety_risk)
-    .bind(case.immigration_sensitive)
-    .bind(case.id.as_uuid())
-    .execute(&mut *tx)
-    .await
-    .map_err(convert::error)?;
+    match change {
+        CaseChange::Status { from, to } => {
+            let moved = sqlx::query("UPDATE cases SET status = $1 WHERE id = $2 AND status = $3")
+                .bind(to)
+                .bind(case.as_uuid())
+                .bind(from)
+                .execute(&mut *tx)
+                .await
+                .map_err(convert::error)?;
+            if moved.rows_affected() == 0 {
+                return Err(StoreError::Stale("the case's status"));
+            }
+        }
+        CaseChange::Classification {
+            exploitation,
+            safety_risk,
+            immigration_sensitive,
+        } => {
+            let (exploitation, types) = exploitation
+                .as_ref()
+                .map(|(e, t)| (e.as_str(), types_text(t)))
+                .unzip();
+            sqlx::query(
+                "UPDATE cases SET exploitation = COALESCE($1, exploitation), \
+                 trafficking_types = COALESCE($2, trafficking_types), \
+                 safety_risk = COALESCE($3, safety_risk), \
+                 immigration_sensitive = COALESCE($4, immigration_sensitive) WHERE id = $5",
+            )
+            .bind(exploitation)
+            .bind(types)
+            .bind(*safety_risk)
+            .bind(*immigration_sensitive)
+            .bind(case.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(convert::error)?;
+        }
+    }
     commit_with_event(tx, event, body).await
 }
 

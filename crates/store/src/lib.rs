@@ -332,10 +332,13 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         user: UserId,
         page: &BoardQuery,
     ) -> impl Future<Output = Result<Vec<BoardCase>, StoreError>> + Send;
-    /// Writes status, classification and flags, with a timeline event and an audit entry.
+    /// Applies `change` to a case, with a timeline event and an audit entry, in one
+    /// transaction; `StoreError::Stale`, and nothing written, when a status change finds the
+    /// case no longer where the writer saw it.
     fn update_case(
         &self,
-        case: &CaseRow,
+        case: CaseId,
+        change: &CaseChange,
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;

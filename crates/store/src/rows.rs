@@ -187,6 +187,24 @@ impl CaseRow {
     }
 }
 
+/// What a write of a case changes; the columns it does not name are left as they are, so
+/// writes of different things made at once do not undo each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseChange {
+    /// A step of the lifecycle, written only if the case is still at `from` (otherwise
+    /// `StoreError::Stale` and nothing is written): two people moving one case at once
+    /// cannot both have moved it from where they saw it.
+    Status { from: String, to: String },
+    /// Classification and flags; `None` leaves a column as it is (a writer writes only the
+    /// categories it may).
+    Classification {
+        /// The exploitation type and the Polaris type numbers, written together.
+        exploitation: Option<(String, Vec<u8>)>,
+        safety_risk: Option<bool>,
+        immigration_sensitive: Option<bool>,
+    },
+}
+
 /// One line of a case's timeline. `detail` is a code, never personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseEvent {

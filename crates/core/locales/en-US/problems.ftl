@@ -72,6 +72,7 @@ problem-page_size = a number from { $min } to { $max }
 problem-page_position = not a position in this list: use the `next` value a page gave
 problem-team_changed = the team changed meanwhile; reload and try again
 problem-account_changed = the account changed meanwhile; try again
+problem-case_changed = the case changed meanwhile; reload and try again
 problem-email_taken = an account with this email already exists
 problem-transfer_waiting = a transfer of this case is already waiting
 problem-transfer_decided = this transfer has already been decided

@@ -71,6 +71,7 @@ problem-page_size = un número entre { $min } y { $max }
 problem-page_position = no es una posición de esta lista: use el valor `next` que dio una página
 problem-team_changed = el equipo cambió mientras tanto; recargue e inténtelo de nuevo
 problem-account_changed = la cuenta cambió mientras tanto; inténtelo de nuevo
+problem-case_changed = el caso cambió mientras tanto; recargue e inténtelo de nuevo
 problem-email_taken = ya existe una cuenta con este correo
 problem-transfer_waiting = ya hay una transferencia de este caso pendiente
 problem-transfer_decided = esta transferencia ya se decidió

@@ -32,7 +32,7 @@ use haven_domain::audit::{Actor, AuditAction, AuditTarget};
 use haven_domain::case::{CaseStatus, ExploitationType, TraffickingType};
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
-use haven_store::{CaseEvent, CaseRow, IntakeRecord, Store};
+use haven_store::{CaseChange, CaseEvent, CaseRow, IntakeRecord, Store};
 
 /// What intake records about the case itself (no personal data).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -229,7 +229,7 @@ impl<S: Store> Haven<S> {
         reason: Option<&str>,
     ) -> Result<(), CoreError> {
         let access = self.authorize_case(auth, id, Action::CloseOrReopen).await?;
-        let (mut row, _) = self.store().case(id).await?.ok_or(CoreError::NotFound)?;
+        let (row, _) = self.store().case(id).await?.ok_or(CoreError::NotFound)?;
         let from: CaseStatus = row
             .status
             .parse()
@@ -237,6 +237,26 @@ impl<S: Store> Haven<S> {
         let next = from
             .transition(to, reason)
             .map_err(|e| CoreError::invalid("status", &e))?;
+        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, next.as_str());
+        event.org = Some(row.org);
+        event.target = Some(AuditTarget::Case(*id.as_uuid()));
+        let moved = self.case_event(id, "status", Some(auth.staff.id), next.as_str());
+        let change = CaseChange::Status {
+            from: from.as_str().into(),
+            to: next.as_str().into(),
+        };
+        // Moved from where this person saw it, or not at all: a reason is written only for
+        // the reopening that happened.
+        match self
+            .store()
+            .update_case(id, &change, &moved, &self.encode(&event)?)
+            .await
+        {
+            Err(haven_store::StoreError::Stale(_)) => {
+                return Err(CoreError::Conflict(Reason::CaseChanged.into()));
+            }
+            written => written?,
+        }
         if let (CaseStatus::Closed, Some(r)) = (from, reason) {
             self.write_note(
                 &access,
@@ -246,14 +266,6 @@ impl<S: Store> Haven<S> {
             )
             .await?;
         }
-        row.status = next.as_str().into();
-        let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, next.as_str());
-        event.org = Some(row.org);
-        event.target = Some(AuditTarget::Case(*id.as_uuid()));
-        let moved = self.case_event(id, "status", Some(auth.staff.id), next.as_str());
-        self.store()
-            .update_case(&row, &moved, &self.encode(&event)?)
-            .await?;
         Ok(())
     }
 
@@ -370,20 +382,24 @@ impl<S: Store> Haven<S> {
         let access = self
             .authorize_case(auth, id, Action::Edit(DataCategory::Case))
             .await?;
-        let (mut row, _) = access.loaded_case().cloned().ok_or(CoreError::NotFound)?;
-        let mut written = Vec::new();
-        if access.access_map().get(&DataCategory::Narrative) == Some(&Access::ReadWrite) {
-            (row.exploitation, row.trafficking_types) = classification(new);
-            written.push(DataCategory::Narrative);
-        }
-        if access.can_read(DataCategory::Safety) {
-            row.safety_risk = new.safety_risk;
-            written.push(DataCategory::Safety);
-        }
-        if access.can_read(DataCategory::Immigration) && !access.protected_view() {
-            row.immigration_sensitive = new.immigration_sensitive;
-            written.push(DataCategory::Immigration);
-        }
+        let (row, _) = access.loaded_case().ok_or(CoreError::NotFound)?;
+        let narrative =
+            access.access_map().get(&DataCategory::Narrative) == Some(&Access::ReadWrite);
+        let safety = access.can_read(DataCategory::Safety);
+        let immigration = access.can_read(DataCategory::Immigration) && !access.protected_view();
+        let change = CaseChange::Classification {
+            exploitation: narrative.then(|| classification(new)),
+            safety_risk: safety.then_some(new.safety_risk),
+            immigration_sensitive: immigration.then_some(new.immigration_sensitive),
+        };
+        let written: Vec<DataCategory> = [
+            (narrative, DataCategory::Narrative),
+            (safety, DataCategory::Safety),
+            (immigration, DataCategory::Immigration),
+        ]
+        .into_iter()
+        .filter_map(|(writes, category)| writes.then_some(category))
+        .collect();
         let mut event = self.event(
             auth.staff.actor(),
             AuditAction::CaseStatus,
@@ -395,7 +411,8 @@ impl<S: Store> Haven<S> {
         let detail: Vec<&str> = written.iter().map(|c| c.as_str()).collect();
         self.store()
             .update_case(
-                &row,
+                id,
+                &change,
                 &self.case_event(id, "classification", Some(auth.staff.id), &detail.join(",")),
                 &self.encode(&event)?,
             )

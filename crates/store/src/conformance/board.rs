@@ -3,7 +3,7 @@
 
 use super::staff::user;
 use super::{Outcome, ensure, id_bytes, key, org, survivor};
-use crate::{BoardCursor, BoardQuery, CaseEvent, CaseRow, OrgRow, Store, TaskRow};
+use crate::{BoardCursor, BoardQuery, CaseChange, CaseEvent, CaseRow, OrgRow, Store, TaskRow};
 use haven_domain::{CaseId, TaskId, UserId};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
@@ -105,9 +105,10 @@ pub async fn a_members_board_pages_and_filters<S: Store>(store: S) -> Outcome {
 
     store
         .update_case(
-            &CaseRow {
-                status: "active".into(),
-                ..c2.clone()
+            c2.id,
+            &CaseChange::Status {
+                from: c2.status.clone(),
+                to: "active".into(),
             },
             &event(&c2, "status"),
             b"status",

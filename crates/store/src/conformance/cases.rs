@@ -2,7 +2,9 @@
 
 use super::staff::user;
 use super::{Outcome, ensure, fail, id_bytes, key, org, survivor};
-use crate::{CaseEvent, CaseRow, IntakeRecord, NoteRow, Store, TaskRow, UserRow};
+use crate::{
+    CaseChange, CaseEvent, CaseRow, IntakeRecord, NoteRow, Store, StoreError, TaskRow, UserRow,
+};
 use haven_domain::{CaseId, NoteId, TaskId};
 use time::macros::datetime;
 
@@ -78,11 +80,6 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
     )?;
 
     let later = datetime!(2026-11-09 10:00 UTC);
-    let active = CaseRow {
-        status: "active".into(),
-        safety_risk: true,
-        ..case.clone()
-    };
     let moved = CaseEvent {
         case: case.id,
         at: later,
@@ -90,10 +87,74 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         actor: Some(u1.id),
         detail: "active".into(),
     };
-    store.update_case(&active, &moved, b"status").await?;
+    let step = |from: &str, to: &str| CaseChange::Status {
+        from: from.into(),
+        to: to.into(),
+    };
+    store
+        .update_case(case.id, &step("open", "active"), &moved, b"status")
+        .await?;
+    let active = CaseRow {
+        status: "active".into(),
+        ..case.clone()
+    };
     ensure(
-        store.case(case.id).await?.map(|(c, _)| c) == Some(active),
-        "status and flags written",
+        store.case(case.id).await?.map(|(c, _)| c) == Some(active.clone()),
+        "a status change writes the status only",
+    )?;
+    let head = store.audit_head().await?.size;
+    ensure(
+        matches!(
+            store
+                .update_case(case.id, &step("open", "closed"), &moved, b"stale")
+                .await,
+            Err(StoreError::Stale(_))
+        ),
+        "a status change from where the case no longer is is refused",
+    )?;
+    ensure(
+        store.case(case.id).await?.map(|(c, _)| c) == Some(active.clone())
+            && store.audit_head().await?.size == head,
+        "a refused status change writes nothing",
+    )?;
+    let flagged = CaseChange::Classification {
+        exploitation: None,
+        safety_risk: Some(true),
+        immigration_sensitive: None,
+    };
+    let reclassified = CaseEvent {
+        kind: "classification".into(),
+        detail: "safety".into(),
+        ..moved.clone()
+    };
+    store
+        .update_case(case.id, &flagged, &reclassified, b"flags")
+        .await?;
+    let active = CaseRow {
+        safety_risk: true,
+        ..active
+    };
+    ensure(
+        store.case(case.id).await?.map(|(c, _)| c) == Some(active.clone()),
+        "a classification writes what it names and keeps the rest",
+    )?;
+    let classified = CaseChange::Classification {
+        exploitation: Some(("labour".into(), vec![3, 7])),
+        safety_risk: None,
+        immigration_sensitive: Some(true),
+    };
+    store
+        .update_case(case.id, &classified, &reclassified, b"classified")
+        .await?;
+    let active = CaseRow {
+        exploitation: "labour".into(),
+        trafficking_types: vec![3, 7],
+        immigration_sensitive: true,
+        ..active
+    };
+    ensure(
+        store.case(case.id).await?.map(|(c, _)| c) == Some(active.clone()),
+        "the type and the flag written, the safety flag kept",
     )?;
 
     let note = NoteRow {
@@ -167,8 +228,17 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         .map(|e| e.kind)
         .collect();
     ensure(
-        kinds == vec!["opened", "status", "note", "task", "task"],
-        "the timeline in order",
+        kinds
+            == vec![
+                "opened",
+                "status",
+                "classification",
+                "classification",
+                "note",
+                "task",
+                "task",
+            ],
+        "the timeline in order, without the refused status change",
     )?;
     // A case view's reads together give what the reads one by one give.
     let contents = crate::CaseContents {
@@ -182,7 +252,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         events: store.case_events(case.id).await?,
     };
     ensure(
-        contents.notes.len() == 1 && contents.tasks.len() == 1 && contents.events.len() == 5,
+        contents.notes.len() == 1 && contents.tasks.len() == 1 && contents.events.len() == 7,
         "case contents hold the case's rows",
     )?;
     let (row, team) = store.case(case.id).await?.ok_or_else(|| fail("case"))?;

@@ -42,6 +42,12 @@ fn op(summary: &str, ok: &str, body: Option<&str>) -> Value {
     o
 }
 
+/// An operation that may find its record changed by someone else since it was read.
+fn changed_meanwhile(mut op: Value, description: &str) -> Value {
+    op["responses"]["409"] = json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    op
+}
+
 fn id_param(name: &str) -> Value {
     json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
 }
@@ -92,7 +98,7 @@ pub(crate) fn document() -> Value {
             "/api/v1/cases/{id}": { "parameters": [id_param("id")], "get": op("A case: status, flags, visible survivor fields, readable notes, tasks, timeline", "200", None) },
             "/api/v1/cases/{id}/classification": { "parameters": [id_param("id")], "put": op("Classify the case again: exploitation and trafficking types (needs write access to the narrative), safety-risk and immigration-sensitive flags (need sight of their category); parts the caller may not change are kept; answers `written`, the categories changed", "200", Some("CaseFields")) },
             "/api/v1/cases/{id}/survivor": { "parameters": [id_param("id")], "put": op("Edit the survivor record of the case: fields of the categories the caller may write (identity, contact) are replaced, the rest kept as stored; answers `written`, those categories", "200", Some("SurvivorFields")) },
-            "/api/v1/cases/{id}/status": { "parameters": [id_param("id")], "post": op("Change status (reopening needs a reason)", "204", Some("StatusChange")) },
+            "/api/v1/cases/{id}/status": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Change status (reopening needs a reason)", "204", Some("StatusChange")), "The case moved meanwhile (`case_changed`): nothing was written; read it again") },
             "/api/v1/cases/{id}/notes": {
                 "parameters": [id_param("id")],
                 "get": op("The notes the caller may read", "200", None),

@@ -343,6 +343,18 @@ pub(crate) async fn after<S: Store>(
             )
             .await
         }
+        // Someone changed the case meanwhile: the page as it is now, saying so.
+        Err(e @ CoreError::Conflict(_)) => {
+            case_page(
+                t,
+                haven,
+                auth,
+                id,
+                Some(t.refusal(&e)),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }

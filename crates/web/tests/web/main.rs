@@ -7,6 +7,7 @@ mod account_races;
 mod api;
 mod audit;
 mod case_list;
+mod case_races;
 mod case_team;
 mod cases;
 mod classification;
