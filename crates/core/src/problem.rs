@@ -105,6 +105,7 @@ reasons! {
     TeamChanged => "team_changed",
     AccountChanged => "account_changed",
     CaseChanged => "case_changed",
+    RecordChanged => "record_changed",
     EmailTaken => "email_taken",
     TransferWaiting => "transfer_waiting",
     TransferDecided => "transfer_decided",

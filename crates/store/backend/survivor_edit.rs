@@ -10,7 +10,8 @@ use haven_domain::{CaseId, SurvivorId};
 use haven_store::{CaseEvent, StoreError, SurvivorEdit};
 
 /// Replaces a survivor's sealed fields, coarse fields and index entries, sets the minor
-/// flag of their cases, and records the event and the audit entry: all or nothing.
+/// flag of their cases, and records the event and the audit entry: all or nothing, and
+/// only over the record the edit was based on.
 pub(crate) async fn update(
     store: &DbStore,
     edit: &SurvivorEdit,
@@ -21,7 +22,7 @@ pub(crate) async fn update(
     let found = sqlx::query(
         "UPDATE survivors SET pseudonym = $1, legal_name = $2, aliases = $3, date_of_birth = $4, \
          phone = $5, email = $6, safe_contact = $7, details = $8, age_band = $9, gender = $10, \
-         nationality_region = $11 WHERE id = $12",
+         nationality_region = $11 WHERE id = $12 AND pseudonym = $13",
     )
     .bind(&f.pseudonym)
     .bind(&f.legal_name)
@@ -35,12 +36,23 @@ pub(crate) async fn update(
     .bind(&edit.coarse.gender)
     .bind(&edit.coarse.nationality_region)
     .bind(edit.id.as_uuid())
+    .bind(&edit.based_on)
     .execute(&mut *tx)
     .await
     .map_err(convert::error)?
     .rows_affected();
     if found != 1 {
-        return Ok(None);
+        let exists = sqlx::query("SELECT 1 FROM survivors WHERE id = $1")
+            .bind(edit.id.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(convert::error)?
+            .is_some();
+        return if exists {
+            Err(StoreError::Stale("the survivor's record"))
+        } else {
+            Ok(None)
+        };
     }
     sqlx::query("DELETE FROM survivor_index WHERE survivor_id = $1")
         .bind(edit.id.as_uuid())

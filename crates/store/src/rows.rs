@@ -61,6 +61,11 @@ pub struct IndexEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SurvivorEdit {
     pub id: SurvivorId,
+    /// The pseudonym's ciphertext as the edit read it. Every write seals it afresh under a
+    /// new nonce, so it stands for the record's version: the edit is applied only if it is
+    /// still the stored one (otherwise `StoreError::Stale`), and two people editing
+    /// different parts at once cannot undo each other.
+    pub based_on: Vec<u8>,
     pub fields: SurvivorCiphertexts,
     pub coarse: CoarseFields,
     pub index: Vec<IndexEntry>,

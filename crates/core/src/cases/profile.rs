@@ -2,6 +2,7 @@
 //! a language or a date of birth after intake.
 
 use crate::auth::Authenticated;
+use crate::problem::Reason;
 use crate::survivors::{check_dates, coarse, open_whole_row, seal_profile};
 use crate::{CoreError, Haven};
 use haven_domain::access::Action;
@@ -55,6 +56,7 @@ impl<S: Store> Haven<S> {
         let inner = self.inner();
         let edit = SurvivorEdit {
             id: row.id,
+            based_on: row.fields.pseudonym.clone(),
             fields: seal_profile(&key, row.org, row.id, &profile, inner.entropy.as_ref())?,
             coarse: coarse(&profile, today),
             index: inner.index.entries(&profile),
@@ -69,10 +71,14 @@ impl<S: Store> Haven<S> {
             &writable,
             "edit",
         )?;
-        self.store()
-            .update_survivor(&edit, &body)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        match self.store().update_survivor(&edit, &body).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(CoreError::NotFound),
+            Err(haven_store::StoreError::Stale(_)) => {
+                return Err(CoreError::Conflict(Reason::RecordChanged.into()));
+            }
+            Err(e) => return Err(e.into()),
+        }
         Ok(writable)
     }
 }

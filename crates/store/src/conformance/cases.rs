@@ -392,6 +392,7 @@ pub async fn an_edit_replaces_fields_and_index_and_sets_the_minor_flag<S: Store>
     };
     let edit = crate::SurvivorEdit {
         id: s.id,
+        based_on: s.fields.pseudonym.clone(),
         fields: edited.fields.clone(),
         coarse: edited.coarse.clone(),
         index: vec![crate::IndexEntry {
@@ -431,6 +432,19 @@ pub async fn an_edit_replaces_fields_and_index_and_sets_the_minor_flag<S: Store>
     ensure(
         timeline.last().map(|e| e.kind.as_str()) == Some("profile"),
         "the edit is on the timeline",
+    )?;
+    let head = store.audit_head().await?.size;
+    ensure(
+        matches!(
+            store.update_survivor(&edit, b"again").await,
+            Err(StoreError::Stale(_))
+        ),
+        "an edit of a record that was written since it was read is refused",
+    )?;
+    ensure(
+        store.survivor(s.id).await?.map(|r| r.fields) == Some(edited.fields.clone())
+            && store.audit_head().await?.size == head,
+        "a refused edit writes nothing",
     )?;
     let missing = crate::SurvivorEdit {
         id: survivor(2, &o, &k).id,

@@ -97,7 +97,7 @@ pub(crate) fn document() -> Value {
             },
             "/api/v1/cases/{id}": { "parameters": [id_param("id")], "get": op("A case: status, flags, visible survivor fields, readable notes, tasks, timeline", "200", None) },
             "/api/v1/cases/{id}/classification": { "parameters": [id_param("id")], "put": op("Classify the case again: exploitation and trafficking types (needs write access to the narrative), safety-risk and immigration-sensitive flags (need sight of their category); parts the caller may not change are kept; answers `written`, the categories changed", "200", Some("CaseFields")) },
-            "/api/v1/cases/{id}/survivor": { "parameters": [id_param("id")], "put": op("Edit the survivor record of the case: fields of the categories the caller may write (identity, contact) are replaced, the rest kept as stored; answers `written`, those categories", "200", Some("SurvivorFields")) },
+            "/api/v1/cases/{id}/survivor": { "parameters": [id_param("id")], "put": changed_meanwhile(op("Edit the survivor record of the case: fields of the categories the caller may write (identity, contact) are replaced, the rest kept as stored; answers `written`, those categories", "200", Some("SurvivorFields")), "The record was saved by someone else since this edit read it (`record_changed`): nothing was written; read it again") },
             "/api/v1/cases/{id}/status": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Change status (reopening needs a reason)", "204", Some("StatusChange")), "The case moved meanwhile (`case_changed`): nothing was written; read it again") },
             "/api/v1/cases/{id}/notes": {
                 "parameters": [id_param("id")],

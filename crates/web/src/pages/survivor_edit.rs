@@ -100,7 +100,14 @@ pub(crate) async fn edit<S: Store>(
     };
     match saved {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
+        // Refused input, or a record someone else saved meanwhile: the form again, as typed.
+        Err(
+            e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_) | CoreError::Conflict(_)),
+        ) => {
+            let status = match e {
+                CoreError::Conflict(_) => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
             let message = t.refusal(&e);
             Ok(page(
                 &haven,
@@ -109,7 +116,7 @@ pub(crate) async fn edit<S: Store>(
                 writable(&haven, &auth, id).await?,
                 values,
                 Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             ))
         }
         Err(e) => Err(e.into()),
