@@ -25,7 +25,7 @@ pub use view::CaseView;
 
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
-use crate::problem::Reason;
+use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_domain::access::{Access, Action, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
@@ -237,6 +237,20 @@ impl<S: Store> Haven<S> {
         let next = from
             .transition(to, reason)
             .map_err(|e| CoreError::invalid("status", &e))?;
+        // A reopening's reason is kept as a note, checked before anything is written.
+        let reason_note = match (from, reason) {
+            (CaseStatus::Closed, Some(r)) => {
+                let note = format!("Reopened: {}", r.trim());
+                notes::note_text(&note).map_err(|_| {
+                    CoreError::invalid(
+                        "reason",
+                        Problem::new(Reason::NoteTooLong).with("max", notes::MAX_NOTE_CHARS),
+                    )
+                })?;
+                Some(note)
+            }
+            _ => None,
+        };
         let mut event = self.event(auth.staff.actor(), AuditAction::CaseStatus, next.as_str());
         event.org = Some(row.org);
         event.target = Some(AuditTarget::Case(*id.as_uuid()));
@@ -257,12 +271,12 @@ impl<S: Store> Haven<S> {
             }
             written => written?,
         }
-        if let (CaseStatus::Closed, Some(r)) = (from, reason) {
+        if let Some(note) = reason_note {
             self.write_note(
                 &access,
                 auth,
                 haven_domain::case::NoteCategory::General,
-                &format!("Reopened: {r}"),
+                &note,
             )
             .await?;
         }

@@ -29,6 +29,21 @@ pub struct NoteView {
     pub body: String,
 }
 
+/// A note's text as it is kept (trimmed), or why it cannot be.
+pub(crate) fn note_text(body: &str) -> Result<&str, CoreError> {
+    let text = body.trim();
+    if text.is_empty() {
+        return Err(CoreError::invalid("body", Reason::NoteEmpty));
+    }
+    if text.chars().count() > MAX_NOTE_CHARS {
+        return Err(CoreError::invalid(
+            "body",
+            Problem::new(Reason::NoteTooLong).with("max", MAX_NOTE_CHARS),
+        ));
+    }
+    Ok(text)
+}
+
 pub(crate) fn context(org: OrgId, id: NoteId) -> FieldContext<'static> {
     FieldContext {
         org,
@@ -60,16 +75,7 @@ impl<S: Store> Haven<S> {
         body: &str,
     ) -> Result<NoteId, CoreError> {
         let case = require_case(access)?;
-        let text = body.trim();
-        if text.is_empty() {
-            return Err(CoreError::invalid("body", Reason::NoteEmpty));
-        }
-        if text.chars().count() > MAX_NOTE_CHARS {
-            return Err(CoreError::invalid(
-                "body",
-                Problem::new(Reason::NoteTooLong).with("max", MAX_NOTE_CHARS),
-            ));
-        }
+        let text = note_text(body)?;
         let entropy = self.inner().entropy.as_ref();
         let id = NoteId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
         let key = self.survivor_key(access.survivor()).await?;

@@ -172,6 +172,23 @@ async fn the_lifecycle_needs_a_reason_to_reopen<S: Store>(app: App<S>) {
         (r.status, body(&r)["error"]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("status"))
     );
+    let too_long = "a".repeat(20_000);
+    let r = status("active", Some(too_long.as_str())).await;
+    assert_eq!(
+        (r.status, body(&r)["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+        "a reason too long to keep as a note"
+    );
+    let c = body(
+        &t.app
+            .api_get(&format!("/api/v1/cases/{}", t.case), &t.cm)
+            .await,
+    );
+    assert_eq!(c["status"], "closed", "a refused reopening moves nothing");
+    assert!(
+        !c["notes"].to_string().contains("Reopened"),
+        "and keeps no reason"
+    );
     assert_eq!(
         status("active", Some("She asked for help again"))
             .await
