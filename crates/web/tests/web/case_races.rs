@@ -15,6 +15,7 @@ on_both_stores!(
     status_changes_made_at_once_follow_the_lifecycle,
     of_two_edits_of_one_record_read_at_once_the_second_is_refused,
     a_record_saved_meanwhile_shows_the_form_again_as_typed,
+    a_case_moved_meanwhile_shows_the_case_page_as_it_now_is,
 );
 
 async fn a_status_change_and_a_classification_made_at_once_both_land<S: Store>(app: App<S>) {
@@ -177,6 +178,46 @@ async fn a_record_saved_meanwhile_shows_the_form_again_as_typed<S: Store>(app: A
         }
     }
     assert!(shown > 0, "no save based on a replaced record was refused");
+}
+
+async fn a_case_moved_meanwhile_shows_the_case_page_as_it_now_is<S: Store>(app: App<S>) {
+    let PageUser { session, csrf, .. } = app
+        .page_user(app.org_a, "page@example.org", &[Role::CaseManager])
+        .await;
+    let mut shown = 0;
+    for round in 0..ROUNDS {
+        // Names that sound unlike each other, so intake shows no likely existing record.
+        let pseudonym = ["Abeba", "Tsion", "Mulu", "Hirut", "Selam", "Genet"][round];
+        let intake = [("csrf", csrf.as_str()), ("pseudonym", pseudonym)];
+        let r = app.post_form("/intake", Some(&session), &intake).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let status_url = format!("{}/status", r.location().unwrap());
+        let forms = ["active", "closed"].map(|to| [("csrf", csrf.as_str()), ("status", to)]);
+        let (a, b) = tokio::join!(
+            app.post_form(&status_url, Some(&session), &forms[0]),
+            app.post_form(&status_url, Some(&session), &forms[1]),
+        );
+        for r in [&a, &b] {
+            match r.status {
+                // Landed, or read the case after the other landed (closed, then active
+                // without a reason, is refused by the lifecycle's own rule).
+                StatusCode::SEE_OTHER | StatusCode::UNPROCESSABLE_ENTITY => {}
+                StatusCode::CONFLICT => {
+                    assert!(r.body.contains("the case changed meanwhile"), "{}", r.body);
+                    assert!(
+                        r.body.contains("id=\"edit-record\""),
+                        "the case page, not an error page"
+                    );
+                    shown += 1;
+                }
+                other => panic!("each change lands or is refused, not {other}"),
+            }
+        }
+    }
+    assert!(
+        shown > 0,
+        "no status change from a replaced status was refused"
+    );
 }
 
 /// Rounds of the edit race; each sees a race about five times in six.
