@@ -59,6 +59,17 @@ impl CoreError {
         }
     }
 
+    /// A store write refused because its record changed after it was read (a race), as a
+    /// conflict for `reason` (409); any other store error as it is.
+    pub(crate) fn changed_meanwhile(
+        reason: crate::problem::Reason,
+    ) -> impl Fn(haven_store::StoreError) -> Self {
+        move |e| match e {
+            haven_store::StoreError::Stale(_) => Self::Conflict(reason.into()),
+            other => other.into(),
+        }
+    }
+
     /// Why input was refused, for a client to show in its reader's language.
     pub fn problem(&self) -> Option<Problem> {
         match self {

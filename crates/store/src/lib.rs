@@ -160,7 +160,8 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         id: SurvivorId,
     ) -> impl Future<Output = Result<Option<SurvivorRow>, StoreError>> + Send;
     /// Applies an edit of a survivor's record with its audit entry, in one transaction.
-    /// Returns `Ok(None)` if there is no such survivor.
+    /// Returns `Ok(None)` if there is no such survivor, and `StoreError::Stale`, with
+    /// nothing written, if the record is no longer the one the edit was based on.
     fn update_survivor(
         &self,
         edit: &SurvivorEdit,

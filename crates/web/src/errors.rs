@@ -59,6 +59,12 @@ fn correlate(detail: &dyn std::fmt::Display) -> uuid::Uuid {
     correlation
 }
 
+/// The status a client-facing core error answers with (422 refused input, 409 a record
+/// changed meanwhile, …); `None` for server faults.
+pub(crate) fn client_status(e: &CoreError) -> Option<StatusCode> {
+    classify(e).map(|(status, ..)| status)
+}
+
 /// Status, stable code and field of a client-facing core error; `None` for server faults.
 fn classify(e: &CoreError) -> Option<(StatusCode, &'static str, Option<&'static str>)> {
     Some(match e {

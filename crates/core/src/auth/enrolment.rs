@@ -110,7 +110,7 @@ impl<S: Store> Haven<S> {
         self.store()
             .update_user(&user, Some(&self.encode(&event)?))
             .await
-            .map_err(super::account_written)?;
+            .map_err(CoreError::changed_meanwhile(Reason::AccountChanged))?;
         self.store()
             .replace_recovery_codes(user.id, &hashes)
             .await?;

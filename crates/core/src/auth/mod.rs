@@ -108,17 +108,6 @@ impl Staff {
     }
 }
 
-/// A failed write of an account, as the caller sees it: a write refused because the account
-/// changed after it was read asks them to try again (409); anything else is the store's.
-pub(crate) fn account_written(e: haven_store::StoreError) -> crate::CoreError {
-    match e {
-        haven_store::StoreError::Stale(_) => {
-            crate::CoreError::Conflict(crate::problem::Reason::AccountChanged.into())
-        }
-        other => other.into(),
-    }
-}
-
 impl<S: haven_store::Store> crate::Haven<S> {
     /// An audit event about an account: its organisation and opaque id, never its name.
     pub(crate) fn account_event(

@@ -209,7 +209,7 @@ impl<S: Store> Haven<S> {
                         .await?
                         .ok_or(CoreError::NotFound)?;
                 }
-                Err(e) => return Err(super::account_written(e)),
+                Err(e) => return Err(CoreError::changed_meanwhile(Reason::AccountChanged)(e)),
             }
         }
         let now = self.now();

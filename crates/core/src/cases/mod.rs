@@ -25,7 +25,7 @@ pub use view::CaseView;
 
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
-use crate::problem::{Problem, Reason};
+use crate::problem::Reason;
 use crate::{CoreError, Haven};
 use haven_domain::access::{Access, Action, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
@@ -241,12 +241,7 @@ impl<S: Store> Haven<S> {
         let reason_note = match (from, reason) {
             (CaseStatus::Closed, Some(r)) => {
                 let note = format!("Reopened: {}", r.trim());
-                notes::note_text(&note).map_err(|_| {
-                    CoreError::invalid(
-                        "reason",
-                        Problem::new(Reason::NoteTooLong).with("max", notes::MAX_NOTE_CHARS),
-                    )
-                })?;
+                notes::note_text(&note, "reason")?;
                 Some(note)
             }
             _ => None,
@@ -261,16 +256,10 @@ impl<S: Store> Haven<S> {
         };
         // Moved from where this person saw it, or not at all: a reason is written only for
         // the reopening that happened.
-        match self
-            .store()
+        self.store()
             .update_case(id, &change, &moved, &self.encode(&event)?)
             .await
-        {
-            Err(haven_store::StoreError::Stale(_)) => {
-                return Err(CoreError::Conflict(Reason::CaseChanged.into()));
-            }
-            written => written?,
-        }
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         if let Some(note) = reason_note {
             self.write_note(
                 &access,

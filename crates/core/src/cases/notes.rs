@@ -29,15 +29,15 @@ pub struct NoteView {
     pub body: String,
 }
 
-/// A note's text as it is kept (trimmed), or why it cannot be.
-pub(crate) fn note_text(body: &str) -> Result<&str, CoreError> {
+/// A note's text as it is kept (trimmed), or why it cannot be, refused on `field`.
+pub(crate) fn note_text<'a>(body: &'a str, field: &'static str) -> Result<&'a str, CoreError> {
     let text = body.trim();
     if text.is_empty() {
-        return Err(CoreError::invalid("body", Reason::NoteEmpty));
+        return Err(CoreError::invalid(field, Reason::NoteEmpty));
     }
     if text.chars().count() > MAX_NOTE_CHARS {
         return Err(CoreError::invalid(
-            "body",
+            field,
             Problem::new(Reason::NoteTooLong).with("max", MAX_NOTE_CHARS),
         ));
     }
@@ -75,7 +75,7 @@ impl<S: Store> Haven<S> {
         body: &str,
     ) -> Result<NoteId, CoreError> {
         let case = require_case(access)?;
-        let text = note_text(body)?;
+        let text = note_text(body, "body")?;
         let entropy = self.inner().entropy.as_ref();
         let id = NoteId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
         let key = self.survivor_key(access.survivor()).await?;

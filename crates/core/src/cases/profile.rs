@@ -71,14 +71,11 @@ impl<S: Store> Haven<S> {
             &writable,
             "edit",
         )?;
-        match self.store().update_survivor(&edit, &body).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return Err(CoreError::NotFound),
-            Err(haven_store::StoreError::Stale(_)) => {
-                return Err(CoreError::Conflict(Reason::RecordChanged.into()));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        self.store()
+            .update_survivor(&edit, &body)
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::RecordChanged))?
+            .ok_or(CoreError::NotFound)?;
         Ok(writable)
     }
 }

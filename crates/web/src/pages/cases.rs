@@ -1,7 +1,7 @@
 //! Case work in the browser, without JavaScript: the dashboard's data and the case page with
 //! its notes, team, status, plan and timeline (its forms post to [`super::case_changes`]).
 
-use crate::errors::PageError;
+use crate::errors::{PageError, client_status};
 use crate::extract::SignedIn;
 use crate::i18n::Tr;
 use crate::shown_time;
@@ -332,28 +332,13 @@ pub(crate) async fn after<S: Store>(
 ) -> Result<Response, PageError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
-            case_page(
-                t,
-                haven,
-                auth,
-                id,
-                Some(t.refusal(&e)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        // Someone changed the case meanwhile: the page as it is now, saying so.
-        Err(e @ CoreError::Conflict(_)) => {
-            case_page(
-                t,
-                haven,
-                auth,
-                id,
-                Some(t.refusal(&e)),
-                StatusCode::CONFLICT,
-            )
-            .await
+        // Refused input (422), or a case someone changed meanwhile (409): the page as it is
+        // now, saying why.
+        Err(
+            e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_) | CoreError::Conflict(_)),
+        ) => {
+            let status = client_status(&e).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            case_page(t, haven, auth, id, Some(t.refusal(&e)), status).await
         }
         Err(e) => Err(e.into()),
     }

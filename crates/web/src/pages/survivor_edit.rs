@@ -4,7 +4,7 @@
 use super::cases::{case_id, csrf, nav};
 use super::form::PageForm;
 use super::intake::{choices, intake_values, profile_from, values_of};
-use crate::errors::PageError;
+use crate::errors::{PageError, client_status};
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
 use crate::views::{self, IntakeValues, SurvivorEditPage};
@@ -104,10 +104,7 @@ pub(crate) async fn edit<S: Store>(
         Err(
             e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_) | CoreError::Conflict(_)),
         ) => {
-            let status = match e {
-                CoreError::Conflict(_) => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let status = client_status(&e).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let message = t.refusal(&e);
             Ok(page(
                 &haven,
