@@ -135,7 +135,9 @@ async fn a_timeline_keeps_its_order_wherever_postgres_keeps_the_rows() -> Result
             created_at: case.created_at,
             body: vec![n; 40],
         };
-        store.insert_note(&note, &event(kind), b"note").await?;
+        store
+            .insert_note(&note, case.org, &event(kind), b"note")
+            .await?;
     }
     // Moved away and back: the row, and its index entry, now come after the others'.
     for step in ["+", "-"] {

@@ -370,10 +370,11 @@ impl haven_store::Store for SqliteStore {
     fn insert_goal(
         &self,
         goal: &haven_store::GoalRow,
+        owner: haven_domain::OrgId,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        plan::insert_goal(self, goal, event, audit)
+        plan::insert_goal(self, goal, owner, event, audit)
     }
     fn goals_of_case(
         &self,
@@ -416,10 +417,11 @@ impl haven_store::Store for SqliteStore {
     fn insert_note(
         &self,
         note: &haven_store::NoteRow,
+        owner: haven_domain::OrgId,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        cases::insert_note(self, note, event, audit)
+        cases::insert_note(self, note, owner, event, audit)
     }
     fn notes_of_case(
         &self,
@@ -431,10 +433,11 @@ impl haven_store::Store for SqliteStore {
     fn insert_task(
         &self,
         task: &haven_store::TaskRow,
+        owner: haven_domain::OrgId,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        cases::insert_task(self, task, event, audit)
+        cases::insert_task(self, task, owner, event, audit)
     }
     fn tasks_of_case(
         &self,

@@ -25,6 +25,31 @@ fn types_text(types: &[u8]) -> String {
         .join(",")
 }
 
+/// Holds the case for `owner`, the organisation a write's ciphertext is sealed for, until the
+/// transaction ends; `StoreError::Stale` if the case no longer belongs to it. An accepted
+/// transfer reseals a case's ciphertexts for the receiver: a write sealed for the sender and
+/// landing after it could never be opened again. The no-op update takes the case's row lock
+/// on PostgreSQL, so a transfer moving the case waits for this write and then sees it, or
+/// this write waits for the transfer and finds the case gone; SQLite runs one writer at a time.
+pub(crate) async fn hold_case(
+    conn: &mut DbConn,
+    case: CaseId,
+    owner: haven_domain::OrgId,
+) -> Result<(), StoreError> {
+    let held = sqlx::query("UPDATE cases SET org_id = org_id WHERE id = $1 AND org_id = $2")
+        .bind(case.as_uuid())
+        .bind(owner.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(convert::error)?
+        .rows_affected();
+    if held == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale("the case's owner"))
+    }
+}
+
 pub(crate) async fn add_event(
     conn: &mut DbConn,
     e: &CaseEvent,
@@ -174,10 +199,12 @@ pub(crate) async fn add_team_member(
 pub(crate) async fn insert_note(
     store: &DbStore,
     note: &NoteRow,
+    owner: haven_domain::OrgId,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    hold_case(&mut tx, note.case, owner).await?;
     sqlx::query("INSERT INTO notes (id, case_id, category, author, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(note.id.as_uuid())
         .bind(note.case.as_uuid())
@@ -194,10 +221,12 @@ pub(crate) async fn insert_note(
 pub(crate) async fn insert_task(
     store: &DbStore,
     task: &TaskRow,
+    owner: haven_domain::OrgId,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    hold_case(&mut tx, task.case, owner).await?;
     sqlx::query("INSERT INTO tasks (id, case_id, title, due_on, done_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(task.id.as_uuid())
         .bind(task.case.as_uuid())

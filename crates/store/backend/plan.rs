@@ -32,10 +32,12 @@ pub(crate) async fn remove_team_member(
 pub(crate) async fn insert_goal(
     store: &DbStore,
     g: &haven_store::GoalRow,
+    owner: haven_domain::OrgId,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    crate::cases::hold_case(&mut tx, g.case, owner).await?;
     sqlx::query(
         "INSERT INTO case_goals (id, case_id, title, status, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )

@@ -99,10 +99,12 @@ pub(crate) async fn revoke_consent(
 pub(crate) async fn insert_adversary(
     store: &DbStore,
     a: &AdversaryRow,
+    owner: OrgId,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    crate::cases::hold_case(&mut tx, a.case, owner).await?;
     sqlx::query(
         "INSERT INTO adversaries (id, case_id, name, relationship, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -283,9 +285,11 @@ pub(crate) async fn move_referral(
 pub(crate) async fn insert_message(
     store: &DbStore,
     m: &MessageRow,
+    owner: OrgId,
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    crate::cases::hold_case(&mut tx, m.case, owner).await?;
     sqlx::query(
         "INSERT INTO case_messages (id, case_id, author, author_org_id, created_at, body) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -364,10 +368,11 @@ impl haven_store::SharingStore for DbStore {
     async fn insert_adversary(
         &self,
         adversary: &AdversaryRow,
+        owner: OrgId,
         event: &CaseEvent,
         audit: &[u8],
     ) -> Result<(), StoreError> {
-        insert_adversary(self, adversary, event, audit).await
+        insert_adversary(self, adversary, owner, event, audit).await
     }
     async fn adversaries_of_case(&self, case: CaseId) -> Result<Vec<AdversaryRow>, StoreError> {
         adversaries_of_case(self, case).await
@@ -432,8 +437,13 @@ impl haven_store::SharingStore for DbStore {
     ) -> Result<bool, StoreError> {
         crate::transfers::decide(self, transfer, moved, event, audit).await
     }
-    async fn insert_message(&self, message: &MessageRow, audit: &[u8]) -> Result<(), StoreError> {
-        insert_message(self, message, audit).await
+    async fn insert_message(
+        &self,
+        message: &MessageRow,
+        owner: OrgId,
+        audit: &[u8],
+    ) -> Result<(), StoreError> {
+        insert_message(self, message, owner, audit).await
     }
     async fn messages_of_case(&self, case: CaseId) -> Result<Vec<MessageRow>, StoreError> {
         messages_of_case(self, case).await

@@ -84,26 +84,69 @@ pub(crate) async fn of_org(
     rows.iter().map(transfer_row).collect()
 }
 
+/// Rewrites one ciphertext that the transfer read; `Stale` if its row is gone.
 async fn set(
     conn: &mut DbConn,
     sql: &'static str,
     value: &[u8],
     id: &Uuid,
 ) -> Result<(), StoreError> {
-    sqlx::query(sql)
+    let written = sqlx::query(sql)
         .bind(value)
         .bind(id)
         .execute(&mut *conn)
         .await
-        .map_err(convert::error)?;
-    Ok(())
+        .map_err(convert::error)?
+        .rows_affected();
+    if written == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale("a record the transfer read"))
+    }
 }
 
+/// How many rows `count` (`SELECT COUNT(*) … WHERE case_id = $1`) finds over `cases`.
+async fn count_over(
+    conn: &mut DbConn,
+    count: &'static str,
+    cases: &[CaseId],
+) -> Result<usize, StoreError> {
+    let mut total = 0;
+    for case in cases {
+        let n: i64 = sqlx::query_scalar(count)
+            .bind(case.as_uuid())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(convert::error)?;
+        total += usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    Ok(total)
+}
+
+/// Moves the record, but only over what the transfer read (see [`MovedRecord`]). The cases
+/// are taken first: on PostgreSQL their row locks make a write still holding one of them
+/// (`cases::hold_case`) finish before the counts below look, and a later one find the case
+/// moved.
 async fn move_record(conn: &mut DbConn, m: &MovedRecord) -> Result<(), StoreError> {
+    let stale = || StoreError::Stale("the record the transfer read");
+    for case in &m.cases {
+        let moved = sqlx::query("UPDATE cases SET org_id = $1 WHERE id = $2 AND org_id = $3")
+            .bind(m.to_org.as_uuid())
+            .bind(case.as_uuid())
+            .bind(m.from_org.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(convert::error)?
+            .rows_affected();
+        if moved != 1 {
+            return Err(stale());
+        }
+    }
     let f = &m.fields;
-    sqlx::query(
+    let moved = sqlx::query(
         "UPDATE survivors SET org_id = $1, pseudonym = $2, legal_name = $3, aliases = $4, date_of_birth = $5, \
-         phone = $6, email = $7, safe_contact = $8, details = $9 WHERE id = $10",
+         phone = $6, email = $7, safe_contact = $8, details = $9 \
+         WHERE id = $10 AND org_id = $11 AND pseudonym = $12",
     )
     .bind(m.to_org.as_uuid())
     .bind(&f.pseudonym)
@@ -115,16 +158,26 @@ async fn move_record(conn: &mut DbConn, m: &MovedRecord) -> Result<(), StoreErro
     .bind(&f.safe_contact)
     .bind(&f.details)
     .bind(m.survivor.as_uuid())
+    .bind(m.from_org.as_uuid())
+    .bind(&m.pseudonym_read)
     .execute(&mut *conn)
     .await
-    .map_err(convert::error)?;
-    for case in &m.cases {
-        sqlx::query("UPDATE cases SET org_id = $1 WHERE id = $2")
-            .bind(m.to_org.as_uuid())
-            .bind(case.as_uuid())
-            .execute(&mut *conn)
+    .map_err(convert::error)?
+    .rows_affected();
+    if moved != 1 {
+        return Err(stale());
+    }
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE survivor_id = $1 AND org_id = $2")
+            .bind(m.survivor.as_uuid())
+            .bind(m.from_org.as_uuid())
+            .fetch_one(&mut *conn)
             .await
             .map_err(convert::error)?;
+    if left != 0 {
+        return Err(stale());
+    }
+    for case in &m.cases {
         sqlx::query("DELETE FROM case_team WHERE case_id = $1")
             .bind(case.as_uuid())
             .execute(&mut *conn)
@@ -140,49 +193,33 @@ async fn move_record(conn: &mut DbConn, m: &MovedRecord) -> Result<(), StoreErro
         }
     }
     for (id, body) in &m.notes {
-        set(
-            conn,
-            "UPDATE notes SET body = $1 WHERE id = $2",
-            body,
-            id.as_uuid(),
-        )
-        .await?;
+        set(conn, "UPDATE notes SET body = $1 WHERE id = $2", body, id.as_uuid()).await?;
     }
     for (id, title) in &m.tasks {
-        set(
-            conn,
-            "UPDATE tasks SET title = $1 WHERE id = $2",
-            title,
-            id.as_uuid(),
-        )
-        .await?;
+        set(conn, "UPDATE tasks SET title = $1 WHERE id = $2", title, id.as_uuid()).await?;
     }
     for (id, title) in &m.goals {
-        set(
-            conn,
-            "UPDATE case_goals SET title = $1 WHERE id = $2",
-            title,
-            id.as_uuid(),
-        )
-        .await?;
+        set(conn, "UPDATE case_goals SET title = $1 WHERE id = $2", title, id.as_uuid()).await?;
     }
     for (id, body) in &m.messages {
-        set(
-            conn,
-            "UPDATE case_messages SET body = $1 WHERE id = $2",
-            body,
-            id.as_uuid(),
-        )
-        .await?;
+        set(conn, "UPDATE case_messages SET body = $1 WHERE id = $2", body, id.as_uuid()).await?;
     }
     for (id, name) in &m.adversaries {
-        set(
-            conn,
-            "UPDATE adversaries SET name = $1 WHERE id = $2",
-            name,
-            id.as_uuid(),
-        )
-        .await?;
+        set(conn, "UPDATE adversaries SET name = $1 WHERE id = $2", name, id.as_uuid()).await?;
+    }
+    // Each listed row was rewritten above; any more under these cases was written after the
+    // transfer read them, sealed for the sender.
+    let listed = [
+        ("SELECT COUNT(*) FROM notes WHERE case_id = $1", m.notes.len()),
+        ("SELECT COUNT(*) FROM tasks WHERE case_id = $1", m.tasks.len()),
+        ("SELECT COUNT(*) FROM case_goals WHERE case_id = $1", m.goals.len()),
+        ("SELECT COUNT(*) FROM case_messages WHERE case_id = $1", m.messages.len()),
+        ("SELECT COUNT(*) FROM adversaries WHERE case_id = $1", m.adversaries.len()),
+    ];
+    for (count, len) in listed {
+        if count_over(conn, count, &m.cases).await? != len {
+            return Err(stale());
+        }
     }
     // A release is the old owner's to give; with the record gone from it, each ends.
     sqlx::query(

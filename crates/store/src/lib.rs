@@ -372,9 +372,14 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         case: CaseId,
     ) -> impl Future<Output = Result<Vec<CaseEvent>, StoreError>> + Send;
+    /// Written only while the case belongs to `owner`, the organisation the body is sealed
+    /// for; otherwise `StoreError::Stale` and nothing written (an accepted transfer moved the
+    /// case, and the body could never be opened again). The same holds for tasks, goals,
+    /// messages and adversaries.
     fn insert_note(
         &self,
         note: &NoteRow,
+        owner: OrgId,
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -385,6 +390,7 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     fn insert_task(
         &self,
         task: &TaskRow,
+        owner: OrgId,
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -404,6 +410,7 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     fn insert_goal(
         &self,
         goal: &GoalRow,
+        owner: OrgId,
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -53,9 +53,12 @@ pub trait SharingStore {
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// Written only while the case belongs to `owner`, the organisation the name is sealed
+    /// for; otherwise `StoreError::Stale` and nothing written (a transfer moved it).
     fn insert_adversary(
         &self,
         adversary: &AdversaryRow,
+        owner: OrgId,
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -116,7 +119,9 @@ pub trait SharingStore {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<TransferRow>, StoreError>> + Send;
     /// Writes the transfer's decision only if it is still `proposed`; on acceptance, moves
-    /// the record in the same transaction. `false` if it was already decided.
+    /// the record in the same transaction. `false` if it was already decided;
+    /// `StoreError::Stale`, and nothing written, if the record changed since `moved` was
+    /// read from it (see [`MovedRecord`]).
     fn decide_transfer(
         &self,
         transfer: &TransferRow,
@@ -127,9 +132,12 @@ pub trait SharingStore {
 
     // --- messages -----------------------------------------------------------------------
 
+    /// Written only while the case belongs to `owner`, the organisation the body is sealed
+    /// for (the case's owner, whoever writes); otherwise `StoreError::Stale`.
     fn insert_message(
         &self,
         message: &MessageRow,
+        owner: OrgId,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn messages_of_case(

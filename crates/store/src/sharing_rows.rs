@@ -135,10 +135,17 @@ pub struct TransferRow {
 /// Everything an accepted transfer rewrites, in one transaction: the survivor's record and
 /// every ciphertext bound to the old owner, resealed for the new one; the cases' owner and
 /// team; and the old owner's releases, which end.
+///
+/// It is written only over what it was read from: the record still `from_org`'s with the
+/// pseudonym ciphertext `pseudonym_read` (every write of the record seals it afresh), each
+/// case still `from_org`'s, and no note, task, goal, message, adversary or case of the
+/// sender's beyond those listed. Otherwise `StoreError::Stale` and nothing is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovedRecord {
     pub survivor: SurvivorId,
+    pub from_org: OrgId,
     pub to_org: OrgId,
+    pub pseudonym_read: Vec<u8>,
     pub fields: crate::SurvivorCiphertexts,
     pub cases: Vec<CaseId>,
     pub team: Vec<UserId>,

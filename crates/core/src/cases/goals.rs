@@ -68,10 +68,12 @@ impl<S: Store> Haven<S> {
         self.store()
             .insert_goal(
                 &row,
+                access.org(),
                 &self.case_event(case, "goal", Some(auth.staff.id), "added"),
                 &self.encode(&event)?,
             )
-            .await?;
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(id)
     }
 

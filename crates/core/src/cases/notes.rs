@@ -97,8 +97,9 @@ impl<S: Store> Haven<S> {
         event.categories = vec![category.data_category()];
         let noted = self.case_event(case, "note", Some(auth.staff.id), category.as_str());
         self.store()
-            .insert_note(&row, &noted, &self.encode(&event)?)
-            .await?;
+            .insert_note(&row, access.org(), &noted, &self.encode(&event)?)
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(id)
     }
 

@@ -79,10 +79,12 @@ impl<S: Store> Haven<S> {
         self.store()
             .insert_task(
                 &row,
+                access.org(),
                 &self.case_event(case, "task", Some(auth.staff.id), detail),
                 &self.encode(&event)?,
             )
-            .await?;
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(id)
     }
 

@@ -435,8 +435,9 @@ impl<S: Store> Haven<S> {
         event.categories = vec![DataCategory::Safety];
         let timeline = self.case_event(case, "safety", Some(auth.staff.id), "adversary");
         self.store()
-            .insert_adversary(&row, &timeline, &self.encode(&event)?)
-            .await?;
+            .insert_adversary(&row, access.org(), &timeline, &self.encode(&event)?)
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(id)
     }
 

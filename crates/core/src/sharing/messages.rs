@@ -126,8 +126,9 @@ impl<S: Store> Haven<S> {
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         event.categories = vec![DataCategory::Case];
         self.store()
-            .insert_message(&row, &self.encode(&event)?)
-            .await?;
+            .insert_message(&row, owner, &self.encode(&event)?)
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(id)
     }
 

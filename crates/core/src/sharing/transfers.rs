@@ -18,7 +18,7 @@ use haven_crypto::field::FieldContext;
 use haven_domain::access::{Action, Role};
 use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::{CaseId, OrgId, TransferId};
-use haven_store::{MovedRecord, Store, TransferRow};
+use haven_store::{MovedRecord, Store, StoreError, TransferRow};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,11 @@ pub struct TransferView {
     /// Whether the viewer is on the receiving side.
     pub receiving: bool,
 }
+
+/// How many times an acceptance reads the record again when the sender wrote to it while it
+/// was being resealed. A sender's writes are a person's, seconds apart; three fresh reads
+/// losing to them means someone is still working on the case, and the accepter may retry.
+const TRANSFER_REREADS: usize = 3;
 
 fn reseal(
     key: &DataKey,
@@ -131,7 +136,9 @@ impl<S: Store> Haven<S> {
     }
 
     /// Accepts or declines a transfer (receiver), or withdraws it (sender). Deciding twice
-    /// changes nothing and answers a conflict.
+    /// changes nothing and answers a conflict. An acceptance moves the record only as it
+    /// read it: when the sender wrote to it meanwhile (a note, an edit), it reads and
+    /// reseals again, up to [`TRANSFER_REREADS`] times, then answers `record_changed`.
     pub async fn decide_transfer(
         &self,
         auth: &Authenticated,
@@ -175,19 +182,29 @@ impl<S: Store> Haven<S> {
             decided_at: Some(now),
             ..row.clone()
         };
-        let moved = if decision == "accepted" {
-            Some(self.moved_record(auth, &row).await?)
-        } else {
-            None
-        };
         let mut event = self.event(auth.staff.actor(), AuditAction::TransferDecide, decision);
         event.org = Some(auth.staff.org);
         event.target = Some(AuditTarget::Case(*row.case.as_uuid()));
         let timeline = self.case_event(row.case, "transfer", Some(auth.staff.id), decision);
-        let done = self
-            .store()
-            .decide_transfer(&decided, moved.as_ref(), &timeline, &self.encode(&event)?)
-            .await?;
+        let audit = self.encode(&event)?;
+        let mut rereads = 0;
+        let done = loop {
+            let moved = if decision == "accepted" {
+                Some(self.moved_record(auth, &row).await?)
+            } else {
+                None
+            };
+            match self
+                .store()
+                .decide_transfer(&decided, moved.as_ref(), &timeline, &audit)
+                .await
+            {
+                Err(StoreError::Stale(_)) if rereads < TRANSFER_REREADS => rereads += 1,
+                written => {
+                    break written.map_err(CoreError::changed_meanwhile(Reason::RecordChanged))?;
+                }
+            }
+        };
         if done {
             Ok(())
         } else {
@@ -211,7 +228,9 @@ impl<S: Store> Haven<S> {
         let entropy = self.inner().entropy.as_ref();
         let mut moved = MovedRecord {
             survivor: case.survivor,
+            from_org: from,
             to_org: to,
+            pseudonym_read: survivor.fields.pseudonym.clone(),
             fields: reseal_row(&survivor, &key, to, entropy)?,
             cases: Vec::new(),
             team: vec![auth.staff.id],

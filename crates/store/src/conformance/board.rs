@@ -147,15 +147,15 @@ pub async fn a_members_board_pages_and_filters<S: Store>(store: S) -> Outcome {
     };
     let soon = task(1, &c1, date!(2026 - 12 - 01));
     store
-        .insert_task(&soon, &event(&c1, "task"), b"task")
+        .insert_task(&soon, c1.org, &event(&c1, "task"), b"task")
         .await?;
     let later = task(3, &c3, date!(2027 - 01 - 10));
     store
-        .insert_task(&later, &event(&c3, "task"), b"task")
+        .insert_task(&later, c3.org, &event(&c3, "task"), b"task")
         .await?;
     let done = task(2, &c2, date!(2026 - 11 - 20));
     store
-        .insert_task(&done, &event(&c2, "task"), b"task")
+        .insert_task(&done, c2.org, &event(&c2, "task"), b"task")
         .await?;
     store
         .complete_task(c2.id, done.id, hour(7), &event(&c2, "task"), b"done")

@@ -170,7 +170,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         detail: "medical".into(),
         ..moved.clone()
     };
-    store.insert_note(&note, &noted, b"note").await?;
+    store.insert_note(&note, case.org, &noted, b"note").await?;
     ensure(
         store.notes_of_case(case.id).await? == vec![note],
         "note reads back",
@@ -187,6 +187,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
     store
         .insert_task(
             &task,
+            case.org,
             &CaseEvent {
                 kind: "task".into(),
                 detail: "added".into(),

@@ -6,10 +6,12 @@ mod board;
 mod cases;
 mod sharing;
 mod staff;
+mod transfers;
 pub use board::*;
 pub use cases::*;
 pub use sharing::*;
 pub use staff::*;
+pub use transfers::*;
 
 use crate::{
     CheckpointRow, IndexEntry, OrgRow, SchemaState, Store, StoreError, SurvivorCiphertexts,
@@ -442,7 +444,8 @@ macro_rules! conformance_tests {
             a_batch_of_intakes_lands_whole_or_not_at_all,
             an_edit_replaces_fields_and_index_and_sets_the_minor_flag,
             consents_and_referrals_round_trip,
-            a_transfer_moves_the_record_once
+            a_transfer_moves_the_record_once,
+            a_transfer_moves_only_what_it_read
         );
     };
     (@each $make:path, $($story:ident),*) => {

@@ -42,6 +42,10 @@ fn op(summary: &str, ok: &str, body: Option<&str>) -> Value {
     o
 }
 
+/// A write to a case that finds it moved to another organisation since it was read.
+const MOVED: &str =
+    "The case passed to another organisation meanwhile (`case_changed`): nothing was written";
+
 /// An operation that may find its record changed by someone else since it was read.
 fn changed_meanwhile(mut op: Value, description: &str) -> Value {
     op["responses"]["409"] = json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
@@ -102,11 +106,11 @@ pub(crate) fn document() -> Value {
             "/api/v1/cases/{id}/notes": {
                 "parameters": [id_param("id")],
                 "get": op("The notes the caller may read", "200", None),
-                "post": op("Add a note; its category decides who may read it", "201", Some("NewNote"))
+                "post": changed_meanwhile(op("Add a note; its category decides who may read it", "201", Some("NewNote")), MOVED)
             },
-            "/api/v1/cases/{id}/goals": { "parameters": [id_param("id")], "post": op("Add a goal to the case plan", "201", Some("NewGoal")) },
+            "/api/v1/cases/{id}/goals": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Add a goal to the case plan", "201", Some("NewGoal")), MOVED) },
             "/api/v1/cases/{id}/goals/{goal}/status": { "parameters": [id_param("id"), id_param("goal")], "post": op("Mark a goal achieved or dropped, or open it again", "204", Some("GoalStatusChange")) },
-            "/api/v1/cases/{id}/tasks": { "parameters": [id_param("id")], "post": op("Add a task to the case plan", "201", Some("NewTask")) },
+            "/api/v1/cases/{id}/tasks": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Add a task to the case plan", "201", Some("NewTask")), MOVED) },
             "/api/v1/cases/{id}/tasks/{task}/done": { "parameters": [id_param("id"), id_param("task")], "post": op("Mark a task done", "204", None) },
             "/api/v1/cases/{id}/team": { "parameters": [id_param("id")], "post": op("Add a colleague of the owning organisation to the team", "204", Some("TeamMember")) },
             "/api/v1/cases/{id}/team/{user}": { "parameters": [id_param("id"), id_param("user")], "delete": op("Take a member off the team (a case manager always stays)", "204", None) },
@@ -117,7 +121,7 @@ pub(crate) fn document() -> Value {
             },
             "/api/v1/cases/{id}/consents/{consent}/revoke": { "parameters": [id_param("id"), id_param("consent")], "post": op("Revoke a release; effective on the next request", "204", Some("Revoke")) },
             "/api/v1/cases/{id}/consents/{consent}/scan": { "parameters": [id_param("id"), id_param("consent")], "get": op("The scan of a release's signed form (case team)", "200", None) },
-            "/api/v1/cases/{id}/adversaries": { "parameters": [id_param("id")], "post": op("Record a suspected abuser (who can never consent for the survivor)", "201", Some("NewAdversary")) },
+            "/api/v1/cases/{id}/adversaries": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Record a suspected abuser (who can never consent for the survivor)", "201", Some("NewAdversary")), MOVED) },
             "/api/v1/cases/{id}/referrals": {
                 "parameters": [id_param("id")],
                 "get": op("Referrals sent from the case", "200", None),
@@ -126,14 +130,14 @@ pub(crate) fn document() -> Value {
             "/api/v1/cases/{id}/messages": {
                 "parameters": [id_param("id")],
                 "get": op("Messages between the case team and receiving staff of open referrals", "200", None),
-                "post": op("Send a message", "201", Some("NewMessage"))
+                "post": changed_meanwhile(op("Send a message", "201", Some("NewMessage")), MOVED)
             },
             "/api/v1/cases/{id}/access-report": { "parameters": [id_param("id")], "get": op("Who opened this survivor's record, when, and under which release", "200", None) },
             "/api/v1/cases/{id}/subject-export": { "parameters": [id_param("id")], "get": op("Subject access: everything held about the survivor, releases included (supervisor)", "200", None) },
             "/api/v1/cases/{id}/meeting-requests": { "parameters": [id_param("id")], "post": op("Law-enforcement liaison with a release: ask the case manager for a meeting (a task on the case)", "202", Some("MeetingRequest")) },
             "/api/v1/cases/{id}/transfers": { "parameters": [id_param("id")], "post": op("Propose that another organisation take over the case (nothing changes until it accepts)", "201", Some("NewTransfer")) },
             "/api/v1/transfers": { "get": op("Transfers proposed to or by the caller's organisation", "200", None) },
-            "/api/v1/transfers/{id}/decision": { "parameters": [id_param("id")], "post": op("Accept or decline (receiver), or withdraw (sender); acceptance moves the record", "204", Some("TransferDecision")) },
+            "/api/v1/transfers/{id}/decision": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Accept or decline (receiver), or withdraw (sender); acceptance moves the record as it reads it", "204", Some("TransferDecision")), "Decided already (`transfer_decided`), or the sender went on writing to the record while it was being moved (`record_changed`): nothing was written; try again") },
             "/api/v1/referrals": { "get": op("Referrals to the caller's organisation that the caller may answer", "200", None) },
             "/api/v1/referrals/intake": { "post": op("Law-enforcement liaison: refer a person into an NGO (nothing is created until it accepts)", "201", Some("NewIntakeReferral")) },
             "/api/v1/referrals/{id}": { "parameters": [id_param("id")], "get": op("One referral, for the sending or receiving side", "200", None) },

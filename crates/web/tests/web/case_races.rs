@@ -1,9 +1,12 @@
 //! Two people changing one case at once. A write changes only what it names, so a status
 //! change and a classification made together both land; a status change moves the case only
 //! from where its writer saw it, so the timeline never records a step the lifecycle forbids;
-//! an edit of the survivor's record applies only over the record it read.
+//! an edit of the survivor's record applies only over the record it read; a transfer moves
+//! the record only as it read it, so nothing written meanwhile is left sealed for an
+//! organisation that no longer holds the case.
 
 use crate::case_team::team_on;
+use crate::sharing_network::network_on;
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
@@ -16,6 +19,7 @@ on_both_stores!(
     of_two_edits_of_one_record_read_at_once_the_second_is_refused,
     a_record_saved_meanwhile_shows_the_form_again_as_typed,
     a_case_moved_meanwhile_shows_the_case_page_as_it_now_is,
+    notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused,
 );
 
 async fn a_status_change_and_a_classification_made_at_once_both_land<S: Store>(app: App<S>) {
@@ -222,3 +226,78 @@ async fn a_case_moved_meanwhile_shows_the_case_page_as_it_now_is<S: Store>(app: 
 
 /// Rounds of the edit race; each sees a race about five times in six.
 const ROUNDS: usize = 6;
+
+/// Acceptances that race with the sender's notes; ownership goes back and forth.
+const TRANSFER_ROUNDS: usize = 4;
+/// Notes the sender writes, one after another, while each acceptance runs.
+const NOTES_PER_ROUND: usize = 6;
+
+/// A case manager goes on writing notes while the receiving organisation accepts the case.
+/// Each note is moved with the record and opens for the receiver, or is refused (409, or 404
+/// once the case is gone); none stays sealed for the sender inside a case it no longer holds.
+async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<S: Store>(
+    app: App<S>,
+) {
+    let n = network_on(app).await;
+    let notes = format!("/api/v1/cases/{}/notes", n.case);
+    let (mut sender, mut receiver) = (n.cm.clone(), n.clinic_cm.clone());
+    let (mut to, mut back) = (n.app.org_b, n.app.org_a);
+    let mut kept = Vec::new();
+    for round in 0..TRANSFER_ROUNDS {
+        let proposed = n
+            .app
+            .api_post(
+                &format!("/api/v1/cases/{}/transfers", n.case),
+                &sender,
+                &json!({ "to_org": to }).to_string(),
+            )
+            .await;
+        assert_eq!(proposed.status, StatusCode::CREATED, "{}", proposed.body);
+        let decision = format!(
+            "/api/v1/transfers/{}/decision",
+            body(&proposed)["id"].as_str().unwrap()
+        );
+        let accept = || {
+            n.app
+                .api_post(&decision, &receiver, r#"{"decision":"accepted"}"#)
+        };
+        let writes = async {
+            let mut replies = Vec::new();
+            for i in 0..NOTES_PER_ROUND {
+                let text = format!("Written meanwhile {round}.{i}");
+                let note = json!({ "category": "general", "body": text }).to_string();
+                replies.push((text, n.app.api_post(&notes, &sender, &note).await));
+            }
+            replies
+        };
+        let (mut accepted, written) = tokio::join!(accept(), writes);
+        if accepted.status == StatusCode::CONFLICT {
+            assert_eq!(body(&accepted)["error"]["reason"], "record_changed");
+            accepted = accept().await;
+        }
+        assert_eq!(accepted.status, StatusCode::NO_CONTENT, "{}", accepted.body);
+        for (text, r) in written {
+            match r.status {
+                StatusCode::CREATED => kept.push(text),
+                StatusCode::CONFLICT => assert_eq!(body(&r)["error"]["reason"], "case_changed"),
+                other => assert_eq!(other, StatusCode::NOT_FOUND, "{}", r.body),
+            }
+        }
+        std::mem::swap(&mut sender, &mut receiver);
+        std::mem::swap(&mut to, &mut back);
+    }
+    let read = n.app.api_get(&notes, &sender).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    for text in &kept {
+        assert!(
+            read.body.contains(text.as_str()),
+            "{text} opens for the owner"
+        );
+    }
+    assert_eq!(
+        n.app.api_get(&notes, &receiver).await.status,
+        StatusCode::NOT_FOUND,
+        "and for nobody else"
+    );
+    n.app.haven.verify_audit(None).await.unwrap();
+}
