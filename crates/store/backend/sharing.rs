@@ -27,6 +27,7 @@ pub(crate) async fn insert_consent(
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    crate::cases::hold_case(&mut tx, event.case, c.org).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO consents ({CONSENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )))

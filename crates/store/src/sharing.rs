@@ -25,7 +25,8 @@ pub trait SharingStore {
     // --- consent ------------------------------------------------------------------------
 
     /// Stores a release with the sealed scan of its signed form, if any (`has_scan` is
-    /// derived from `scan`, not read from the row).
+    /// derived from `scan`, not read from the row), recorded on `event`'s case: only while
+    /// that case belongs to the release's organisation, otherwise `StoreError::Stale`.
     fn insert_consent(
         &self,
         consent: &ConsentRow,

@@ -273,7 +273,8 @@ impl<S: Store> Haven<S> {
         let timeline = self.case_event(case, "consent", Some(auth.staff.id), "recorded");
         self.store()
             .insert_consent(&row, scan.as_deref(), &timeline, &self.encode(&event)?)
-            .await?;
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(id)
     }
 

@@ -47,8 +47,10 @@ pub(crate) fn categories(codes: &str) -> std::collections::BTreeSet<DataCategory
 
 impl<S: Store> Haven<S> {
     /// The releases that could let `reader` see a record owned by `owner`: none are read
-    /// when the reader is the owner (the team table decides), all of the survivor's
-    /// otherwise — read fresh on every request, never cached.
+    /// when the reader is the owner (the team table decides), otherwise the survivor's
+    /// releases to `reader` that `owner` gave — read fresh on every request, never cached.
+    /// A release is the owner's to give: one recorded by an organisation that no longer
+    /// holds the record (a transfer moved it) grants nothing.
     pub(crate) async fn grants_for(
         &self,
         survivor: SurvivorId,
@@ -63,7 +65,7 @@ impl<S: Store> Haven<S> {
             .consents_of_survivor(survivor)
             .await?
             .iter()
-            .filter(|c| c.recipient_org == reader)
+            .filter(|c| c.org == owner && c.recipient_org == reader)
             .map(grant)
             .collect())
     }

@@ -121,6 +121,7 @@ impl<S: Store> Haven<S> {
                 .iter()
                 .any(|row| {
                     row.id == c
+                        && row.org == access.org()
                         && row.recipient_org == service.org
                         && super::grant(row).is_active(now)
                 });

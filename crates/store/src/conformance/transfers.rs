@@ -317,6 +317,31 @@ pub async fn a_transfer_moves_only_what_it_read<S: Store>(store: S) -> Outcome {
         relationship: "employer".into(),
         created_at: *at,
     };
+    let release = ConsentRow {
+        id: ConsentId::from_random_bytes(id_bytes(3, 0xc5)),
+        survivor: s.id,
+        org: a.id,
+        recipient_org: b.id,
+        categories: "identity".into(),
+        method: "signed_form".into(),
+        signer: "survivor".into(),
+        sealed: vec![5],
+        has_scan: false,
+        granted_at: *at,
+        expires_at: datetime!(2027-01-08 10:00 UTC),
+        recorded_by: ua.id,
+        revoked_at: None,
+        revoked_by: None,
+        revocation_channel: None,
+    };
+    ensure(
+        stale(
+            store
+                .insert_consent(&release, None, event, b"consent")
+                .await,
+        ) && store.consents_of_survivor(s.id).await?.is_empty(),
+        "a release given by the sender is refused",
+    )?;
     ensure(
         stale(store.insert_task(&task, a.id, event, b"task").await)
             && stale(store.insert_goal(&goal, a.id, event, b"goal").await)

@@ -229,17 +229,27 @@ const ROUNDS: usize = 6;
 
 /// Acceptances that race with the sender's notes; ownership goes back and forth.
 const TRANSFER_ROUNDS: usize = 4;
-/// Notes the sender writes, one after another, while each acceptance runs.
+/// Notes (each followed by a release) the sender writes while each acceptance runs.
 const NOTES_PER_ROUND: usize = 6;
 
-/// A case manager goes on writing notes while the receiving organisation accepts the case.
-/// Each note is moved with the record and opens for the receiver, or is refused (409, or 404
-/// once the case is gone); none stays sealed for the sender inside a case it no longer holds.
+/// A case manager goes on writing notes, and releasing the record to the police, while the
+/// receiving organisation accepts the case. Each note is moved with the record and opens for
+/// the receiver, or is refused (409, or 404 once the case is gone); none stays sealed for the
+/// sender inside a case it no longer holds, and no release the sender gave lets anyone in.
 async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<S: Store>(
     app: App<S>,
 ) {
     let n = network_on(app).await;
     let notes = format!("/api/v1/cases/{}/notes", n.case);
+    let releases = format!("/api/v1/cases/{}/consents", n.case);
+    let release = json!({
+        "recipient_org": n.police, "categories": ["identity"], "purpose": "protection",
+        "method": "signed_form", "evidence": "form 18",
+        "expires_at": (n.app.haven.now() + time::Duration::days(10))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
+    })
+    .to_string();
     let (mut sender, mut receiver) = (n.cm.clone(), n.clinic_cm.clone());
     let (mut to, mut back) = (n.app.org_b, n.app.org_a);
     let mut kept = Vec::new();
@@ -266,7 +276,21 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
             for i in 0..NOTES_PER_ROUND {
                 let text = format!("Written meanwhile {round}.{i}");
                 let note = json!({ "category": "general", "body": text }).to_string();
-                replies.push((text, n.app.api_post(&notes, &sender, &note).await));
+                let (noted, given) = tokio::join!(
+                    n.app.api_post(&notes, &sender, &note),
+                    n.app.api_post(&releases, &sender, &release),
+                );
+                replies.push((text, noted));
+                assert!(
+                    [
+                        StatusCode::CREATED,
+                        StatusCode::CONFLICT,
+                        StatusCode::NOT_FOUND
+                    ]
+                    .contains(&given.status),
+                    "{}",
+                    given.body
+                );
             }
             replies
         };
@@ -283,6 +307,11 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
                 other => assert_eq!(other, StatusCode::NOT_FOUND, "{}", r.body),
             }
         }
+        assert_eq!(
+            n.case_as(&n.liaison).await.status,
+            StatusCode::NOT_FOUND,
+            "no release the sender gave while the case was moving lets the police in"
+        );
         std::mem::swap(&mut sender, &mut receiver);
         std::mem::swap(&mut to, &mut back);
     }
