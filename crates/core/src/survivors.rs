@@ -135,8 +135,6 @@ pub(crate) fn check_dates(p: &SurvivorProfile, today: time::Date) -> Result<(), 
     Ok(())
 }
 
-/// The whole profile of an already loaded row, for server-side checks only (search
-/// confirming a candidate); never returned to a caller as is.
 /// A survivor's ciphertexts sealed again for another owning organisation (a transfer).
 pub(crate) fn reseal_row(
     row: &SurvivorRow,
@@ -148,6 +146,8 @@ pub(crate) fn reseal_row(
     Ok(seal_profile(key, to, row.id, &profile, entropy)?)
 }
 
+/// The whole profile of an already loaded row, for server-side checks only (search
+/// confirming a candidate); never returned to a caller as is.
 pub(crate) fn open_whole_row(
     row: &SurvivorRow,
     key: &DataKey,

@@ -392,29 +392,32 @@ impl haven_store::Store for PgStore {
     fn update_case(
         &self,
         case: haven_domain::CaseId,
+        owner: haven_domain::OrgId,
         change: &haven_store::CaseChange,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        cases::update_case(self, case, change, event, audit)
+        cases::update_case(self, case, owner, change, event, audit)
     }
     fn add_team_member(
         &self,
         case: haven_domain::CaseId,
+        owner: haven_domain::OrgId,
         user: haven_domain::UserId,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        cases::add_team_member(self, case, user, event, audit)
+        cases::add_team_member(self, case, owner, user, event, audit)
     }
     fn remove_team_member(
         &self,
         case: haven_domain::CaseId,
+        owner: haven_domain::OrgId,
         user: haven_domain::UserId,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        plan::remove_team_member(self, case, user, event, audit)
+        plan::remove_team_member(self, case, owner, user, event, audit)
     }
     fn insert_goal(
         &self,
@@ -434,10 +437,11 @@ impl haven_store::Store for PgStore {
     fn set_goal_status(
         &self,
         goal: &haven_store::GoalRow,
+        owner: haven_domain::OrgId,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        plan::set_goal_status(self, goal, event, audit)
+        plan::set_goal_status(self, goal, owner, event, audit)
     }
     fn case_events(
         &self,
@@ -478,12 +482,13 @@ impl haven_store::Store for PgStore {
     fn complete_task(
         &self,
         case: haven_domain::CaseId,
+        owner: haven_domain::OrgId,
         task: haven_domain::TaskId,
         at: time::OffsetDateTime,
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        cases::complete_task(self, case, task, at, event, audit)
+        cases::complete_task(self, case, owner, task, at, event, audit)
     }
     fn cases_of_survivor(
         &self,

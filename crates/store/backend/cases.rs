@@ -133,11 +133,13 @@ pub(crate) async fn write_case(
 pub(crate) async fn update_case(
     store: &DbStore,
     case: CaseId,
+    owner: haven_domain::OrgId,
     change: &CaseChange,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    hold_case(&mut tx, case, owner).await?;
     match change {
         CaseChange::Status { from, to } => {
             let moved = sqlx::query("UPDATE cases SET status = $1 WHERE id = $2 AND status = $3")
@@ -182,11 +184,13 @@ pub(crate) async fn update_case(
 pub(crate) async fn add_team_member(
     store: &DbStore,
     case: CaseId,
+    owner: haven_domain::OrgId,
     user: UserId,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    hold_case(&mut tx, case, owner).await?;
     sqlx::query(concat!(add_member!(), " ON CONFLICT DO NOTHING"))
         .bind(case.as_uuid())
         .bind(user.as_uuid())
@@ -243,12 +247,14 @@ pub(crate) async fn insert_task(
 pub(crate) async fn complete_task(
     store: &DbStore,
     case: CaseId,
+    owner: haven_domain::OrgId,
     task: TaskId,
     at: OffsetDateTime,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<bool, StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    hold_case(&mut tx, case, owner).await?;
     let done = sqlx::query(
         "UPDATE tasks SET done_at = $1 WHERE id = $2 AND case_id = $3 AND done_at IS NULL",
     )

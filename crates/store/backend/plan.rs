@@ -10,11 +10,13 @@ use haven_store::{CaseEvent, StoreError};
 pub(crate) async fn remove_team_member(
     store: &DbStore,
     case: CaseId,
+    owner: haven_domain::OrgId,
     user: UserId,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<bool, StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    crate::cases::hold_case(&mut tx, case, owner).await?;
     let removed = sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")
         .bind(case.as_uuid())
         .bind(user.as_uuid())
@@ -56,10 +58,12 @@ pub(crate) async fn insert_goal(
 pub(crate) async fn set_goal_status(
     store: &DbStore,
     g: &haven_store::GoalRow,
+    owner: haven_domain::OrgId,
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<bool, StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    crate::cases::hold_case(&mut tx, g.case, owner).await?;
     let changed = sqlx::query(
         "UPDATE case_goals SET status = $1, closed_at = $2 WHERE id = $3 AND case_id = $4",
     )

@@ -176,6 +176,9 @@ pub(crate) async fn insert_referral(
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    if let Some(case) = f.case {
+        crate::cases::hold_case(&mut tx, case, f.from_org).await?;
+    }
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO referrals ({REFERRAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )))

@@ -34,6 +34,7 @@ pub(crate) async fn insert(
     body: &[u8],
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    crate::cases::hold_case(&mut tx, t.case, t.from_org).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO case_transfers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )))

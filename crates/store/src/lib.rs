@@ -336,9 +336,17 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     /// Applies `change` to a case, with a timeline event and an audit entry, in one
     /// transaction; `StoreError::Stale`, and nothing written, when a status change finds the
     /// case no longer where the writer saw it.
+    ///
+    /// This and every other write to a case that names an `owner` — the organisation its
+    /// writer acted for, and for a ciphertext the one it is sealed for — goes in only while
+    /// the case still belongs to that organisation; otherwise `StoreError::Stale` and nothing
+    /// is written. An accepted transfer moves a case between a writer's read and its write:
+    /// a note sealed for the sender could never be opened again, and a status, team or plan
+    /// change would land on a case its writer no longer holds.
     fn update_case(
         &self,
         case: CaseId,
+        owner: OrgId,
         change: &CaseChange,
         event: &CaseEvent,
         audit: &[u8],
@@ -347,6 +355,7 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     fn add_team_member(
         &self,
         case: CaseId,
+        owner: OrgId,
         user: UserId,
         event: &CaseEvent,
         audit: &[u8],
@@ -356,6 +365,7 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     fn remove_team_member(
         &self,
         case: CaseId,
+        owner: OrgId,
         user: UserId,
         event: &CaseEvent,
         audit: &[u8],
@@ -372,10 +382,7 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         case: CaseId,
     ) -> impl Future<Output = Result<Vec<CaseEvent>, StoreError>> + Send;
-    /// Written only while the case belongs to `owner`, the organisation the body is sealed
-    /// for; otherwise `StoreError::Stale` and nothing written (an accepted transfer moved the
-    /// case, and the body could never be opened again). The same holds for tasks, goals,
-    /// messages and adversaries.
+    /// Written only while the case belongs to `owner` (see [`Store::update_case`]).
     fn insert_note(
         &self,
         note: &NoteRow,
@@ -402,6 +409,7 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     fn complete_task(
         &self,
         case: CaseId,
+        owner: OrgId,
         task: TaskId,
         at: time::OffsetDateTime,
         event: &CaseEvent,
@@ -422,6 +430,7 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     fn set_goal_status(
         &self,
         goal: &GoalRow,
+        owner: OrgId,
         event: &CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;

@@ -70,7 +70,8 @@ pub trait SharingStore {
 
     // --- referrals ----------------------------------------------------------------------
 
-    /// Inserts a referral with the sending case's timeline event (if it has a case).
+    /// Inserts a referral with the sending case's timeline event (if it has a case): only
+    /// while that case belongs to `from_org`, otherwise `StoreError::Stale`.
     fn insert_referral(
         &self,
         referral: &ReferralRow,
@@ -103,6 +104,8 @@ pub trait SharingStore {
 
     // --- transfers of ownership -----------------------------------------------------------
 
+    /// Proposes a transfer: only while its case belongs to `from_org`, otherwise
+    /// `StoreError::Stale`.
     fn insert_transfer(
         &self,
         transfer: &TransferRow,

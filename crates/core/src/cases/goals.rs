@@ -107,10 +107,12 @@ impl<S: Store> Haven<S> {
             .store()
             .set_goal_status(
                 &changed,
+                access.org(),
                 &self.case_event(case, "goal", Some(auth.staff.id), status.as_str()),
                 &self.encode(&event)?,
             )
-            .await?;
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         if done {
             Ok(())
         } else {

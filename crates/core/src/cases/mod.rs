@@ -257,7 +257,7 @@ impl<S: Store> Haven<S> {
         // Moved from where this person saw it, or not at all: a reason is written only for
         // the reopening that happened.
         self.store()
-            .update_case(id, &change, &moved, &self.encode(&event)?)
+            .update_case(id, access.org(), &change, &moved, &self.encode(&event)?)
             .await
             .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         if let Some(note) = reason_note {
@@ -294,8 +294,9 @@ impl<S: Store> Haven<S> {
         event.target = Some(AuditTarget::Case(*id.as_uuid()));
         let joined = self.case_event(id, "team", Some(auth.staff.id), "added");
         self.store()
-            .add_team_member(id, member, &joined, &self.encode(&event)?)
-            .await?;
+            .add_team_member(id, access.org(), member, &joined, &self.encode(&event)?)
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(())
     }
 
@@ -336,8 +337,9 @@ impl<S: Store> Haven<S> {
         let left = self.case_event(id, "team", Some(auth.staff.id), "removed");
         if self
             .store()
-            .remove_team_member(id, member, &left, &self.encode(&event)?)
-            .await?
+            .remove_team_member(id, access.org(), member, &left, &self.encode(&event)?)
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?
         {
             Ok(())
         } else {
@@ -415,11 +417,13 @@ impl<S: Store> Haven<S> {
         self.store()
             .update_case(
                 id,
+                access.org(),
                 &change,
                 &self.case_event(id, "classification", Some(auth.staff.id), &detail.join(",")),
                 &self.encode(&event)?,
             )
-            .await?;
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(written)
     }
 }

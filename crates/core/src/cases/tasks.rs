@@ -104,12 +104,14 @@ impl<S: Store> Haven<S> {
             .store()
             .complete_task(
                 case,
+                access.org(),
                 task,
                 self.now(),
                 &self.case_event(case, "task", Some(auth.staff.id), "done"),
                 &self.encode(&event)?,
             )
-            .await?;
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         if done {
             Ok(())
         } else {

@@ -163,7 +163,8 @@ impl<S: Store> Haven<S> {
         let timeline = self.case_event(case, "referral", Some(auth.staff.id), "sent");
         self.store()
             .insert_referral(&row, Some(&timeline), &self.encode(&event)?)
-            .await?;
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(id)
     }
 

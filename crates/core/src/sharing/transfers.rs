@@ -96,7 +96,8 @@ impl<S: Store> Haven<S> {
         let timeline = self.case_event(case, "transfer", Some(auth.staff.id), "proposed");
         self.store()
             .insert_transfer(&row, &timeline, &self.encode(&event)?)
-            .await?;
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
         Ok(id)
     }
 

@@ -80,7 +80,7 @@ pub async fn a_members_board_pages_and_filters<S: Store>(store: S) -> Outcome {
         detail: kind.into(),
     };
     store
-        .add_team_member(c4.id, me.id, &event(&c4, "team"), b"joined")
+        .add_team_member(c4.id, c4.org, me.id, &event(&c4, "team"), b"joined")
         .await?;
     let mut all = ids(&store, me.id, &newest).await?;
     let (mut tied, rest) = (all[..2].to_vec(), all.split_off(2));
@@ -106,6 +106,7 @@ pub async fn a_members_board_pages_and_filters<S: Store>(store: S) -> Outcome {
     store
         .update_case(
             c2.id,
+            c2.org,
             &CaseChange::Status {
                 from: c2.status.clone(),
                 to: "active".into(),
@@ -158,7 +159,14 @@ pub async fn a_members_board_pages_and_filters<S: Store>(store: S) -> Outcome {
         .insert_task(&done, c2.org, &event(&c2, "task"), b"task")
         .await?;
     store
-        .complete_task(c2.id, done.id, hour(7), &event(&c2, "task"), b"done")
+        .complete_task(
+            c2.id,
+            c2.org,
+            done.id,
+            hour(7),
+            &event(&c2, "task"),
+            b"done",
+        )
         .await?;
     let due = store
         .member_board(

@@ -92,7 +92,13 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         to: to.into(),
     };
     store
-        .update_case(case.id, &step("open", "active"), &moved, b"status")
+        .update_case(
+            case.id,
+            case.org,
+            &step("open", "active"),
+            &moved,
+            b"status",
+        )
         .await?;
     let active = CaseRow {
         status: "active".into(),
@@ -106,7 +112,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
     ensure(
         matches!(
             store
-                .update_case(case.id, &step("open", "closed"), &moved, b"stale")
+                .update_case(case.id, case.org, &step("open", "closed"), &moved, b"stale")
                 .await,
             Err(StoreError::Stale(_))
         ),
@@ -128,7 +134,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         ..moved.clone()
     };
     store
-        .update_case(case.id, &flagged, &reclassified, b"flags")
+        .update_case(case.id, case.org, &flagged, &reclassified, b"flags")
         .await?;
     let active = CaseRow {
         safety_risk: true,
@@ -144,7 +150,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         immigration_sensitive: Some(true),
     };
     store
-        .update_case(case.id, &classified, &reclassified, b"classified")
+        .update_case(case.id, case.org, &classified, &reclassified, b"classified")
         .await?;
     let active = CaseRow {
         exploitation: "labour".into(),
@@ -200,6 +206,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         store
             .complete_task(
                 case.id,
+                case.org,
                 task.id,
                 later,
                 &CaseEvent {
@@ -214,7 +221,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
     )?;
     ensure(
         !store
-            .complete_task(case.id, task.id, later, &moved, b"again")
+            .complete_task(case.id, case.org, task.id, later, &moved, b"again")
             .await?,
         "only once",
     )?;

@@ -445,7 +445,8 @@ macro_rules! conformance_tests {
             an_edit_replaces_fields_and_index_and_sets_the_minor_flag,
             consents_and_referrals_round_trip,
             a_transfer_moves_the_record_once,
-            a_transfer_moves_only_what_it_read
+            a_transfer_moves_only_what_it_read,
+            once_moved_a_case_takes_no_change_from_its_sender
         );
     };
     (@each $make:path, $($story:ident),*) => {

@@ -201,13 +201,13 @@ pub async fn consents_and_referrals_round_trip<S: Store>(store: S) -> Outcome {
     )?;
     ensure(
         store
-            .remove_team_member(case.id, u.id, &event("team"), b"remove")
+            .remove_team_member(case.id, case.org, u.id, &event("team"), b"remove")
             .await?,
         "a member leaves the team",
     )?;
     ensure(
         !store
-            .remove_team_member(case.id, u.id, &event("team"), b"remove")
+            .remove_team_member(case.id, case.org, u.id, &event("team"), b"remove")
             .await?
             && store
                 .case(case.id)

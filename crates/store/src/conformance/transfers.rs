@@ -3,10 +3,13 @@
 use super::staff::user;
 use super::{Outcome, ensure, id_bytes, key, org, survivor};
 use crate::{
-    AdversaryRow, CaseEvent, CaseRow, ConsentRow, GoalRow, MessageRow, MovedRecord, NoteRow,
-    OrgRow, Store, StoreError, SurvivorRow, TaskRow, TransferRow, UserRow,
+    AdversaryRow, CaseChange, CaseEvent, CaseRow, ConsentRow, GoalRow, MessageRow, MovedRecord,
+    NoteRow, OrgRow, ReferralRow, Store, StoreError, SurvivorRow, TaskRow, TransferRow, UserRow,
 };
-use haven_domain::{AdversaryId, CaseId, ConsentId, GoalId, MessageId, NoteId, TaskId, TransferId};
+use haven_domain::{
+    AdversaryId, CaseId, ConsentId, GoalId, MessageId, NoteId, ReferralId, ServiceId, TaskId,
+    TransferId,
+};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
@@ -365,5 +368,166 @@ pub async fn a_transfer_moves_only_what_it_read<S: Store>(store: S) -> Outcome {
     ensure(
         store.notes_of_case(case.id).await?.len() == 3,
         "a note sealed for the receiver goes in",
+    )
+}
+
+/// Once a case has moved, its sender can change nothing in it, whatever it read before: a
+/// status or classification, the team, a task done or a goal's status, a referral or a new
+/// transfer from it are each refused (`Stale`) and leave the case as the receiver holds it.
+pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: S) -> Outcome {
+    let p = proposed(&store).await?;
+    let Proposed {
+        a,
+        b,
+        ua,
+        ub,
+        s,
+        case,
+        event,
+        at,
+        ..
+    } = &p;
+    ensure(
+        store
+            .decide_transfer(&p.accepted(), Some(&p.moved(Vec::new())), event, b"accept")
+            .await?,
+        "the case moves",
+    )?;
+    let task = TaskRow {
+        id: TaskId::from_random_bytes(id_bytes(4, 0x7b)),
+        case: case.id,
+        title: vec![5; 8],
+        due_on: date!(2026 - 12 - 01),
+        done_at: None,
+        created_at: *at,
+    };
+    store.insert_task(&task, b.id, event, b"task").await?;
+    let goal = GoalRow {
+        id: GoalId::from_random_bytes(id_bytes(4, 0x7c)),
+        case: case.id,
+        title: vec![5; 8],
+        status: "open".into(),
+        created_at: *at,
+        closed_at: None,
+    };
+    store.insert_goal(&goal, b.id, event, b"goal").await?;
+    let stale = |written: Result<bool, StoreError>| matches!(written, Err(StoreError::Stale(_)));
+    let unit = |written: Result<(), StoreError>| written.map(|()| true);
+    let closed = CaseChange::Status {
+        from: "open".into(),
+        to: "closed".into(),
+    };
+    let classified = CaseChange::Classification {
+        exploitation: Some(("sex".into(), vec![1])),
+        safety_risk: Some(true),
+        immigration_sensitive: None,
+    };
+    let achieved = GoalRow {
+        status: "achieved".into(),
+        closed_at: Some(*at),
+        ..goal.clone()
+    };
+    let referral = ReferralRow {
+        id: ReferralId::from_random_bytes(id_bytes(4, 0x7e)),
+        case: Some(case.id),
+        survivor: Some(s.id),
+        from_org: a.id,
+        to_org: b.id,
+        service: ServiceId::from_random_bytes(id_bytes(4, 0x5e)),
+        consent: None,
+        state: "sent".into(),
+        reason: None,
+        created_by: ua.id,
+        created_at: *at,
+        respond_by: datetime!(2026-11-09 10:00 UTC),
+        updated_at: *at,
+        sealed: None,
+        key_id: None,
+    };
+    let again = TransferRow {
+        id: TransferId::from_random_bytes(id_bytes(4, 0x7a)),
+        ..p.transfer.clone()
+    };
+    let refusals = [
+        (
+            stale(unit(
+                store
+                    .update_case(case.id, a.id, &closed, event, b"status")
+                    .await,
+            )),
+            "a status change",
+        ),
+        (
+            stale(unit(
+                store
+                    .update_case(case.id, a.id, &classified, event, b"class")
+                    .await,
+            )),
+            "a classification",
+        ),
+        (
+            stale(unit(
+                store
+                    .add_team_member(case.id, a.id, ua.id, event, b"add")
+                    .await,
+            )),
+            "a member added",
+        ),
+        (
+            stale(
+                store
+                    .remove_team_member(case.id, a.id, ub.id, event, b"remove")
+                    .await,
+            ),
+            "a member removed",
+        ),
+        (
+            stale(
+                store
+                    .complete_task(case.id, a.id, task.id, *at, event, b"done")
+                    .await,
+            ),
+            "a task done",
+        ),
+        (
+            stale(store.set_goal_status(&achieved, a.id, event, b"goal").await),
+            "a goal achieved",
+        ),
+        (
+            stale(unit(
+                store
+                    .insert_referral(&referral, Some(event), b"referral")
+                    .await,
+            )),
+            "a referral",
+        ),
+        (
+            stale(unit(
+                store.insert_transfer(&again, event, b"transfer").await,
+            )),
+            "a transfer",
+        ),
+    ];
+    for (refused, what) in refusals {
+        ensure(refused, what)?;
+    }
+    let (now, team) = store.case(case.id).await?.ok_or("case")?;
+    ensure(
+        now.org == b.id
+            && now.status == "open"
+            && now.exploitation == case.exploitation
+            && !now.safety_risk
+            && team == vec![ub.id]
+            && store.tasks_of_case(case.id).await?[0].done_at.is_none()
+            && store.goals_of_case(case.id).await?[0].status == "open"
+            && store.referrals_of_case(case.id).await?.is_empty()
+            && store.transfer(again.id).await?.is_none(),
+        "and the case is as the receiver holds it",
+    )?;
+    ensure(
+        store
+            .complete_task(case.id, b.id, task.id, *at, event, b"done")
+            .await?,
+        "while the receiver's own change goes in",
     )
 }
