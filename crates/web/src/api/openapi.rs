@@ -100,7 +100,7 @@ pub(crate) fn document() -> Value {
                 "post": op("Open a case for a survivor the caller may see", "201", Some("NewCase"))
             },
             "/api/v1/cases/{id}": { "parameters": [id_param("id")], "get": op("A case: status, flags, visible survivor fields, readable notes, tasks, timeline", "200", None) },
-            "/api/v1/cases/{id}/classification": { "parameters": [id_param("id")], "put": op("Classify the case again: exploitation and trafficking types (needs write access to the narrative), safety-risk and immigration-sensitive flags (need sight of their category); parts the caller may not change are kept; answers `written`, the categories changed", "200", Some("CaseFields")) },
+            "/api/v1/cases/{id}/classification": { "parameters": [id_param("id")], "put": changed_meanwhile(op("Classify the case again: exploitation and trafficking types (needs write access to the narrative), safety-risk and immigration-sensitive flags (need sight of their category); parts the caller may not change are kept; answers `written`, the categories changed", "200", Some("CaseFields")), MOVED) },
             "/api/v1/cases/{id}/survivor": { "parameters": [id_param("id")], "put": changed_meanwhile(op("Edit the survivor record of the case: fields of the categories the caller may write (identity, contact) are replaced, the rest kept as stored; answers `written`, those categories", "200", Some("SurvivorFields")), "The record was saved by someone else since this edit read it (`record_changed`): nothing was written; read it again") },
             "/api/v1/cases/{id}/status": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Change status (reopening needs a reason)", "204", Some("StatusChange")), "The case moved meanwhile (`case_changed`): nothing was written; read it again") },
             "/api/v1/cases/{id}/notes": {
@@ -109,15 +109,15 @@ pub(crate) fn document() -> Value {
                 "post": changed_meanwhile(op("Add a note; its category decides who may read it", "201", Some("NewNote")), MOVED)
             },
             "/api/v1/cases/{id}/goals": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Add a goal to the case plan", "201", Some("NewGoal")), MOVED) },
-            "/api/v1/cases/{id}/goals/{goal}/status": { "parameters": [id_param("id"), id_param("goal")], "post": op("Mark a goal achieved or dropped, or open it again", "204", Some("GoalStatusChange")) },
+            "/api/v1/cases/{id}/goals/{goal}/status": { "parameters": [id_param("id"), id_param("goal")], "post": changed_meanwhile(op("Mark a goal achieved or dropped, or open it again", "204", Some("GoalStatusChange")), MOVED) },
             "/api/v1/cases/{id}/tasks": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Add a task to the case plan", "201", Some("NewTask")), MOVED) },
-            "/api/v1/cases/{id}/tasks/{task}/done": { "parameters": [id_param("id"), id_param("task")], "post": op("Mark a task done", "204", None) },
-            "/api/v1/cases/{id}/team": { "parameters": [id_param("id")], "post": op("Add a colleague of the owning organisation to the team", "204", Some("TeamMember")) },
-            "/api/v1/cases/{id}/team/{user}": { "parameters": [id_param("id"), id_param("user")], "delete": op("Take a member off the team (a case manager always stays)", "204", None) },
+            "/api/v1/cases/{id}/tasks/{task}/done": { "parameters": [id_param("id"), id_param("task")], "post": changed_meanwhile(op("Mark a task done", "204", None), MOVED) },
+            "/api/v1/cases/{id}/team": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Add a colleague of the owning organisation to the team", "204", Some("TeamMember")), MOVED) },
+            "/api/v1/cases/{id}/team/{user}": { "parameters": [id_param("id"), id_param("user")], "delete": changed_meanwhile(op("Take a member off the team (a case manager always stays)", "204", None), MOVED) },
             "/api/v1/cases/{id}/consents": {
                 "parameters": [id_param("id")],
                 "get": op("The survivor's releases of information (case team)", "200", None),
-                "post": op("Record a release: recipient organisation, categories, purpose, evidence, end date (required)", "201", Some("NewConsent"))
+                "post": changed_meanwhile(op("Record a release: recipient organisation, categories, purpose, evidence, end date (required)", "201", Some("NewConsent")), MOVED)
             },
             "/api/v1/cases/{id}/consents/{consent}/revoke": { "parameters": [id_param("id"), id_param("consent")], "post": op("Revoke a release; effective on the next request", "204", Some("Revoke")) },
             "/api/v1/cases/{id}/consents/{consent}/scan": { "parameters": [id_param("id"), id_param("consent")], "get": op("The scan of a release's signed form (case team)", "200", None) },
@@ -125,7 +125,7 @@ pub(crate) fn document() -> Value {
             "/api/v1/cases/{id}/referrals": {
                 "parameters": [id_param("id")],
                 "get": op("Referrals sent from the case", "200", None),
-                "post": op("Refer the survivor to another organisation's service, optionally under a release", "201", Some("NewReferral"))
+                "post": changed_meanwhile(op("Refer the survivor to another organisation's service, optionally under a release", "201", Some("NewReferral")), MOVED)
             },
             "/api/v1/cases/{id}/messages": {
                 "parameters": [id_param("id")],
@@ -135,7 +135,7 @@ pub(crate) fn document() -> Value {
             "/api/v1/cases/{id}/access-report": { "parameters": [id_param("id")], "get": op("Who opened this survivor's record, when, and under which release", "200", None) },
             "/api/v1/cases/{id}/subject-export": { "parameters": [id_param("id")], "get": op("Subject access: everything held about the survivor, releases included (supervisor)", "200", None) },
             "/api/v1/cases/{id}/meeting-requests": { "parameters": [id_param("id")], "post": op("Law-enforcement liaison with a release: ask the case manager for a meeting (a task on the case)", "202", Some("MeetingRequest")) },
-            "/api/v1/cases/{id}/transfers": { "parameters": [id_param("id")], "post": op("Propose that another organisation take over the case (nothing changes until it accepts)", "201", Some("NewTransfer")) },
+            "/api/v1/cases/{id}/transfers": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Propose that another organisation take over the case (nothing changes until it accepts)", "201", Some("NewTransfer")), "A transfer of the case is waiting already (`transfer_waiting`), or the case passed to another organisation meanwhile (`case_changed`): nothing was written") },
             "/api/v1/transfers": { "get": op("Transfers proposed to or by the caller's organisation", "200", None) },
             "/api/v1/transfers/{id}/decision": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Accept or decline (receiver), or withdraw (sender); acceptance moves the record as it reads it", "204", Some("TransferDecision")), "Decided already (`transfer_decided`), or the sender went on writing to the record while it was being moved (`record_changed`): nothing was written; try again") },
             "/api/v1/referrals": { "get": op("Referrals to the caller's organisation that the caller may answer", "200", None) },
