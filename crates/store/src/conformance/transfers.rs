@@ -127,6 +127,49 @@ impl Proposed {
             body: vec![body; 8],
         }
     }
+
+    fn task(&self, n: u32) -> TaskRow {
+        TaskRow {
+            id: TaskId::from_random_bytes(id_bytes(n, 0x7b)),
+            case: self.case.id,
+            title: vec![5; 8],
+            due_on: date!(2026 - 12 - 01),
+            done_at: None,
+            created_at: self.at,
+        }
+    }
+
+    fn goal(&self, n: u32) -> GoalRow {
+        GoalRow {
+            id: GoalId::from_random_bytes(id_bytes(n, 0x7c)),
+            case: self.case.id,
+            title: vec![5; 8],
+            status: "open".into(),
+            created_at: self.at,
+            closed_at: None,
+        }
+    }
+
+    /// A release of identity to `b`, recorded by `a`.
+    fn release(&self, n: u32) -> ConsentRow {
+        ConsentRow {
+            id: ConsentId::from_random_bytes(id_bytes(n, 0xc5)),
+            survivor: self.s.id,
+            org: self.a.id,
+            recipient_org: self.b.id,
+            categories: "identity".into(),
+            method: "signed_form".into(),
+            signer: "survivor".into(),
+            sealed: vec![5],
+            has_scan: false,
+            granted_at: self.at,
+            expires_at: datetime!(2027-01-08 10:00 UTC),
+            recorded_by: self.ua.id,
+            revoked_at: None,
+            revoked_by: None,
+            revocation_channel: None,
+        }
+    }
 }
 
 /// An accepted transfer moves the record whole in one transaction: owner, team, resealed
@@ -136,33 +179,15 @@ pub async fn a_transfer_moves_the_record_once<S: Store>(store: S) -> Outcome {
     let Proposed {
         a,
         b,
-        ua,
         ub,
         s,
         case,
         event,
-        at,
         ..
     } = &p;
     let note = p.note(1, 1);
     store.insert_note(&note, a.id, event, b"note").await?;
-    let consent = ConsentRow {
-        id: ConsentId::from_random_bytes(id_bytes(2, 0xc5)),
-        survivor: s.id,
-        org: a.id,
-        recipient_org: b.id,
-        categories: "identity".into(),
-        method: "signed_form".into(),
-        signer: "survivor".into(),
-        sealed: vec![1],
-        has_scan: false,
-        granted_at: *at,
-        expires_at: datetime!(2027-01-08 10:00 UTC),
-        recorded_by: ua.id,
-        revoked_at: None,
-        revoked_by: None,
-        revocation_channel: None,
-    };
+    let consent = p.release(2);
     store
         .insert_consent(&consent, None, event, b"consent")
         .await?;
@@ -289,22 +314,8 @@ pub async fn a_transfer_moves_only_what_it_read<S: Store>(store: S) -> Outcome {
         stale(store.insert_note(&late, a.id, event, b"note").await),
         "a note sealed for the sender is refused",
     )?;
-    let task = TaskRow {
-        id: TaskId::from_random_bytes(id_bytes(3, 0x7b)),
-        case: case.id,
-        title: vec![5; 8],
-        due_on: date!(2026 - 12 - 01),
-        done_at: None,
-        created_at: *at,
-    };
-    let goal = GoalRow {
-        id: GoalId::from_random_bytes(id_bytes(3, 0x7c)),
-        case: case.id,
-        title: vec![5; 8],
-        status: "open".into(),
-        created_at: *at,
-        closed_at: None,
-    };
+    let task = p.task(3);
+    let goal = p.goal(3);
     let message = MessageRow {
         id: MessageId::from_random_bytes(id_bytes(3, 0x7d)),
         case: case.id,
@@ -320,23 +331,7 @@ pub async fn a_transfer_moves_only_what_it_read<S: Store>(store: S) -> Outcome {
         relationship: "employer".into(),
         created_at: *at,
     };
-    let release = ConsentRow {
-        id: ConsentId::from_random_bytes(id_bytes(3, 0xc5)),
-        survivor: s.id,
-        org: a.id,
-        recipient_org: b.id,
-        categories: "identity".into(),
-        method: "signed_form".into(),
-        signer: "survivor".into(),
-        sealed: vec![5],
-        has_scan: false,
-        granted_at: *at,
-        expires_at: datetime!(2027-01-08 10:00 UTC),
-        recorded_by: ua.id,
-        revoked_at: None,
-        revoked_by: None,
-        revocation_channel: None,
-    };
+    let release = p.release(3);
     ensure(
         stale(
             store
@@ -393,23 +388,9 @@ pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: 
             .await?,
         "the case moves",
     )?;
-    let task = TaskRow {
-        id: TaskId::from_random_bytes(id_bytes(4, 0x7b)),
-        case: case.id,
-        title: vec![5; 8],
-        due_on: date!(2026 - 12 - 01),
-        done_at: None,
-        created_at: *at,
-    };
+    let task = p.task(4);
     store.insert_task(&task, b.id, event, b"task").await?;
-    let goal = GoalRow {
-        id: GoalId::from_random_bytes(id_bytes(4, 0x7c)),
-        case: case.id,
-        title: vec![5; 8],
-        status: "open".into(),
-        created_at: *at,
-        closed_at: None,
-    };
+    let goal = p.goal(4);
     store.insert_goal(&goal, b.id, event, b"goal").await?;
     let stale = |written: Result<bool, StoreError>| matches!(written, Err(StoreError::Stale(_)));
     let unit = |written: Result<(), StoreError>| written.map(|()| true);
