@@ -25,12 +25,14 @@ fn types_text(types: &[u8]) -> String {
         .join(",")
 }
 
-/// Holds the case for `owner`, the organisation a write's ciphertext is sealed for, until the
-/// transaction ends; `StoreError::Stale` if the case no longer belongs to it. An accepted
-/// transfer reseals a case's ciphertexts for the receiver: a write sealed for the sender and
-/// landing after it could never be opened again. The no-op update takes the case's row lock
-/// on PostgreSQL, so a transfer moving the case waits for this write and then sees it, or
-/// this write waits for the transfer and finds the case gone; SQLite runs one writer at a time.
+/// Holds the case for `owner`, the organisation a write's author acted for (and sealed its
+/// ciphertext for), until the transaction ends; `StoreError::Stale` if the case no longer
+/// belongs to it. An accepted transfer reseals a case's ciphertexts for the receiver: a
+/// write sealed for the sender and landing after it could never be opened again, and any
+/// other would change a case its author no longer holds. The no-op update takes the case's
+/// row lock on PostgreSQL, so a transfer moving the case waits for this write and then sees
+/// it, or this write waits for the transfer and finds the case gone; SQLite runs one writer
+/// at a time.
 pub(crate) async fn hold_case(
     conn: &mut DbConn,
     case: CaseId,

@@ -124,25 +124,13 @@ async fn count_over(
     Ok(total)
 }
 
-/// Moves the record, but only over what the transfer read (see [`MovedRecord`]). The cases
-/// are taken first: on PostgreSQL their row locks make a write still holding one of them
-/// (`cases::hold_case`) finish before the counts below look, and a later one find the case
-/// moved.
+/// Moves the record, but only over what the transfer read (see [`MovedRecord`]). On
+/// PostgreSQL the row locks come in a fixed order: the survivor's row first, as an edit of
+/// the record takes it before it touches the cases, then the cases. Once the cases are
+/// taken, a write still holding one of them (`cases::hold_case`) has finished before the
+/// counts below look, and a later one finds the case moved.
 async fn move_record(conn: &mut DbConn, m: &MovedRecord) -> Result<(), StoreError> {
     let stale = || StoreError::Stale("the record the transfer read");
-    for case in &m.cases {
-        let moved = sqlx::query("UPDATE cases SET org_id = $1 WHERE id = $2 AND org_id = $3")
-            .bind(m.to_org.as_uuid())
-            .bind(case.as_uuid())
-            .bind(m.from_org.as_uuid())
-            .execute(&mut *conn)
-            .await
-            .map_err(convert::error)?
-            .rows_affected();
-        if moved != 1 {
-            return Err(stale());
-        }
-    }
     let f = &m.fields;
     let moved = sqlx::query(
         "UPDATE survivors SET org_id = $1, pseudonym = $2, legal_name = $3, aliases = $4, date_of_birth = $5, \
@@ -167,6 +155,19 @@ async fn move_record(conn: &mut DbConn, m: &MovedRecord) -> Result<(), StoreErro
     .rows_affected();
     if moved != 1 {
         return Err(stale());
+    }
+    for case in &m.cases {
+        let moved = sqlx::query("UPDATE cases SET org_id = $1 WHERE id = $2 AND org_id = $3")
+            .bind(m.to_org.as_uuid())
+            .bind(case.as_uuid())
+            .bind(m.from_org.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(convert::error)?
+            .rows_affected();
+        if moved != 1 {
+            return Err(stale());
+        }
     }
     let left: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE survivor_id = $1 AND org_id = $2")

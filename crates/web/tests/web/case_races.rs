@@ -229,11 +229,11 @@ const ROUNDS: usize = 6;
 
 /// Acceptances that race with the sender's notes; ownership goes back and forth.
 const TRANSFER_ROUNDS: usize = 4;
-/// Notes (each followed by a release) the sender writes while each acceptance runs.
+/// Notes (each sent with a release and an edit) the sender writes while each acceptance runs.
 const NOTES_PER_ROUND: usize = 6;
 
-/// A case manager goes on writing notes, and releasing the record to the police, while the
-/// receiving organisation accepts the case. Each note is moved with the record and opens for
+/// A case manager goes on writing notes, editing the record and releasing it to the police,
+/// while the receiving organisation accepts the case. Each note is moved with the record and opens for
 /// the receiver, or is refused (409, or 404 once the case is gone); none stays sealed for the
 /// sender inside a case it no longer holds, and no release the sender gave lets anyone in.
 async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<S: Store>(
@@ -242,6 +242,7 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
     let n = network_on(app).await;
     let notes = format!("/api/v1/cases/{}/notes", n.case);
     let releases = format!("/api/v1/cases/{}/consents", n.case);
+    let record = format!("/api/v1/cases/{}/survivor", n.case);
     let release = json!({
         "recipient_org": n.police, "categories": ["identity"], "purpose": "protection",
         "method": "signed_form", "evidence": "form 18",
@@ -276,21 +277,25 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
             for i in 0..NOTES_PER_ROUND {
                 let text = format!("Written meanwhile {round}.{i}");
                 let note = json!({ "category": "general", "body": text }).to_string();
-                let (noted, given) = tokio::join!(
+                let phone = format!("+1 555 02{round}{i}");
+                let edit = json!({
+                    "pseudonym": "Lucia", "legal_name": "Lucía Hernández", "phone": phone
+                })
+                .to_string();
+                let (noted, given, edited) = tokio::join!(
                     n.app.api_post(&notes, &sender, &note),
                     n.app.api_post(&releases, &sender, &release),
+                    n.app.api_put(&record, &sender, &edit),
                 );
                 replies.push((text, noted));
-                assert!(
-                    [
-                        StatusCode::CREATED,
-                        StatusCode::CONFLICT,
-                        StatusCode::NOT_FOUND
-                    ]
-                    .contains(&given.status),
-                    "{}",
-                    given.body
-                );
+                for (r, done) in [(given, StatusCode::CREATED), (edited, StatusCode::OK)] {
+                    assert!(
+                        [done, StatusCode::CONFLICT, StatusCode::NOT_FOUND].contains(&r.status),
+                        "{} {}",
+                        r.status,
+                        r.body
+                    );
+                }
             }
             replies
         };
@@ -317,6 +322,13 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
     }
     let read = n.app.api_get(&notes, &sender).await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    let whole = n.case_as(&sender).await;
+    assert_eq!(whole.status, StatusCode::OK, "{}", whole.body);
+    assert_eq!(
+        body(&whole)["survivor"]["legal_name"],
+        "Lucía Hernández",
+        "the record, edited while it moved, opens whole for its owner"
+    );
     for text in &kept {
         assert!(
             read.body.contains(text.as_str()),
