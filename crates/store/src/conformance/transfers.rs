@@ -13,6 +13,11 @@ use haven_domain::{
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
+/// Whether a write was refused as made from a stale read (`StoreError::Stale`).
+fn stale<T>(written: Result<T, StoreError>) -> bool {
+    matches!(written, Err(StoreError::Stale(_)))
+}
+
 /// Organisation `a` with a survivor and a case, organisation `b` to take it over, a member of
 /// each, and a transfer proposed from `a` to `b`.
 struct Proposed {
@@ -278,11 +283,12 @@ pub async fn a_transfer_moves_only_what_it_read<S: Store>(store: S) -> Outcome {
             )
         }
     };
-    let refused = store
-        .decide_transfer(&p.accepted(), Some(&read), event, b"accept")
-        .await;
     ensure(
-        matches!(refused, Err(StoreError::Stale(_))),
+        stale(
+            store
+                .decide_transfer(&p.accepted(), Some(&read), event, b"accept")
+                .await,
+        ),
         "a note written after the read refuses the move",
     )?;
     unchanged("and nothing of it is written").await?;
@@ -291,11 +297,10 @@ pub async fn a_transfer_moves_only_what_it_read<S: Store>(store: S) -> Outcome {
         ..p.moved(vec![(first.id, vec![2; 8]), (meanwhile.id, vec![2; 8])])
     };
     ensure(
-        matches!(
+        stale(
             store
                 .decide_transfer(&p.accepted(), Some(&edited), event, b"accept")
                 .await,
-            Err(StoreError::Stale(_))
         ),
         "a record edited after the read refuses the move",
     )?;
@@ -308,7 +313,6 @@ pub async fn a_transfer_moves_only_what_it_read<S: Store>(store: S) -> Outcome {
         "read again, the move goes through",
     )?;
 
-    let stale = |written: Result<(), StoreError>| matches!(written, Err(StoreError::Stale(_)));
     let late = p.note(3, 4);
     ensure(
         stale(store.insert_note(&late, a.id, event, b"note").await),
@@ -392,8 +396,6 @@ pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: 
     store.insert_task(&task, b.id, event, b"task").await?;
     let goal = p.goal(4);
     store.insert_goal(&goal, b.id, event, b"goal").await?;
-    let stale = |written: Result<bool, StoreError>| matches!(written, Err(StoreError::Stale(_)));
-    let unit = |written: Result<(), StoreError>| written.map(|()| true);
     let closed = CaseChange::Status {
         from: "open".into(),
         to: "closed".into(),
@@ -431,27 +433,27 @@ pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: 
     };
     let refusals = [
         (
-            stale(unit(
+            stale(
                 store
                     .update_case(case.id, a.id, &closed, event, b"status")
                     .await,
-            )),
+            ),
             "a status change",
         ),
         (
-            stale(unit(
+            stale(
                 store
                     .update_case(case.id, a.id, &classified, event, b"class")
                     .await,
-            )),
+            ),
             "a classification",
         ),
         (
-            stale(unit(
+            stale(
                 store
                     .add_team_member(case.id, a.id, ua.id, event, b"add")
                     .await,
-            )),
+            ),
             "a member added",
         ),
         (
@@ -475,17 +477,15 @@ pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: 
             "a goal achieved",
         ),
         (
-            stale(unit(
+            stale(
                 store
                     .insert_referral(&referral, Some(event), b"referral")
                     .await,
-            )),
+            ),
             "a referral",
         ),
         (
-            stale(unit(
-                store.insert_transfer(&again, event, b"transfer").await,
-            )),
+            stale(store.insert_transfer(&again, event, b"transfer").await),
             "a transfer",
         ),
     ];

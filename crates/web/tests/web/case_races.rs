@@ -233,9 +233,10 @@ const TRANSFER_ROUNDS: usize = 4;
 const NOTES_PER_ROUND: usize = 6;
 
 /// A case manager goes on writing notes, editing the record and releasing it to the police,
-/// while the receiving organisation accepts the case. Each note is moved with the record and opens for
-/// the receiver, or is refused (409, or 404 once the case is gone); none stays sealed for the
-/// sender inside a case it no longer holds, and no release the sender gave lets anyone in.
+/// while the receiving organisation accepts the case. Each note is moved with the record and
+/// opens for the receiver, or is refused (409, or 404 once the case is gone); none stays
+/// sealed for the sender inside a case it no longer holds, and no release the sender gave
+/// lets anyone in.
 async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<S: Store>(
     app: App<S>,
 ) {
