@@ -143,7 +143,7 @@ pub(crate) async fn update_case(
     let mut tx = crate::begin_write(store).await?;
     hold_case(&mut tx, case, owner).await?;
     match change {
-        CaseChange::Status { from, to } => {
+        CaseChange::Status { from, to, reason } => {
             let moved = sqlx::query("UPDATE cases SET status = $1 WHERE id = $2 AND status = $3")
                 .bind(to)
                 .bind(case.as_uuid())
@@ -153,6 +153,13 @@ pub(crate) async fn update_case(
                 .map_err(convert::error)?;
             if moved.rows_affected() == 0 {
                 return Err(StoreError::Stale("the case's status"));
+            }
+            if let Some(reason) = reason {
+                // The step's own event and entry first, then the reason's.
+                add_event(&mut tx, event).await?;
+                audit::append(&mut tx, body).await?;
+                write_note(&mut tx, &reason.note).await?;
+                return commit_with_event(tx, &reason.event, &reason.audit).await;
             }
         }
         CaseChange::Classification {
@@ -211,6 +218,11 @@ pub(crate) async fn insert_note(
 ) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
     hold_case(&mut tx, note.case, owner).await?;
+    write_note(&mut tx, note).await?;
+    commit_with_event(tx, event, body).await
+}
+
+async fn write_note(conn: &mut DbConn, note: &NoteRow) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO notes (id, case_id, category, author, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(note.id.as_uuid())
         .bind(note.case.as_uuid())
@@ -218,10 +230,10 @@ pub(crate) async fn insert_note(
         .bind(note.author.as_uuid())
         .bind(note.created_at)
         .bind(&note.body)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
         .map_err(convert::error)?;
-    commit_with_event(tx, event, body).await
+    Ok(())
 }
 
 pub(crate) async fn insert_task(

@@ -198,8 +198,13 @@ impl CaseRow {
 pub enum CaseChange {
     /// A step of the lifecycle, written only if the case is still at `from` (otherwise
     /// `StoreError::Stale` and nothing is written): two people moving one case at once
-    /// cannot both have moved it from where they saw it.
-    Status { from: String, to: String },
+    /// cannot both have moved it from where they saw it. A reopening's `reason` goes in
+    /// with the step, in its transaction: the case is reopened with its reason, or not.
+    Status {
+        from: String,
+        to: String,
+        reason: Option<Box<NoteWrite>>,
+    },
     /// Classification and flags; `None` leaves a column as it is (a writer writes only the
     /// categories it may).
     Classification {
@@ -229,6 +234,15 @@ pub struct NoteRow {
     pub author: UserId,
     pub created_at: OffsetDateTime,
     pub body: Vec<u8>,
+}
+
+/// A note with its timeline event and audit entry, written with another change to its
+/// case (see [`CaseChange::Status`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteWrite {
+    pub note: NoteRow,
+    pub event: CaseEvent,
+    pub audit: Vec<u8>,
 }
 
 /// A task in a case plan; the title is ciphertext.

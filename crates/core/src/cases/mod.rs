@@ -29,7 +29,7 @@ use crate::problem::Reason;
 use crate::{CoreError, Haven};
 use haven_domain::access::{Access, Action, ResourceContext, decide};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget};
-use haven_domain::case::{CaseStatus, ExploitationType, TraffickingType};
+use haven_domain::case::{CaseStatus, ExploitationType, NoteCategory, TraffickingType};
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
 use haven_store::{CaseChange, CaseEvent, CaseRow, IntakeRecord, Store};
@@ -237,12 +237,15 @@ impl<S: Store> Haven<S> {
         let next = from
             .transition(to, reason)
             .map_err(|e| CoreError::invalid("status", &e))?;
-        // A reopening's reason is kept as a note, checked before anything is written.
+        // A reopening's reason is kept as a note, written with the step or not at all.
         let reason_note = match (from, reason) {
             (CaseStatus::Closed, Some(r)) => {
                 let note = format!("Reopened: {}", r.trim());
-                notes::note_text(&note, "reason")?;
-                Some(note)
+                let text = notes::note_text(&note, "reason")?;
+                let sealed = self
+                    .seal_note(&access, auth, NoteCategory::General, text)
+                    .await?;
+                Some(Box::new(sealed))
             }
             _ => None,
         };
@@ -253,22 +256,13 @@ impl<S: Store> Haven<S> {
         let change = CaseChange::Status {
             from: from.as_str().into(),
             to: next.as_str().into(),
+            reason: reason_note,
         };
-        // Moved from where this person saw it, or not at all: a reason is written only for
-        // the reopening that happened.
+        // Moved from where this person saw it, with its reason, or not at all.
         self.store()
             .update_case(id, access.org(), &change, &moved, &self.encode(&event)?)
             .await
             .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
-        if let Some(note) = reason_note {
-            self.write_note(
-                &access,
-                auth,
-                haven_domain::case::NoteCategory::General,
-                &note,
-            )
-            .await?;
-        }
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use haven_domain::access::{Action, may_read_notes};
 use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::case::NoteCategory;
 use haven_domain::{CaseId, NoteId, OrgId, UserId};
-use haven_store::{NoteRow, Store};
+use haven_store::{NoteRow, NoteWrite, Store};
 use time::OffsetDateTime;
 
 /// Longest note accepted, in characters.
@@ -74,8 +74,25 @@ impl<S: Store> Haven<S> {
         category: NoteCategory,
         body: &str,
     ) -> Result<NoteId, CoreError> {
-        let case = require_case(access)?;
         let text = note_text(body, "body")?;
+        let written = self.seal_note(access, auth, category, text).await?;
+        self.store()
+            .insert_note(&written.note, access.org(), &written.event, &written.audit)
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
+        Ok(written.note.id)
+    }
+
+    /// A note of `text` (already checked by [`note_text`]) sealed for the case's owner,
+    /// with its timeline event and audit entry, ready to be written.
+    pub(crate) async fn seal_note(
+        &self,
+        access: &CaseAccess,
+        auth: &Authenticated,
+        category: NoteCategory,
+        text: &str,
+    ) -> Result<NoteWrite, CoreError> {
+        let case = require_case(access)?;
         let entropy = self.inner().entropy.as_ref();
         let id = NoteId::from_random_bytes(haven_crypto::entropy::random_array(entropy));
         let key = self.survivor_key(access.survivor()).await?;
@@ -95,12 +112,11 @@ impl<S: Store> Haven<S> {
         event.org = Some(access.org());
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         event.categories = vec![category.data_category()];
-        let noted = self.case_event(case, "note", Some(auth.staff.id), category.as_str());
-        self.store()
-            .insert_note(&row, access.org(), &noted, &self.encode(&event)?)
-            .await
-            .map_err(CoreError::changed_meanwhile(Reason::CaseChanged))?;
-        Ok(id)
+        Ok(NoteWrite {
+            note: row,
+            event: self.case_event(case, "note", Some(auth.staff.id), category.as_str()),
+            audit: self.encode(&event)?,
+        })
     }
 
     /// The notes the capability may read, decrypted; others are never opened.

@@ -110,6 +110,7 @@ pub async fn a_members_board_pages_and_filters<S: Store>(store: S) -> Outcome {
             &CaseChange::Status {
                 from: c2.status.clone(),
                 to: "active".into(),
+                reason: None,
             },
             &event(&c2, "status"),
             b"status",

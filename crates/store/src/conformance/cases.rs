@@ -90,6 +90,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
     let step = |from: &str, to: &str| CaseChange::Status {
         from: from.into(),
         to: to.into(),
+        reason: None,
     };
     store
         .update_case(

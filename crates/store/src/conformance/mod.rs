@@ -4,11 +4,13 @@
 
 mod board;
 mod cases;
+mod reopening;
 mod sharing;
 mod staff;
 mod transfers;
 pub use board::*;
 pub use cases::*;
+pub use reopening::*;
 pub use sharing::*;
 pub use staff::*;
 pub use transfers::*;
@@ -446,7 +448,8 @@ macro_rules! conformance_tests {
             consents_and_referrals_round_trip,
             a_transfer_moves_the_record_once,
             a_transfer_moves_only_what_it_read,
-            once_moved_a_case_takes_no_change_from_its_sender
+            once_moved_a_case_takes_no_change_from_its_sender,
+            a_reopening_lands_with_its_reason_or_not_at_all
         );
     };
     (@each $make:path, $($story:ident),*) => {

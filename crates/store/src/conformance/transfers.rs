@@ -399,6 +399,7 @@ pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: 
     let closed = CaseChange::Status {
         from: "open".into(),
         to: "closed".into(),
+        reason: None,
     };
     let classified = CaseChange::Classification {
         exploitation: Some(("sex".into(), vec![1])),
