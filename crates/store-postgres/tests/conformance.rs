@@ -4,7 +4,7 @@
 //! After the shared stories, the ones about how PostgreSQL itself keeps rows.
 
 use haven_domain::{CaseId, NoteId};
-use haven_store::{CaseEvent, CaseRow, NoteRow, Store, UserRow};
+use haven_store::{CaseChange, CaseEvent, CaseRow, NoteRow, Store, StoreError, UserRow};
 use haven_store_postgres::PgStore;
 use rand::Rng;
 use sqlx::Connection;
@@ -243,5 +243,75 @@ async fn a_board_reads_each_team_and_its_tasks_in_one_snapshot() -> Result<(), E
         lines[0].tasks.is_empty(),
         "a task added after the member left was shown with the team they were on"
     );
+    Ok(())
+}
+
+/// A write PostgreSQL aborts to break a deadlock has written nothing, and says so as a stale
+/// write (read again, try again: a 409 to the client, a fresh read in a transfer), not as a
+/// fault of the server. Here the store's status change holds the case and waits for the
+/// audit head, which the test's transaction holds while it goes for the case.
+#[tokio::test]
+async fn a_write_aborted_to_break_a_deadlock_is_stale() -> Result<(), Error> {
+    let Some((store, mut own, case, team)) = one_case(1).await? else {
+        return Ok(());
+    };
+    // The store's write, waiting first and on the default second, is the one PostgreSQL
+    // aborts; this connection would wait a minute before looking for the cycle.
+    sqlx::query("SET deadlock_timeout = '60s'")
+        .execute(&mut own)
+        .await?;
+    sqlx::query("BEGIN").execute(&mut own).await?;
+    sqlx::query("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE")
+        .execute(&mut own)
+        .await?;
+    let events = store.case_events(case.id).await?;
+    let writer = store.clone();
+    let stepped = CaseEvent {
+        case: case.id,
+        at: case.created_at,
+        kind: "status".into(),
+        actor: Some(team[0].id),
+        detail: "active".into(),
+    };
+    let change = CaseChange::Status {
+        from: "open".into(),
+        to: "active".into(),
+        reason: None,
+    };
+    let write = tokio::spawn(async move {
+        writer
+            .update_case(case.id, case.org, &change, &stepped, b"status")
+            .await
+    });
+    let mut waited = 0;
+    while sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        .fetch_one(&mut own)
+        .await?
+        == 0
+    {
+        waited += 1;
+        assert!(
+            waited < 500,
+            "the store's write never waited for the audit head"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    sqlx::query("UPDATE cases SET org_id = org_id WHERE id = $1")
+        .bind(case.id.as_uuid())
+        .execute(&mut own)
+        .await?;
+    sqlx::query("ROLLBACK").execute(&mut own).await?;
+
+    let written = write.await?;
+    assert!(
+        matches!(written, Err(StoreError::Stale(_))),
+        "the aborted write is stale, not a server fault: {written:?}"
+    );
+    assert_eq!(
+        store.case(case.id).await?.map(|(c, _)| c.status),
+        Some("open".into()),
+        "and wrote nothing"
+    );
+    assert_eq!(store.case_events(case.id).await?, events);
     Ok(())
 }

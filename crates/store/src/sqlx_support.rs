@@ -11,6 +11,12 @@ pub fn error(e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
             StoreError::Conflict("a referenced record does not exist")
         }
+        // PostgreSQL rolled the transaction back to let a concurrent one through (a
+        // deadlock, or a serialization failure): nothing was written, and the same write
+        // tried again, on what it reads then, can succeed.
+        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40P01" | "40001")) => {
+            StoreError::Stale("a concurrent write")
+        }
         sqlx::Error::Io(e) => StoreError::Unavailable(e.to_string()),
         sqlx::Error::PoolTimedOut => {
             StoreError::Unavailable("timed out waiting for a connection".into())

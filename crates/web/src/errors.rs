@@ -86,6 +86,11 @@ fn classify(e: &CoreError) -> Option<(StatusCode, &'static str, Option<&'static 
             Some("password"),
         ),
         CoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+        // A write that lost a race its use case does not name (PostgreSQL aborted it to
+        // break a deadlock, say) wrote nothing: read again and try again.
+        CoreError::Store(haven_store::StoreError::Stale(_)) => {
+            (StatusCode::CONFLICT, "conflict", None)
+        }
         _ => return None,
     })
 }
@@ -203,5 +208,23 @@ impl IntoResponse for PageError {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use haven_store::StoreError;
+
+    #[test]
+    fn a_write_that_lost_a_race_is_the_clients_to_retry_and_a_fault_is_ours() {
+        let stale = CoreError::Store(StoreError::Stale("a concurrent write"));
+        assert_eq!(client_status(&stale), Some(StatusCode::CONFLICT));
+        let r = ApiError::Core(stale).into_response();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let fault = CoreError::Store(StoreError::Backend("disk full".into()));
+        assert_eq!(client_status(&fault), None);
+        let r = ApiError::Core(fault).into_response();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }
