@@ -362,11 +362,12 @@ impl haven_store::Store for PgStore {
     fn insert_case(
         &self,
         case: &haven_store::CaseRow,
+        survivor_owner: haven_domain::OrgId,
         team: &[haven_domain::UserId],
         event: &haven_store::CaseEvent,
         audit: &[u8],
     ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        cases::insert_case(self, case, team, event, audit)
+        cases::insert_case(self, case, survivor_owner, team, event, audit)
     }
     fn case(
         &self,

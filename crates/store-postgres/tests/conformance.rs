@@ -76,7 +76,9 @@ async fn one_case(
         detail: "intake".into(),
     };
     let ids: Vec<_> = team.iter().map(|u| u.id).collect();
-    store.insert_case(&case, &ids, &opened, b"case").await?;
+    store
+        .insert_case(&case, case.org, &ids, &opened, b"case")
+        .await?;
     Ok(Some((store, own, case, team)))
 }
 

@@ -52,6 +52,29 @@ pub(crate) async fn hold_case(
     }
 }
 
+/// Holds a survivor's row for the rest of the transaction while the record is still
+/// `owner`'s, as [`hold_case`] holds a case; `Stale` otherwise. A transfer takes the same
+/// row first, so a case opened for the record either goes in before the transfer counts
+/// the sender's cases, or finds the record moved.
+async fn hold_survivor(
+    conn: &mut DbConn,
+    survivor: haven_domain::SurvivorId,
+    owner: haven_domain::OrgId,
+) -> Result<(), StoreError> {
+    let held = sqlx::query("UPDATE survivors SET org_id = org_id WHERE id = $1 AND org_id = $2")
+        .bind(survivor.as_uuid())
+        .bind(owner.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(convert::error)?
+        .rows_affected();
+    if held == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale("the survivor's owner"))
+    }
+}
+
 pub(crate) async fn add_event(
     conn: &mut DbConn,
     e: &CaseEvent,
@@ -85,11 +108,13 @@ pub(crate) async fn commit_with_event(
 pub(crate) async fn insert_case(
     store: &DbStore,
     case: &CaseRow,
+    survivor_owner: haven_domain::OrgId,
     team: &[UserId],
     event: &CaseEvent,
     body: &[u8],
 ) -> Result<u64, StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    hold_survivor(&mut tx, case.survivor, survivor_owner).await?;
     let seq = write_case(&mut tx, case, team, event, body).await?;
     tx.commit().await.map_err(convert::error)?;
     Ok(seq)

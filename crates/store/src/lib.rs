@@ -314,10 +314,14 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
 
     // --- cases ----------------------------------------------------------------------------
 
-    /// Inserts a case with its first team, its first timeline event and its audit entry.
+    /// Inserts a case with its first team, its first timeline event and its audit entry,
+    /// only while its survivor's record belongs to `survivor_owner` (the owner its writer
+    /// read; `StoreError::Stale`, and nothing written, otherwise): a case opened for a
+    /// record while a transfer moves it would stay behind with the sender.
     fn insert_case(
         &self,
         case: &CaseRow,
+        survivor_owner: OrgId,
         team: &[UserId],
         event: &CaseEvent,
         audit: &[u8],

@@ -134,32 +134,21 @@ impl<S: Store> Haven<S> {
         let minor = record
             .profile
             .is_minor_on(self.now().date(), record.created_at.date());
-        self.open_case(
+        let (row, event, body) = self.prepare_case(
             staff.actor(),
             Some(staff.id),
             survivor,
             staff.org,
-            &[staff.id],
             case,
             minor,
-        )
-        .await
-    }
-
-    /// Opens a case (intake, operators, demo data).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn open_case(
-        &self,
-        actor: Actor,
-        by: Option<UserId>,
-        survivor: SurvivorId,
-        org: OrgId,
-        team: &[UserId],
-        new: &NewCase,
-        minor: bool,
-    ) -> Result<CaseId, CoreError> {
-        let (row, event, body) = self.prepare_case(actor, by, survivor, org, new, minor)?;
-        self.store().insert_case(&row, team, &event, &body).await?;
+        )?;
+        // Opened only while the record is with the organisation it was read from: a case
+        // opened for a record that has just been transferred would stay behind with its
+        // old owner.
+        self.store()
+            .insert_case(&row, access.org(), &[staff.id], &event, &body)
+            .await
+            .map_err(CoreError::changed_meanwhile(Reason::RecordChanged))?;
         Ok(row.id)
     }
 

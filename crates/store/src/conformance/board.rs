@@ -28,7 +28,9 @@ async fn open_case<S: Store>(
         actor: team.first().copied(),
         detail: "intake".into(),
     };
-    store.insert_case(&case, team, &opened, b"case").await?;
+    store
+        .insert_case(&case, case.org, team, &opened, b"case")
+        .await?;
     Ok(case)
 }
 

@@ -45,7 +45,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         detail: "intake".into(),
     };
     store
-        .insert_case(&case, &[u1.id, u2.id], &opened, b"case")
+        .insert_case(&case, case.org, &[u1.id, u2.id], &opened, b"case")
         .await?;
     let cases = store.cases_of_survivor(s.id).await?;
     ensure(
@@ -385,7 +385,9 @@ pub async fn an_edit_replaces_fields_and_index_and_sets_the_minor_flag<S: Store>
         actor: None,
         detail: "intake".into(),
     };
-    store.insert_case(&case, &[], &opened, b"case").await?;
+    store
+        .insert_case(&case, case.org, &[], &opened, b"case")
+        .await?;
     let edited = crate::SurvivorRow {
         fields: crate::SurvivorCiphertexts {
             pseudonym: vec![9, 9],

@@ -29,7 +29,13 @@ pub async fn a_reopening_lands_with_its_reason_or_not_at_all<S: Store>(store: S)
         detail: detail.into(),
     };
     store
-        .insert_case(&case, &[u.id], &event("opened", "intake"), b"case")
+        .insert_case(
+            &case,
+            case.org,
+            &[u.id],
+            &event("opened", "intake"),
+            b"case",
+        )
         .await?;
     let earlier = NoteRow {
         id: NoteId::from_random_bytes(id_bytes(1, 0x90)),

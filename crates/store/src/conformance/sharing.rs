@@ -50,7 +50,7 @@ pub async fn consents_and_referrals_round_trip<S: Store>(store: S) -> Outcome {
         detail: String::new(),
     };
     store
-        .insert_case(&case, &[u.id], &event("opened"), b"case")
+        .insert_case(&case, case.org, &[u.id], &event("opened"), b"case")
         .await?;
     let consent = ConsentRow {
         id: ConsentId::from_random_bytes(id_bytes(1, 0xc5)),

@@ -63,7 +63,9 @@ async fn proposed<S: Store>(
         actor: Some(ua.id),
         detail: String::new(),
     };
-    store.insert_case(&case, &[ua.id], &event, b"case").await?;
+    store
+        .insert_case(&case, case.org, &[ua.id], &event, b"case")
+        .await?;
     let transfer = TransferRow {
         id: TransferId::from_random_bytes(id_bytes(1, 0x7a)),
         case: case.id,
@@ -432,6 +434,12 @@ pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: 
         id: TransferId::from_random_bytes(id_bytes(4, 0x7a)),
         ..p.transfer.clone()
     };
+    let left_behind = CaseRow::opened(
+        CaseId::from_random_bytes(id_bytes(4, 0xf4)),
+        s.id,
+        a.id,
+        *at,
+    );
     let refusals = [
         (
             stale(
@@ -489,6 +497,14 @@ pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: 
             stale(store.insert_transfer(&again, event, b"transfer").await),
             "a transfer",
         ),
+        (
+            stale(
+                store
+                    .insert_case(&left_behind, a.id, &[ua.id], event, b"case")
+                    .await,
+            ),
+            "a new case for the record",
+        ),
     ];
     for (refused, what) in refusals {
         ensure(refused, what)?;
@@ -503,7 +519,8 @@ pub async fn once_moved_a_case_takes_no_change_from_its_sender<S: Store>(store: 
             && store.tasks_of_case(case.id).await?[0].done_at.is_none()
             && store.goals_of_case(case.id).await?[0].status == "open"
             && store.referrals_of_case(case.id).await?.is_empty()
-            && store.transfer(again.id).await?.is_none(),
+            && store.transfer(again.id).await?.is_none()
+            && store.cases_of_survivor(s.id).await?.len() == 1,
         "and the case is as the receiver holds it",
     )?;
     ensure(

@@ -97,7 +97,7 @@ pub(crate) fn document() -> Value {
                     "security": [{ "bearer": [] }],
                     "responses": error_responses()
                 },
-                "post": op("Open a case for a survivor the caller may see", "201", Some("NewCase"))
+                "post": changed_meanwhile(op("Open a case for a survivor the caller may see", "201", Some("NewCase")), "The record passed to another organisation meanwhile (`record_changed`): nothing was written; read it again")
             },
             "/api/v1/cases/{id}": { "parameters": [id_param("id")], "get": op("A case: status, flags, visible survivor fields, readable notes, tasks, timeline", "200", None) },
             "/api/v1/cases/{id}/classification": { "parameters": [id_param("id")], "put": changed_meanwhile(op("Classify the case again: exploitation and trafficking types (needs write access to the narrative), safety-risk and immigration-sensitive flags (need sight of their category); parts the caller may not change are kept; answers `written`, the categories changed", "200", Some("CaseFields")), MOVED) },

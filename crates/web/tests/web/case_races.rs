@@ -232,11 +232,12 @@ const TRANSFER_ROUNDS: usize = 4;
 /// Notes (each sent with a release and an edit) the sender writes while each acceptance runs.
 const NOTES_PER_ROUND: usize = 6;
 
-/// A case manager goes on writing notes, editing the record and releasing it to the police,
-/// while the receiving organisation accepts the case. Each note is moved with the record and
-/// opens for the receiver, or is refused (409, or 404 once the case is gone); none stays
-/// sealed for the sender inside a case it no longer holds, and no release the sender gave
-/// lets anyone in.
+/// A case manager goes on writing notes, editing the record, releasing it to the police and
+/// opening further cases for it, while the receiving organisation accepts the case. Each
+/// note and case is moved with the record and opens for the receiver, or is refused (409,
+/// or 404 once the case is gone); none stays sealed for the sender inside a case it no
+/// longer holds, no case stays behind with the sender, and no release the sender gave lets
+/// anyone in.
 async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<S: Store>(
     app: App<S>,
 ) {
@@ -252,9 +253,11 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
             .unwrap(),
     })
     .to_string();
+    let opening = json!({ "survivor_id": n.survivor }).to_string();
     let (mut sender, mut receiver) = (n.cm.clone(), n.clinic_cm.clone());
     let (mut to, mut back) = (n.app.org_b, n.app.org_a);
     let mut kept = Vec::new();
+    let mut opened = 0;
     for round in 0..TRANSFER_ROUNDS {
         let proposed = n
             .app
@@ -283,13 +286,20 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
                     "pseudonym": "Lucia", "legal_name": "Lucía Hernández", "phone": phone
                 })
                 .to_string();
-                let (noted, given, edited) = tokio::join!(
+                let (noted, given, edited, case) = tokio::join!(
                     n.app.api_post(&notes, &sender, &note),
                     n.app.api_post(&releases, &sender, &release),
                     n.app.api_put(&record, &sender, &edit),
+                    n.app.api_post("/api/v1/cases", &sender, &opening),
                 );
-                replies.push((text, noted));
-                for (r, done) in [(given, StatusCode::CREATED), (edited, StatusCode::OK)] {
+                let case_id = (case.status == StatusCode::CREATED)
+                    .then(|| body(&case)["id"].as_str().unwrap().to_owned());
+                replies.push((text, noted, case_id));
+                for (r, done) in [
+                    (given, StatusCode::CREATED),
+                    (edited, StatusCode::OK),
+                    (case, StatusCode::CREATED),
+                ] {
                     assert!(
                         [done, StatusCode::CONFLICT, StatusCode::NOT_FOUND].contains(&r.status),
                         "{} {}",
@@ -306,11 +316,23 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
             accepted = accept().await;
         }
         assert_eq!(accepted.status, StatusCode::NO_CONTENT, "{}", accepted.body);
-        for (text, r) in written {
+        for (text, r, case) in written {
             match r.status {
                 StatusCode::CREATED => kept.push(text),
                 StatusCode::CONFLICT => assert_eq!(body(&r)["error"]["reason"], "case_changed"),
                 other => assert_eq!(other, StatusCode::NOT_FOUND, "{}", r.body),
+            }
+            if let Some(case) = case {
+                opened += 1;
+                let path = format!("/api/v1/cases/{case}");
+                assert_eq!(
+                    (
+                        n.app.api_get(&path, &receiver).await.status,
+                        n.app.api_get(&path, &sender).await.status
+                    ),
+                    (StatusCode::OK, StatusCode::NOT_FOUND),
+                    "a case opened while the record moved went with it, not left behind"
+                );
             }
         }
         assert_eq!(
@@ -341,5 +363,6 @@ async fn notes_written_while_a_transfer_is_accepted_move_with_it_or_are_refused<
         StatusCode::NOT_FOUND,
         "and for nobody else"
     );
+    assert!(opened > 0, "no case was opened while the record moved");
     n.app.haven.verify_audit(None).await.unwrap();
 }
