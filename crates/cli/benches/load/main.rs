@@ -152,20 +152,35 @@ fn main() {
             .request("POST", &format!("/api/v1/cases/{shared}/consents"), &token, &release.to_string())
             .await;
         assert_eq!(status, 201, "{body}");
-        let (mut team_reads, mut released) = (Tally::default(), Tally::default());
-        for _ in 0..2 {
-            let path = format!("/api/v1/cases/{shared}");
-            let p2 = path.clone();
-            team_reads.add(load(&addr, &token, connections, seconds, move |_| ("GET".into(), p2.clone(), String::new())).await);
-            released.add(load(&addr, &clinic_token, connections, seconds, move |_| ("GET".into(), path.clone(), String::new())).await);
+        // Pairs of one-second rounds whose order flips each time, so drift in the machine's
+        // load hits both readers alike; the cost is the median of the pairs' costs, which
+        // one disturbed second cannot move far.
+        let pairs = 2 * seconds;
+        let path = format!("/api/v1/cases/{shared}");
+        let (mut team_reads, mut released, mut costs) = (Tally::default(), Tally::default(), Vec::new());
+        for pair in 0..pairs {
+            let (t, c) = if pair % 2 == 0 {
+                let t = one_case_reads(&addr, &token, &path, connections).await;
+                (t, one_case_reads(&addr, &clinic_token, &path, connections).await)
+            } else {
+                let c = one_case_reads(&addr, &clinic_token, &path, connections).await;
+                (one_case_reads(&addr, &token, &path, connections).await, c)
+            };
+            costs.push(1.0 - c.0 as f64 / t.0.max(1) as f64);
+            team_reads.add(t);
+            released.add(c);
         }
-        let (t, c) = (team_reads.rate(span), released.rate(span));
+        costs.sort_by(f64::total_cmp);
+        let cost = costs[costs.len() / 2];
+        let (t, c) = (team_reads.rate(pairs as f64), released.rate(pairs as f64));
         println!(
-            "one case, team reads {t:.0}/s (p99 {:.2} ms) vs reads under a release {c:.0}/s (p99 {:.2} ms): the consent check costs {:.1}% (target ≤ 20%: {})",
+            "one case, team reads {t:.0}/s (p99 {:.2} ms) vs reads under a release {c:.0}/s (p99 {:.2} ms): the consent check costs {:.1}% (median of {pairs} one-second pairs, which ranged {:.1}% to {:.1}%; target ≤ 20%: {})",
             team_reads.latency(0.99),
             released.latency(0.99),
-            (1.0 - c / t) * 100.0,
-            if c / t >= 0.8 { "met" } else { "NOT met" }
+            cost * 100.0,
+            costs[0] * 100.0,
+            costs[costs.len() - 1] * 100.0,
+            if cost <= 0.2 { "met" } else { "NOT met" }
         );
 
         let (n, mut lat) = load(&addr, &token, connections, seconds, |i| {
@@ -384,4 +399,18 @@ fn start_haven(args: &[&str]) -> (Child, String) {
     }
     std::thread::spawn(move || lines.for_each(drop));
     (server, addr)
+}
+
+/// Reads of one case by `token`'s holder, for one second.
+async fn one_case_reads(
+    addr: &str,
+    token: &str,
+    path: &str,
+    connections: usize,
+) -> (u64, Vec<std::time::Duration>) {
+    let path = path.to_owned();
+    load(addr, token, connections, 1, move |_| {
+        ("GET".into(), path.clone(), String::new())
+    })
+    .await
 }
