@@ -38,18 +38,14 @@ pub(crate) async fn hold_case(
     case: CaseId,
     owner: haven_domain::OrgId,
 ) -> Result<(), StoreError> {
-    let held = sqlx::query("UPDATE cases SET org_id = org_id WHERE id = $1 AND org_id = $2")
-        .bind(case.as_uuid())
-        .bind(owner.as_uuid())
-        .execute(&mut *conn)
-        .await
-        .map_err(convert::error)?
-        .rows_affected();
-    if held == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale("the case's owner"))
-    }
+    hold(
+        conn,
+        "UPDATE cases SET org_id = org_id WHERE id = $1 AND org_id = $2",
+        case.as_uuid(),
+        owner,
+        "the case's owner",
+    )
+    .await
 }
 
 /// Holds a survivor's row for the rest of the transaction while the record is still
@@ -61,8 +57,27 @@ async fn hold_survivor(
     survivor: haven_domain::SurvivorId,
     owner: haven_domain::OrgId,
 ) -> Result<(), StoreError> {
-    let held = sqlx::query("UPDATE survivors SET org_id = org_id WHERE id = $1 AND org_id = $2")
-        .bind(survivor.as_uuid())
+    hold(
+        conn,
+        "UPDATE survivors SET org_id = org_id WHERE id = $1 AND org_id = $2",
+        survivor.as_uuid(),
+        owner,
+        "the survivor's owner",
+    )
+    .await
+}
+
+/// Runs `no_op` (an update of `org_id` to itself, for row `id` while it is `owner`'s), and
+/// refuses as stale, naming `what`, unless it found the row.
+async fn hold(
+    conn: &mut DbConn,
+    no_op: &'static str,
+    id: &uuid::Uuid,
+    owner: haven_domain::OrgId,
+    what: &'static str,
+) -> Result<(), StoreError> {
+    let held = sqlx::query(no_op)
+        .bind(id)
         .bind(owner.as_uuid())
         .execute(&mut *conn)
         .await
@@ -71,7 +86,7 @@ async fn hold_survivor(
     if held == 1 {
         Ok(())
     } else {
-        Err(StoreError::Stale("the survivor's owner"))
+        Err(StoreError::Stale(what))
     }
 }
 
