@@ -1,15 +1,18 @@
-//! A person's time zone, chosen on the account page: notes, the timeline and what the
-//! dashboard calls overdue follow it; without one, times are UTC and say so.
+//! A person's time zone, chosen on the account page: notes, the timeline, the sharing
+//! panel's dates, the account page's and what the dashboard calls overdue follow it;
+//! without one, times are UTC and say so.
 
 use crate::support::*;
 use axum::http::StatusCode;
 use haven_domain::access::Role;
+use serde_json::json;
 
 on_both_stores!(
     notes_and_the_timeline_show_the_readers_time_and_say_utc_without_a_zone,
     a_task_due_today_where_the_reader_is_is_not_overdue,
     a_zone_the_database_does_not_know_is_refused_and_nothing_changes,
     choosing_a_language_keeps_the_zone_and_choosing_a_zone_keeps_the_language,
+    releases_referrals_messages_and_tokens_show_the_readers_dates,
 );
 
 /// The part of a page between `from` and the next `until`.
@@ -208,5 +211,122 @@ async fn choosing_a_language_keeps_the_zone_and_choosing_a_zone_keeps_the_langua
     assert!(
         account.contains("<option value=\"\" selected>UTC (ninguna elegida)</option>"),
         "back to UTC, still in Spanish"
+    );
+}
+
+/// The sharing panel (a release's end, the default end offered for a new one, a
+/// referral's response deadline, a message) and the account page (a token's date) show
+/// the reader's dates: at 03:00 UTC on 29 November each is a day earlier in Los Angeles.
+async fn releases_referrals_messages_and_tokens_show_the_readers_dates<S: Store>(app: App<S>) {
+    app.clock.advance(time::Duration::hours(15));
+    let PageUser {
+        user,
+        session: s,
+        csrf,
+    } = app
+        .page_user(app.org_a, "dates@example.org", &[Role::CaseManager])
+        .await;
+    let token = app.token(&user).await;
+    let clinician = app
+        .staff_token(app.org_b, "doc@clinic.org", &[Role::Clinician])
+        .await;
+    let medical = crate::referrals::directory(&app, &[(app.org_b, "Medical care", "medical")])
+        .await
+        .remove(0);
+    let r = app
+        .api_post(
+            "/api/v1/survivors",
+            &token,
+            &json!({ "pseudonym": "Noor", "case": {} }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let case = body(&r)["case_id"].as_str().unwrap().to_owned();
+    let release = json!({
+        "recipient_org": app.org_b, "categories": ["identity", "medical"],
+        "purpose": "follow-up care", "method": "signed_form", "evidence": "form 17",
+        "expires_at": "2026-12-10T04:00:00Z",
+    });
+    let r = app
+        .api_post(
+            &format!("/api/v1/cases/{case}/consents"),
+            &token,
+            &release.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let consent = body(&r)["id"].clone();
+    let r = app
+        .api_post(
+            &format!("/api/v1/cases/{case}/referrals"),
+            &token,
+            &json!({ "service_id": medical, "consent_id": consent }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let referral = body(&r)["id"].as_str().unwrap().to_owned();
+    let r = app
+        .api_post(
+            &format!("/api/v1/referrals/{referral}/moves"),
+            &clinician,
+            r#"{"action":"accept"}"#,
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let r = app
+        .api_post(
+            &format!("/api/v1/cases/{case}/messages"),
+            &token,
+            r#"{"body":"She can come on Monday"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // A new release ends by default this many days from now, which in Los Angeles is
+    // still a day earlier.
+    let days = i64::from(app.haven.consent_rules().default_days);
+    let offered = |behind: i64| {
+        let at = app.haven.now() + time::Duration::days(days) - time::Duration::hours(behind);
+        format!("value=\"{}\"", at.date())
+    };
+    let dates = |page: &str| {
+        (
+            part(page, "<table id=\"consents\"", "</table>").to_owned(),
+            part(page, "<table id=\"referrals\"", "</table>").to_owned(),
+            part(page, "<ul id=\"messages\">", "</ul>").to_owned(),
+        )
+    };
+    let page = app.get(&format!("/cases/{case}"), Some(&s)).await.body;
+    let (releases, referrals, messages) = dates(&page);
+    assert!(releases.contains("2026-12-10"), "{releases}");
+    assert!(referrals.contains("2026-11-30"), "{referrals}");
+    assert!(messages.contains("2026-11-29 03:0"), "{messages}");
+    assert!(page.contains(&offered(0)));
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(account.contains("<td>2026-11-29</td>"), "{account}");
+
+    choose_zone(&app, &s, &csrf, "America/Los_Angeles").await;
+    let page = app.get(&format!("/cases/{case}"), Some(&s)).await.body;
+    let (releases, referrals, messages) = dates(&page);
+    assert!(
+        releases.contains("2026-12-09") && !releases.contains("2026-12-10"),
+        "a release ends at 20:00 on the 9th in Los Angeles: {releases}"
+    );
+    assert!(
+        referrals.contains("2026-11-29") && !referrals.contains("2026-11-30"),
+        "the clinic must answer by 19:00 on the 29th in Los Angeles: {referrals}"
+    );
+    assert!(
+        messages.contains("2026-11-28 19:0") && !messages.contains("UTC"),
+        "{messages}"
+    );
+    assert!(
+        page.contains(&offered(8)) && !page.contains(&offered(0)),
+        "the default end is the reader's date"
+    );
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(
+        account.contains("<td>2026-11-28</td>") && !account.contains("<td>2026-11-29</td>"),
+        "the token's date is the reader's: {account}"
     );
 }
