@@ -218,14 +218,8 @@ async fn choosing_a_language_keeps_the_zone_and_choosing_a_zone_keeps_the_langua
 /// referral's response deadline, a message) and the account page (a token's date) show
 /// the reader's dates: at 03:00 UTC on 29 November each is a day earlier in Los Angeles.
 async fn releases_referrals_messages_and_tokens_show_the_readers_dates<S: Store>(app: App<S>) {
-    app.clock.advance(time::Duration::hours(15));
-    let PageUser {
-        user,
-        session: s,
-        csrf,
-    } = app
-        .page_user(app.org_a, "dates@example.org", &[Role::CaseManager])
-        .await;
+    let (user, s, csrf, case_url) = evening_in_los_angeles(&app).await;
+    let case = case_url.trim_start_matches("/cases/");
     let token = app.token(&user).await;
     let clinician = app
         .staff_token(app.org_b, "doc@clinic.org", &[Role::Clinician])
@@ -233,15 +227,6 @@ async fn releases_referrals_messages_and_tokens_show_the_readers_dates<S: Store>
     let medical = crate::referrals::directory(&app, &[(app.org_b, "Medical care", "medical")])
         .await
         .remove(0);
-    let r = app
-        .api_post(
-            "/api/v1/survivors",
-            &token,
-            &json!({ "pseudonym": "Noor", "case": {} }).to_string(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let case = body(&r)["case_id"].as_str().unwrap().to_owned();
     let release = json!({
         "recipient_org": app.org_b, "categories": ["identity", "medical"],
         "purpose": "follow-up care", "method": "signed_form", "evidence": "form 17",
@@ -296,7 +281,7 @@ async fn releases_referrals_messages_and_tokens_show_the_readers_dates<S: Store>
             part(page, "<ul id=\"messages\">", "</ul>").to_owned(),
         )
     };
-    let page = app.get(&format!("/cases/{case}"), Some(&s)).await.body;
+    let page = app.get(&case_url, Some(&s)).await.body;
     let (releases, referrals, messages) = dates(&page);
     assert!(releases.contains("2026-12-10"), "{releases}");
     assert!(referrals.contains("2026-11-30"), "{referrals}");
@@ -306,7 +291,7 @@ async fn releases_referrals_messages_and_tokens_show_the_readers_dates<S: Store>
     assert!(account.contains("<td>2026-11-29</td>"), "{account}");
 
     choose_zone(&app, &s, &csrf, "America/Los_Angeles").await;
-    let page = app.get(&format!("/cases/{case}"), Some(&s)).await.body;
+    let page = app.get(&case_url, Some(&s)).await.body;
     let (releases, referrals, messages) = dates(&page);
     assert!(
         releases.contains("2026-12-09") && !releases.contains("2026-12-10"),
