@@ -77,6 +77,10 @@ impl CoreError {
             Self::Invalid(e) => Some(Problem::from(e)),
             Self::PasswordRejected(e) => Some(Problem::from(e)),
             Self::Conflict(problem) => Some(problem.clone()),
+            // A race its use case does not name (a deadlock PostgreSQL broke, say).
+            Self::Store(haven_store::StoreError::Stale(_)) => {
+                Some(crate::problem::Reason::ChangedMeanwhile.into())
+            }
             _ => None,
         }
     }

@@ -106,6 +106,7 @@ reasons! {
     AccountChanged => "account_changed",
     CaseChanged => "case_changed",
     RecordChanged => "record_changed",
+    ChangedMeanwhile => "changed_meanwhile",
     EmailTaken => "email_taken",
     TransferWaiting => "transfer_waiting",
     TransferDecided => "transfer_decided",

@@ -220,6 +220,11 @@ mod tests {
     fn a_write_that_lost_a_race_is_the_clients_to_retry_and_a_fault_is_ours() {
         let stale = CoreError::Store(StoreError::Stale("a concurrent write"));
         assert_eq!(client_status(&stale), Some(StatusCode::CONFLICT));
+        assert_eq!(
+            stale.problem().map(|p| p.reason().code()),
+            Some("changed_meanwhile"),
+            "a client can tell it from other conflicts and show its own words"
+        );
         let r = ApiError::Core(stale).into_response();
         assert_eq!(r.status(), StatusCode::CONFLICT);
         let fault = CoreError::Store(StoreError::Backend("disk full".into()));

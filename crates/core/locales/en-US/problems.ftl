@@ -74,6 +74,7 @@ problem-team_changed = the team changed meanwhile; reload and try again
 problem-account_changed = the account changed meanwhile; try again
 problem-case_changed = the case changed meanwhile; reload and try again
 problem-record_changed = someone else saved the record meanwhile; nothing was saved: save again to replace it
+problem-changed_meanwhile = someone else was saving at the same moment; nothing was saved: try again
 problem-email_taken = an account with this email already exists
 problem-transfer_waiting = a transfer of this case is already waiting
 problem-transfer_decided = this transfer has already been decided

@@ -73,6 +73,7 @@ problem-team_changed = el equipo cambió mientras tanto; recargue e inténtelo d
 problem-account_changed = la cuenta cambió mientras tanto; inténtelo de nuevo
 problem-case_changed = el caso cambió mientras tanto; recargue e inténtelo de nuevo
 problem-record_changed = otra persona guardó el registro mientras tanto; no se guardó nada: guarde de nuevo para reemplazarlo
+problem-changed_meanwhile = otra persona guardaba en el mismo momento; no se guardó nada: inténtelo de nuevo
 problem-email_taken = ya existe una cuenta con este correo
 problem-transfer_waiting = ya hay una transferencia de este caso pendiente
 problem-transfer_decided = esta transferencia ya se decidió
