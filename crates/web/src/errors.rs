@@ -191,12 +191,7 @@ impl IntoResponse for PageError {
                 None,
             ),
             PageError::Core(e) => match classify(&e) {
-                Some((status, _, _)) => views::error_page(
-                    status,
-                    "error-check-input",
-                    "error-check-input-body",
-                    Some(e.to_string()),
-                ),
+                Some((status, _, _)) => views::refusal_page(status, &e),
                 None => {
                     let id = correlate(&e);
                     views::error_page(
@@ -231,5 +226,33 @@ mod tests {
         assert_eq!(client_status(&fault), None);
         let r = ApiError::Core(fault).into_response();
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    /// A refusal that reaches an error page (no form to show it in) says why in the page's
+    /// language, as the localiser renders it again on the way out.
+    #[tokio::test]
+    async fn a_refusal_on_an_error_page_says_why_in_the_readers_language() {
+        use crate::i18n::{ErrorPage, Lang, Tr};
+        use haven_core::problem::{Problem, Reason};
+        for (e, reason) in [
+            (
+                CoreError::Store(StoreError::Stale("a concurrent write")),
+                Reason::ChangedMeanwhile,
+            ),
+            (
+                CoreError::invalid("form", Reason::FormUnreadable),
+                Reason::FormUnreadable,
+            ),
+        ] {
+            let r = PageError::Core(e).into_response();
+            assert!(r.status().is_client_error(), "{reason:?}: {}", r.status());
+            let page = r.extensions().get::<ErrorPage>().cloned().unwrap();
+            let es = page.render(Tr(Lang::Es)).into_body();
+            let es = axum::body::to_bytes(es, usize::MAX).await.unwrap();
+            let es = String::from_utf8_lossy(&es);
+            let why = Problem::new(reason).text("es");
+            assert!(es.contains(&why), "{reason:?}: {es}");
+            assert!(!es.contains(&Problem::new(reason).text("en")), "{es}");
+        }
     }
 }

@@ -149,12 +149,19 @@ pub struct ErrorPage {
     pub message: &'static str,
     /// Text shown as is under the message (a validation message, a reference).
     pub detail: Option<String>,
+    /// Why input was refused, shown under the message in the page's language (in place
+    /// of `detail`).
+    pub problem: Option<haven_core::problem::Problem>,
 }
 
 impl ErrorPage {
     pub fn render(&self, t: Tr) -> axum::response::Response {
         let mut message = t.t(self.message);
-        if let Some(d) = &self.detail {
+        let detail = match &self.problem {
+            Some(p) => Some(p.text(t.lang())),
+            None => self.detail.clone(),
+        };
+        if let Some(d) = detail {
             message = format!("{message} {d}");
         }
         let title = t.t(self.title);

@@ -41,6 +41,21 @@ pub fn error_page(
         title,
         message,
         detail,
+        problem: None,
+    }
+    .render(Tr(Lang::En))
+}
+
+/// The page for input refused (or a change refused as a race) where no form can show it
+/// again: why, in the reader's language where the core names a reason.
+pub fn refusal_page(status: StatusCode, e: &haven_core::CoreError) -> Response {
+    let problem = e.problem();
+    crate::i18n::ErrorPage {
+        status,
+        title: "error-check-input",
+        message: "error-check-input-body",
+        detail: problem.is_none().then(|| e.to_string()),
+        problem,
     }
     .render(Tr(Lang::En))
 }
