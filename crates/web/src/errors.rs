@@ -229,19 +229,22 @@ mod tests {
     }
 
     /// A refusal that reaches an error page (no form to show it in) says why in the page's
-    /// language, as the localiser renders it again on the way out.
+    /// language, as the localiser renders it again on the way out, under a title that fits:
+    /// a race is no mistake of the reader's.
     #[tokio::test]
     async fn a_refusal_on_an_error_page_says_why_in_the_readers_language() {
         use crate::i18n::{ErrorPage, Lang, Tr};
         use haven_core::problem::{Problem, Reason};
-        for (e, reason) in [
+        for (e, reason, title) in [
             (
                 CoreError::Store(StoreError::Stale("a concurrent write")),
                 Reason::ChangedMeanwhile,
+                "Cambiado mientras tanto",
             ),
             (
                 CoreError::invalid("form", Reason::FormUnreadable),
                 Reason::FormUnreadable,
+                "Revise lo que introdujo",
             ),
         ] {
             let r = PageError::Core(e).into_response();
@@ -252,6 +255,7 @@ mod tests {
             let es = String::from_utf8_lossy(&es);
             let why = Problem::new(reason).text("es");
             assert!(es.contains(&why), "{reason:?}: {es}");
+            assert!(es.contains(title), "{reason:?}: {es}");
             assert!(!es.contains(&Problem::new(reason).text("en")), "{es}");
         }
     }

@@ -46,14 +46,19 @@ pub fn error_page(
     .render(Tr(Lang::En))
 }
 
-/// The page for input refused (or a change refused as a race) where no form can show it
-/// again: why, in the reader's language where the core names a reason.
+/// The page for input refused, or a change refused as a race (409), where no form can
+/// show it again: why, in the reader's language where the core names a reason.
 pub fn refusal_page(status: StatusCode, e: &haven_core::CoreError) -> Response {
     let problem = e.problem();
+    let (title, message) = if status == StatusCode::CONFLICT {
+        ("error-changed-meanwhile", "error-changed-meanwhile-body")
+    } else {
+        ("error-check-input", "error-check-input-body")
+    };
     crate::i18n::ErrorPage {
         status,
-        title: "error-check-input",
-        message: "error-check-input-body",
+        title,
+        message,
         detail: problem.is_none().then(|| e.to_string()),
         problem,
     }

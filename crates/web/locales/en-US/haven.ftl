@@ -295,6 +295,8 @@ error-not-permitted = Not permitted
 error-not-permitted-body = Your role does not allow this.
 error-check-input = Please check what you entered
 error-check-input-body = Haven could not accept this:
+error-changed-meanwhile = Changed meanwhile
+error-changed-meanwhile-body = Nothing was saved:
 error-went-wrong = Something went wrong
 error-went-wrong-body = Nothing was changed. If this keeps happening, give your administrator this reference:
 

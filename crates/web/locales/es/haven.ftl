@@ -295,6 +295,8 @@ error-not-permitted = No permitido
 error-not-permitted-body = Su función no permite esta acción.
 error-check-input = Revise lo que introdujo
 error-check-input-body = Haven no pudo aceptar esto:
+error-changed-meanwhile = Cambiado mientras tanto
+error-changed-meanwhile-body = No se guardó nada:
 error-went-wrong = Algo salió mal
 error-went-wrong-body = No se cambió nada. Si vuelve a ocurrir, dé a su administrador esta referencia:
 
