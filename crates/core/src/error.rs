@@ -44,8 +44,9 @@ pub enum CoreError {
     RotationIncomplete(u64),
     #[error(transparent)]
     Audit(#[from] crate::audit_log::AuditFault),
+    /// Any store error but `Stale`, which arrives as a conflict (see `From<StoreError>`).
     #[error(transparent)]
-    Store(#[from] haven_store::StoreError),
+    Store(haven_store::StoreError),
     #[error(transparent)]
     Crypto(#[from] haven_crypto::CryptoError),
 }
@@ -77,11 +78,22 @@ impl CoreError {
             Self::Invalid(e) => Some(Problem::from(e)),
             Self::PasswordRejected(e) => Some(Problem::from(e)),
             Self::Conflict(problem) => Some(problem.clone()),
-            // A race its use case does not name (a deadlock PostgreSQL broke, say).
-            Self::Store(haven_store::StoreError::Stale(_)) => {
-                Some(crate::problem::Reason::ChangedMeanwhile.into())
-            }
             _ => None,
+        }
+    }
+}
+
+/// A store error as a use case meets it. A write refused as stale wrote nothing, and the
+/// same request sent again can succeed: a conflict (409 `changed_meanwhile`) wherever the
+/// use case does not name its race itself ([`CoreError::changed_meanwhile`]), such as a
+/// transaction PostgreSQL aborts to break a deadlock. Any other is the store's fault.
+impl From<haven_store::StoreError> for CoreError {
+    fn from(e: haven_store::StoreError) -> Self {
+        match e {
+            haven_store::StoreError::Stale(_) => {
+                Self::Conflict(crate::problem::Reason::ChangedMeanwhile.into())
+            }
+            other => Self::Store(other),
         }
     }
 }

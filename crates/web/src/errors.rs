@@ -86,11 +86,6 @@ fn classify(e: &CoreError) -> Option<(StatusCode, &'static str, Option<&'static 
             Some("password"),
         ),
         CoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
-        // A write that lost a race its use case does not name (PostgreSQL aborted it to
-        // break a deadlock, say) wrote nothing: read again and try again.
-        CoreError::Store(haven_store::StoreError::Stale(_)) => {
-            (StatusCode::CONFLICT, "conflict", None)
-        }
         _ => return None,
     })
 }
@@ -213,7 +208,7 @@ mod tests {
 
     #[test]
     fn a_write_that_lost_a_race_is_the_clients_to_retry_and_a_fault_is_ours() {
-        let stale = CoreError::Store(StoreError::Stale("a concurrent write"));
+        let stale = CoreError::from(StoreError::Stale("a concurrent write"));
         assert_eq!(client_status(&stale), Some(StatusCode::CONFLICT));
         assert_eq!(
             stale.problem().map(|p| p.reason().code()),
@@ -222,7 +217,7 @@ mod tests {
         );
         let r = ApiError::Core(stale).into_response();
         assert_eq!(r.status(), StatusCode::CONFLICT);
-        let fault = CoreError::Store(StoreError::Backend("disk full".into()));
+        let fault = CoreError::from(StoreError::Backend("disk full".into()));
         assert_eq!(client_status(&fault), None);
         let r = ApiError::Core(fault).into_response();
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
@@ -237,7 +232,7 @@ mod tests {
         use haven_core::problem::{Problem, Reason};
         for (e, reason, title) in [
             (
-                CoreError::Store(StoreError::Stale("a concurrent write")),
+                CoreError::from(StoreError::Stale("a concurrent write")),
                 Reason::ChangedMeanwhile,
                 "Cambiado mientras tanto",
             ),
