@@ -285,10 +285,15 @@ async fn a_write_aborted_to_break_a_deadlock_is_stale() -> Result<(), Error> {
             .update_case(case.id, case.org, &change, &stepped, b"status")
             .await
     });
+    // A lock this database's sessions wait for: other tests share the server, and the
+    // store's wait (on this transaction's id) names no database of its own.
     let mut waited = 0;
-    while sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        .fetch_one(&mut own)
-        .await?
+    while sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE NOT l.granted AND a.datname = current_database()",
+    )
+    .fetch_one(&mut own)
+    .await?
         == 0
     {
         waited += 1;
