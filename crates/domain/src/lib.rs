@@ -46,6 +46,7 @@ pub mod ids;
 pub mod referral;
 pub mod staff;
 pub mod survivor;
+pub mod text;
 
 pub use category::DataCategory;
 pub use ids::{

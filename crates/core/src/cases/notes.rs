@@ -35,7 +35,7 @@ pub(crate) fn note_text<'a>(body: &'a str, field: &'static str) -> Result<&'a st
     if text.is_empty() {
         return Err(CoreError::invalid(field, Reason::NoteEmpty));
     }
-    if text.chars().count() > MAX_NOTE_CHARS {
+    if haven_domain::text::typed_chars(text) > MAX_NOTE_CHARS {
         return Err(CoreError::invalid(
             field,
             Problem::new(Reason::NoteTooLong).with("max", MAX_NOTE_CHARS),

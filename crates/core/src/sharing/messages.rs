@@ -104,7 +104,7 @@ impl<S: Store> Haven<S> {
     ) -> Result<MessageId, CoreError> {
         let (survivor, owner, _) = self.message_access(auth, case).await?;
         let text = body.trim();
-        if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+        if text.is_empty() || haven_domain::text::typed_chars(text) > MAX_MESSAGE_CHARS {
             return Err(CoreError::invalid(
                 "body",
                 Problem::new(Reason::MessageLength).with("max", MAX_MESSAGE_CHARS),

@@ -182,7 +182,7 @@ impl<S: Store> Haven<S> {
             return Err(CoreError::Forbidden);
         }
         SurvivorProfile::pseudonymous(&input.pseudonym)?;
-        if input.note.chars().count() > 2_000 {
+        if haven_domain::text::typed_chars(&input.note) > 2_000 {
             return Err(CoreError::invalid(
                 "note",
                 Problem::new(Reason::TextTooLong).with("max", 2000),
