@@ -3,6 +3,7 @@
 //! there is one); server faults get an opaque body with a correlation id, the detail going
 //! to the log. Nothing here carries personal data: core errors hold none.
 
+use crate::i18n::{ErrorPage, Lang, Tr};
 use crate::views;
 use axum::Json;
 use axum::http::{StatusCode, header};
@@ -142,6 +143,9 @@ impl IntoResponse for ApiError {
 #[derive(Debug)]
 pub enum PageError {
     Core(CoreError),
+    /// A change refused where its form cannot be shown again (the case is gone from the
+    /// writer's view, or the server failed): the error's page, handing back what was typed.
+    Unsaved(CoreError, crate::pages::Typed),
     /// A signed-in session without a second factor reaches only the enrolment page.
     EnrolFirst,
     Csrf,
@@ -163,42 +167,50 @@ impl IntoResponse for PageError {
                 "error-form-expired-body",
                 None,
             ),
-            PageError::Core(CoreError::Unauthenticated) => {
-                let mut r = Redirect::to("/login").into_response();
-                r.headers_mut().insert(
-                    header::SET_COOKIE,
-                    crate::cookies::clear(crate::cookies::SESSION)
-                        .parse()
-                        .unwrap_or_else(|_| header::HeaderValue::from_static("")),
-                );
-                r
-            }
-            PageError::Core(CoreError::NotFound) => views::error_page(
-                StatusCode::NOT_FOUND,
-                "error-not-found",
-                "error-not-found-body",
-                None,
-            ),
-            PageError::Core(CoreError::Forbidden) => views::error_page(
-                StatusCode::FORBIDDEN,
-                "error-not-permitted",
-                "error-not-permitted-body",
-                None,
-            ),
-            PageError::Core(e) => match classify(&e) {
-                Some((status, _, _)) => views::refusal_page(status, &e),
-                None => {
-                    let id = correlate(&e);
-                    views::error_page(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "error-went-wrong",
-                        "error-went-wrong-body",
-                        Some(id.to_string()),
-                    )
-                }
-            },
+            PageError::Core(e) => core_page(e, Default::default()),
+            PageError::Unsaved(e, typed) => core_page(e, typed),
         }
     }
+}
+
+/// The page for a core error, handing back `unsaved`, except to a session that has ended:
+/// it may have ended because its holder walked away, so what they typed is not shown to
+/// whoever sits down next.
+fn core_page(e: CoreError, unsaved: crate::pages::Typed) -> Response {
+    let page = match e {
+        CoreError::Unauthenticated => {
+            let mut r = Redirect::to("/login").into_response();
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                crate::cookies::clear(crate::cookies::SESSION)
+                    .parse()
+                    .unwrap_or_else(|_| header::HeaderValue::from_static("")),
+            );
+            return r;
+        }
+        CoreError::NotFound => ErrorPage::new(
+            StatusCode::NOT_FOUND,
+            "error-not-found",
+            "error-not-found-body",
+        ),
+        CoreError::Forbidden => ErrorPage::new(
+            StatusCode::FORBIDDEN,
+            "error-not-permitted",
+            "error-not-permitted-body",
+        ),
+        e => match classify(&e) {
+            Some((status, _, _)) => ErrorPage::refusal(status, &e),
+            None => ErrorPage {
+                detail: Some(correlate(&e).to_string()),
+                ..ErrorPage::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error-went-wrong",
+                    "error-went-wrong-body",
+                )
+            },
+        },
+    };
+    ErrorPage { unsaved, ..page }.render(Tr(Lang::En))
 }
 
 #[cfg(test)]
@@ -253,5 +265,29 @@ mod tests {
             assert!(es.contains(title), "{reason:?}: {es}");
             assert!(!es.contains(&Problem::new(reason).text("en")), "{es}");
         }
+    }
+
+    /// What a refused form carried is handed back in the reader's language, but never to a
+    /// session that has ended.
+    #[tokio::test]
+    async fn typed_text_is_handed_back_in_the_readers_language_but_not_after_sign_out() {
+        use crate::i18n::{ErrorPage, Lang, Tr};
+        use crate::pages::Typed;
+        let typed = || Typed::form("notes").text("body", "note", "Asked about the clinic.");
+        let r = PageError::Unsaved(CoreError::NotFound, typed()).into_response();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let page = r.extensions().get::<ErrorPage>().cloned().unwrap();
+        let es = page.render(Tr(Lang::Es)).into_body();
+        let es = axum::body::to_bytes(es, usize::MAX).await.unwrap();
+        let es = String::from_utf8_lossy(&es);
+        assert!(es.contains("Lo que escribió, sin guardar"), "{es}");
+        assert!(es.contains(">Nota</label>"), "{es}");
+        assert!(es.contains("Asked about the clinic."), "{es}");
+        let r = PageError::Unsaved(CoreError::Unauthenticated, typed()).into_response();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&body).contains("clinic"));
     }
 }

@@ -152,9 +152,38 @@ pub struct ErrorPage {
     /// Why input was refused, shown under the message in the page's language (in place
     /// of `detail`).
     pub problem: Option<haven_core::problem::Problem>,
+    /// What the refused form carried, handed back to copy (the form is not shown again).
+    pub unsaved: crate::pages::Typed,
 }
 
 impl ErrorPage {
+    pub fn new(status: axum::http::StatusCode, title: &'static str, message: &'static str) -> Self {
+        Self {
+            status,
+            title,
+            message,
+            detail: None,
+            problem: None,
+            unsaved: Default::default(),
+        }
+    }
+
+    /// The page for input refused, or a change refused as a race (409), where no form can
+    /// show it again: why, in the reader's language where the core names a reason.
+    pub fn refusal(status: axum::http::StatusCode, e: &haven_core::CoreError) -> Self {
+        let problem = e.problem();
+        let (title, message) = if status == axum::http::StatusCode::CONFLICT {
+            ("error-changed-meanwhile", "error-changed-meanwhile-body")
+        } else {
+            ("error-check-input", "error-check-input-body")
+        };
+        Self {
+            detail: problem.is_none().then(|| e.to_string()),
+            problem,
+            ..Self::new(status, title, message)
+        }
+    }
+
     pub fn render(&self, t: Tr) -> axum::response::Response {
         let mut message = t.t(self.message);
         let detail = match &self.problem {
@@ -165,7 +194,21 @@ impl ErrorPage {
             message = format!("{message} {d}");
         }
         let title = t.t(self.title);
-        let mut response = crate::views::render_message(self.status, t, &title, &message);
+        let unsaved: Vec<(String, &str)> = self
+            .unsaved
+            .texts()
+            .iter()
+            .map(|(label, text)| (t.t(label), text.as_str()))
+            .collect();
+        let mut response = crate::views::render(
+            self.status,
+            &crate::views::Message {
+                t,
+                title: &title,
+                message: &message,
+                unsaved,
+            },
+        );
         response.extensions_mut().insert(self.clone());
         response
     }

@@ -21,11 +21,8 @@ pub struct Message<'a> {
     pub t: Tr,
     pub title: &'a str,
     pub message: &'a str,
-}
-
-/// A message page in one language.
-pub fn render_message(status: StatusCode, t: Tr, title: &str, message: &str) -> Response {
-    render(status, &Message { t, title, message })
+    /// Free text a refused form carried, handed back to copy: (label, text).
+    pub unsaved: Vec<(String, &'a str)>,
 }
 
 /// An error page by its message keys: English here, localised on the way out by
@@ -37,30 +34,8 @@ pub fn error_page(
     detail: Option<String>,
 ) -> Response {
     crate::i18n::ErrorPage {
-        status,
-        title,
-        message,
         detail,
-        problem: None,
-    }
-    .render(Tr(Lang::En))
-}
-
-/// The page for input refused, or a change refused as a race (409), where no form can
-/// show it again: why, in the reader's language where the core names a reason.
-pub fn refusal_page(status: StatusCode, e: &haven_core::CoreError) -> Response {
-    let problem = e.problem();
-    let (title, message) = if status == StatusCode::CONFLICT {
-        ("error-changed-meanwhile", "error-changed-meanwhile-body")
-    } else {
-        ("error-check-input", "error-check-input-body")
-    };
-    crate::i18n::ErrorPage {
-        status,
-        title,
-        message,
-        detail: problem.is_none().then(|| e.to_string()),
-        problem,
+        ..crate::i18n::ErrorPage::new(status, title, message)
     }
     .render(Tr(Lang::En))
 }
@@ -282,6 +257,8 @@ pub struct Case {
     pub team: Vec<(String, String)>,
     pub sharing: SharingPanel,
     pub error: Option<String>,
+    /// What a refused form sent, shown again in that form.
+    pub typed: crate::pages::Typed,
 }
 
 pub struct UserLine {
@@ -412,6 +389,8 @@ pub struct Referrals {
     pub outcomes: Vec<&'static str>,
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// What a refused intake referral sent, shown again in its form.
+    pub typed: crate::pages::Typed,
 }
 
 pub struct AccessLine {

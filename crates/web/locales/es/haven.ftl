@@ -297,6 +297,8 @@ error-check-input = Revise lo que introdujo
 error-check-input-body = Haven no pudo aceptar esto:
 error-changed-meanwhile = Cambiado mientras tanto
 error-changed-meanwhile-body = No se guardó nada:
+unsaved-heading = Lo que escribió, sin guardar
+unsaved-hint = Haven no lo guardó. Cópielo ahora si lo necesita: se pierde al salir de esta página.
 error-went-wrong = Algo salió mal
 error-went-wrong-body = No se cambió nada. Si vuelve a ocurrir, dé a su administrador esta referencia:
 

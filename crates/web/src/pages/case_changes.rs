@@ -2,6 +2,7 @@
 //! Each posts, checks its CSRF token, and goes back to the case page (post/redirect/get), or
 //! shows the page again with what was refused.
 
+use super::Typed;
 use super::cases::{after, case_id};
 use super::form::PageForm;
 use crate::errors::PageError;
@@ -39,7 +40,10 @@ pub(crate) async fn add_note<S: Store>(
         .add_note(&auth, id, category, &f.body)
         .await
         .map(|_| ());
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("notes")
+        .field("category", &f.category)
+        .text("body", "note", &f.body);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -58,7 +62,8 @@ pub(crate) async fn add_member<S: Store>(
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
     let result = haven.add_team_member_by_email(&auth, id, &f.email).await;
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("team").field("email", &f.email);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -84,7 +89,11 @@ pub(crate) async fn change_status<S: Store>(
         .map_err(|_| CoreError::invalid("status", Reason::ChooseFromList))?;
     let reason = Some(f.reason.as_str()).filter(|r| !r.trim().is_empty());
     let result = haven.change_status(&auth, id, to, reason).await;
-    after(t, &haven, &auth, id, result).await
+    let typed =
+        Typed::form("status")
+            .field("status", &f.status)
+            .text("reason", "reason-label", &f.reason);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -110,7 +119,10 @@ pub(crate) async fn add_task<S: Store>(
         Ok(due) => haven.add_task(&auth, id, &f.title, due).await.map(|_| ()),
         Err(_) => Err(CoreError::invalid("due_on", Reason::DueDateRequired)),
     };
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("tasks")
+        .text("title", "task", &f.title)
+        .field("due_on", &f.due_on);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -129,7 +141,7 @@ pub(crate) async fn complete_task<S: Store>(
     let id = case_id(&id)?;
     let task: TaskId = task.parse().map_err(|_| CoreError::NotFound)?;
     let result = haven.complete_task(&auth, id, task).await;
-    after(t, &haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result, Typed::default()).await
 }
 
 #[derive(Deserialize)]
@@ -151,7 +163,7 @@ pub(crate) async fn remove_member<S: Store>(
         Ok(user) => haven.remove_team_member(&auth, id, user).await,
         Err(_) => Err(CoreError::invalid("user_id", Reason::ChooseFromList)),
     };
-    after(t, &haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result, Typed::default()).await
 }
 
 #[derive(Deserialize)]
@@ -170,7 +182,8 @@ pub(crate) async fn add_goal<S: Store>(
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
     let result = haven.add_goal(&auth, id, &f.title).await.map(|_| ());
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("goals").text("title", "goal", &f.title);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -193,5 +206,5 @@ pub(crate) async fn set_goal_status<S: Store>(
         Ok(status) => haven.set_goal_status(&auth, id, goal, status).await,
         Err(_) => Err(CoreError::invalid("status", Reason::ChooseFromList)),
     };
-    after(t, &haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result, Typed::default()).await
 }

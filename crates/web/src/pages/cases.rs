@@ -1,6 +1,7 @@
 //! Case work in the browser, without JavaScript: the dashboard's data and the case page with
 //! its notes, team, status, plan and timeline (its forms post to [`super::case_changes`]).
 
+use super::Typed;
 use crate::errors::{PageError, client_status};
 use crate::extract::SignedIn;
 use crate::i18n::Tr;
@@ -205,6 +206,7 @@ async fn case_page<S: Store>(
     id: CaseId,
     error: Option<String>,
     status: StatusCode,
+    typed: &Typed,
 ) -> Result<Response, PageError> {
     let v = haven.view_case(auth, id).await?;
     let details = about(t, &v);
@@ -280,7 +282,7 @@ async fn case_page<S: Store>(
                 .collect(),
             can_manage,
             can_tasks,
-            classification: super::classification::form(t, &v, can_tasks),
+            classification: super::classification::form(t, &v, can_tasks, typed),
             tasks: v
                 .tasks
                 .iter()
@@ -310,6 +312,7 @@ async fn case_page<S: Store>(
             team,
             sharing,
             error,
+            typed: typed.clone(),
         },
     ))
 }
@@ -319,27 +322,52 @@ pub(crate) async fn show<S: Store>(
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    case_page(t, &haven, &auth, case_id(&id)?, None, StatusCode::OK).await
+    let nothing = Typed::default();
+    case_page(
+        t,
+        &haven,
+        &auth,
+        case_id(&id)?,
+        None,
+        StatusCode::OK,
+        &nothing,
+    )
+    .await
 }
 
-/// After a change: back to the case page (post/redirect/get), or the page with the error.
+/// After a change: back to the case page (post/redirect/get), or the page with the error
+/// and the form as `typed`. Where the form cannot be shown again (the case is no longer the
+/// writer's to see, or the server failed), the error's page hands back the text typed.
 pub(crate) async fn after<S: Store>(
     t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,
     id: CaseId,
     result: Result<(), CoreError>,
+    typed: Typed,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+    let refused = match result {
+        Ok(()) => return Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         // Refused input (422), or a case someone changed meanwhile (409): the page as it is
         // now, saying why.
         Err(
             e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_) | CoreError::Conflict(_)),
-        ) => {
-            let status = client_status(&e).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-            case_page(t, haven, auth, id, Some(t.refusal(&e)), status).await
-        }
-        Err(e) => Err(e.into()),
+        ) => e,
+        Err(e) => return Err(PageError::Unsaved(e, typed)),
+    };
+    let status = client_status(&refused).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+    let page = case_page(
+        t,
+        haven,
+        auth,
+        id,
+        Some(t.refusal(&refused)),
+        status,
+        &typed,
+    )
+    .await;
+    match page {
+        Err(PageError::Core(e)) => Err(PageError::Unsaved(e, typed)),
+        page => page,
     }
 }

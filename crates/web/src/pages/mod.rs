@@ -11,6 +11,9 @@ mod referrals;
 mod session;
 mod sharing;
 mod survivor_edit;
+mod typed;
+
+pub use typed::Typed;
 
 use axum::Router;
 use axum::routing::{get, post};

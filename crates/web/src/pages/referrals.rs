@@ -2,6 +2,7 @@
 //! start, complete), transfers of ownership proposed to or by it, and — for a
 //! law-enforcement liaison — the intake referral form.
 
+use super::Typed;
 use super::cases::{csrf, nav};
 use super::form::PageForm;
 use super::sharing::{invalid, org_names, referral_line};
@@ -29,6 +30,7 @@ async fn referrals_page<S: Store>(
     notice: Option<String>,
     error: Option<String>,
     status: StatusCode,
+    typed: Typed,
 ) -> Result<Response, PageError> {
     let orgs = org_names(haven).await?;
     let incoming = haven
@@ -78,16 +80,19 @@ async fn referrals_page<S: Store>(
             outcomes: Outcome::ALL.iter().map(|o| o.as_str()).collect(),
             notice,
             error,
+            typed,
         },
     ))
 }
 
-/// The referrals page again, saying why `e` refused what was asked (422).
+/// The referrals page again, saying why `e` refused what was asked (422), with the form
+/// as `typed`.
 async fn refused<S: Store>(
     t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,
     e: &CoreError,
+    typed: Typed,
 ) -> Result<Response, PageError> {
     let why = t.refusal(e);
     referrals_page(
@@ -97,6 +102,7 @@ async fn refused<S: Store>(
         None,
         Some(why),
         StatusCode::UNPROCESSABLE_ENTITY,
+        typed,
     )
     .await
 }
@@ -105,7 +111,16 @@ pub(crate) async fn incoming<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
 ) -> Result<Response, PageError> {
-    referrals_page(t, &haven, &auth, None, None, StatusCode::OK).await
+    referrals_page(
+        t,
+        &haven,
+        &auth,
+        None,
+        None,
+        StatusCode::OK,
+        Typed::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -136,7 +151,7 @@ pub(crate) async fn move_referral<S: Store>(
         },
         Ok(_) => Ok(Redirect::to("/referrals").into_response()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
-            refused(t, &haven, &auth, &e).await
+            refused(t, &haven, &auth, &e, Typed::default()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -158,6 +173,10 @@ pub(crate) async fn refer_intake<S: Store>(
     PageForm(f): PageForm<IntakeReferralForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &f.csrf)?;
+    let typed = Typed::form("intake")
+        .field("service_id", &f.service_id)
+        .text("pseudonym", "name-used", &f.pseudonym)
+        .text("note", "intake-note", &f.note);
     let result = match f.service_id.parse() {
         Ok(service) => {
             haven
@@ -176,12 +195,21 @@ pub(crate) async fn refer_intake<S: Store>(
     match result {
         Ok(_) => {
             let notice = Some(t.t("referral-sent"));
-            referrals_page(t, &haven, &auth, notice, None, StatusCode::OK).await
+            referrals_page(
+                t,
+                &haven,
+                &auth,
+                notice,
+                None,
+                StatusCode::OK,
+                Typed::default(),
+            )
+            .await
         }
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Invalid(_))) => {
-            refused(t, &haven, &auth, &e).await
+            refused(t, &haven, &auth, &e, typed).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(PageError::Unsaved(e, typed)),
     }
 }
 
@@ -203,7 +231,7 @@ pub(crate) async fn decide_transfer<S: Store>(
     match haven.decide_transfer(&auth, id, &f.decision).await {
         Ok(()) => Ok(Redirect::to("/referrals").into_response()),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
-            refused(t, &haven, &auth, &e).await
+            refused(t, &haven, &auth, &e, Typed::default()).await
         }
         Err(e) => Err(e.into()),
     }

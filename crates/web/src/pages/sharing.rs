@@ -2,6 +2,7 @@
 //! transfers sent from the case, case messages, a liaison's meeting request, and the
 //! printable access report. The referrals page is `referrals.rs`.
 
+use super::Typed;
 use super::cases::{after, case_id, csrf, nav};
 use super::form::PageForm;
 use crate::errors::PageError;
@@ -189,7 +190,21 @@ pub(crate) async fn record_consent<S: Store>(
             .map(|_| ()),
         Err(e) => Err(e),
     };
-    after(t, &haven, &auth, id, result).await
+    let mut typed = Typed::form("consents");
+    for (name, value) in &fields {
+        typed = match name.as_str() {
+            "purpose" => typed.text("purpose", "purpose", value),
+            "evidence" => typed.text("evidence", "evidence", value),
+            "guardian" => typed.text("guardian", "guardian", value),
+            "recipient_org" => typed.field("recipient_org", value),
+            "category" => typed.field("category", value),
+            "method" => typed.field("method", value),
+            "signer" => typed.field("signer", value),
+            "expires_on" => typed.field("expires_on", value),
+            _ => typed,
+        };
+    }
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 fn consent_input(
@@ -254,7 +269,7 @@ pub(crate) async fn revoke_consent<S: Store>(
         .parse()
         .map_err(|_| invalid("channel", Reason::ChooseFromList))?;
     let result = haven.revoke_consent(&auth, id, consent, channel).await;
-    after(t, &haven, &auth, id, result).await
+    after(t, &haven, &auth, id, result, Typed::default()).await
 }
 
 #[derive(Deserialize)]
@@ -277,7 +292,10 @@ pub(crate) async fn add_adversary<S: Store>(
         .add_adversary(&auth, id, &f.name, &f.relationship)
         .await
         .map(|_| ());
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("adversaries")
+        .text("name", "name", &f.name)
+        .field("relationship", &f.relationship);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -312,7 +330,10 @@ pub(crate) async fn refer<S: Store>(
         haven.refer(&auth, id, service, consent).await.map(|_| ())
     }
     .await;
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("referrals")
+        .field("service_id", &f.service_id)
+        .field("consent_id", &f.consent_id);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -331,7 +352,8 @@ pub(crate) async fn send_message<S: Store>(
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
     let result = haven.send_message(&auth, id, &f.body).await.map(|_| ());
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("messages").text("body", "message", &f.body);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 pub(crate) async fn access_report<S: Store>(
@@ -390,7 +412,8 @@ pub(crate) async fn request_meeting<S: Store>(
     check_csrf(&auth, &f.csrf)?;
     let id = case_id(&id)?;
     let result = haven.request_meeting(&auth, id, &f.note).await.map(|_| ());
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("meeting-requests").text("note", "meeting-note", &f.note);
+    after(t, &haven, &auth, id, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -412,5 +435,6 @@ pub(crate) async fn propose_transfer<S: Store>(
         Ok(to) => haven.propose_transfer(&auth, id, to).await.map(|_| ()),
         Err(_) => Err(invalid("to_org", Reason::ChooseFromList)),
     };
-    after(t, &haven, &auth, id, result).await
+    let typed = Typed::form("transfers").field("to_org", &f.to_org);
+    after(t, &haven, &auth, id, result, typed).await
 }

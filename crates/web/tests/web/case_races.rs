@@ -199,21 +199,31 @@ async fn a_case_moved_meanwhile_shows_the_case_page_as_it_now_is<S: Store>(app: 
         let r = app.post_form("/intake", Some(&session), &intake).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let status_url = format!("{}/status", r.location().unwrap());
-        let forms = ["active", "closed"].map(|to| [("csrf", csrf.as_str()), ("status", to)]);
+        let reason = format!("Typed in round {round}");
+        let forms = ["active", "closed"].map(|to| {
+            [
+                ("csrf", csrf.as_str()),
+                ("status", to),
+                ("reason", reason.as_str()),
+            ]
+        });
         let (a, b) = tokio::join!(
             app.post_form(&status_url, Some(&session), &forms[0]),
             app.post_form(&status_url, Some(&session), &forms[1]),
         );
         for r in [&a, &b] {
             match r.status {
-                // Landed, or read the case after the other landed (closed, then active
-                // without a reason, is refused by the lifecycle's own rule).
-                StatusCode::SEE_OTHER | StatusCode::UNPROCESSABLE_ENTITY => {}
+                // Landed (after the closing, the activation reopens with the reason typed).
+                StatusCode::SEE_OTHER => {}
                 StatusCode::CONFLICT => {
                     assert!(r.body.contains("the case changed meanwhile"), "{}", r.body);
                     assert!(
                         r.body.contains("id=\"edit-record\""),
                         "the case page, not an error page"
+                    );
+                    assert!(
+                        r.body.contains(&format!("value=\"{reason}\"")),
+                        "the form lost what was typed"
                     );
                     shown += 1;
                 }

@@ -19,6 +19,7 @@ mod languages;
 mod page_forms;
 mod record_edit;
 mod referrals;
+mod refused_forms;
 mod search;
 mod sessions;
 mod sharing;
