@@ -299,6 +299,29 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
             .click()
             .await?;
         wait_for_text(&c, "case-main", "safety risk").await?;
+        // A status change the lifecycle refuses comes back, through the swap, as it was
+        // typed: the status chosen and the reason written are still in the form.
+        c.execute(
+            "document.getElementById('new-status').value = 'open';",
+            vec![],
+        )
+        .await?;
+        c.find(Locator::Id("reason"))
+            .await?
+            .send_keys("Back from hospital")
+            .await?;
+        c.find(Locator::Css("form[action$='/status'] button"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&c, "case-main", "cannot move from open to open").await?;
+        let reason = c.find(Locator::Id("reason")).await?.prop("value").await?;
+        let chosen = c.find(Locator::Id("new-status")).await?.prop("value").await?;
+        assert_eq!(
+            (reason.as_deref(), chosen.as_deref()),
+            (Some("Back from hospital"), Some("open")),
+            "the refused form as typed"
+        );
         // A refused form (here a stale CSRF token) shows its refusal in place of the page,
         // not nothing.
         c.execute(

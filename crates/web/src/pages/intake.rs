@@ -1,6 +1,7 @@
 //! Finding people and taking them in: search (the query travels in the form body, never the
 //! URL) and intake, which searches first and shows likely existing records before creating one.
 
+use super::Typed;
 use super::cases::{csrf, nav};
 use super::form::PageForm;
 use crate::api::survivors::CaseFields;
@@ -347,6 +348,22 @@ pub(super) fn values_of(p: &SurvivorProfile) -> IntakeValues {
     }
 }
 
+/// A survivor's record as the intake or edit form `form` sent it, for an error page to
+/// hand back where the form cannot be shown again.
+pub(super) fn typed_record(form: &'static str, v: &IntakeValues) -> Typed {
+    Typed::form(form)
+        .text("pseudonym", "pseudonym-label", &v.pseudonym)
+        .text("legal_name", "legal-name-label", &v.legal_name)
+        .text("aliases", "aliases-label", &v.aliases)
+        .text("date_of_birth", "dob-label", &v.date_of_birth)
+        .text("estimated_age", "age-label", &v.estimated_age)
+        .text("nationality", "nationality-label", &v.nationality)
+        .text("languages", "languages-label", &v.languages)
+        .text("phone", "phone-label", &v.phone)
+        .text("email", "email-label", &v.email)
+        .text("safe_contact", "safe-contact-label", &v.safe_contact)
+}
+
 pub(crate) async fn intake<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
@@ -354,6 +371,9 @@ pub(crate) async fn intake<S: Store>(
 ) -> Result<Response, PageError> {
     let (csrf_sent, values) = intake_values(pairs);
     check_csrf(&auth, &csrf_sent)?;
+    // A fault from here on hands back what was typed: a survivor may be waiting.
+    let typed = typed_record("intake", &values);
+    let unsaved = |e: CoreError| PageError::Unsaved(e, typed.clone());
     let (profile, case) = match profile_from(&values).and_then(|p| Ok((p, case_from(&values)?))) {
         Ok(x) => x,
         Err(e) => {
@@ -381,7 +401,7 @@ pub(crate) async fn intake<S: Store>(
             if q.chars().count() < 2 {
                 continue;
             }
-            for hit in haven.search(&auth, q).await?.hits {
+            for hit in haven.search(&auth, q).await.map_err(unsaved)?.hits {
                 if seen.insert(hit.survivor) {
                     possible.push(hit);
                 }
@@ -410,6 +430,6 @@ pub(crate) async fn intake<S: Store>(
             Some(t.refusal(&e)),
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(unsaved(e)),
     }
 }

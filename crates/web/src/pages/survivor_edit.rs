@@ -3,7 +3,7 @@
 
 use super::cases::{case_id, csrf, nav};
 use super::form::PageForm;
-use super::intake::{choices, intake_values, profile_from, values_of};
+use super::intake::{choices, intake_values, profile_from, typed_record, values_of};
 use crate::errors::{PageError, client_status};
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::Tr;
@@ -94,6 +94,9 @@ pub(crate) async fn edit<S: Store>(
     let (csrf_sent, values) = intake_values(pairs);
     check_csrf(&auth, &csrf_sent)?;
     let id = case_id(&id)?;
+    // Where the form cannot be shown again (the case is gone from view, a fault), the error
+    // page hands back what was typed.
+    let typed = typed_record("survivor", &values);
     let saved = match profile_from(&values) {
         Ok(profile) => haven.edit_survivor(&auth, id, &profile).await.map(|_| ()),
         Err(e) => Err(e),
@@ -106,16 +109,19 @@ pub(crate) async fn edit<S: Store>(
         ) => {
             let status = client_status(&e).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let message = t.refusal(&e);
+            let may = writable(&haven, &auth, id)
+                .await
+                .map_err(|e| PageError::Unsaved(e, typed))?;
             Ok(page(
                 &haven,
                 (t, &auth),
                 id,
-                writable(&haven, &auth, id).await?,
+                may,
                 values,
                 Some(message),
                 status,
             ))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(PageError::Unsaved(e, typed)),
     }
 }

@@ -1,14 +1,15 @@
-//! What a form of the case page (or the referrals page) sent, kept for the answer when the
-//! change is refused: the page shows the form again as typed, and if the case is no longer
-//! the writer's to see, the not-found page hands back the free text, so that a long note
-//! is never lost to a race, a refusal or a move of the case.
+//! What a staff form sent, kept for the answer when what it asked is refused: the page shows
+//! the form again as typed, and where it cannot (the case is no longer the writer's to see,
+//! or the server failed), the error page hands back the free text, so that a long note, a
+//! release's wording or an intake is never lost to a race, a refusal, a move of the case or
+//! a fault.
 
 /// The fields one form sent, by name. `Debug` prints no values: they are what someone wrote
 /// about a survivor.
 #[derive(Clone, Default)]
 pub struct Typed {
-    /// Which form sent them: its action below the case (`notes`, `status`, …) or the
-    /// referrals page (`intake`), or empty.
+    /// Which form sent them: its action below the case (`notes`, `status`, `survivor`, …),
+    /// or below `/referrals` (`intake`), or `intake` for the intake page; empty for none.
     form: &'static str,
     fields: Vec<(&'static str, String)>,
     /// The free text among them, with the message key of its label, to hand back where
@@ -23,7 +24,7 @@ impl std::fmt::Debug for Typed {
 }
 
 impl Typed {
-    /// What the form posting to `/cases/{id}/{form}` (or `/referrals/{form}`) sent.
+    /// What the form named `form` sent.
     pub(crate) fn form(form: &'static str) -> Self {
         Self {
             form,

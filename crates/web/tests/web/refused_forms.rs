@@ -13,6 +13,7 @@ on_both_stores!(
     a_refused_release_shows_its_form_again_as_typed,
     a_note_on_a_case_gone_from_view_is_handed_back_and_nothing_more,
     a_refused_intake_referral_shows_its_form_again_as_typed,
+    an_edit_of_a_record_gone_from_view_hands_back_what_was_typed,
 );
 
 /// A case taken in on the pages by a new case manager of `org`: (its page, the writer).
@@ -276,5 +277,73 @@ async fn a_refused_intake_referral_shows_its_form_again_as_typed<S: Store>(app: 
     assert!(
         r.body
             .contains(">Speaks Tagalog; afraid of the driver.</textarea>")
+    );
+}
+
+async fn an_edit_of_a_record_gone_from_view_hands_back_what_was_typed<S: Store>(app: App<S>) {
+    let (case, _) = case_of(&app, app.org_a, "writer@example.org").await;
+    let other = app
+        .page_user(app.org_b, "other@example.org", &[Role::CaseManager])
+        .await;
+    let form = [
+        ("csrf", other.csrf.as_str()),
+        ("pseudonym", "Abeba"),
+        ("phone", "+1 555 0199"),
+        ("safe_contact", "Texts only, never after 6 pm"),
+    ];
+    let gone = app
+        .post_form(&format!("{case}/survivor"), Some(&other.session), &form)
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.body);
+    for typed in ["+1 555 0199", "Texts only, never after 6 pm", ">Phone"] {
+        assert!(gone.body.contains(typed), "{typed}: {}", gone.body);
+    }
+    let never = app
+        .post_form(
+            "/cases/00000000-0000-4000-8000-000000000000/survivor",
+            Some(&other.session),
+            &form,
+        )
+        .await;
+    assert_eq!((never.status, &never.body), (gone.status, &gone.body));
+}
+
+/// The database fails an intake halfway (a trigger standing in for a full disk): the
+/// server's error page gives its reference and hands back the record as typed, and nothing
+/// is stored.
+#[tokio::test]
+async fn an_intake_the_database_fails_hands_back_what_was_typed() {
+    let app = App::new().await;
+    let w = app
+        .page_user(app.org_a, "writer@example.org", &[Role::CaseManager])
+        .await;
+    let db = rusqlite::Connection::open(app.data_dir().join("db/haven.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER fail_the_case BEFORE INSERT ON cases \
+         BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+    )
+    .unwrap();
+    let form = [
+        ("csrf", w.csrf.as_str()),
+        ("pseudonym", "Rosa"),
+        ("legal_name", "Rosa Example"),
+        ("languages", "Spanish, Quechua"),
+        ("confirm_new", "on"),
+    ];
+    let r = app.post_form("/intake", Some(&w.session), &form).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert!(r.body.contains("give your administrator this reference"));
+    for typed in [
+        "Rosa Example",
+        "Spanish, Quechua",
+        "What you wrote, not saved",
+    ] {
+        assert!(r.body.contains(typed), "{typed}: {}", r.body);
+    }
+    assert!(!r.body.contains("disk"), "no detail of the fault");
+    let home = app.get("/", Some(&w.session)).await;
+    assert!(
+        !home.body.contains("Rosa"),
+        "nothing of the intake was stored"
     );
 }
