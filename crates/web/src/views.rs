@@ -282,6 +282,8 @@ pub struct AdminUsers {
     pub notice: Option<String>,
     pub error: Option<String>,
     pub one_time_password: Option<String>,
+    /// A refused new account's form, as typed.
+    pub typed: crate::pages::Typed,
 }
 
 pub struct TokenLine {

@@ -1,5 +1,6 @@
 //! An organisation's admins manage its staff accounts. Anyone else gets "not found".
 
+use super::Typed;
 use super::form::PageForm;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
@@ -15,10 +16,13 @@ use haven_domain::access::Role;
 use haven_store::Store;
 use serde::Deserialize;
 
+#[derive(Default)]
 struct Outcome {
     notice: Option<String>,
     error: Option<String>,
     one_time_password: Option<String>,
+    /// A refused new account's form, shown again as typed.
+    typed: Typed,
 }
 
 async fn page<S: Store>(
@@ -60,6 +64,7 @@ async fn page<S: Store>(
             notice: outcome.notice,
             error: outcome.error,
             one_time_password: outcome.one_time_password,
+            typed: outcome.typed,
         },
     ))
 }
@@ -68,8 +73,7 @@ impl Outcome {
     fn done(notice: String) -> Self {
         Self {
             notice: Some(notice),
-            error: None,
-            one_time_password: None,
+            ..Self::default()
         }
     }
 
@@ -81,17 +85,11 @@ impl Outcome {
     }
 }
 
-const NOTHING: Outcome = Outcome {
-    notice: None,
-    error: None,
-    one_time_password: None,
-};
-
 pub(crate) async fn list<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
 ) -> Result<Response, PageError> {
-    page(t, &haven, &auth, StatusCode::OK, NOTHING).await
+    page(t, &haven, &auth, StatusCode::OK, Outcome::default()).await
 }
 
 #[derive(Deserialize)]
@@ -109,6 +107,10 @@ pub(crate) async fn add<S: Store>(
     PageForm(form): PageForm<AddForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
+    let typed = Typed::form("users")
+        .field("display_name", &form.display_name)
+        .field("email", &form.email)
+        .field("role", &form.role);
     let result = match form.role.parse::<Role>() {
         Ok(role) => {
             let by = Acting::Staff(auth.staff.clone());
@@ -126,7 +128,7 @@ pub(crate) async fn add<S: Store>(
         }
         Err(_) => Err(CoreError::invalid("role", Reason::ChooseFromList)),
     };
-    respond(t, &haven, &auth, result).await
+    respond(t, &haven, &auth, result, typed).await
 }
 
 #[derive(Deserialize)]
@@ -150,6 +152,7 @@ pub(crate) async fn disable<S: Store>(
         &haven,
         &auth,
         result.map(|()| Outcome::done(t.t("staff-disabled"))),
+        Typed::default(),
     )
     .await
 }
@@ -165,7 +168,7 @@ pub(crate) async fn reset_password<S: Store>(
         .await;
     let outcome =
         result.map(|pw| Outcome::done(t.t("staff-password-reset")).with_password(Some(pw)));
-    respond(t, &haven, &auth, outcome).await
+    respond(t, &haven, &auth, outcome, Typed::default()).await
 }
 
 pub(crate) async fn reset_mfa<S: Store>(
@@ -182,7 +185,7 @@ pub(crate) async fn reset_mfa<S: Store>(
         return Err(CoreError::Unauthenticated.into());
     }
     let done = Outcome::done(t.t("staff-factor-reset"));
-    respond(t, &haven, &auth, Ok(done)).await
+    respond(t, &haven, &auth, Ok(done), Typed::default()).await
 }
 
 /// The accounts page after a change: the outcome, or the client's mistake shown on the page
@@ -193,14 +196,15 @@ async fn respond<S: Store>(
     haven: &Haven<S>,
     auth: &Authenticated,
     result: Result<Outcome, CoreError>,
+    typed: Typed,
 ) -> Result<Response, PageError> {
     match result {
         Ok(outcome) => page(t, haven, auth, StatusCode::OK, outcome).await,
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::Conflict(_))) => {
             let outcome = Outcome {
-                notice: None,
                 error: Some(t.refusal(&e)),
-                one_time_password: None,
+                typed,
+                ..Outcome::default()
             };
             page(t, haven, auth, StatusCode::UNPROCESSABLE_ENTITY, outcome).await
         }

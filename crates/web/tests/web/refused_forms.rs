@@ -14,6 +14,7 @@ on_both_stores!(
     a_note_on_a_case_gone_from_view_is_handed_back_and_nothing_more,
     a_refused_intake_referral_shows_its_form_again_as_typed,
     an_edit_of_a_record_gone_from_view_hands_back_what_was_typed,
+    a_refused_new_account_shows_its_form_again_as_typed,
 );
 
 /// A case taken in on the pages by a new case manager of `org`: (its page, the writer).
@@ -346,4 +347,29 @@ async fn an_intake_the_database_fails_hands_back_what_was_typed() {
         !home.body.contains("Rosa"),
         "nothing of the intake was stored"
     );
+}
+
+async fn a_refused_new_account_shows_its_form_again_as_typed<S: Store>(app: App<S>) {
+    let admin = app
+        .page_user(app.org_a, "admin@example.org", &[Role::Admin])
+        .await;
+    app.account(app.org_a, "taken@example.org", &[Role::CaseManager])
+        .await;
+    let form = [
+        ("csrf", admin.csrf.as_str()),
+        ("display_name", "Dana Reyes"),
+        ("email", "taken@example.org"),
+        ("role", "clinician"),
+    ];
+    let r = app
+        .post_form("/admin/users", Some(&admin.session), &form)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for shown in [
+        "value=\"Dana Reyes\"",
+        "value=\"taken@example.org\"",
+        "<option value=\"clinician\" selected>",
+    ] {
+        assert!(r.body.contains(shown), "{shown}: {}", r.body);
+    }
 }
