@@ -104,6 +104,22 @@ async fn a_refused_change_shows_its_form_again_as_typed<S: Store>(app: App<S>) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("value=\"nobody-here@example.org\""));
 
+    let long_goal = format!("Find a school {}", "near the shelter ".repeat(20));
+    let r = post("goals", vec![("title", long_goal.clone())]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(&format!("value=\"{long_goal}\"")));
+
+    let r = post(
+        "adversaries",
+        vec![
+            ("name", "The driver, Marco".into()),
+            ("relationship", "Landlord?".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("value=\"The driver, Marco\""), "{}", r.body);
+
     let r = post(
         "classification",
         vec![
