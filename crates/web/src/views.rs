@@ -40,6 +40,13 @@ pub fn error_page(
     .render(Tr(Lang::En))
 }
 
+/// The line a form shows when someone types into it after their session has ended.
+#[derive(Template)]
+#[template(path = "session_ended.html")]
+pub struct SessionEnded {
+    pub t: Tr,
+}
+
 /// What the signed-in navigation shows, the same on every staff page.
 pub struct Nav {
     /// The staff administration link.

@@ -322,6 +322,27 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
             (Some("Back from hospital"), Some("open")),
             "the refused form as typed"
         );
+        // Typing a note tells the server someone is there (at most once a minute), so a note
+        // written for longer than the idle timeout does not lose its session.
+        c.execute(
+            "window.keptAlive = 0; document.body.addEventListener('htmx:afterRequest', \
+             function (e) { if (e.detail.pathInfo.requestPath === '/session/keep-alive' \
+             && e.detail.successful) { window.keptAlive += 1; } });",
+            vec![],
+        )
+        .await?;
+        c.find(Locator::Id("note-body"))
+            .await?
+            .send_keys("She asked ")
+            .await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while c.execute("return window.keptAlive;", vec![]).await? != serde_json::json!(1) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "typing sent no keep-alive"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         // A refused form (here a stale CSRF token) shows its refusal in place of the page,
         // not nothing.
         c.execute(
@@ -382,13 +403,22 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
         let notes = wait_for_text(&c, "notes", "Session one: sleep is poor.").await?;
         assert!(notes.contains("psychotherapy"), "{notes}");
 
-        // Her session ends (the cookie is gone, as after a timeout) while the case is open:
-        // the next note loads the sign-in page whole, without the signed-in navigation.
+        // Her session ends (the cookie is gone, as after a timeout) while the case is open.
+        // Typing says so beside the form, and what she typed stays there to be copied…
         c.delete_cookie("__Host-haven_session").await?;
         c.find(Locator::Id("note-body"))
             .await?
             .send_keys("Written after the session ended")
             .await?;
+        let ended = wait_for(&c, Locator::Css(".session-ended[role='alert']"))
+            .await?
+            .text()
+            .await?;
+        assert!(ended.contains("Your session has ended"), "{ended}");
+        let kept = c.find(Locator::Id("note-body")).await?.prop("value").await?;
+        assert_eq!(kept.as_deref(), Some("Written after the session ended"));
+        // … and sending the note anyway loads the sign-in page whole, without the signed-in
+        // navigation.
         c.find(Locator::Css("form[action$='/notes'] button"))
             .await?
             .click()

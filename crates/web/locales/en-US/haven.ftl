@@ -297,6 +297,7 @@ error-check-input = Please check what you entered
 error-check-input-body = Haven could not accept this:
 error-changed-meanwhile = Changed meanwhile
 error-changed-meanwhile-body = Nothing was saved:
+session-ended = Your session has ended, so this will not be saved. Copy what you wrote, then sign in again.
 unsaved-heading = What you wrote, not saved
 unsaved-hint = Haven did not keep it. Copy it now if you need it: it is gone once you leave this page.
 error-went-wrong = Something went wrong

@@ -297,6 +297,7 @@ error-check-input = Revise lo que introdujo
 error-check-input-body = Haven no pudo aceptar esto:
 error-changed-meanwhile = Cambiado mientras tanto
 error-changed-meanwhile-body = No se guardó nada:
+session-ended = Su sesión ha terminado, así que esto no se guardará. Copie lo que escribió y vuelva a iniciar sesión.
 unsaved-heading = Lo que escribió, sin guardar
 unsaved-hint = Haven no lo guardó. Cópielo ahora si lo necesita: se pierde al salir de esta página.
 error-went-wrong = Algo salió mal

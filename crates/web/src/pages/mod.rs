@@ -28,6 +28,7 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
             get(session::login_form::<S>).post(session::login::<S>),
         )
         .route("/logout", post(session::logout::<S>))
+        .route("/session/keep-alive", post(session::keep_alive))
         .route(
             "/enrol",
             get(session::enrol_form::<S>).post(session::enrol::<S>),

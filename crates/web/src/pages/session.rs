@@ -6,11 +6,11 @@ use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
 use crate::i18n::{Lang, Locale, Tr};
-use crate::views::{self, Enrol, Home, Login, Recovery};
+use crate::views::{self, Enrol, Home, Login, Recovery, SessionEnded};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use haven_core::Haven;
+use haven_core::{CoreError, Haven};
 use haven_store::Store;
 use serde::Deserialize;
 
@@ -113,6 +113,29 @@ pub(crate) async fn logout<S: Store>(
         HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
     );
     Ok(r)
+}
+
+/// `POST /session/keep-alive`: someone is typing into a form (the pages send this at most
+/// once a minute while they do). Signing in with the session already counts as activity, so
+/// there is nothing more to do. The absolute limit still holds, and the session cookie is
+/// `SameSite=Strict`, so no other site can send this. A session that has ended gets a line
+/// saying so for beside the form, not the sign-in page in place of it: what was typed stays
+/// on screen to be copied.
+pub(crate) async fn keep_alive(
+    signed_in: Result<SignedIn, PageError>,
+    Locale(lang): Locale,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> Result<Response, PageError> {
+    match signed_in {
+        Ok(SignedIn(auth, _)) => {
+            check_csrf(&auth, &form.csrf)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Err(PageError::Core(CoreError::Unauthenticated)) => {
+            Ok(views::render(StatusCode::OK, &SessionEnded { t: Tr(lang) }))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn qr_svg(uri: &str) -> String {

@@ -12,6 +12,7 @@ use time::Duration;
 on_both_stores!(
     every_step_issues_a_new_token_and_old_ones_stop_working,
     idle_and_absolute_timeouts_force_a_new_sign_in,
+    typing_into_a_form_keeps_the_session_but_not_past_its_limit,
     an_ended_session_met_through_htmx_loads_the_sign_in_page_whole,
     logout_ends_the_session_and_clears_the_browser,
     disabling_changing_the_password_or_resetting_the_factor_ends_every_session_and_token,
@@ -70,6 +71,82 @@ async fn idle_and_absolute_timeouts_force_a_new_sign_in<S: Store>(app: App<S>) {
     assert!(
         signed_out(&app.get("/", Some(&s)).await),
         "12 hours is the absolute limit, however active"
+    );
+}
+
+/// Someone writing a long note for longer than the idle timeout keeps their session: the
+/// form tells the server, at most once a minute, that they are typing. Never past the
+/// absolute limit.
+async fn typing_into_a_form_keeps_the_session_but_not_past_its_limit<S: Store>(app: App<S>) {
+    let PageUser { session, csrf, .. } = app
+        .page_user(app.org_a, "typing@example.org", &[Role::CaseManager])
+        .await;
+    let page = app.get("/intake", Some(&session)).await;
+    assert!(
+        page.body.contains("hx-post=\"/session/keep-alive\""),
+        "the intake form says when someone types: {}",
+        page.body
+    );
+    let still_here = |token: &str| {
+        let (app, session, token) = (&app, session.clone(), token.to_owned());
+        async move {
+            app.post_form("/session/keep-alive", Some(&session), &[("csrf", &token)])
+                .await
+        }
+    };
+    // Forty minutes of writing, with the page saying so each minute.
+    for _ in 0..40 {
+        app.clock.advance(Duration::minutes(1));
+        assert_eq!(still_here(&csrf).await.status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(
+        app.get("/", Some(&session)).await.status,
+        StatusCode::OK,
+        "forty minutes of typing is not idle"
+    );
+    assert_eq!(
+        still_here("forged").await.status,
+        StatusCode::FORBIDDEN,
+        "like every form, it carries the session's CSRF token"
+    );
+    app.clock.advance(Duration::minutes(31));
+    assert!(
+        signed_out(&app.get("/", Some(&session)).await),
+        "once the typing stops, the idle timeout runs again"
+    );
+    let late = still_here(&csrf).await;
+    assert_eq!(
+        late.status,
+        StatusCode::OK,
+        "a line for beside the form, not the sign-in page in place of it"
+    );
+    assert!(
+        late.body.contains("role=\"alert\"")
+            && late.body.contains("Your session has ended")
+            && !late.body.contains("<form"),
+        "{}",
+        late.body
+    );
+    // However busy the writer, twelve hours is the limit.
+    let PageUser { session, csrf, .. } = app
+        .page_user(app.org_a, "typing2@example.org", &[Role::CaseManager])
+        .await;
+    let mut kept = 0;
+    for _ in 0..(12 * 60 + 1) {
+        app.clock.advance(Duration::minutes(1));
+        let r = app
+            .post_form("/session/keep-alive", Some(&session), &[("csrf", &csrf)])
+            .await;
+        if r.status != StatusCode::NO_CONTENT {
+            assert!(r.body.contains("Your session has ended"), "{}", r.status);
+            break;
+        }
+        kept += 1;
+    }
+    assert_eq!(
+        kept,
+        12 * 60,
+        "kept alive to the absolute limit, not a minute past it"
     );
 }
 
