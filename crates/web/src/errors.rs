@@ -1,7 +1,9 @@
 //! The one place where errors become HTTP responses: [`ApiError`] as JSON for `/api/v1`,
 //! [`PageError`] as HTML for pages. Client mistakes get a stable code (and the field, when
 //! there is one); server faults get an opaque body with a correlation id, the detail going
-//! to the log. Nothing here carries personal data: core errors hold none.
+//! to the log. Nothing here logs personal data: core errors hold none, and what a refused
+//! form carried ([`PageError::Unsaved`]) goes only into the page for the person who typed it
+//! (its `Debug` prints no values).
 
 use crate::i18n::{ErrorPage, Lang, Tr};
 use crate::views;
