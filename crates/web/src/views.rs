@@ -250,6 +250,8 @@ pub struct Case {
     /// The reader may edit the survivor record (identity or contact).
     pub can_edit_record: bool,
     pub notes: Vec<NoteLine>,
+    /// Where older notes are left out: how many of how many are shown.
+    pub notes_more: Option<String>,
     pub writable: Vec<Choice>,
     pub can_manage: bool,
     pub can_tasks: bool,
@@ -259,6 +261,8 @@ pub struct Case {
     /// Goals of the plan: (id, title, status).
     pub goals: Vec<(String, String, &'static str)>,
     pub timeline: Vec<(String, String)>,
+    /// Where older timeline entries are left out: how many of how many are shown.
+    pub timeline_more: Option<String>,
     pub protected_status: bool,
     /// The team: (user id, name).
     pub team: Vec<(String, String)>,

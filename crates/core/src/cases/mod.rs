@@ -21,7 +21,7 @@ pub(crate) use notes::context as note_context;
 pub use search::{SearchHit, SearchResults, matched_fields};
 pub use tasks::TaskView;
 pub(crate) use tasks::context as task_context;
-pub use view::CaseView;
+pub use view::{CaseView, History};
 
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;

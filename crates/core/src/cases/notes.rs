@@ -3,6 +3,7 @@
 //! enough). Bodies are sealed under the survivor's data key, bound to the note.
 
 use super::require_case;
+use super::view::History;
 use crate::access::CaseAccess;
 use crate::auth::Authenticated;
 use crate::problem::{Problem, Reason};
@@ -126,33 +127,44 @@ impl<S: Store> Haven<S> {
         key: &DataKey,
     ) -> Result<Vec<NoteView>, CoreError> {
         let case = require_case(access)?;
-        open_notes(access, key, self.store().notes_of_case(case).await?)
+        let rows = self.store().notes_of_case(case).await?;
+        Ok(open_notes(access, key, rows, History::All)?.0)
     }
 }
 
-/// The notes among `rows` the reader may read, opened.
+/// The notes among `rows` the reader may read, as far as `history` reaches, opened; and how
+/// many the reader may read in all. The cut comes after the reader's categories are chosen,
+/// so neither the page nor the count says how many notes of other categories there are, and
+/// a note left out of the page is never opened.
 pub(crate) fn open_notes(
     access: &CaseAccess,
     key: &DataKey,
     rows: Vec<NoteRow>,
-) -> Result<Vec<NoteView>, CoreError> {
-    let mut out = Vec::new();
+    history: History,
+) -> Result<(Vec<NoteView>, usize), CoreError> {
+    let mut readable = Vec::new();
     for row in rows {
         let category = row
             .category
             .parse::<NoteCategory>()
             .map_err(|_| haven_store::StoreError::Corrupt("a stored note category is unknown"))?;
-        if !may_read_notes(access.access_map(), category.data_category()) {
-            continue;
+        if may_read_notes(access.access_map(), category.data_category()) {
+            readable.push((row, category));
         }
-        let plain = key.open(&context(access.org(), row.id), &row.body)?;
-        out.push(NoteView {
-            id: row.id,
-            category,
-            author: row.author,
-            created_at: row.created_at,
-            body: String::from_utf8_lossy(&plain).into_owned(),
-        });
     }
-    Ok(out)
+    let (shown, total) = history.keep(readable);
+    let notes = shown
+        .into_iter()
+        .map(|(row, category)| {
+            let plain = key.open(&context(access.org(), row.id), &row.body)?;
+            Ok(NoteView {
+                id: row.id,
+                category,
+                author: row.author,
+                created_at: row.created_at,
+                body: String::from_utf8_lossy(&plain).into_owned(),
+            })
+        })
+        .collect::<Result<_, CoreError>>()?;
+    Ok((notes, total))
 }

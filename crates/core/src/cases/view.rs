@@ -37,10 +37,38 @@ pub struct CaseView {
     pub categories: Vec<DataCategory>,
     /// Note categories the reader may write.
     pub writable_notes: Vec<NoteCategory>,
+    /// The notes the reader may read, oldest first, as far as the view's [`History`] reaches.
     pub notes: Vec<NoteView>,
+    /// How many notes the reader may read in all.
+    pub notes_total: usize,
     pub goals: Vec<GoalView>,
     pub tasks: Vec<TaskView>,
+    /// The timeline entries the reader may read, oldest first, as far as the view's
+    /// [`History`] reaches.
     pub timeline: Vec<CaseEvent>,
+    /// How many timeline entries the reader may read in all.
+    pub timeline_total: usize,
+}
+
+/// How much of a case's history, its notes and its timeline, a view opens. A case worked
+/// for years has hundreds of notes; its page opens the newest, and the rest when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// All of it.
+    All,
+    /// The newest `n` notes and the newest `n` timeline entries the reader may read.
+    Newest(usize),
+}
+
+impl History {
+    /// The part of `items` (oldest first) this reaches, and how many there were.
+    pub(crate) fn keep<T>(self, mut items: Vec<T>) -> (Vec<T>, usize) {
+        let total = items.len();
+        if let History::Newest(n) = self {
+            items.drain(..total.saturating_sub(n));
+        }
+        (items, total)
+    }
 }
 
 impl<S: Store> Haven<S> {
@@ -48,8 +76,19 @@ impl<S: Store> Haven<S> {
     /// The case, its team and everything it shows are read together, then the policy
     /// decides on them; nothing is opened or returned unless it allows.
     pub async fn view_case(&self, auth: &Authenticated, id: CaseId) -> Result<CaseView, CoreError> {
+        self.view_case_history(auth, id, History::All).await
+    }
+
+    /// The case for one reader as [`Self::view_case`], with as much of its history as
+    /// `history` reaches: notes and timeline entries beyond it are counted, not opened.
+    pub async fn view_case_history(
+        &self,
+        auth: &Authenticated,
+        id: CaseId,
+        history: History,
+    ) -> Result<CaseView, CoreError> {
         let (access, contents) = self.authorize_view(auth, id).await?;
-        self.read_case(&access, contents).await
+        self.read_case(&access, contents, history).await
     }
 
     /// A case and everything a view of it shows, read in one snapshot, and the policy's
@@ -74,17 +113,18 @@ impl<S: Store> Haven<S> {
         Ok((access, contents.ok_or(CoreError::NotFound)?))
     }
 
-    /// The view `access` allows of a case's `contents`, audited.
+    /// The view `access` allows of a case's `contents`, as far as `history` reaches, audited.
     async fn read_case(
         &self,
         access: &CaseAccess,
         contents: CaseContents,
+        history: History,
     ) -> Result<CaseView, CoreError> {
         let id = require_case(access)?;
         let (row, team) = access.loaded_case().cloned().ok_or(CoreError::NotFound)?;
         let key = self.key_of(&contents.survivor).await?;
         let record = Self::open_survivor_row(access, &contents.survivor, &key)?;
-        let notes = open_notes(access, &key, contents.notes)?;
+        let (notes, notes_total) = open_notes(access, &key, contents.notes, history)?;
         let tasks = open_tasks(access, &key, contents.tasks)?;
         let goals = open_goals(access, &key, contents.goals)?;
         let readable = |kind: &str, detail: &str| {
@@ -97,14 +137,16 @@ impl<S: Store> Haven<S> {
         // far as the release's categories reach.
         let shared = access.consent().is_some();
         let sees = |c: DataCategory| !shared || access.can_read(c);
-        let timeline = if sees(DataCategory::Case) {
-            contents
-                .events
-                .into_iter()
-                .filter(|e| readable(&e.kind, &e.detail))
-                .collect()
+        let (timeline, timeline_total) = if sees(DataCategory::Case) {
+            history.keep(
+                contents
+                    .events
+                    .into_iter()
+                    .filter(|e| readable(&e.kind, &e.detail))
+                    .collect(),
+            )
         } else {
-            Vec::new()
+            (Vec::new(), 0)
         };
         let mut event = self.event(
             access.actor().clone(),
@@ -158,9 +200,11 @@ impl<S: Store> Haven<S> {
                 })
                 .collect(),
             notes,
+            notes_total,
             goals,
             tasks,
             timeline,
+            timeline_total,
         })
     }
 
@@ -172,7 +216,7 @@ impl<S: Store> Haven<S> {
     ) -> Result<Vec<NoteView>, CoreError> {
         let (access, contents) = self.authorize_view(auth, case).await?;
         let key = self.key_of(&contents.survivor).await?;
-        let notes = open_notes(&access, &key, contents.notes)?;
+        let (notes, _) = open_notes(&access, &key, contents.notes, History::All)?;
         let mut event = self.event(
             access.actor().clone(),
             AuditAction::NoteList,
@@ -188,5 +232,19 @@ impl<S: Store> Haven<S> {
             .collect();
         self.append(&event).await?;
         Ok(notes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::History;
+
+    #[test]
+    fn a_history_keeps_the_newest_and_counts_them_all() {
+        let oldest_first = || vec![1, 2, 3];
+        assert_eq!(History::All.keep(oldest_first()), (vec![1, 2, 3], 3));
+        assert_eq!(History::Newest(2).keep(oldest_first()), (vec![2, 3], 3));
+        assert_eq!(History::Newest(5).keep(oldest_first()), (vec![1, 2, 3], 3));
+        assert_eq!(History::Newest(0).keep(oldest_first()), (vec![], 3));
     }
 }

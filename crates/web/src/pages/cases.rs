@@ -7,16 +7,22 @@ use crate::extract::SignedIn;
 use crate::i18n::Tr;
 use crate::shown_time;
 use crate::views::{self, Case, CaseLine, Choice, DueLine, Nav, NoteLine, TaskLine};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
-use haven_core::cases::{CaseView, Dashboard};
+use haven_core::cases::{CaseView, Dashboard, History};
+use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
 use haven_domain::access::{Action, Role};
 use haven_domain::survivor::{Gender, PersonalText, Region};
 use haven_domain::{CaseId, DataCategory};
 use haven_store::Store;
+use serde::Deserialize;
+
+/// The notes and the timeline entries a case page shows unless asked for the whole history:
+/// enough for a shift's work, and the note form is not pushed below hundreds of notes.
+pub const CASE_PAGE_HISTORY: usize = 50;
 
 pub(crate) fn csrf(auth: &Authenticated) -> String {
     auth.csrf_token().unwrap_or_default().to_owned()
@@ -199,16 +205,52 @@ fn about(t: Tr, v: &CaseView) -> Vec<(String, String)> {
     lines
 }
 
+/// What one answer of the case page shows besides the case: its status, a refusal with
+/// the form as typed, and how much of the history.
+struct Showing<'a> {
+    status: StatusCode,
+    error: Option<String>,
+    typed: &'a Typed,
+    history: History,
+}
+
+impl Showing<'_> {
+    /// The page as it is, with the newest part of its history.
+    fn plain() -> Showing<'static> {
+        static NOTHING: Typed = Typed::nothing();
+        Showing {
+            status: StatusCode::OK,
+            error: None,
+            typed: &NOTHING,
+            history: History::Newest(CASE_PAGE_HISTORY),
+        }
+    }
+}
+
+/// "The newest 50 of 312 … are shown", where the page leaves older ones out.
+fn newest_of(t: Tr, key: &str, shown: usize, total: usize) -> Option<String> {
+    (total > shown).then(|| {
+        t.t_args(
+            key,
+            &[("shown", shown.to_string()), ("total", total.to_string())],
+        )
+    })
+}
+
 async fn case_page<S: Store>(
     t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,
     id: CaseId,
-    error: Option<String>,
-    status: StatusCode,
-    typed: &Typed,
+    showing: Showing<'_>,
 ) -> Result<Response, PageError> {
-    let v = haven.view_case(auth, id).await?;
+    let Showing {
+        status,
+        error,
+        typed,
+        history,
+    } = showing;
+    let v = haven.view_case_history(auth, id, history).await?;
     let details = about(t, &v);
     let flags = flag_list(
         t,
@@ -272,6 +314,7 @@ async fn case_page<S: Store>(
                     body: n.body.clone(),
                 })
                 .collect(),
+            notes_more: newest_of(t, "history-newest-notes", v.notes.len(), v.notes_total),
             writable: v
                 .writable_notes
                 .iter()
@@ -303,6 +346,12 @@ async fn case_page<S: Store>(
                     )
                 })
                 .collect(),
+            timeline_more: newest_of(
+                t,
+                "history-newest-timeline",
+                v.timeline.len(),
+                v.timeline_total,
+            ),
             protected_status: v.protected_status,
             goals: v
                 .goals
@@ -317,22 +366,36 @@ async fn case_page<S: Store>(
     ))
 }
 
+/// How much of its history a case page shows: the newest part, or `history=all`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CasePageQuery {
+    history: Option<String>,
+}
+
+fn not_a_history() -> CoreError {
+    CoreError::invalid(
+        "history",
+        Problem::new(Reason::OneOf).with("choices", "all"),
+    )
+}
+
 pub(crate) async fn show<S: Store>(
     State(haven): State<Haven<S>>,
     SignedIn(auth, t): SignedIn,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let nothing = Typed::default();
-    case_page(
-        t,
-        &haven,
-        &auth,
-        case_id(&id)?,
-        None,
-        StatusCode::OK,
-        &nothing,
-    )
-    .await
+    let id = case_id(&id)?;
+    let CasePageQuery { history } =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|_| not_a_history())?;
+    let mut showing = Showing::plain();
+    match history.as_deref() {
+        None => {}
+        Some("all") => showing.history = History::All,
+        Some(_) => return Err(not_a_history().into()),
+    }
+    case_page(t, &haven, &auth, id, showing).await
 }
 
 /// After a change: back to the case page (post/redirect/get), or the page with the error
@@ -356,16 +419,13 @@ pub(crate) async fn after<S: Store>(
         Err(e) => return Err(PageError::Unsaved(e, typed)),
     };
     let status = client_status(&refused).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-    let page = case_page(
-        t,
-        haven,
-        auth,
-        id,
-        Some(t.refusal(&refused)),
+    let showing = Showing {
         status,
-        &typed,
-    )
-    .await;
+        error: Some(t.refusal(&refused)),
+        typed: &typed,
+        ..Showing::plain()
+    };
+    let page = case_page(t, haven, auth, id, showing).await;
     match page {
         Err(PageError::Core(e)) => Err(PageError::Unsaved(e, typed)),
         page => page,

@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::auth::Authenticated;
+use haven_core::cases::History;
 use haven_core::{CoreError, Haven};
 use haven_domain::access::Action;
 use haven_domain::{CaseId, DataCategory};
@@ -67,7 +68,10 @@ pub(crate) async fn edit_form<S: Store>(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = case_id(&id)?;
-    let view = haven.view_case(&auth, id).await?;
+    // The form needs the record alone: none of the case's notes is opened for it.
+    let view = haven
+        .view_case_history(&auth, id, History::Newest(0))
+        .await?;
     let may = writable(&haven, &auth, id).await?;
     if may == (false, false) {
         return Err(CoreError::Forbidden.into());

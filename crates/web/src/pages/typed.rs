@@ -24,6 +24,15 @@ impl std::fmt::Debug for Typed {
 }
 
 impl Typed {
+    /// Nothing sent: every form shows its own defaults.
+    pub(crate) const fn nothing() -> Self {
+        Self {
+            form: "",
+            fields: Vec::new(),
+            texts: Vec::new(),
+        }
+    }
+
     /// What the form named `form` sent.
     pub(crate) fn form(form: &'static str) -> Self {
         Self {

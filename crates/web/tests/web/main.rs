@@ -6,6 +6,7 @@
 mod account_races;
 mod api;
 mod audit;
+mod case_history;
 mod case_list;
 mod case_races;
 mod case_team;
