@@ -24,7 +24,7 @@ const WCAG_21_AA: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
 /// What axe finds wrong with the page the browser shows, one line per rule: its id, how
 /// serious it is, what it asks for, and the elements that break it.
-async fn violations(c: &Client) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+pub(crate) async fn violations(c: &Client) -> Result<Vec<String>, Box<dyn std::error::Error>> {
     c.execute(AXE, Vec::new()).await?;
     let found = c
         .execute_async(

@@ -9,6 +9,7 @@ mod at_rest;
 mod audit_tamper;
 mod bad_input;
 mod browser;
+mod browser_case_history;
 mod browser_no_script;
 mod browser_referral;
 mod chromium;

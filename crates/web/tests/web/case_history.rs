@@ -85,10 +85,10 @@ async fn a_case_page_shows_its_newest_history_and_the_rest_when_asked<S: Store>(
         newest.body
     );
     assert!(
-        newest
-            .body
-            .contains(&format!("href=\"{page}?history=all#notes\"")),
-        "a link to the rest"
+        newest.body.contains(&format!(
+            "href=\"{page}?history=all#notes\" hx-boost=\"false\""
+        )),
+        "a link to the rest, which the address bar follows"
     );
     assert!(
         newest.body.contains(&format!("action=\"{page}/notes\"")),
