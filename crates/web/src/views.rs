@@ -381,6 +381,8 @@ pub struct SharingPanel {
     pub can_refer: bool,
     pub services: Vec<(String, String)>,
     pub messages: Vec<MessageLine>,
+    /// Where older messages are left out: how many of how many are shown.
+    pub messages_more: Option<String>,
     pub can_message: bool,
     pub can_report: bool,
     pub can_request_meeting: bool,

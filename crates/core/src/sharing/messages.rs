@@ -5,6 +5,7 @@
 
 use crate::access::{REFERRAL_BASIS, basis_reason};
 use crate::auth::Authenticated;
+use crate::cases::History;
 use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_crypto::field::FieldContext;
@@ -132,22 +133,35 @@ impl<S: Store> Haven<S> {
         Ok(id)
     }
 
+    /// All of a case's messages, oldest first (an audited list).
     pub async fn messages(
         &self,
         auth: &Authenticated,
         case: CaseId,
     ) -> Result<Vec<MessageView>, CoreError> {
+        Ok(self.message_history(auth, case, History::All).await?.0)
+    }
+
+    /// A case's messages, oldest first, as far as `history` reaches, and how many there are
+    /// in all: those beyond it are counted, not opened (an audited list).
+    pub async fn message_history(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+        history: History,
+    ) -> Result<(Vec<MessageView>, usize), CoreError> {
         let (survivor, owner, basis) = self.message_access(auth, case).await?;
         let key = self.survivor_key(survivor).await?;
-        let mut out = Vec::new();
-        for row in self.store().messages_of_case(case).await? {
-            out.push(open_message(row, owner, &key)?);
-        }
+        let (rows, total) = history.keep(self.store().messages_of_case(case).await?);
+        let out = rows
+            .into_iter()
+            .map(|row| open_message(row, owner, &key))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut event = self.event(auth.staff.actor(), AuditAction::MessageList, basis);
         event.org = Some(owner);
         event.target = Some(AuditTarget::Case(*case.as_uuid()));
         event.categories = vec![DataCategory::Case];
         self.append(&event).await?;
-        Ok(out)
+        Ok((out, total))
     }
 }

@@ -211,6 +211,7 @@ add-task = Add task
 timeline = Timeline
 history-newest-notes = The newest { $shown } of the { $total } notes you may read are shown.
 history-newest-timeline = The newest { $shown } of { $total } entries are shown.
+history-newest-messages = The newest { $shown } of { $total } messages are shown.
 history-all = Show the whole history
 legal-name = Legal name
 date-of-birth = Date of birth

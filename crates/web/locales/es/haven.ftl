@@ -211,6 +211,7 @@ add-task = Añadir tarea
 timeline = Cronología
 history-newest-notes = Se muestran las { $shown } notas más recientes de las { $total } que puede leer.
 history-newest-timeline = Se muestran las { $shown } entradas más recientes de { $total }.
+history-newest-messages = Se muestran los { $shown } mensajes más recientes de { $total }.
 history-all = Mostrar todo el historial
 legal-name = Nombre legal
 date-of-birth = Fecha de nacimiento

@@ -228,7 +228,7 @@ impl Showing<'_> {
 }
 
 /// "The newest 50 of 312 … are shown", where the page leaves older ones out.
-fn newest_of(t: Tr, key: &str, shown: usize, total: usize) -> Option<String> {
+pub(super) fn newest_of(t: Tr, key: &str, shown: usize, total: usize) -> Option<String> {
     (total > shown).then(|| {
         t.t_args(
             key,
@@ -270,7 +270,7 @@ async fn case_page<S: Store>(
     let can_tasks = haven
         .permits(auth, id, Action::Edit(DataCategory::Case))
         .await?;
-    let sharing = super::sharing::panel(haven, auth, id).await?;
+    let sharing = super::sharing::panel(t, haven, auth, id, history).await?;
     // The team's names, and each note's author for readers of the owning organisation (another
     // organisation reading under a release learns the survivor's notes, not the NGO's staff),
     // read once for everyone named.

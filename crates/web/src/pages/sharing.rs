@@ -3,10 +3,11 @@
 //! printable access report. The referrals page is `referrals.rs`.
 
 use super::Typed;
-use super::cases::{after, case_id, csrf, nav};
+use super::cases::{after, case_id, csrf, nav, newest_of};
 use super::form::PageForm;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
+use crate::i18n::Tr;
 use crate::shown_time;
 use crate::views::{
     self, AccessLine, AccessReportPage, ConsentLine, MessageLine, ReferralLine, SharingPanel,
@@ -15,6 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use haven_core::auth::Authenticated;
+use haven_core::cases::History;
 use haven_core::local_time::LocalTime;
 use haven_core::problem::{Problem, Reason};
 use haven_core::sharing::{ConsentInput, ReferralView};
@@ -63,11 +65,14 @@ pub(super) fn referral_line(
     }
 }
 
-/// The sharing part of the case page, as far as the reader may see and do.
+/// The sharing part of the case page, as far as the reader may see and do, with the
+/// messages `history` reaches.
 pub(crate) async fn panel<S: Store>(
+    t: Tr,
     haven: &Haven<S>,
     auth: &Authenticated,
     id: CaseId,
+    history: History,
 ) -> Result<SharingPanel, CoreError> {
     let mut p = SharingPanel {
         can_consent: haven.permits(auth, id, Action::RecordConsent).await?,
@@ -135,9 +140,10 @@ pub(crate) async fn panel<S: Store>(
         .iter()
         .map(|r| referral_line(r, &orgs, &auth.staff.local_time))
         .collect();
-    match haven.messages(auth, id).await {
-        Ok(list) => {
+    match haven.message_history(auth, id, history).await {
+        Ok((list, total)) => {
             p.can_message = true;
+            p.messages_more = newest_of(t, "history-newest-messages", list.len(), total);
             p.messages = list
                 .into_iter()
                 .map(|m| MessageLine {

@@ -1,6 +1,6 @@
-//! A case worked for years has hundreds of notes. Its page shows the newest of what the
-//! reader may read, says how many more there are, and shows them all when asked; the count
-//! leaves out notes the reader may not read, so it does not betray them either.
+//! A case worked for years has hundreds of notes and messages. Its page shows the newest of
+//! what the reader may read, says how many more there are, and shows them all when asked;
+//! the count leaves out notes the reader may not read, so it does not betray them either.
 
 use crate::case_team::team_on;
 use crate::support::*;
@@ -40,6 +40,13 @@ async fn a_case_page_shows_its_newest_history_and_the_rest_when_asked<S: Store>(
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         }
     }
+    let messages = format!("/api/v1/cases/{}/messages", team.case);
+    for i in 1..=52 {
+        app.clock.advance(time::Duration::minutes(1));
+        let body = json!({ "body": format!("Message {i:02}.") });
+        let r = app.api_post(&messages, &team.cm, &body.to_string()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
     let session = app.session(&team.cm_user).await;
     let page = format!("/cases/{}", team.case);
 
@@ -56,6 +63,8 @@ async fn a_case_page_shows_its_newest_history_and_the_rest_when_asked<S: Store>(
     assert!(!all.body.contains("history-more"), "nothing is left out");
     // The case manager's timeline: the case opened, the clinician joining the team and the
     // 55 general notes; not the clinician's five.
+    assert_eq!(entries(&all.body, "messages"), 52);
+    assert!(all.body.contains("Message 01."));
     let events = entries(&all.body, "timeline");
     assert_eq!(events, 57, "{}", all.body);
 
@@ -73,6 +82,16 @@ async fn a_case_page_shows_its_newest_history_and_the_rest_when_asked<S: Store>(
         newest
             .body
             .contains("The newest 50 of the 55 notes you may read are shown."),
+        "{}",
+        newest.body
+    );
+    assert_eq!(entries(&newest.body, "messages"), 50);
+    assert!(!newest.body.contains("Message 02."), "older messages wait");
+    assert!(newest.body.contains("Message 03.") && newest.body.contains("Message 52."));
+    assert!(
+        newest
+            .body
+            .contains("The newest 50 of 52 messages are shown."),
         "{}",
         newest.body
     );
@@ -100,6 +119,9 @@ async fn a_case_page_shows_its_newest_history_and_the_rest_when_asked<S: Store>(
         .api_get(&format!("/api/v1/cases/{}", team.case), &team.cm)
         .await;
     assert_eq!(body(&api)["notes"].as_array().map(Vec::len), Some(55));
+    let thread = app.api_get(&messages, &team.cm).await;
+    assert_eq!(thread.status, StatusCode::OK, "{}", thread.body);
+    assert_eq!(thread.body.matches("Message ").count(), 52, "every message");
 
     for query in ["history=everything", "history=", "page=2"] {
         let r = app.get(&format!("{page}?{query}"), Some(&session)).await;
