@@ -50,13 +50,13 @@ pub struct CaseView {
     pub timeline_total: usize,
 }
 
-/// How much of a case's history, its notes and its timeline, a view opens. A case worked
-/// for years has hundreds of notes; its page opens the newest, and the rest when asked.
+/// How much of a case's history (its notes, its timeline, its messages) a view opens. A case
+/// worked for years has hundreds of notes; its page opens the newest, and the rest when asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum History {
     /// All of it.
     All,
-    /// The newest `n` notes and the newest `n` timeline entries the reader may read.
+    /// The newest `n` of each that the reader may read.
     Newest(usize),
 }
 

@@ -20,8 +20,9 @@ use haven_domain::{CaseId, DataCategory};
 use haven_store::Store;
 use serde::Deserialize;
 
-/// The notes and the timeline entries a case page shows unless asked for the whole history:
-/// enough for a shift's work, and the note form is not pushed below hundreds of notes.
+/// The notes, messages and timeline entries a case page shows of each unless asked for the
+/// whole history: enough for a shift's work, and the note form is not pushed below hundreds
+/// of notes.
 pub const CASE_PAGE_HISTORY: usize = 50;
 
 pub(crate) fn csrf(auth: &Authenticated) -> String {
