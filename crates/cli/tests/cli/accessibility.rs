@@ -7,10 +7,8 @@
 //!
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
-use crate::chromium::{
-    browser_available, sign_out, start_browser, unix_now, wait_for, wait_for_text,
-};
-use crate::demo::{Demo, demo_sign_in};
+use crate::chromium::{sign_out, unix_now, wait_for, wait_for_text};
+use crate::demo::{demo_sign_in, demo_walk};
 use crate::support::*;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, Locator};
@@ -126,12 +124,9 @@ async fn tab_walk(c: &Client, presses: usize) -> Result<Vec<Value>, Box<dyn std:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_staff_pages_meet_wcag_2_1_aa() -> TestResult {
-    if !browser_available() {
+    let Some((c, base, _running)) = demo_walk(true).await? else {
         return Ok(());
-    }
-    let demo = Demo::start(40)?;
-    let base = format!("http://{}", demo.addr);
-    let (c, _driver, _profile) = start_browser().await?;
+    };
 
     let outcome: TestResult = async {
         let mut pages = Findings {

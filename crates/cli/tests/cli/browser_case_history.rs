@@ -6,8 +6,8 @@
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
 use crate::accessibility::violations;
-use crate::chromium::{browser_available, start_browser, wait_for};
-use crate::demo::{Demo, demo_sign_in};
+use crate::chromium::wait_for;
+use crate::demo::{demo_sign_in, demo_walk};
 use crate::support::*;
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -35,12 +35,9 @@ async fn address_with(c: &Client, needle: &str) -> Result<String, Box<dyn std::e
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_history_opens_newest_first_and_whole_at_its_own_address() -> TestResult {
-    if !browser_available() {
+    let Some((c, base, _running)) = demo_walk(true).await? else {
         return Ok(());
-    }
-    let demo = Demo::start(40)?;
-    let base = format!("http://{}", demo.addr);
-    let (c, _driver, _profile) = start_browser().await?;
+    };
 
     let outcome: TestResult = async {
         demo_sign_in(&c, &base, "case.manager@harbour.demo").await?;

@@ -5,10 +5,8 @@
 //!
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
-use crate::chromium::{
-    browser_available, sign_out, start_browser_without_scripts, wait_for, wait_for_text,
-};
-use crate::demo::{Demo, demo_sign_in};
+use crate::chromium::{sign_out, wait_for, wait_for_text};
+use crate::demo::{demo_sign_in, demo_walk};
 use crate::support::*;
 use fantoccini::{Client, Locator};
 
@@ -29,12 +27,9 @@ async fn press(c: &Client, action: &str) -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_work_needs_no_javascript() -> TestResult {
-    if !browser_available() {
+    let Some((c, base, _running)) = demo_walk(false).await? else {
         return Ok(());
-    }
-    let demo = Demo::start(40)?;
-    let base = format!("http://{}", demo.addr);
-    let (c, _driver, _profile) = start_browser_without_scripts().await?;
+    };
 
     let outcome: TestResult = async {
         // This browser really runs no page script.

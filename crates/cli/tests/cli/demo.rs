@@ -2,7 +2,9 @@
 //! whose case managers have a working caseload, served with the demo accounts' codes shown
 //! under the DEMO banner.
 
-use crate::chromium::{sign_in_with_code, wait_for};
+use crate::chromium::{
+    browser_available, sign_in_with_code, start_browser, start_browser_without_scripts, wait_for,
+};
 use crate::serve::{Killed, get, get_with_header, wait_for_address};
 use crate::support::*;
 use fantoccini::Locator;
@@ -42,6 +44,36 @@ impl Demo {
             _dir: dir,
         })
     }
+}
+
+/// What keeps a walk's demo and browser running; both stop when it is dropped.
+pub(crate) struct Walking {
+    _browser: (Killed, tempfile::TempDir),
+    _demo: Demo,
+}
+
+/// A demo of 40 survivors and a headless Chromium to walk it, with page scripts on or off:
+/// the browser, the demo's address (`http://127.0.0.1:…`) and what keeps both running.
+/// `None` where chromedriver is missing (browser tests may then be skipped, unless
+/// `HAVEN_REQUIRE_BROWSER=1`).
+pub(crate) async fn demo_walk(
+    scripts: bool,
+) -> Result<Option<(fantoccini::Client, String, Walking)>, Box<dyn std::error::Error>> {
+    if !browser_available() {
+        return Ok(None);
+    }
+    let demo = Demo::start(40)?;
+    let (c, driver, profile) = if scripts {
+        start_browser().await?
+    } else {
+        start_browser_without_scripts().await?
+    };
+    let base = format!("http://{}", demo.addr);
+    let running = Walking {
+        _browser: (driver, profile),
+        _demo: demo,
+    };
+    Ok(Some((c, base, running)))
 }
 
 /// Signs in as a demo account with the code the demo's sign-in page shows for it.
