@@ -10,6 +10,7 @@
 mod audit;
 mod cases;
 mod checkpoints;
+mod convert;
 mod db;
 mod directory;
 mod inline_reads;
@@ -23,7 +24,6 @@ mod survivors;
 mod transfers;
 mod write_tx;
 
-use haven_store::sqlx_support as convert;
 use haven_store::{SchemaState, StoreError};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{

@@ -1,9 +1,10 @@
 //! The one place where errors become HTTP responses: [`ApiError`] as JSON for `/api/v1`,
 //! [`PageError`] as HTML for pages. Client mistakes get a stable code (and the field, when
 //! there is one); server faults get an opaque body with a correlation id, the detail going
-//! to the log. Nothing here logs personal data: core errors hold none, and what a refused
-//! form carried ([`PageError::Unsaved`]) goes only into the page for the person who typed it
-//! (its `Debug` prints no values).
+//! to the log, and a database that is not answering gets 503 with `Retry-After`. Nothing
+//! here logs personal data: core errors hold none, and what a refused form carried
+//! ([`PageError::Unsaved`]) goes only into the page for the person who typed it (its `Debug`
+//! prints no values).
 
 use crate::i18n::{ErrorPage, Lang, Tr};
 use crate::views;
@@ -11,7 +12,12 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use haven_core::CoreError;
+use haven_store::StoreError;
 use serde_json::json;
+
+/// How long a client is asked to wait before trying again when the database is not
+/// answering (another process holds its write lock, or the connection is lost).
+const RETRY_AFTER_SECONDS: &str = "5";
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -103,6 +109,9 @@ fn field_of(e: &haven_domain::survivor::FieldError) -> &'static str {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
+            ApiError::Core(CoreError::Store(StoreError::Unavailable(detail))) => {
+                ApiError::Unavailable(detail).into_response()
+            }
             ApiError::Core(e) => match classify(&e) {
                 Some((status, code, field)) => with_reason(
                     status,
@@ -133,7 +142,8 @@ impl IntoResponse for ApiError {
                 let id = correlate(&detail);
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    Json(json!({ "error": { "code": "unavailable", "message": "the database is not answering", "correlation_id": id } })),
+                    [(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+                    Json(json!({ "error": { "code": "unavailable", "message": "the database is not answering; nothing was saved", "correlation_id": id } })),
                 )
                     .into_response()
             }
@@ -200,6 +210,14 @@ fn core_page(e: CoreError, unsaved: crate::pages::Typed) -> Response {
             "error-not-permitted",
             "error-not-permitted-body",
         ),
+        CoreError::Store(StoreError::Unavailable(detail)) => ErrorPage {
+            detail: Some(correlate(&detail).to_string()),
+            ..ErrorPage::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-unavailable",
+                "error-unavailable-body",
+            )
+        },
         e => match classify(&e) {
             Some((status, _, _)) => ErrorPage::refusal(status, &e),
             None => ErrorPage {
@@ -212,13 +230,19 @@ fn core_page(e: CoreError, unsaved: crate::pages::Typed) -> Response {
             },
         },
     };
-    ErrorPage { unsaved, ..page }.render(Tr(Lang::En))
+    let mut r = ErrorPage { unsaved, ..page }.render(Tr(Lang::En));
+    if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+    r
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use haven_store::StoreError;
 
     #[test]
     fn a_write_that_lost_a_race_is_the_clients_to_retry_and_a_fault_is_ours() {
@@ -267,6 +291,39 @@ mod tests {
             assert!(es.contains(title), "{reason:?}: {es}");
             assert!(!es.contains(&Problem::new(reason).text("en")), "{es}");
         }
+    }
+
+    /// A database that is not answering (locked by another process, or the connection lost)
+    /// asks the client to try again, says nothing of why, and hands back what was typed.
+    #[tokio::test]
+    async fn a_database_not_answering_asks_to_try_again_and_hands_back_the_text() {
+        use crate::pages::Typed;
+        let down = || CoreError::from(StoreError::Unavailable("/var/lib/haven locked".into()));
+        let r = ApiError::Core(down()).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("\"unavailable\""), "{body}");
+        assert!(body.contains("correlation_id"), "{body}");
+        assert!(
+            !body.contains("/var/lib"),
+            "the detail goes to the log only"
+        );
+
+        let typed = Typed::form("notes").text("body", "note", "Asked about the clinic.");
+        let r = PageError::Unsaved(down(), typed).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
+        let page = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains("The database is not answering"), "{page}");
+        assert!(page.contains("Asked about the clinic."), "{page}");
+        assert!(!page.contains("/var/lib"), "{page}");
     }
 
     /// What a refused form carried is handed back in the reader's language, but never to a

@@ -306,6 +306,8 @@ unsaved-heading = Lo que escribió, sin guardar
 unsaved-hint = Haven no lo guardó. Cópielo ahora si lo necesita: se pierde al salir de esta página.
 error-went-wrong = Algo salió mal
 error-went-wrong-body = No se cambió nada. Si vuelve a ocurrir, dé a su administrador esta referencia:
+error-unavailable = La base de datos no responde
+error-unavailable-body = No se guardó nada. Vuelva a intentarlo en un momento; si continúa, dé a su administrador esta referencia:
 
 # Coded values as pages show them (Tr::label): the code after the prefix is what forms send.
 data-category-case = caso

@@ -164,7 +164,8 @@ async fn when_the_database_is_gone_errors_say_nothing_but_a_correlation_id() {
         }
     }
     let page = app.get("/", Some(&session)).await;
-    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.body.contains("The database is not answering"));
     assert!(page.body.contains("reference"));
     for leak in leaks {
         assert!(!page.body.contains(leak), "the page leaks {leak}");
