@@ -244,6 +244,12 @@ fn core_page(e: CoreError, unsaved: crate::pages::Typed) -> Response {
 mod tests {
     use super::*;
 
+    /// A response's body as text.
+    async fn text_of(body: axum::body::Body) -> String {
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
     #[test]
     fn a_write_that_lost_a_race_is_the_clients_to_retry_and_a_fault_is_ours() {
         let stale = CoreError::from(StoreError::Stale("a concurrent write"));
@@ -284,8 +290,7 @@ mod tests {
             assert!(r.status().is_client_error(), "{reason:?}: {}", r.status());
             let page = r.extensions().get::<ErrorPage>().cloned().unwrap();
             let es = page.render(Tr(Lang::Es)).into_body();
-            let es = axum::body::to_bytes(es, usize::MAX).await.unwrap();
-            let es = String::from_utf8_lossy(&es);
+            let es = text_of(es).await;
             let why = Problem::new(reason).text("es");
             assert!(es.contains(&why), "{reason:?}: {es}");
             assert!(es.contains(title), "{reason:?}: {es}");
@@ -302,10 +307,7 @@ mod tests {
         let r = ApiError::Core(down()).into_response();
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(r.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
-        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let body = String::from_utf8_lossy(&body);
+        let body = text_of(r.into_body()).await;
         assert!(body.contains("\"unavailable\""), "{body}");
         assert!(body.contains("correlation_id"), "{body}");
         assert!(
@@ -317,10 +319,7 @@ mod tests {
         let r = PageError::Unsaved(down(), typed).into_response();
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(r.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
-        let page = axum::body::to_bytes(r.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let page = String::from_utf8_lossy(&page);
+        let page = text_of(r.into_body()).await;
         assert!(page.contains("The database is not answering"), "{page}");
         assert!(page.contains("Asked about the clinic."), "{page}");
         assert!(!page.contains("/var/lib"), "{page}");
@@ -337,16 +336,12 @@ mod tests {
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         let page = r.extensions().get::<ErrorPage>().cloned().unwrap();
         let es = page.render(Tr(Lang::Es)).into_body();
-        let es = axum::body::to_bytes(es, usize::MAX).await.unwrap();
-        let es = String::from_utf8_lossy(&es);
+        let es = text_of(es).await;
         assert!(es.contains("Lo que escribió, sin guardar"), "{es}");
         assert!(es.contains(">Nota</label>"), "{es}");
         assert!(es.contains("Asked about the clinic."), "{es}");
         let r = PageError::Unsaved(CoreError::Unauthenticated, typed()).into_response();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        assert!(!String::from_utf8_lossy(&body).contains("clinic"));
+        assert!(!text_of(r.into_body()).await.contains("clinic"));
     }
 }
