@@ -371,7 +371,14 @@ async fn case_page<S: Store>(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CasePageQuery {
-    history: Option<String>,
+    history: Option<WholeHistory>,
+}
+
+/// `history=all`, the one value the case page's query takes.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum WholeHistory {
+    All,
 }
 
 fn not_a_history() -> CoreError {
@@ -391,10 +398,8 @@ pub(crate) async fn show<S: Store>(
     let CasePageQuery { history } =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|_| not_a_history())?;
     let mut showing = Showing::plain();
-    match history.as_deref() {
-        None => {}
-        Some("all") => showing.history = History::All,
-        Some(_) => return Err(not_a_history().into()),
+    if let Some(WholeHistory::All) = history {
+        showing.history = History::All;
     }
     case_page(t, &haven, &auth, id, showing).await
 }
