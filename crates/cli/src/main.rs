@@ -83,7 +83,7 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 60)]
         people: u32,
     },
-    /// Verify or checkpoint the tamper-evident audit log.
+    /// Verify, checkpoint or reindex the tamper-evident audit log.
     Audit {
         #[command(subcommand)]
         action: AuditCommand,
@@ -141,6 +141,11 @@ enum AuditCommand {
         at: Location,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+    },
+    /// Build the index of audit targets (which the access report reads) again from the log.
+    Reindex {
+        #[command(flatten)]
+        at: Location,
     },
 }
 

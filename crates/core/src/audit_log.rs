@@ -5,7 +5,9 @@
 //! and head, and — given a checkpoint exported earlier and kept off the machine — checks
 //! that the log still extends it. A log rolled back below that checkpoint, or rewritten and
 //! re-chained by someone with database access, fails here even though its own hashes agree.
+//! It also checks the index of targets the access report reads (`crate::audit_index`).
 
+use crate::audit_index::IndexCheck;
 use crate::{CoreError, Haven, system};
 use haven_crypto::checkpoint;
 use haven_domain::audit::{
@@ -35,6 +37,10 @@ pub enum AuditFault {
     ForeignKey,
     #[error("the checkpoint file is malformed: {0}")]
     MalformedCheckpoint(&'static str),
+    #[error(
+        "the index of audit targets disagrees with the log at entry {seq}: a survivor's access report could miss entries; `haven audit reindex` builds it again from the log"
+    )]
+    IndexDisagrees { seq: u64 },
 }
 
 /// What a successful verification saw.
@@ -43,6 +49,8 @@ pub struct VerifyReport {
     pub entries: u64,
     pub head: ChainHead,
     pub checkpoints_checked: usize,
+    /// How many entries, from the first, the index of targets covered and was checked for.
+    pub indexed: u64,
 }
 
 /// A checkpoint as exported to a file.
@@ -164,7 +172,9 @@ impl<S: Store> Haven<S> {
             let store = store.clone();
             tokio::spawn(async move { store.audit_page(after, PAGE).await })
         };
+        let index = IndexCheck::start(store).await?;
         let mut pending = fetch(0);
+        let mut after = 0;
         loop {
             let page = pending
                 .await
@@ -182,6 +192,10 @@ impl<S: Store> Haven<S> {
                     return Err(AuditFault::Rewritten { size: r.seq }.into());
                 }
             }
+            if let Some(seq) = index.page(store, after, &page).await? {
+                return Err(AuditFault::IndexDisagrees { seq }.into());
+            }
+            after = last.seq;
         }
         let head = verifier.head();
         let recorded = store.audit_head().await?;
@@ -199,10 +213,14 @@ impl<S: Store> Haven<S> {
             }
             .into());
         }
+        if let Some(seq) = index.finish(store, head.size).await? {
+            return Err(AuditFault::IndexDisagrees { seq }.into());
+        }
         Ok(VerifyReport {
             entries: head.size,
             head,
             checkpoints_checked: stored + usize::from(external.is_some()),
+            indexed: index.covered(),
         })
     }
 

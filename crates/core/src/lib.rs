@@ -4,6 +4,7 @@
 //! unaudited. Time and randomness are injected ([`Clock`], `haven_crypto::Entropy`).
 
 pub mod access;
+pub mod audit_index;
 pub mod audit_log;
 pub mod auth;
 pub mod cases;

@@ -125,6 +125,9 @@ pub enum AuditAction {
     /// A goal achieved, dropped or opened again; the reason is its new status. Earlier
     /// entries say `task_done`, reason `goal_status`.
     GoalStatus,
+    /// The audit log's index of targets emptied and built again from the log
+    /// (`haven audit reindex`).
+    AuditReindex,
 }
 
 /// The opaque record an entry is about.
@@ -141,6 +144,37 @@ pub enum AuditTarget {
     Referral(Uuid),
     Directory,
     Transfer(Uuid),
+}
+
+impl AuditTarget {
+    /// The id of the one record this names; `None` for the keystore, the log itself and the
+    /// directory.
+    pub fn id(&self) -> Option<Uuid> {
+        match self {
+            Self::Survivor(id)
+            | Self::Organisation(id)
+            | Self::User(id)
+            | Self::Case(id)
+            | Self::Token(id)
+            | Self::Referral(id)
+            | Self::Transfer(id) => Some(*id),
+            Self::Keystore | Self::AuditLog | Self::Directory => None,
+        }
+    }
+}
+
+/// The id of the record an entry's canonical bytes name as its target, read without
+/// building the rest of the entry; `None` for an entry about no one record, or for bytes that
+/// are not an entry. What the audit log's index of targets holds for each entry.
+pub fn target_id_of(bytes: &[u8]) -> Option<Uuid> {
+    #[derive(Deserialize)]
+    struct TargetOnly {
+        target: Option<AuditTarget>,
+    }
+    serde_json::from_slice::<TargetOnly>(bytes)
+        .ok()?
+        .target?
+        .id()
 }
 
 /// One audit event, as recorded. `reason` is a short code (`"cli_erase"`), never free text
@@ -332,6 +366,29 @@ mod tests {
         let bytes = event.to_canonical_bytes()?;
         assert_eq!(AuditEvent::from_canonical_bytes(&bytes)?, event);
         assert_eq!(bytes, event.to_canonical_bytes()?);
+        Ok(())
+    }
+
+    #[test]
+    fn an_entrys_target_is_read_from_its_bytes_alone() -> Result<(), AuditEncodingError> {
+        let id = Uuid::from_u128(7);
+        let mut event = AuditEvent {
+            at: time::macros::datetime!(2026-12-03 12:00 UTC),
+            actor: Actor::Anonymous,
+            org: None,
+            action: AuditAction::CaseView,
+            target: Some(AuditTarget::Case(id)),
+            categories: vec![DataCategory::Case],
+            consent: None,
+            decision: Decision::Allow,
+            reason: "case_team".into(),
+        };
+        assert_eq!(target_id_of(&event.to_canonical_bytes()?), Some(id));
+        event.target = Some(AuditTarget::Directory);
+        assert_eq!(target_id_of(&event.to_canonical_bytes()?), None);
+        event.target = None;
+        assert_eq!(target_id_of(&event.to_canonical_bytes()?), None);
+        assert_eq!(target_id_of(b"not an entry"), None);
         Ok(())
     }
 }

@@ -5,6 +5,7 @@
 //! chain head.
 
 mod audit;
+mod audit_index;
 mod cases;
 mod checkpoints;
 mod db;
@@ -249,6 +250,34 @@ impl haven_store::Store for PgStore {
         &self,
     ) -> impl Future<Output = Result<Option<haven_store::CheckpointRow>, StoreError>> + Send {
         checkpoints::latest_checkpoint(self)
+    }
+    fn audit_index_size(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        audit_index::size(self)
+    }
+    fn extend_audit_index(
+        &self,
+        from: u64,
+        to: u64,
+        targets: &[(u64, uuid::Uuid)],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        audit_index::extend(self, from, to, targets)
+    }
+    fn audit_entries_about(
+        &self,
+        targets: &[uuid::Uuid],
+    ) -> impl Future<Output = Result<Vec<haven_domain::audit::AuditRecord>, StoreError>> + Send
+    {
+        audit_index::entries_about(self, targets)
+    }
+    fn audit_index_rows(
+        &self,
+        after: u64,
+        upto: u64,
+    ) -> impl Future<Output = Result<Vec<(u64, uuid::Uuid)>, StoreError>> + Send {
+        audit_index::rows(self, after, upto)
+    }
+    fn clear_audit_index(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        audit_index::clear(self)
     }
     fn orgs(&self) -> impl Future<Output = Result<Vec<haven_store::OrgRow>, StoreError>> + Send {
         staff::orgs(self)

@@ -8,6 +8,7 @@
 //! destroyed before the rows they opened are deleted.
 
 mod audit;
+mod audit_index;
 mod cases;
 mod checkpoints;
 mod convert;

@@ -2,8 +2,8 @@
 //! or by the inline readers for the reads every case view makes.
 
 use crate::{
-    DATA_MIGRATIONS, KEYSTORE_MIGRATIONS, SqliteStore, audit, cases, checkpoints, convert,
-    keystore, plan, staff, survivor_edit, survivors,
+    DATA_MIGRATIONS, KEYSTORE_MIGRATIONS, SqliteStore, audit, audit_index, cases, checkpoints,
+    convert, keystore, plan, staff, survivor_edit, survivors,
 };
 use haven_store::{SchemaState, StoreError};
 
@@ -201,6 +201,34 @@ impl haven_store::Store for SqliteStore {
         &self,
     ) -> impl Future<Output = Result<Option<haven_store::CheckpointRow>, StoreError>> + Send {
         checkpoints::latest_checkpoint(self)
+    }
+    fn audit_index_size(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        audit_index::size(self)
+    }
+    fn extend_audit_index(
+        &self,
+        from: u64,
+        to: u64,
+        targets: &[(u64, uuid::Uuid)],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        audit_index::extend(self, from, to, targets)
+    }
+    fn audit_entries_about(
+        &self,
+        targets: &[uuid::Uuid],
+    ) -> impl Future<Output = Result<Vec<haven_domain::audit::AuditRecord>, StoreError>> + Send
+    {
+        audit_index::entries_about(self, targets)
+    }
+    fn audit_index_rows(
+        &self,
+        after: u64,
+        upto: u64,
+    ) -> impl Future<Output = Result<Vec<(u64, uuid::Uuid)>, StoreError>> + Send {
+        audit_index::rows(self, after, upto)
+    }
+    fn clear_audit_index(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        audit_index::clear(self)
     }
     fn orgs(&self) -> impl Future<Output = Result<Vec<haven_store::OrgRow>, StoreError>> + Send {
         staff::orgs(self)

@@ -28,6 +28,7 @@ pub use sharing_rows::*;
 use haven_domain::audit::{AuditRecord, ChainHead};
 use haven_domain::{CaseId, KeyId, OrgId, SurvivorId, TaskId, TokenId, UserId};
 use std::future::Future;
+use uuid::Uuid;
 
 /// Where a database stands relative to this binary's migrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,6 +217,37 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
     fn latest_checkpoint(
         &self,
     ) -> impl Future<Output = Result<Option<CheckpointRow>, StoreError>> + Send;
+
+    // --- the audit log's index of targets -------------------------------------------------
+    // Which record each entry names as its target, so the entries about one survivor are
+    // read without reading the whole log. Derived from the log and kept a little behind it:
+    // whoever needs it current first indexes the entries past its size
+    // (`Haven::catch_up_audit_index`).
+
+    /// How many entries, from the first, the index covers.
+    fn audit_index_size(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Records `targets` (sequence number, target id) for entries `from + 1 ..= to` and
+    /// moves the index to `to`, in one transaction, if it still covers `from`; `false`, with
+    /// nothing written, if another process moved it first.
+    fn extend_audit_index(
+        &self,
+        from: u64,
+        to: u64,
+        targets: &[(u64, Uuid)],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The indexed entries whose target is one of `targets`, in order.
+    fn audit_entries_about(
+        &self,
+        targets: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
+    /// The index's rows for entries `after + 1 ..= upto`, in order.
+    fn audit_index_rows(
+        &self,
+        after: u64,
+        upto: u64,
+    ) -> impl Future<Output = Result<Vec<(u64, Uuid)>, StoreError>> + Send;
+    /// Empties the index, to build it again from the log.
+    fn clear_audit_index(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     // --- staff, sessions, tokens ----------------------------------------------------------
 

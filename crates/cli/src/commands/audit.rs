@@ -1,4 +1,4 @@
-//! `haven audit verify` and `haven audit checkpoint`.
+//! `haven audit verify`, `haven audit checkpoint` and `haven audit reindex`.
 
 use crate::CliError;
 use crate::backend::{self, with_haven};
@@ -20,10 +20,11 @@ pub async fn verify(cfg: &Config, checkpoint: Option<&Path>) -> Result<(), CliEr
     let opened = backend::open(cfg).await?;
     let report = with_haven!(opened, |haven| haven.verify_audit(external.as_ref()).await)?;
     println!(
-        "audit log verified: {} entries, head {}, {} checkpoint(s) checked",
+        "audit log verified: {} entries, head {}, {} checkpoint(s) checked, index of targets checked over {} entries",
         report.entries,
         report.head.hash.to_hex(),
-        report.checkpoints_checked
+        report.checkpoints_checked,
+        report.indexed
     );
     Ok(())
 }
@@ -38,5 +39,12 @@ pub async fn checkpoint(cfg: &Config, out: &Path) -> Result<(), CliError> {
         c.size,
         out.display()
     );
+    Ok(())
+}
+
+pub async fn reindex(cfg: &Config) -> Result<(), CliError> {
+    let opened = backend::open(cfg).await?;
+    let size = with_haven!(opened, |haven| haven.rebuild_audit_index().await)?;
+    println!("index of audit targets built again over {size} entries");
     Ok(())
 }

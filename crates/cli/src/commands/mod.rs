@@ -114,6 +114,12 @@ pub async fn run(command: Command) -> Result<(), CliError> {
             logging::to_stderr();
             audit::checkpoint(&config(&at, None)?, &out).await
         }
+        Command::Audit {
+            action: AuditCommand::Reindex { at },
+        } => {
+            logging::to_stderr();
+            audit::reindex(&config(&at, None)?).await
+        }
         Command::Keys {
             action: KeysCommand::Rotate { at },
         } => {

@@ -42,7 +42,8 @@ pub(crate) async fn auth_settings(cfg: &Config) -> AuthSettings {
     }
 }
 
-/// Serves `haven` on `listen` until Ctrl-C or SIGTERM, reviewing the minor flags beside it.
+/// Serves `haven` on `listen` until Ctrl-C or SIGTERM, reviewing the minor flags and
+/// indexing the audit log's targets beside it.
 pub(crate) async fn serve<S: Store>(haven: Haven<S>, listen: &str) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -51,10 +52,12 @@ pub(crate) async fn serve<S: Store>(haven: Haven<S>, listen: &str) -> Result<(),
     tracing::info!(%addr, "haven listening");
     println!("haven listening on http://{addr}");
     let review = tokio::spawn(review_minor_flags(haven.clone()));
+    let index = tokio::spawn(index_audit_targets(haven.clone()));
     let served = axum::serve(listener, haven_web::router(haven))
         .with_graceful_shutdown(shutdown())
         .await;
     review.abort();
+    index.abort();
     served?;
     Ok(())
 }
@@ -78,6 +81,25 @@ async fn review_minor_flags<S: Store>(haven: Haven<S>) {
                 "minor flags reviewed"
             ),
             Err(e) => tracing::warn!(error = %e, "the review of minor flags failed"),
+        }
+    }
+}
+
+/// How often the server indexes the audit entries appended since it last did, so that a
+/// survivor's access report, which indexes the rest first, finds little left to do.
+const AUDIT_INDEX_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Indexes the audit log's targets at start and then every [`AUDIT_INDEX_EVERY`] (see
+/// `Haven::catch_up_audit_index`; several servers may do so at once). A failure is logged
+/// (the error only: it names no record) and tried again at the next tick.
+async fn index_audit_targets<S: Store>(haven: Haven<S>) {
+    let mut every = tokio::time::interval(AUDIT_INDEX_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match haven.catch_up_audit_index().await {
+            Ok(covered) => tracing::debug!(covered, "audit targets indexed"),
+            Err(e) => tracing::warn!(error = %e, "indexing the audit targets failed"),
         }
     }
 }

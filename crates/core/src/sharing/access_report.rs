@@ -1,6 +1,7 @@
 //! The survivor's access report: for one survivor, who opened their record — which
 //! organisation, which member of staff, when, what, and under which release — read from the
-//! tamper-evident audit log, for the survivor who asks to see it.
+//! tamper-evident audit log, for the survivor who asks to see it. The log's entries about
+//! them are found through its index of targets (`crate::audit_index`).
 
 use crate::access::BASES;
 use crate::auth::Authenticated;
@@ -12,9 +13,6 @@ use haven_store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// Audit entries read per page while building a report.
-const PAGE: u32 = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessReportLine {
@@ -120,22 +118,24 @@ impl<S: Store> Haven<S> {
             Some(AuditTarget::Referral(id)) => referrals.contains(id),
             _ => false,
         };
-        let mut events: Vec<AuditEvent> = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = self.store().audit_page(after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            for record in &page {
-                if let Ok(e) = AuditEvent::from_canonical_bytes(&record.body)
-                    && e.decision == Decision::Allow
+        // The entries about the survivor, their cases and their referrals, found through the
+        // index of targets rather than by reading the whole log; each is still decoded and
+        // checked here, so the index can only ever have left one out (`audit verify`).
+        let targets: Vec<Uuid> = std::iter::once(*survivor.as_uuid())
+            .chain(cases.iter().copied())
+            .chain(referrals.iter().copied())
+            .collect();
+        let events: Vec<AuditEvent> = self
+            .audit_entries_about(&targets)
+            .await?
+            .iter()
+            .filter_map(|record| AuditEvent::from_canonical_bytes(&record.body).ok())
+            .filter(|e| {
+                e.decision == Decision::Allow
                     && about(&e.target)
                     && what(e.action, &e.reason).is_some()
-                {
-                    events.push(e);
-                }
-            }
-        }
+            })
+            .collect();
         let mut users: BTreeMap<Uuid, (Option<OrgId>, String)> = BTreeMap::new();
         let mut orgs: BTreeMap<OrgId, String> = BTreeMap::new();
         let mut lines = Vec::new();

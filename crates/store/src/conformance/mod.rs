@@ -2,12 +2,14 @@
 //! test binary expands [`conformance_tests!`] with a function that returns a fresh, empty
 //! store, so the same stories run on SQLite always and on PostgreSQL when it is available.
 
+mod audit_index;
 mod board;
 mod cases;
 mod reopening;
 mod sharing;
 mod staff;
 mod transfers;
+pub use audit_index::*;
 pub use board::*;
 pub use cases::*;
 pub use reopening::*;
@@ -440,6 +442,7 @@ macro_rules! conformance_tests {
             concurrent_appends_form_one_gapless_chain,
             an_entry_alone_after_a_data_write_chains_onto_it,
             checkpoints_are_kept_in_order,
+            the_audit_index_moves_once_and_finds_entries_by_target,
             staff_sessions_and_tokens_round_trip,
             cases_carry_their_team,
             a_members_board_pages_and_filters,
