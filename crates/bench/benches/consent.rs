@@ -13,8 +13,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use haven_bench::rate;
-use haven_core::auth::{Acting, AuthSettings, Authenticated, NewUser, Via};
+use haven_bench::{rate, staff_member as staff};
+use haven_core::auth::{AuthSettings, Authenticated};
 use haven_core::cases::NewCase;
 use haven_core::sharing::ConsentInput;
 use haven_core::{Haven, SystemClock, system};
@@ -25,39 +25,10 @@ use haven_domain::access::{Action, Role};
 use haven_domain::case::NoteCategory;
 use haven_domain::consent::{ConsentMethod, Signer};
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
-use haven_domain::{CaseId, DataCategory, OrgId, TokenId};
+use haven_domain::{CaseId, DataCategory};
 use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-async fn staff(haven: &Haven<SqliteStore>, org: OrgId, email: &str, role: Role) -> Authenticated {
-    let op = Acting::Operator("bench".into());
-    haven
-        .add_user(
-            &op,
-            NewUser {
-                org,
-                email: email.into(),
-                display_name: email.into(),
-                roles: vec![role],
-                password: Some("a long bench passphrase".into()),
-            },
-        )
-        .await
-        .unwrap();
-    let staff = haven
-        .users_of(&op, org)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(s, _)| s)
-        .find(|s| s.email == email)
-        .unwrap();
-    Authenticated {
-        staff,
-        via: Via::ApiToken(TokenId::from_random_bytes([7; 16])),
-    }
-}
 
 async fn full_read(h: &Haven<SqliteStore>, who: &Authenticated, case: CaseId) {
     h.view_case(who, case).await.unwrap();

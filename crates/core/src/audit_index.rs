@@ -70,7 +70,8 @@ impl<S: Store> Haven<S> {
 
 /// Checks the index against the log as `audit verify` reads it, a page at a time: every
 /// entry the index covers must have exactly the row its body names, and no row may lie past
-/// what the index covers. Returns the first entry where the two disagree.
+/// what the index covers. Names the first entry where the two disagree.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct IndexCheck {
     /// How many entries the index covered when the check began.
     covered: u64,
@@ -87,24 +88,31 @@ impl IndexCheck {
         self.covered
     }
 
-    /// Checks the entries of one page of the log, `after` being the last entry before it.
-    pub(crate) async fn page<S: Store>(
+    /// The index's rows for the page of at most `limit` entries after `after`: read beside
+    /// the page itself, before it is known where the page ends. A whole log has no gaps, so
+    /// the page holds entries `after + 1 ..= after + limit` at most; a log with gaps fails
+    /// the chain before its rows are compared.
+    pub(crate) async fn rows_for_page<S: Store>(
         &self,
         store: &S,
         after: u64,
-        page: &[AuditRecord],
-    ) -> Result<Option<u64>, CoreError> {
-        if after >= self.covered {
-            return Ok(None);
+        limit: u32,
+    ) -> Result<Vec<(u64, Uuid)>, CoreError> {
+        let upto = after.saturating_add(u64::from(limit)).min(self.covered);
+        if upto <= after {
+            return Ok(Vec::new());
         }
+        Ok(store.audit_index_rows(after, upto).await?)
+    }
+
+    /// Compares one page of the log, whose chain has verified, with its rows.
+    pub(crate) fn page(&self, page: &[AuditRecord], rows: &[(u64, Uuid)]) -> Option<u64> {
         let expected: Vec<(u64, Uuid)> = page
             .iter()
             .take_while(|r| r.seq <= self.covered)
             .filter_map(|r| target_id_of(&r.body).map(|t| (r.seq, t)))
             .collect();
-        let upto = page.last().map_or(after, |r| r.seq.min(self.covered));
-        let rows = store.audit_index_rows(after, upto).await?;
-        Ok(first_difference(&expected, &rows))
+        first_difference(&expected, rows)
     }
 
     /// After the whole log: the index covers no entry past the log's end, and holds no row

@@ -166,17 +166,22 @@ impl<S: Store> Haven<S> {
         }
 
         let mut verifier = ChainVerifier::default();
-        // The next page is read while this one is hashed: reading, not hashing, is the
-        // slower half, and the two run on different cores.
+        let index = IndexCheck::start(store).await?;
+        // The next page, and the index's rows for it, are read while this one is hashed:
+        // reading, not hashing, is the slower half, and the two run on different cores.
         let fetch = |after: u64| {
             let store = store.clone();
-            tokio::spawn(async move { store.audit_page(after, PAGE).await })
+            tokio::spawn(async move {
+                let (page, rows) = tokio::join!(
+                    store.audit_page(after, PAGE),
+                    index.rows_for_page(&store, after, PAGE)
+                );
+                Ok::<_, CoreError>((page?, rows?))
+            })
         };
-        let index = IndexCheck::start(store).await?;
         let mut pending = fetch(0);
-        let mut after = 0;
         loop {
-            let page = pending
+            let (page, rows) = pending
                 .await
                 .map_err(|_| StoreError::Backend("audit page reader stopped".into()))??;
             let Some(last) = page.last() else { break };
@@ -192,10 +197,9 @@ impl<S: Store> Haven<S> {
                     return Err(AuditFault::Rewritten { size: r.seq }.into());
                 }
             }
-            if let Some(seq) = index.page(store, after, &page).await? {
+            if let Some(seq) = index.page(&page, &rows) {
                 return Err(AuditFault::IndexDisagrees { seq }.into());
             }
-            after = last.seq;
         }
         let head = verifier.head();
         let recorded = store.audit_head().await?;

@@ -163,10 +163,15 @@ impl AuditTarget {
     }
 }
 
-/// The id of the record an entry's canonical bytes name as its target, read without
-/// building the rest of the entry; `None` for an entry about no one record, or for bytes that
-/// are not an entry. What the audit log's index of targets holds for each entry.
+/// The id of the record an entry's canonical bytes name as its target; `None` for an entry
+/// about no one record, or for bytes that are not an entry. What the audit log's index of
+/// targets holds for each entry, read for every entry of the log when the index is built and
+/// again when `audit verify` checks it, so the usual shape is read straight from the bytes
+/// and anything else is left to the decoder.
 pub fn target_id_of(bytes: &[u8]) -> Option<Uuid> {
+    if let Some(found) = canonical_target(bytes) {
+        return found;
+    }
     #[derive(Deserialize)]
     struct TargetOnly {
         target: Option<AuditTarget>,
@@ -175,6 +180,30 @@ pub fn target_id_of(bytes: &[u8]) -> Option<Uuid> {
         .ok()?
         .target?
         .id()
+}
+
+/// The target as [`AuditEvent::to_canonical_bytes`] writes it: `Some(None)` for
+/// `,"target":null,` and `Some(Some(id))` for `,"target":{"kind":"…","id":"<uuid>"},`;
+/// `None` for any other shape. The first `,"target":` in the bytes is the entry's own key:
+/// inside a JSON string every quote is escaped, so a comma is never directly followed by
+/// one, and no field before `target` holds an object with a key of that name.
+fn canonical_target(bytes: &[u8]) -> Option<Option<Uuid>> {
+    const KEY: &[u8] = b",\"target\":";
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(KEY));
+    let at = FINDER.find(bytes)? + KEY.len();
+    let rest = bytes.get(at..)?;
+    if rest.starts_with(b"null,") {
+        return Some(None);
+    }
+    let rest = rest.strip_prefix(b"{\"kind\":\"")?;
+    let kind = rest
+        .iter()
+        .position(|b| !(b.is_ascii_lowercase() || *b == b'_'))?;
+    let rest = rest.get(kind..)?.strip_prefix(b"\",\"id\":\"")?;
+    let (id, rest) = rest.split_at_checked(36)?;
+    rest.starts_with(b"\"},").then_some(())?;
+    Uuid::try_parse_ascii(id).ok().map(Some)
 }
 
 /// One audit event, as recorded. `reason` is a short code (`"cli_erase"`), never free text
@@ -390,5 +419,64 @@ mod tests {
         assert_eq!(target_id_of(&event.to_canonical_bytes()?), None);
         assert_eq!(target_id_of(b"not an entry"), None);
         Ok(())
+    }
+
+    /// Every entry's target, whatever its strings hold, is what decoding the whole entry
+    /// gives; and the usual shapes are read from the bytes without the decoder.
+    mod targets {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn target() -> impl Strategy<Value = Option<AuditTarget>> {
+            (0u8..11, any::<u128>()).prop_map(|(kind, n)| {
+                let id = Uuid::from_u128(n);
+                Some(match kind {
+                    0 => return None,
+                    1 => AuditTarget::Survivor(id),
+                    2 => AuditTarget::Organisation(id),
+                    3 => AuditTarget::Keystore,
+                    4 => AuditTarget::AuditLog,
+                    5 => AuditTarget::User(id),
+                    6 => AuditTarget::Case(id),
+                    7 => AuditTarget::Token(id),
+                    8 => AuditTarget::Referral(id),
+                    9 => AuditTarget::Directory,
+                    _ => AuditTarget::Transfer(id),
+                })
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn read_from_the_bytes_as_decoded(
+                target in target(),
+                // Strings meant to look like a target key, quotes and commas included.
+                command in "[a-z,:\"\\{} ]{0,24}|.*\"target\":\\?\"?.*",
+                reason in ".{0,24}",
+                staff in any::<bool>(),
+            ) {
+                let event = AuditEvent {
+                    at: time::macros::datetime!(2026-12-03 12:00 UTC),
+                    actor: if staff {
+                        Actor::Staff { user: Uuid::from_u128(9), role: command.clone() }
+                    } else {
+                        Actor::System { command: command.clone() }
+                    },
+                    org: None,
+                    action: AuditAction::CaseView,
+                    target: target.clone(),
+                    categories: vec![DataCategory::Case],
+                    consent: None,
+                    decision: Decision::Allow,
+                    reason,
+                };
+                let bytes = event.to_canonical_bytes().map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let expected = target.as_ref().and_then(AuditTarget::id);
+                prop_assert_eq!(target_id_of(&bytes), expected);
+                if target.is_none() || expected.is_some() {
+                    prop_assert_eq!(canonical_target(&bytes), Some(expected));
+                }
+            }
+        }
     }
 }

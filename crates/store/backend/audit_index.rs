@@ -1,7 +1,8 @@
 // Shared by haven-store-sqlite and haven-store-postgres through `include!` (see README.md
 // here): the audit log's index of targets, which record each entry names, so the entries
 // about one survivor are read without reading the whole log. The log itself stays in each
-// backend's own `audit.rs`.
+// backend's own `audit.rs`, and so does reading the index's rows in order (`rows`), which
+// `audit verify` does for the whole log: SQLite reads them on rusqlite.
 
 use crate::convert;
 use crate::db::{DbRow, DbStore, reader};
@@ -97,24 +98,6 @@ fn record(row: &DbRow) -> Result<AuditRecord, StoreError> {
         hash: ChainHash::from_slice(&get::<Vec<u8>, _>(row, "hash")?)
             .unwrap_or(ChainHash([0xff; 32])),
     })
-}
-
-pub(crate) async fn rows(
-    store: &DbStore,
-    after: u64,
-    upto: u64,
-) -> Result<Vec<(u64, Uuid)>, StoreError> {
-    sqlx::query(
-        "SELECT seq, target FROM audit_targets WHERE seq > $1 AND seq <= $2 ORDER BY seq",
-    )
-    .bind(convert::to_i64(after)?)
-    .bind(convert::to_i64(upto.min(i64::MAX.unsigned_abs()))?)
-    .fetch_all(reader(store))
-    .await
-    .map_err(convert::error)?
-    .iter()
-    .map(|r| Ok((convert::to_u64(get(r, "seq")?)?, get(r, "target")?)))
-    .collect()
 }
 
 pub(crate) async fn clear(store: &DbStore) -> Result<(), StoreError> {

@@ -249,7 +249,7 @@ async fn a_forged_or_foreign_checkpoint_is_refused() -> TestResult {
 }
 
 /// The index of targets the access report reads is checked against the log: a row taken
-/// out, pointed elsewhere or added, or an index that claims more entries than the log has,
+/// out, pointed elsewhere, cut short or added, or an index that claims more entries than the log has,
 /// makes `audit verify` exit 3 naming the entry; `audit reindex` builds it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_index_of_targets_that_disagrees_with_the_log_is_caught_and_rebuilt() -> TestResult {
@@ -261,6 +261,10 @@ async fn an_index_of_targets_that_disagrees_with_the_log_is_caught_and_rebuilt()
         (
             "row pointed elsewhere",
             &["UPDATE audit_targets SET target = zeroblob(16) WHERE seq = 4"],
+        ),
+        (
+            "row cut short",
+            &["UPDATE audit_targets SET target = x'00' WHERE seq = 4"],
         ),
         (
             "row added",
