@@ -102,9 +102,11 @@ fn record(row: &DbRow) -> Result<AuditRecord, StoreError> {
 
 pub(crate) async fn clear(store: &DbStore) -> Result<(), StoreError> {
     let mut tx = crate::begin_write(store).await?;
+    // The head first, as an extension takes it: one that holds it commits first and its
+    // rows are then deleted; one that waits for it finds the size moved and writes nothing.
     for sql in [
-        "DELETE FROM audit_targets",
         "UPDATE audit_index_head SET size = 0 WHERE id = 1",
+        "DELETE FROM audit_targets",
     ] {
         sqlx::query(sql)
             .execute(&mut *tx)
