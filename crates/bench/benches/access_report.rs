@@ -15,19 +15,14 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use haven_bench::{append_raw, rate, report, staff_member, timed, view_entry};
-use haven_core::auth::AuthSettings;
+use haven_bench::{append_raw, installation, rate, report, staff_member, timed, view_entry};
 use haven_core::cases::NewCase;
-use haven_core::{Haven, SystemClock, system};
-use haven_crypto::OsEntropy;
-use haven_crypto::keyfile::KeyFile;
-use haven_crypto::password::PasswordParams;
+use haven_core::{Haven, system};
 use haven_domain::access::Role;
 use haven_domain::audit::{AuditEvent, AuditTarget};
 use haven_domain::survivor::SurvivorProfile;
 use haven_store::Store;
-use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
-use std::sync::Arc;
+use haven_store_sqlite::SqliteStore;
 use std::time::Duration;
 
 /// The old report's work: every entry read and decoded, those about `case` kept.
@@ -57,21 +52,7 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&SqlitePaths::in_data_dir(dir.path()), OpenMode::Create)
-            .await
-            .unwrap();
-        let h = Haven::init(
-            store,
-            KeyFile::generate(&OsEntropy),
-            Arc::new(SystemClock),
-            Arc::new(OsEntropy),
-        )
-        .await
-        .unwrap()
-        .with_auth(AuthSettings {
-            password: PasswordParams::TESTING,
-            ..AuthSettings::default()
-        });
+        let h = installation(dir.path()).await;
         let ngo = h.create_org(system("bench"), "NGO", "ngo").await.unwrap();
         let cm = staff_member(&h, ngo, "cm@ngo.bench", Role::CaseManager).await;
         let profile = SurvivorProfile::pseudonymous("Bench").unwrap();

@@ -13,21 +13,17 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use haven_bench::{rate, staff_member as staff};
-use haven_core::auth::{AuthSettings, Authenticated};
+use haven_bench::{installation, rate, staff_member as staff};
+use haven_core::auth::Authenticated;
 use haven_core::cases::NewCase;
 use haven_core::sharing::ConsentInput;
-use haven_core::{Haven, SystemClock, system};
-use haven_crypto::OsEntropy;
-use haven_crypto::keyfile::KeyFile;
-use haven_crypto::password::PasswordParams;
+use haven_core::{Haven, system};
 use haven_domain::access::{Action, Role};
 use haven_domain::case::NoteCategory;
 use haven_domain::consent::{ConsentMethod, Signer};
 use haven_domain::survivor::{PersonalText, SurvivorField, SurvivorProfile};
 use haven_domain::{CaseId, DataCategory};
-use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
-use std::sync::Arc;
+use haven_store_sqlite::SqliteStore;
 use std::time::{Duration, Instant};
 
 async fn full_read(h: &Haven<SqliteStore>, who: &Authenticated, case: CaseId) {
@@ -45,21 +41,7 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&SqlitePaths::in_data_dir(dir.path()), OpenMode::Create)
-            .await
-            .unwrap();
-        let h = Haven::init(
-            store,
-            KeyFile::generate(&OsEntropy),
-            Arc::new(SystemClock),
-            Arc::new(OsEntropy),
-        )
-        .await
-        .unwrap()
-        .with_auth(AuthSettings {
-            password: PasswordParams::TESTING,
-            ..AuthSettings::default()
-        });
+        let h = installation(dir.path()).await;
         let ngo = h.create_org(system("bench"), "NGO", "ngo").await.unwrap();
         let clinic = h.create_org(system("bench"), "Clinic", "clinic").await.unwrap();
         let cm = staff(&h, ngo, "cm@ngo.bench", Role::CaseManager).await;

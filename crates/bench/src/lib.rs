@@ -120,3 +120,26 @@ pub async fn append_raw(db: &std::path::Path, bodies: &[Vec<u8>]) {
         .expect("the new head");
     tx.commit().await.expect("the entries commit");
 }
+
+/// A new installation on SQLite in `dir`, with the system clock and entropy, and password
+/// hashing at its testing cost so that adding staff is quick.
+pub async fn installation(
+    dir: &std::path::Path,
+) -> haven_core::Haven<haven_store_sqlite::SqliteStore> {
+    use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
+    let store = SqliteStore::open(&SqlitePaths::in_data_dir(dir), OpenMode::Create)
+        .await
+        .expect("the bench's store opens");
+    haven_core::Haven::init(
+        store,
+        haven_crypto::keyfile::KeyFile::generate(&haven_crypto::OsEntropy),
+        std::sync::Arc::new(haven_core::SystemClock),
+        std::sync::Arc::new(haven_crypto::OsEntropy),
+    )
+    .await
+    .expect("the bench's installation starts")
+    .with_auth(haven_core::auth::AuthSettings {
+        password: haven_crypto::password::PasswordParams::TESTING,
+        ..haven_core::auth::AuthSettings::default()
+    })
+}
