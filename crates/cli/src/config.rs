@@ -66,7 +66,7 @@ pub struct Config {
     pub database: Database,
     pub key_file: PathBuf,
     pub listen: String,
-    /// Session timeouts (defaults 30 minutes idle, 12 hours absolute).
+    /// Session timeouts (defaults 15 minutes idle, 12 hours absolute).
     pub session_idle: time::Duration,
     pub session_absolute: time::Duration,
     /// Releases of information: default and longest duration, verbal consent, minors.
@@ -141,7 +141,7 @@ impl Config {
         };
         let session_idle = time::Duration::minutes(minutes(
             file.session_idle_minutes,
-            30,
+            15,
             "session_idle_minutes",
         )?);
         let session_absolute = time::Duration::hours(minutes(
@@ -229,7 +229,7 @@ pub fn default_file_text() -> String {
          # database_url = \"postgres://haven@db.internal/haven\"  # or HAVEN_DATABASE_URL(_FILE); absent: embedded SQLite\n\
          # key_file = \"/run/secrets/haven.key\"  # or HAVEN_KEY_FILE; default keys/haven.key\n\
          listen = \"{DEFAULT_LISTEN}\"\n\
-         # session_idle_minutes = 30\n\
+         # session_idle_minutes = 15\n\
          # session_absolute_hours = 12\n\
          # Releases of information: the law fixes no maximum for \"reasonably time-limited\".\n\
          # consent_default_days = 90\n\

@@ -318,3 +318,44 @@ async fn an_index_of_targets_that_disagrees_with_the_log_is_caught_and_rebuilt()
     }
     Ok(())
 }
+
+/// A row put by hand where the next entry will be indexed does not stop the index: the next
+/// catch-up takes it out and indexes that entry as its body says, where it used to fail on
+/// the row's key (and every access report answered 500 until `audit reindex`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_put_where_the_next_entry_goes_gives_way_to_the_next_catch_up() -> TestResult {
+    let (install, size) = with_history().await?;
+    let haven = install.open().await;
+    assert_eq!(haven.catch_up_audit_index().await?, size);
+    haven.store().close().await;
+    tamper(
+        &install,
+        &["INSERT INTO audit_targets (seq, target) \
+           SELECT size + 1, zeroblob(16) FROM audit_index_head"],
+    )
+    .await?;
+    let (code, text) = verify(&install, &[]);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.contains(&format!("disagrees with the log at entry {}:", size + 1)),
+        "{text}"
+    );
+
+    let haven = install.open().await;
+    let org = haven.create_org(system("test"), "Clinic", "clinic").await?;
+    let head = haven.catch_up_audit_index().await?;
+    assert!(head > size, "the new entries are indexed");
+    let expected: Vec<(u64, uuid::Uuid)> = haven
+        .store()
+        .audit_page(size, 100)
+        .await?
+        .iter()
+        .filter_map(|r| haven_domain::audit::target_id_of(&r.body).map(|t| (r.seq, t)))
+        .collect();
+    assert!(expected.contains(&(size + 1, *org.as_uuid())), "{expected:?}");
+    assert_eq!(haven.store().audit_index_rows(size, head).await?, expected);
+    haven.store().close().await;
+    let (code, text) = verify(&install, &[]);
+    assert_eq!(code, Some(0), "{text}");
+    Ok(())
+}

@@ -47,7 +47,7 @@ impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             password: PasswordParams::FLOOR,
-            idle_timeout: Duration::minutes(30),
+            idle_timeout: Duration::minutes(15),
             absolute_timeout: Duration::hours(12),
             max_failures_per_hour: 100,
             totp_lock_after: 5,

@@ -46,28 +46,28 @@ async fn idle_and_absolute_timeouts_force_a_new_sign_in<S: Store>(app: App<S>) {
         .enrolled(app.org_a, "idle@example.org", &[Role::CaseManager])
         .await;
     let s = app.session(&user).await;
-    app.clock.advance(Duration::minutes(29));
+    app.clock.advance(Duration::minutes(14));
     assert_eq!(
         app.get("/", Some(&s)).await.status,
         StatusCode::OK,
-        "29 minutes idle is fine"
+        "14 minutes idle is fine"
     );
-    app.clock.advance(Duration::minutes(31));
+    app.clock.advance(Duration::minutes(16));
     assert!(
         signed_out(&app.get("/", Some(&s)).await),
-        "31 minutes idle is not"
+        "16 minutes idle is not"
     );
 
     let s = app.session(&user).await;
-    for _ in 0..24 {
-        app.clock.advance(Duration::minutes(29));
+    for _ in 0..51 {
+        app.clock.advance(Duration::minutes(14));
         assert_eq!(
             app.get("/", Some(&s)).await.status,
             StatusCode::OK,
             "active use keeps it alive"
         );
     }
-    app.clock.advance(Duration::minutes(29));
+    app.clock.advance(Duration::minutes(14));
     assert!(
         signed_out(&app.get("/", Some(&s)).await),
         "12 hours is the absolute limit, however active"
@@ -109,7 +109,7 @@ async fn typing_into_a_form_keeps_the_session_but_not_past_its_limit<S: Store>(a
         StatusCode::FORBIDDEN,
         "like every form, it carries the session's CSRF token"
     );
-    app.clock.advance(Duration::minutes(31));
+    app.clock.advance(Duration::minutes(16));
     assert!(
         signed_out(&app.get("/", Some(&session)).await),
         "once the typing stops, the idle timeout runs again"
