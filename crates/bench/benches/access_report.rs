@@ -15,7 +15,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use haven_bench::{append_raw, installation, rate, report, staff_member, timed, view_entry};
+use haven_bench::{
+    append_raw, installation, rate, report, runtime, scale, staff_member, timed, view_entry,
+};
 use haven_core::cases::NewCase;
 use haven_core::{Haven, system};
 use haven_domain::access::Role;
@@ -42,14 +44,8 @@ async fn read_whole_log(haven: &Haven<SqliteStore>, case: uuid::Uuid) -> usize {
 }
 
 fn main() {
-    let scale: u64 = std::env::var("HAVEN_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let scale = scale();
+    let rt = runtime();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let h = installation(dir.path()).await;

@@ -13,7 +13,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use haven_bench::{installation, rate, staff_member as staff};
+use haven_bench::{installation, rate, runtime, scale, staff_member as staff};
 use haven_core::auth::Authenticated;
 use haven_core::cases::NewCase;
 use haven_core::sharing::ConsentInput;
@@ -31,14 +31,8 @@ async fn full_read(h: &Haven<SqliteStore>, who: &Authenticated, case: CaseId) {
 }
 
 fn main() {
-    let scale: u32 = std::env::var("HAVEN_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let scale = u32::try_from(scale()).unwrap();
+    let rt = runtime();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let h = installation(dir.path()).await;

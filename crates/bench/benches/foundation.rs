@@ -21,7 +21,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use haven_bench::{append_raw, rate, report, timed, view_entry};
+use haven_bench::{append_raw, rate, report, runtime, scale, timed, view_entry};
 use haven_core::survivors::PROFILE_CATEGORIES;
 use haven_core::{Haven, SystemClock, survivor_index, system};
 use haven_crypto::OsEntropy;
@@ -35,13 +35,6 @@ use haven_store::{IndexEntry, Store, SurvivorCiphertexts, SurvivorRow};
 use haven_store_sqlite::{OpenMode, SqlitePaths, SqliteStore};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-
-fn scale() -> u64 {
-    std::env::var("HAVEN_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1)
-}
 
 fn profile(n: u64) -> SurvivorProfile {
     let t = |f, s: String| PersonalText::parse(f, &s).unwrap();
@@ -338,10 +331,7 @@ fn main() {
         20_000,
     );
     attachment_open();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(async {
         writes().await;
         audit_verify().await;

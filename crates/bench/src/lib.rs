@@ -15,6 +15,22 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Operations per second of `count` operations that took `elapsed`.
+/// How many times its default sizes a bench runs at: `HAVEN_BENCH_SCALE`, 1 unless set.
+pub fn scale() -> u64 {
+    std::env::var("HAVEN_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+}
+
+/// The runtime a bench drives its installation on, as a server would.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 pub fn rate(count: u64, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64().max(1e-9)
 }

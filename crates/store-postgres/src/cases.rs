@@ -7,7 +7,7 @@ include!("../../store/backend/cases.rs");
 use crate::db::{DbRow, reader};
 use haven_domain::{NoteId, OrgId, SurvivorId};
 use haven_store::sqlx_support::get;
-use haven_store::{BoardCase, BoardQuery, CaseContents, LoadedCase, SurvivorRow};
+use haven_store::{BoardCase, BoardQuery, CaseContents, HistoryWindow, LoadedCase, SurvivorRow};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -89,19 +89,24 @@ async fn snapshot(store: &DbStore) -> Result<sqlx::Transaction<'_, sqlx::Postgre
 pub(crate) async fn case_view(
     store: &DbStore,
     id: CaseId,
+    window: HistoryWindow,
 ) -> Result<Option<LoadedCase>, StoreError> {
     let mut tx = snapshot(store).await?;
     let Some((case, team)) = self::case(&mut *tx, id).await? else {
         return Ok(None);
     };
     let contents = match crate::survivors::survivor(&mut *tx, case.survivor).await? {
-        Some(survivor) => Some(CaseContents {
-            survivor,
-            notes: notes_of_case(&mut *tx, id).await?,
-            tasks: tasks_of_case(&mut *tx, id).await?,
-            goals: crate::plan::goals_of_case(&mut *tx, id).await?,
-            events: case_events(&mut *tx, id).await?,
-        }),
+        Some(survivor) => {
+            let (notes, events, counts) = crate::history::history(&mut tx, id, window).await?;
+            Some(CaseContents {
+                survivor,
+                notes,
+                tasks: tasks_of_case(&mut *tx, id).await?,
+                goals: crate::plan::goals_of_case(&mut *tx, id).await?,
+                events,
+                counts,
+            })
+        }
         None => None,
     };
     tx.commit().await.map_err(convert::error)?;
@@ -206,17 +211,17 @@ pub(crate) async fn case_events<'c>(
     .fetch_all(db)
     .await
     .map_err(convert::error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(CaseEvent {
-                case: CaseId::from_uuid(get(r, "case_id")?),
-                at: get(r, "at")?,
-                kind: get(r, "kind")?,
-                actor: get::<Option<Uuid>, _>(r, "actor")?.map(UserId::from_uuid),
-                detail: get(r, "detail")?,
-            })
-        })
-        .collect()
+    rows.iter().map(event).collect()
+}
+
+pub(crate) fn event(r: &DbRow) -> Result<CaseEvent, StoreError> {
+    Ok(CaseEvent {
+        case: CaseId::from_uuid(get(r, "case_id")?),
+        at: get(r, "at")?,
+        kind: get(r, "kind")?,
+        actor: get::<Option<Uuid>, _>(r, "actor")?.map(UserId::from_uuid),
+        detail: get(r, "detail")?,
+    })
 }
 
 pub(crate) async fn notes_of_case<'c>(
@@ -228,18 +233,18 @@ pub(crate) async fn notes_of_case<'c>(
         .fetch_all(db)
         .await
         .map_err(convert::error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(NoteRow {
-                id: NoteId::from_uuid(get(r, "id")?),
-                case: CaseId::from_uuid(get(r, "case_id")?),
-                category: get(r, "category")?,
-                author: UserId::from_uuid(get(r, "author")?),
-                created_at: get(r, "created_at")?,
-                body: get(r, "body")?,
-            })
-        })
-        .collect()
+    rows.iter().map(note).collect()
+}
+
+pub(crate) fn note(r: &DbRow) -> Result<NoteRow, StoreError> {
+    Ok(NoteRow {
+        id: NoteId::from_uuid(get(r, "id")?),
+        case: CaseId::from_uuid(get(r, "case_id")?),
+        category: get(r, "category")?,
+        author: UserId::from_uuid(get(r, "author")?),
+        created_at: get(r, "created_at")?,
+        body: get(r, "body")?,
+    })
 }
 
 pub(crate) async fn tasks_of_case<'c>(

@@ -9,6 +9,7 @@ mod audit_index;
 mod cases;
 mod checkpoints;
 mod db;
+mod history;
 mod directory;
 mod keystore;
 mod plan;
@@ -409,8 +410,9 @@ impl haven_store::Store for PgStore {
     fn case_view(
         &self,
         id: haven_domain::CaseId,
+        window: haven_store::HistoryWindow,
     ) -> impl Future<Output = Result<Option<haven_store::LoadedCase>, StoreError>> + Send {
-        cases::case_view(self, id)
+        cases::case_view(self, id, window)
     }
     fn member_board(
         &self,

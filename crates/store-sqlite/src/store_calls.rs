@@ -427,8 +427,9 @@ impl haven_store::Store for SqliteStore {
     fn case_view(
         &self,
         id: haven_domain::CaseId,
+        window: haven_store::HistoryWindow,
     ) -> impl Future<Output = Result<Option<haven_store::LoadedCase>, StoreError>> + Send {
-        let found = self.inline.snapshot(|r| r.case_view(id));
+        let found = self.inline.snapshot(|r| r.case_view(id, window));
         async move { found }
     }
     fn api_token_with_user(

@@ -323,18 +323,43 @@ pub(crate) async fn messages_of_case(
     .fetch_all(reader(store))
     .await
     .map_err(convert::error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(MessageRow {
-                id: MessageId::from_uuid(get(r, "id")?),
-                case: CaseId::from_uuid(get(r, "case_id")?),
-                author: UserId::from_uuid(get(r, "author")?),
-                author_org: OrgId::from_uuid(get(r, "author_org_id")?),
-                created_at: get(r, "created_at")?,
-                body: get(r, "body")?,
-            })
-        })
-        .collect()
+    rows.iter().map(message).collect()
+}
+
+/// The newest `n` messages of a case, oldest first, and how many it has in all.
+pub(crate) async fn newest_messages_of_case(
+    store: &DbStore,
+    case: CaseId,
+    n: u32,
+) -> Result<(Vec<MessageRow>, u64), StoreError> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_messages WHERE case_id = $1")
+        .bind(case.as_uuid())
+        .fetch_one(reader(store))
+        .await
+        .map_err(convert::error)?;
+    let rows = sqlx::query(
+        "SELECT id, case_id, author, author_org_id, created_at, body FROM case_messages \
+         WHERE case_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(case.as_uuid())
+    .bind(i64::from(n))
+    .fetch_all(reader(store))
+    .await
+    .map_err(convert::error)?;
+    let mut newest = rows.iter().map(message).collect::<Result<Vec<_>, _>>()?;
+    newest.reverse();
+    Ok((newest, convert::to_u64(total)?))
+}
+
+fn message(r: &DbRow) -> Result<MessageRow, StoreError> {
+    Ok(MessageRow {
+        id: MessageId::from_uuid(get(r, "id")?),
+        case: CaseId::from_uuid(get(r, "case_id")?),
+        author: UserId::from_uuid(get(r, "author")?),
+        author_org: OrgId::from_uuid(get(r, "author_org_id")?),
+        created_at: get(r, "created_at")?,
+        body: get(r, "body")?,
+    })
 }
 
 impl haven_store::SharingStore for DbStore {
@@ -451,6 +476,13 @@ impl haven_store::SharingStore for DbStore {
     }
     async fn messages_of_case(&self, case: CaseId) -> Result<Vec<MessageRow>, StoreError> {
         messages_of_case(self, case).await
+    }
+    async fn newest_messages_of_case(
+        &self,
+        case: CaseId,
+        n: u32,
+    ) -> Result<(Vec<MessageRow>, u64), StoreError> {
+        newest_messages_of_case(self, case, n).await
     }
     async fn import_directory(
         &self,

@@ -13,6 +13,7 @@ mod board;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
+mod history;
 mod rows;
 mod sharing;
 mod sharing_rows;
@@ -21,6 +22,7 @@ pub mod sqlx_support;
 
 pub use board::{BoardCursor, BoardQuery};
 pub use error::StoreError;
+pub use history::{HistoryCounts, HistoryWindow, NOTE_EVENT, event_kind};
 pub use rows::*;
 pub use sharing::{Revocation, SharingStore};
 pub use sharing_rows::*;
@@ -407,12 +409,14 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         audit: &[u8],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// A case with its team and, when its survivor is still there, what a view of it shows
-    /// ([`CaseContents`]) — everything a case view reads, in one snapshot, so the
-    /// policy decides on the team the contents were read with (SQLite: one read
-    /// transaction; PostgreSQL: one read-only `REPEATABLE READ` transaction).
+    /// ([`CaseContents`]), its notes and timeline as far as `window` reaches — everything a
+    /// case view reads, in one snapshot, so the policy decides on the team the contents
+    /// were read with (SQLite: one read transaction; PostgreSQL: one read-only
+    /// `REPEATABLE READ` transaction).
     fn case_view(
         &self,
         id: CaseId,
+        window: HistoryWindow,
     ) -> impl Future<Output = Result<Option<LoadedCase>, StoreError>> + Send;
     fn case_events(
         &self,

@@ -148,6 +148,12 @@ pub trait SharingStore {
         &self,
         case: CaseId,
     ) -> impl Future<Output = Result<Vec<MessageRow>, StoreError>> + Send;
+    /// The newest `n` messages of a case, oldest first, and how many it has in all.
+    fn newest_messages_of_case(
+        &self,
+        case: CaseId,
+        n: u32,
+    ) -> impl Future<Output = Result<(Vec<MessageRow>, u64), StoreError>> + Send;
 
     // --- directory ----------------------------------------------------------------------
 

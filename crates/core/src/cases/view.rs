@@ -12,7 +12,9 @@ use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::case::NoteCategory;
 use haven_domain::survivor::SurvivorProfile;
 use haven_domain::{CaseId, DataCategory, OrgId, SurvivorId, UserId};
-use haven_store::{CaseContents, CaseEvent, LoadedCase, Store};
+use haven_store::{
+    CaseContents, CaseEvent, HistoryCounts, HistoryWindow, LoadedCase, NOTE_EVENT, Store,
+};
 use time::OffsetDateTime;
 
 /// A case as one reader may see it.
@@ -69,6 +71,17 @@ impl History {
         }
         (items, total)
     }
+
+    /// How much of the history the store reads for this: the newest `n` of each kind holds
+    /// the newest `n` of whatever kinds the reader turns out to be allowed.
+    pub(crate) fn window(self) -> HistoryWindow {
+        match self {
+            History::All => HistoryWindow::All,
+            History::Newest(n) => {
+                HistoryWindow::NewestOfEachKind(u32::try_from(n).unwrap_or(u32::MAX))
+            }
+        }
+    }
 }
 
 impl<S: Store> Haven<S> {
@@ -87,7 +100,7 @@ impl<S: Store> Haven<S> {
         id: CaseId,
         history: History,
     ) -> Result<CaseView, CoreError> {
-        let (access, contents) = self.authorize_view(auth, id).await?;
+        let (access, contents) = self.authorize_view(auth, id, history.window()).await?;
         self.read_case(&access, contents, history).await
     }
 
@@ -98,8 +111,9 @@ impl<S: Store> Haven<S> {
         &self,
         auth: &Authenticated,
         id: CaseId,
+        window: HistoryWindow,
     ) -> Result<(CaseAccess, CaseContents), CoreError> {
-        let (loaded, contents) = match self.store().case_view(id).await? {
+        let (loaded, contents) = match self.store().case_view(id, window).await? {
             Some(LoadedCase {
                 case,
                 team,
@@ -124,7 +138,8 @@ impl<S: Store> Haven<S> {
         let (row, team) = access.loaded_case().cloned().ok_or(CoreError::NotFound)?;
         let key = self.key_of(&contents.survivor).await?;
         let record = Self::open_survivor_row(access, &contents.survivor, &key)?;
-        let (notes, notes_total) = open_notes(access, &key, contents.notes, history)?;
+        let notes_total = readable_notes_in(access, &contents.counts)?;
+        let (notes, _) = open_notes(access, &key, contents.notes, history)?;
         let tasks = open_tasks(access, &key, contents.tasks)?;
         let goals = open_goals(access, &key, contents.goals)?;
         let readable = |kind: &str, detail: &str| {
@@ -138,13 +153,24 @@ impl<S: Store> Haven<S> {
         let shared = access.consent().is_some();
         let sees = |c: DataCategory| !shared || access.can_read(c);
         let (timeline, timeline_total) = if sees(DataCategory::Case) {
-            history.keep(
+            let readable_entries = contents
+                .counts
+                .events
+                .iter()
+                .filter(|(kind, _)| match kind.strip_prefix(NOTE_EVENT) {
+                    Some(category) => readable("note", category),
+                    None => true,
+                })
+                .map(|(_, n)| *n)
+                .sum::<u64>();
+            let (shown, _) = history.keep(
                 contents
                     .events
                     .into_iter()
                     .filter(|e| readable(&e.kind, &e.detail))
                     .collect(),
-            )
+            );
+            (shown, count(readable_entries))
         } else {
             (Vec::new(), 0)
         };
@@ -214,7 +240,9 @@ impl<S: Store> Haven<S> {
         auth: &Authenticated,
         case: CaseId,
     ) -> Result<Vec<NoteView>, CoreError> {
-        let (access, contents) = self.authorize_view(auth, case).await?;
+        let (access, contents) = self
+            .authorize_view(auth, case, HistoryWindow::All)
+            .await?;
         let key = self.key_of(&contents.survivor).await?;
         let (notes, _) = open_notes(&access, &key, contents.notes, History::All)?;
         let mut event = self.event(
@@ -233,6 +261,25 @@ impl<S: Store> Haven<S> {
         self.append(&event).await?;
         Ok(notes)
     }
+}
+
+/// How many of a case's notes the reader may read, from the store's counts by category: the
+/// same whether the store read the whole history or a window of it.
+fn readable_notes_in(access: &CaseAccess, counts: &HistoryCounts) -> Result<usize, CoreError> {
+    let mut total = 0;
+    for (category, n) in &counts.notes {
+        let category = category
+            .parse::<NoteCategory>()
+            .map_err(|_| haven_store::StoreError::Corrupt("a stored note category is unknown"))?;
+        if may_read_notes(access.access_map(), category.data_category()) {
+            total += n;
+        }
+    }
+    Ok(count(total))
+}
+
+fn count(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

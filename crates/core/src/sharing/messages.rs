@@ -152,7 +152,14 @@ impl<S: Store> Haven<S> {
     ) -> Result<(Vec<MessageView>, usize), CoreError> {
         let (survivor, owner, basis) = self.message_access(auth, case).await?;
         let key = self.survivor_key(survivor).await?;
-        let (rows, total) = history.keep(self.store().messages_of_case(case).await?);
+        let (rows, total) = match history {
+            History::All => history.keep(self.store().messages_of_case(case).await?),
+            History::Newest(n) => {
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                let (rows, total) = self.store().newest_messages_of_case(case, n).await?;
+                (rows, usize::try_from(total).unwrap_or(usize::MAX))
+            }
+        };
         let out = rows
             .into_iter()
             .map(|row| open_message(row, owner, &key))

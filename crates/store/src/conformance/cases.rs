@@ -250,15 +250,20 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         "the timeline in order, without the refused status change",
     )?;
     // A case view's reads together give what the reads one by one give.
+    let (notes, events) = (
+        store.notes_of_case(case.id).await?,
+        store.case_events(case.id).await?,
+    );
     let contents = crate::CaseContents {
         survivor: store
             .survivor(s.id)
             .await?
             .ok_or_else(|| fail("survivor"))?,
-        notes: store.notes_of_case(case.id).await?,
+        counts: crate::HistoryCounts::of(&notes, &events),
+        notes,
         tasks: store.tasks_of_case(case.id).await?,
         goals: store.goals_of_case(case.id).await?,
-        events: store.case_events(case.id).await?,
+        events,
     };
     ensure(
         contents.notes.len() == 1 && contents.tasks.len() == 1 && contents.events.len() == 7,
@@ -272,7 +277,7 @@ pub async fn cases_carry_their_team<S: Store>(store: S) -> Outcome {
         tasks: contents.tasks.clone(),
     };
     ensure(
-        store.case_view(case.id).await?
+        store.case_view(case.id, crate::HistoryWindow::All).await?
             == Some(crate::LoadedCase {
                 case: row,
                 team,

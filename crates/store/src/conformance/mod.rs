@@ -5,6 +5,7 @@
 mod audit_index;
 mod board;
 mod cases;
+mod history;
 mod reopening;
 mod sharing;
 mod staff;
@@ -12,6 +13,7 @@ mod transfers;
 pub use audit_index::*;
 pub use board::*;
 pub use cases::*;
+pub use history::*;
 pub use reopening::*;
 pub use sharing::*;
 pub use staff::*;
@@ -445,6 +447,7 @@ macro_rules! conformance_tests {
             the_audit_index_moves_once_and_finds_entries_by_target,
             staff_sessions_and_tokens_round_trip,
             cases_carry_their_team,
+            a_window_of_a_case_history_keeps_the_newest_of_each_kind,
             a_members_board_pages_and_filters,
             a_batch_of_intakes_lands_whole_or_not_at_all,
             an_edit_replaces_fields_and_index_and_sets_the_minor_flag,
