@@ -173,7 +173,11 @@ async fn a_case_view_reads_its_team_and_contents_in_one_snapshot() -> Result<(),
     // Until the view waits on the lock: it has read the case and its team.
     let view = held_at(&mut own, "notes", {
         let store = store.clone();
-        async move { store.case_view(case.id, haven_store::HistoryWindow::All).await }
+        async move {
+            store
+                .case_view(case.id, haven_store::HistoryWindow::All)
+                .await
+        }
     })
     .await?;
     sqlx::query("DELETE FROM case_team WHERE case_id = $1 AND user_id = $2")

@@ -259,7 +259,8 @@ pub struct TaskRow {
 /// Everything a case view shows beside the case row and its team (`Store::case_view`):
 /// the survivor's row, notes, tasks, goals and timeline. Notes and timeline are oldest
 /// first, as far as the read's [`crate::HistoryWindow`] reaches; `counts` says how many
-/// there are in all.
+/// there are in all when the window was not the whole history (`None` when it was: the
+/// rows are all there is).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseContents {
     pub survivor: SurvivorRow,
@@ -267,7 +268,7 @@ pub struct CaseContents {
     pub tasks: Vec<TaskRow>,
     pub goals: Vec<GoalRow>,
     pub events: Vec<CaseEvent>,
-    pub counts: crate::HistoryCounts,
+    pub counts: Option<crate::HistoryCounts>,
 }
 
 /// A case, its team and its contents (`Store::case_view`).

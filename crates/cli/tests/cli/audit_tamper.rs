@@ -352,7 +352,10 @@ async fn a_row_put_where_the_next_entry_goes_gives_way_to_the_next_catch_up() ->
         .iter()
         .filter_map(|r| haven_domain::audit::target_id_of(&r.body).map(|t| (r.seq, t)))
         .collect();
-    assert!(expected.contains(&(size + 1, *org.as_uuid())), "{expected:?}");
+    assert!(
+        expected.contains(&(size + 1, *org.as_uuid())),
+        "{expected:?}"
+    );
     assert_eq!(haven.store().audit_index_rows(size, head).await?, expected);
     haven.store().close().await;
     let (code, text) = verify(&install, &[]);

@@ -138,8 +138,11 @@ impl<S: Store> Haven<S> {
         let (row, team) = access.loaded_case().cloned().ok_or(CoreError::NotFound)?;
         let key = self.key_of(&contents.survivor).await?;
         let record = Self::open_survivor_row(access, &contents.survivor, &key)?;
-        let notes_total = readable_notes_in(access, &contents.counts)?;
-        let (notes, _) = open_notes(access, &key, contents.notes, history)?;
+        let (notes, readable_notes) = open_notes(access, &key, contents.notes, history)?;
+        let notes_total = match &contents.counts {
+            Some(counts) => readable_notes_in(access, counts)?,
+            None => readable_notes,
+        };
         let tasks = open_tasks(access, &key, contents.tasks)?;
         let goals = open_goals(access, &key, contents.goals)?;
         let readable = |kind: &str, detail: &str| {
@@ -153,24 +156,28 @@ impl<S: Store> Haven<S> {
         let shared = access.consent().is_some();
         let sees = |c: DataCategory| !shared || access.can_read(c);
         let (timeline, timeline_total) = if sees(DataCategory::Case) {
-            let readable_entries = contents
-                .counts
-                .events
-                .iter()
-                .filter(|(kind, _)| match kind.strip_prefix(NOTE_EVENT) {
-                    Some(category) => readable("note", category),
-                    None => true,
-                })
-                .map(|(_, n)| *n)
-                .sum::<u64>();
-            let (shown, _) = history.keep(
+            let (shown, readable_entries) = history.keep(
                 contents
                     .events
                     .into_iter()
                     .filter(|e| readable(&e.kind, &e.detail))
                     .collect(),
             );
-            (shown, count(readable_entries))
+            let total = match &contents.counts {
+                Some(counts) => count(
+                    counts
+                        .events
+                        .iter()
+                        .filter(|(kind, _)| match kind.strip_prefix(NOTE_EVENT) {
+                            Some(category) => readable("note", category),
+                            None => true,
+                        })
+                        .map(|(_, n)| *n)
+                        .sum(),
+                ),
+                None => readable_entries,
+            };
+            (shown, total)
         } else {
             (Vec::new(), 0)
         };
@@ -240,9 +247,7 @@ impl<S: Store> Haven<S> {
         auth: &Authenticated,
         case: CaseId,
     ) -> Result<Vec<NoteView>, CoreError> {
-        let (access, contents) = self
-            .authorize_view(auth, case, HistoryWindow::All)
-            .await?;
+        let (access, contents) = self.authorize_view(auth, case, HistoryWindow::All).await?;
         let key = self.key_of(&contents.survivor).await?;
         let (notes, _) = open_notes(&access, &key, contents.notes, History::All)?;
         let mut event = self.event(

@@ -4,10 +4,12 @@ use super::{Reads, at, at_opt, col, negative};
 use haven_domain::{CaseId, GoalId, NoteId, OrgId, SurvivorId, TaskId, UserId};
 use haven_store::{
     CaseContents, CaseEvent, CaseRow, GoalRow, HistoryCounts, HistoryWindow, LoadedCase, NoteRow,
-    StoreError, TaskRow,
+    Placeholders, StoreError, TaskRow, event_counts_sql, holds_all, newest_events_sql,
+    newest_notes_sql, note_counts_sql,
 };
-use std::collections::BTreeMap;
 use rusqlite::Row;
+use rusqlite::ToSql;
+use std::collections::BTreeMap;
 use time::Date;
 use time::macros::format_description;
 use uuid::Uuid;
@@ -19,27 +21,6 @@ const EVENTS_OF_CASE: &str = "SELECT case_id, at, kind, actor, detail FROM case_
 const NOTES_OF_CASE: &str = "SELECT id, case_id, category, author, created_at, body FROM notes WHERE case_id = ?1 ORDER BY created_at, id";
 const TASKS_OF_CASE: &str = "SELECT id, case_id, title, due_on, done_at, created_at FROM tasks WHERE case_id = ?1 ORDER BY due_on, id";
 const GOALS_OF_CASE: &str = "SELECT id, case_id, title, status, created_at, closed_at FROM case_goals WHERE case_id = ?1 ORDER BY created_at, id";
-
-// A window of a case's history (`HistoryWindow::NewestOfEachKind`): the newest `?2` of each
-// kind, oldest first, and how many of each kind there are. The notes are ranked on their
-// index by category alone, and only the rows kept are read whole.
-const NEWEST_NOTES_OF_CASE: &str = "SELECT n.id, n.case_id, n.category, n.author, n.created_at, n.body FROM notes n \
-     JOIN (SELECT rowid AS r, ROW_NUMBER() OVER (PARTITION BY category ORDER BY created_at DESC, id DESC) AS rank \
-     FROM notes WHERE case_id = ?1) w ON n.rowid = w.r WHERE w.rank <= ?2 ORDER BY n.created_at, n.id";
-const NOTE_COUNTS_OF_CASE: &str =
-    "SELECT category, COUNT(*) FROM notes WHERE case_id = ?1 GROUP BY category";
-const NEWEST_EVENTS_OF_CASE: &str = concat!(
-    "SELECT case_id, at, kind, actor, detail FROM (SELECT case_id, at, kind, actor, detail, rowid AS r, \
-     ROW_NUMBER() OVER (PARTITION BY ",
-    haven_store::event_kind_sql!(),
-    " ORDER BY at DESC, rowid DESC) AS rank FROM case_events WHERE case_id = ?1) \
-     WHERE rank <= ?2 ORDER BY at, r"
-);
-const EVENT_COUNTS_OF_CASE: &str = concat!(
-    "SELECT ",
-    haven_store::event_kind_sql!(),
-    " AS kind_of, COUNT(*) FROM case_events WHERE case_id = ?1 GROUP BY kind_of"
-);
 
 impl Reads<'_> {
     /// A case with its team.
@@ -61,36 +42,71 @@ impl Reads<'_> {
     }
 
     /// A case's notes and timeline as far as `window` reaches, and how many of each kind
-    /// there are.
+    /// there are: a window counts the kinds on their indexes, then reads each kind newest
+    /// first until it has enough (`haven_store::newest_notes_sql`).
     fn history(
         &self,
         case: CaseId,
         window: HistoryWindow,
-    ) -> Result<(Vec<NoteRow>, Vec<CaseEvent>, HistoryCounts), StoreError> {
+    ) -> Result<(Vec<NoteRow>, Vec<CaseEvent>, Option<HistoryCounts>), StoreError> {
         let n = match window {
             HistoryWindow::All => {
-                let (notes, events) = (self.notes_of_case(case)?, self.case_events(case)?);
-                let counts = HistoryCounts::of(&notes, &events);
-                return Ok((notes, events, counts));
+                return Ok((self.notes_of_case(case)?, self.case_events(case)?, None));
             }
             HistoryWindow::NewestOfEachKind(n) => n,
         };
         let id = case.as_uuid();
-        let kinds = |sql| -> Result<BTreeMap<String, u64>, StoreError> {
-            self.all(sql, [id], |r| {
-                let n: i64 = col(r, 1)?;
-                Ok((col(r, 0)?, u64::try_from(n).map_err(|_| negative())?))
-            })
-            .map(|rows| rows.into_iter().collect())
+        let counts = HistoryCounts {
+            notes: self.kinds(&note_counts_sql(Placeholders::Question), id)?,
+            events: self.kinds(&event_counts_sql(Placeholders::Question), id)?,
         };
-        Ok((
-            self.all(NEWEST_NOTES_OF_CASE, rusqlite::params![id, n], note)?,
-            self.all(NEWEST_EVENTS_OF_CASE, rusqlite::params![id, n], event)?,
-            HistoryCounts {
-                notes: kinds(NOTE_COUNTS_OF_CASE)?,
-                events: kinds(EVENT_COUNTS_OF_CASE)?,
-            },
-        ))
+        let notes = if holds_all(&counts.notes, n) {
+            self.notes_of_case(case)?
+        } else {
+            self.newest(
+                &newest_notes_sql(counts.notes.len(), Placeholders::Question),
+                id,
+                &counts.notes,
+                n,
+                note,
+            )?
+        };
+        let events = if holds_all(&counts.events, n) {
+            self.case_events(case)?
+        } else {
+            self.newest(
+                &newest_events_sql(counts.events.len(), Placeholders::Question, "rowid"),
+                id,
+                &counts.events,
+                n,
+                event,
+            )?
+        };
+        Ok((notes, events, Some(counts)))
+    }
+
+    /// Runs a `newest_*_sql` statement for `kinds`.
+    fn newest<T>(
+        &self,
+        sql: &str,
+        case: &Uuid,
+        kinds: &BTreeMap<String, u64>,
+        n: u32,
+        decode: impl Fn(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut params: Vec<&dyn ToSql> = vec![case];
+        params.extend(kinds.keys().map(|k| k as &dyn ToSql));
+        params.push(&n);
+        self.all(sql, params.as_slice(), decode)
+    }
+
+    /// Rows of `kind_of`, `n` as a map.
+    fn kinds(&self, sql: &str, case: &Uuid) -> Result<BTreeMap<String, u64>, StoreError> {
+        let rows = self.all(sql, [case], |r| {
+            let n: i64 = col(r, 1)?;
+            Ok((col(r, 0)?, u64::try_from(n).map_err(|_| negative())?))
+        })?;
+        Ok(rows.into_iter().collect())
     }
 
     pub(crate) fn tasks_of_case(&self, case: CaseId) -> Result<Vec<TaskRow>, StoreError> {
@@ -222,10 +238,7 @@ pub(super) fn with_teams(rows: Vec<(CaseRow, Option<UserId>)>) -> Vec<(CaseRow, 
 
 #[cfg(test)]
 mod tests {
-    use super::{
-        EVENTS_OF_CASE, GOALS_OF_CASE, NEWEST_NOTES_OF_CASE, NOTE_COUNTS_OF_CASE, NOTES_OF_CASE,
-        TASKS_OF_CASE,
-    };
+    use super::{EVENTS_OF_CASE, GOALS_OF_CASE, NOTES_OF_CASE, TASKS_OF_CASE};
     use crate::inline_reads::col;
     use crate::migrated_store;
 
@@ -259,27 +272,49 @@ mod tests {
         Ok(())
     }
 
-    /// A window of a case's notes ranks and counts them on the index by category alone: no
-    /// note's row (its body) is read unless it is kept.
+    /// A window of a case's history reads each kind newest first on an index that holds it,
+    /// and counts the kinds on the same indexes: no sort of the case's whole history, and no
+    /// note's row read unless it is kept.
     #[tokio::test(flavor = "current_thread")]
-    async fn a_windows_notes_are_ranked_and_counted_on_their_index() -> Result<(), Error> {
+    async fn a_window_reads_each_kind_on_its_index() -> Result<(), Error> {
+        use haven_store::{Placeholders::Question, *};
         let dir = tempfile::tempdir()?;
         let store = migrated_store(dir.path()).await?;
-        let case = uuid::Uuid::nil();
-        for sql in [NEWEST_NOTES_OF_CASE, NOTE_COUNTS_OF_CASE] {
+        let (case, kind, n) = (uuid::Uuid::nil(), "general".to_owned(), 50);
+        let statements = [
+            (
+                note_counts_sql(Question),
+                "COVERING INDEX notes_by_case_category",
+            ),
+            (event_counts_sql(Question), "INDEX case_events_by_kind"),
+            (
+                newest_notes_sql(1, Question),
+                "INDEX notes_by_case_category",
+            ),
+            (
+                newest_events_sql(1, Question, "rowid"),
+                "INDEX case_events_by_kind",
+            ),
+        ];
+        for (sql, index) in statements {
             let explain = format!("EXPLAIN QUERY PLAN {sql}");
             let plan = store.inline.read(|r| {
                 let step = |row: &rusqlite::Row<'_>| col::<String>(row, 3);
-                if sql.contains("?2") {
-                    r.all(&explain, rusqlite::params![case, 50], step)
+                if sql.contains("?3") {
+                    r.all(&explain, rusqlite::params![case, kind, n], step)
                 } else {
                     r.all(&explain, [case], step)
                 }
             })?;
             assert!(
-                plan.iter()
-                    .any(|step| step.contains("COVERING INDEX notes_by_case_category")),
-                "{sql} reads the notes' rows to rank them: {plan:?}"
+                plan.iter().any(|step| step.contains(index)),
+                "{sql} does not read {index}: {plan:?}"
+            );
+            assert!(
+                !plan
+                    .iter()
+                    .any(|step| step.contains("TEMP B-TREE FOR GROUP BY")),
+                "{sql} sorts to count: {plan:?}"
             );
         }
         store.close().await;
