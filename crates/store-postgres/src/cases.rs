@@ -97,7 +97,11 @@ pub(crate) async fn case_view(
     };
     let contents = match crate::survivors::survivor(&mut *tx, case.survivor).await? {
         Some(survivor) => {
-            let (notes, events, counts) = crate::history::history(&mut tx, id, window).await?;
+            let haven_store::CaseHistory {
+                notes,
+                events,
+                counts,
+            } = crate::history::history(&mut tx, id, window).await?;
             Some(CaseContents {
                 survivor,
                 notes,

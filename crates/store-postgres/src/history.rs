@@ -7,7 +7,7 @@ use crate::convert;
 use haven_domain::CaseId;
 use haven_store::sqlx_support::get;
 use haven_store::{
-    CaseEvent, HistoryCounts, HistoryWindow, NoteRow, Placeholders, StoreError, event_counts_sql,
+    CaseHistory, HistoryCounts, HistoryWindow, Placeholders, StoreError, event_counts_sql,
     holds_all, newest_events_sql, newest_notes_sql, note_counts_sql,
 };
 use std::collections::BTreeMap;
@@ -19,12 +19,14 @@ pub(crate) async fn history(
     tx: &mut sqlx::PgConnection,
     case: CaseId,
     window: HistoryWindow,
-) -> Result<(Vec<NoteRow>, Vec<CaseEvent>, Option<HistoryCounts>), StoreError> {
+) -> Result<CaseHistory, StoreError> {
     let n = match window {
         HistoryWindow::All => {
-            let notes = notes_of_case(&mut *tx, case).await?;
-            let events = case_events(&mut *tx, case).await?;
-            return Ok((notes, events, None));
+            return Ok(CaseHistory {
+                notes: notes_of_case(&mut *tx, case).await?,
+                events: case_events(&mut *tx, case).await?,
+                counts: None,
+            });
         }
         HistoryWindow::NewestOfEachKind(n) => n,
     };
@@ -46,7 +48,11 @@ pub(crate) async fn history(
         let rows = newest(tx, sql, case, &counts.events, n).await?;
         rows.iter().map(event).collect::<Result<_, _>>()?
     };
-    Ok((notes, events, Some(counts)))
+    Ok(CaseHistory {
+        notes,
+        events,
+        counts: Some(counts),
+    })
 }
 
 async fn kinds(

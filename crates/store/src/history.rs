@@ -21,6 +21,16 @@ pub enum HistoryWindow {
     NewestOfEachKind(u32),
 }
 
+/// A case's notes and timeline as far as a [`HistoryWindow`] reached, oldest first, as
+/// [`crate::CaseContents`] carries them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseHistory {
+    pub notes: Vec<NoteRow>,
+    pub events: Vec<CaseEvent>,
+    /// How many there are of each kind; `None` when the window was the whole history.
+    pub counts: Option<HistoryCounts>,
+}
+
 /// How many notes and timeline entries a case holds of each kind a [`HistoryWindow`] keeps
 /// apart.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

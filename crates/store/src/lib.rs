@@ -23,8 +23,8 @@ pub mod sqlx_support;
 pub use board::{BoardCursor, BoardQuery};
 pub use error::StoreError;
 pub use history::{
-    EVENT_KIND_SQL, HistoryCounts, HistoryWindow, NOTE_EVENT, Placeholders, event_counts_sql,
-    event_kind, holds_all, newest_events_sql, newest_notes_sql, note_counts_sql,
+    CaseHistory, EVENT_KIND_SQL, HistoryCounts, HistoryWindow, NOTE_EVENT, Placeholders,
+    event_counts_sql, event_kind, holds_all, newest_events_sql, newest_notes_sql, note_counts_sql,
 };
 pub use rows::*;
 pub use sharing::{Revocation, SharingStore};

@@ -3,9 +3,9 @@
 use super::{Reads, at, at_opt, col, negative};
 use haven_domain::{CaseId, GoalId, NoteId, OrgId, SurvivorId, TaskId, UserId};
 use haven_store::{
-    CaseContents, CaseEvent, CaseRow, GoalRow, HistoryCounts, HistoryWindow, LoadedCase, NoteRow,
-    Placeholders, StoreError, TaskRow, event_counts_sql, holds_all, newest_events_sql,
-    newest_notes_sql, note_counts_sql,
+    CaseContents, CaseEvent, CaseHistory, CaseRow, GoalRow, HistoryCounts, HistoryWindow,
+    LoadedCase, NoteRow, Placeholders, StoreError, TaskRow, event_counts_sql, holds_all,
+    newest_events_sql, newest_notes_sql, note_counts_sql,
 };
 use rusqlite::Row;
 use rusqlite::ToSql;
@@ -44,14 +44,14 @@ impl Reads<'_> {
     /// A case's notes and timeline as far as `window` reaches, and how many of each kind
     /// there are: a window counts the kinds on their indexes, then reads each kind newest
     /// first until it has enough (`haven_store::newest_notes_sql`).
-    fn history(
-        &self,
-        case: CaseId,
-        window: HistoryWindow,
-    ) -> Result<(Vec<NoteRow>, Vec<CaseEvent>, Option<HistoryCounts>), StoreError> {
+    fn history(&self, case: CaseId, window: HistoryWindow) -> Result<CaseHistory, StoreError> {
         let n = match window {
             HistoryWindow::All => {
-                return Ok((self.notes_of_case(case)?, self.case_events(case)?, None));
+                return Ok(CaseHistory {
+                    notes: self.notes_of_case(case)?,
+                    events: self.case_events(case)?,
+                    counts: None,
+                });
             }
             HistoryWindow::NewestOfEachKind(n) => n,
         };
@@ -82,7 +82,11 @@ impl Reads<'_> {
                 event,
             )?
         };
-        Ok((notes, events, Some(counts)))
+        Ok(CaseHistory {
+            notes,
+            events,
+            counts: Some(counts),
+        })
     }
 
     /// Runs a `newest_*_sql` statement for `kinds`.
@@ -163,7 +167,11 @@ impl Reads<'_> {
         let Some(survivor) = self.survivor(survivor)? else {
             return Ok(None);
         };
-        let (notes, events, counts) = self.history(case, window)?;
+        let CaseHistory {
+            notes,
+            events,
+            counts,
+        } = self.history(case, window)?;
         Ok(Some(CaseContents {
             survivor,
             notes,
