@@ -11,7 +11,7 @@
 //!   five.
 //!
 //! Bound: the page of the longest case at least a quarter as fast as the page of a 50-note
-//! case (when the store read the whole history for every page, it was 0.08).
+//! case (when the store read the whole history for every page, it was 0.08–0.10).
 //!
 //! Run: `cargo bench -p haven-bench --bench case_history`.
 
