@@ -2,8 +2,7 @@
 //! message, oldest first, with how many there are of each kind, the same as reading the
 //! whole history and cutting it.
 
-use super::staff::user;
-use super::{Outcome, ensure, fail, id_bytes, key, org, survivor};
+use super::{Outcome, a_member_and_a_record, ensure, fail, id_bytes};
 use crate::{
     CaseEvent, CaseRow, HistoryCounts, HistoryWindow, MessageRow, NoteRow, Store, TaskRow,
     event_kind,
@@ -18,15 +17,7 @@ const CATEGORIES: [&str; 5] = ["general", "safety", "medical", "psychotherapy", 
 pub async fn a_window_of_a_case_history_keeps_the_newest_of_each_kind<S: Store>(
     store: S,
 ) -> Outcome {
-    store.migrate().await?;
-    let o = org(1);
-    store.insert_org(&o, b"org").await?;
-    let u = user(1, &o);
-    store.insert_user(&u, b"u").await?;
-    let k = key(1, 1);
-    store.insert_data_keys(std::slice::from_ref(&k)).await?;
-    let s = survivor(1, &o, &k);
-    store.insert_survivor(&s, b"s").await?;
+    let (o, u, s) = a_member_and_a_record(&store).await?;
     let start = datetime!(2026-11-08 10:00 UTC);
     let case = CaseRow::opened(
         CaseId::from_random_bytes(id_bytes(1, 0xf0)),

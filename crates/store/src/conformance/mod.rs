@@ -37,6 +37,23 @@ fn ensure(cond: bool, msg: &str) -> Outcome {
     if cond { Ok(()) } else { Err(fail(msg)) }
 }
 
+/// A migrated store holding one organisation, one member of its staff and one survivor's
+/// record under its own data key: where the stories about one case start.
+async fn a_member_and_a_record<S: Store>(
+    store: &S,
+) -> Result<(OrgRow, crate::UserRow, SurvivorRow), Box<dyn std::error::Error + Send + Sync>> {
+    store.migrate().await?;
+    let o = org(1);
+    store.insert_org(&o, b"org").await?;
+    let u = staff::user(1, &o);
+    store.insert_user(&u, b"user").await?;
+    let k = key(1, 1);
+    store.insert_data_keys(std::slice::from_ref(&k)).await?;
+    let s = survivor(1, &o, &k);
+    store.insert_survivor(&s, b"survivor").await?;
+    Ok((o, u, s))
+}
+
 fn id_bytes(n: u32, tag: u8) -> [u8; 16] {
     let mut b = [tag; 16];
     b[..4].copy_from_slice(&n.to_be_bytes());

@@ -1,21 +1,12 @@
 //! Conformance story: a closed case reopens with its reason in one transaction.
 
-use super::staff::user;
-use super::{Outcome, ensure, id_bytes, key, org, survivor, verify_chain};
+use super::{Outcome, a_member_and_a_record, ensure, id_bytes, org, verify_chain};
 use crate::{CaseChange, CaseEvent, CaseRow, NoteRow, NoteWrite, Store, StoreError};
 use haven_domain::{CaseId, NoteId};
 use time::macros::datetime;
 
 pub async fn a_reopening_lands_with_its_reason_or_not_at_all<S: Store>(store: S) -> Outcome {
-    store.migrate().await?;
-    let o = org(1);
-    store.insert_org(&o, b"org").await?;
-    let u = user(1, &o);
-    store.insert_user(&u, b"user").await?;
-    let k = key(1, 1);
-    store.insert_data_keys(std::slice::from_ref(&k)).await?;
-    let s = survivor(1, &o, &k);
-    store.insert_survivor(&s, b"survivor").await?;
+    let (o, u, s) = a_member_and_a_record(&store).await?;
     let at = datetime!(2026-11-20 02:00 UTC);
     let case = CaseRow {
         status: "closed".into(),
