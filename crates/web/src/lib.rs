@@ -14,6 +14,7 @@ mod headers;
 mod health;
 mod i18n;
 mod pages;
+mod return_to;
 mod shown_time;
 mod views;
 
@@ -45,6 +46,7 @@ pub fn router<S: Store>(haven: Haven<S>) -> Router {
             )
         })
         .with_state(haven)
+        .layer(axum::middleware::from_fn(return_to::remember_page))
         .layer(axum::middleware::from_fn(i18n::localise_error_pages))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -61,6 +61,8 @@ pub struct Login {
     pub t: Tr,
     pub csrf: String,
     pub failed: bool,
+    /// The page to go back to after signing in, if the session ended on one.
+    pub next: Option<String>,
     /// Demo installations only.
     pub demo: Vec<haven_core::auth::DemoAccount>,
 }

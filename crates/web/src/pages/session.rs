@@ -6,6 +6,7 @@ use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
 use crate::i18n::{Lang, Locale, Tr};
+use crate::return_to::ReturnTo;
 use crate::views::{self, Enrol, Home, Login, Recovery, SessionEnded};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -23,12 +24,20 @@ pub(crate) fn redirect_setting(to: &str, cookie: &str) -> Response {
     r
 }
 
-/// The sign-in page; on a demo installation it lists the accounts with their current codes.
-async fn login_page<S: Store>(haven: &Haven<S>, lang: Lang, csrf: String, failed: bool) -> Login {
+/// The sign-in page, coming back to `next` once signed in; on a demo installation it lists
+/// the accounts with their current codes.
+async fn login_page<S: Store>(
+    haven: &Haven<S>,
+    lang: Lang,
+    csrf: String,
+    failed: bool,
+    next: Option<ReturnTo>,
+) -> Login {
     Login {
         t: Tr(lang),
         csrf,
         failed,
+        next: next.map(|page| page.as_str().to_owned()),
         demo: haven.demo_accounts().await.unwrap_or_default(),
     }
 }
@@ -37,19 +46,26 @@ pub(crate) async fn login_form<S: Store>(
     State(haven): State<Haven<S>>,
     Locale(lang): Locale,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let next = ReturnTo::from_query(query.as_deref());
     // A boosted link or form whose session has ended arrives here through htmx, which
     // would swap the sign-in form into the signed-in page and leave its navigation around
     // it. Asking htmx for a whole page load leaves nothing of that page.
     if headers.contains_key("hx-request") {
-        return (StatusCode::OK, [("hx-redirect", "/login")]).into_response();
+        let whole = next.map_or_else(|| "/login".to_owned(), |page| page.login_url());
+        let mut r = StatusCode::OK.into_response();
+        if let Ok(v) = HeaderValue::from_str(&whole) {
+            r.headers_mut().insert("hx-redirect", v);
+        }
+        return r;
     }
     let csrf = cookies::get(&headers, cookies::LOGIN_CSRF)
         .filter(|c| c.len() == 43)
         .unwrap_or_else(|| haven.random_token());
     let mut r = views::render(
         StatusCode::OK,
-        &login_page(&haven, lang, csrf.clone(), false).await,
+        &login_page(&haven, lang, csrf.clone(), false, next).await,
     );
     if let Ok(v) = HeaderValue::from_str(&cookies::set(cookies::LOGIN_CSRF, &csrf)) {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -65,6 +81,9 @@ pub(crate) struct LoginForm {
     password: String,
     #[serde(default)]
     code: String,
+    /// The page the session ended on (`/login?next=…`), to go back to.
+    #[serde(default)]
+    next: String,
 }
 
 pub(crate) async fn login<S: Store>(
@@ -75,9 +94,14 @@ pub(crate) async fn login<S: Store>(
 ) -> Result<Response, PageError> {
     let cookie = cookies::get(&headers, cookies::LOGIN_CSRF);
     check_login_csrf(cookie.as_deref(), &form.csrf)?;
+    let next = ReturnTo::parse(&form.next);
     match haven.login(&form.email, &form.password, &form.code).await {
         Ok(session) => {
-            let to = if session.mfa_verified { "/" } else { "/enrol" };
+            let to = match (session.mfa_verified, &next) {
+                (false, _) => "/enrol",
+                (true, Some(page)) => page.as_str(),
+                (true, None) => "/",
+            };
             Ok(redirect_setting(
                 to,
                 &cookies::set(cookies::SESSION, &session.token),
@@ -88,7 +112,7 @@ pub(crate) async fn login<S: Store>(
         // a code's 30 seconds can try again without reloading the page.
         Err(haven_core::CoreError::LoginFailed) => Ok(views::render(
             StatusCode::UNAUTHORIZED,
-            &login_page(&haven, lang, form.csrf, true).await,
+            &login_page(&haven, lang, form.csrf, true, next).await,
         )),
         Err(e) => Err(e.into()),
     }

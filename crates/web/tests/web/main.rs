@@ -21,6 +21,7 @@ mod page_forms;
 mod record_edit;
 mod referrals;
 mod refused_forms;
+mod return_after_sign_in;
 mod search;
 mod sessions;
 mod sharing;

@@ -374,20 +374,23 @@ impl<S: Store> App<S> {
             .await
     }
 
-    /// Submits the sign-in form with a fixed pre-sign-in CSRF cookie.
-    pub async fn login_raw(&self, email: &str, password: &str, code: &str) -> Reply {
+    /// Submits the sign-in form with a fixed pre-sign-in CSRF cookie and its token, and
+    /// `fields`.
+    pub async fn submit_login(&self, fields: &[(&str, &str)]) -> Reply {
         let csrf = "c".repeat(43);
+        let mut pairs = vec![("csrf", csrf.as_str())];
+        pairs.extend_from_slice(fields);
         let req = Request::post("/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, format!("__Host-haven_csrf={csrf}"))
-            .body(Body::from(encode(&[
-                ("csrf", &csrf),
-                ("email", email),
-                ("password", password),
-                ("code", code),
-            ])))
+            .body(Body::from(encode(&pairs)))
             .unwrap();
         self.send(req).await
+    }
+
+    pub async fn login_raw(&self, email: &str, password: &str, code: &str) -> Reply {
+        self.submit_login(&[("email", email), ("password", password), ("code", code)])
+            .await
     }
 
     pub async fn login(&self, user: &User, code: &str) -> Reply {
