@@ -5,8 +5,8 @@
 //! Skipped when chromedriver is missing, unless `HAVEN_REQUIRE_BROWSER=1` (CI sets it).
 
 use crate::chromium::{
-    browser_available, next_totp_step, sign_in, sign_out, start_browser, unix_now, wait_for,
-    wait_for_text,
+    browser_available, fill_sign_in, next_totp_step, sign_in, sign_out, start_browser, unix_now,
+    wait_for, wait_for_text,
 };
 use crate::serve::{get_with_cookie, serve};
 use crate::support::*;
@@ -429,6 +429,17 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
             !page.contains("action=\"/logout\"") && !page.contains("Session one"),
             "nothing of the signed-in page stays around the sign-in form"
         );
+        // Opening the case again (a bookmark, another tab) asks her to sign in, and signing
+        // in takes her back to the case rather than to her home page.
+        c.goto(&case_url).await?;
+        wait_for(&c, Locator::Css("form[action='/login'] input[name='next']")).await?;
+        next_totp_step().await;
+        let code = haven_crypto::totp::code(clin_secret, unix_now()).ok_or("code")?;
+        fill_sign_in(&c, clin, clin_pw, &code).await?;
+        let notes = wait_for_text(&c, "notes", "Session one: sleep is poor.").await?;
+        assert!(notes.contains("psychotherapy"), "{notes}");
+        assert_eq!(c.current_url().await?.as_str(), case_url, "back on the case");
+        sign_out(&c).await?;
 
         // Another organisation's case manager and a police liaison: the not-found page.
         for (email, pw, secret) in [(other, other_pw, other_secret), (le, le_pw, le_secret)] {

@@ -184,6 +184,18 @@ pub(crate) async fn sign_in_with_code(
     password: &str,
     code: &str,
 ) -> TestResult {
+    fill_sign_in(c, email, password, code).await?;
+    wait_for(c, Locator::Id("whoami")).await?;
+    Ok(())
+}
+
+/// Fills and sends the sign-in page the browser shows.
+pub(crate) async fn fill_sign_in(
+    c: &fantoccini::Client,
+    email: &str,
+    password: &str,
+    code: &str,
+) -> TestResult {
     c.find(Locator::Id("email")).await?.send_keys(email).await?;
     c.find(Locator::Id("password"))
         .await?
@@ -194,7 +206,6 @@ pub(crate) async fn sign_in_with_code(
         .await?
         .click()
         .await?;
-    wait_for(c, Locator::Id("whoami")).await?;
     Ok(())
 }
 
