@@ -139,10 +139,7 @@ impl<S: Store> Haven<S> {
         let key = self.key_of(&contents.survivor).await?;
         let record = Self::open_survivor_row(access, &contents.survivor, &key)?;
         let (notes, readable_notes) = open_notes(access, &key, contents.notes, history)?;
-        let notes_total = match &contents.counts {
-            Some(counts) => readable_notes_in(access, counts)?,
-            None => readable_notes,
-        };
+        let notes_total = notes_total(access, contents.counts.as_ref(), readable_notes)?;
         let tasks = open_tasks(access, &key, contents.tasks)?;
         let goals = open_goals(access, &key, contents.goals)?;
         let readable = |kind: &str, detail: &str| {
@@ -247,9 +244,21 @@ impl<S: Store> Haven<S> {
         auth: &Authenticated,
         case: CaseId,
     ) -> Result<Vec<NoteView>, CoreError> {
-        let (access, contents) = self.authorize_view(auth, case, HistoryWindow::All).await?;
+        Ok(self.note_history(auth, case, History::All).await?.0)
+    }
+
+    /// The notes of a case the caller may read, oldest first, as far as `history` reaches,
+    /// and how many they may read in all (an audited view of those opened).
+    pub async fn note_history(
+        &self,
+        auth: &Authenticated,
+        case: CaseId,
+        history: History,
+    ) -> Result<(Vec<NoteView>, usize), CoreError> {
+        let (access, contents) = self.authorize_view(auth, case, history.window()).await?;
         let key = self.key_of(&contents.survivor).await?;
-        let (notes, _) = open_notes(&access, &key, contents.notes, History::All)?;
+        let (notes, readable) = open_notes(&access, &key, contents.notes, history)?;
+        let total = notes_total(&access, contents.counts.as_ref(), readable)?;
         let mut event = self.event(
             access.actor().clone(),
             AuditAction::NoteList,
@@ -264,13 +273,20 @@ impl<S: Store> Haven<S> {
             .into_iter()
             .collect();
         self.append(&event).await?;
-        Ok(notes)
+        Ok((notes, total))
     }
 }
 
-/// How many of a case's notes the reader may read, from the store's counts by category: the
-/// same whether the store read the whole history or a window of it.
-fn readable_notes_in(access: &CaseAccess, counts: &HistoryCounts) -> Result<usize, CoreError> {
+/// How many of a case's notes the reader may read: `readable`, those among the rows read,
+/// when the store read the whole history; else from its counts by category.
+fn notes_total(
+    access: &CaseAccess,
+    counts: Option<&HistoryCounts>,
+    readable: usize,
+) -> Result<usize, CoreError> {
+    let Some(counts) = counts else {
+        return Ok(readable);
+    };
     let mut total = 0;
     for (category, n) in &counts.notes {
         let category = category

@@ -6,9 +6,10 @@ use super::survivors::CaseFields;
 use crate::errors::ApiError;
 use crate::extract::ApiCaller;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use haven_core::cases::History;
 use haven_core::problem::{Problem, Reason};
 use haven_core::{CoreError, Haven};
 use haven_domain::case::{CaseStatus, GoalStatus, NoteCategory};
@@ -202,14 +203,51 @@ pub(crate) async fn add_note<S: Store>(
     Ok((StatusCode::CREATED, Json(json!({ "id": note }))))
 }
 
+/// `?newest=N` on a case's notes or messages: only the newest `N` (1 to [`MAX_PAGE`]) the
+/// caller may read, oldest first; without it, all of them. Either way the answer's `total`
+/// says how many the caller may read in all. Any other parameter is refused.
+pub(crate) fn history_of(query: Option<&str>) -> Result<History, ApiError> {
+    let refused = || -> ApiError {
+        CoreError::invalid(
+            "newest",
+            Problem::new(Reason::PageSize)
+                .with("min", 1)
+                .with("max", MAX_PAGE),
+        )
+        .into()
+    };
+    let pairs: Vec<(String, String)> = match query {
+        None | Some("") => return Ok(History::All),
+        Some(q) => serde_urlencoded::from_str(q).map_err(|_| refused())?,
+    };
+    let mut history = History::All;
+    for (name, value) in pairs {
+        if name != "newest" {
+            return Err(ApiError::BadJson {
+                code: "unknown_field",
+                message: "the only query parameter here is `newest`".into(),
+            });
+        }
+        let n = value
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(refused)?;
+        history = History::Newest(n as usize);
+    }
+    Ok(history)
+}
+
 pub(crate) async fn notes<S: Store>(
     State(haven): State<Haven<S>>,
     ApiCaller(auth): ApiCaller,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let notes = haven.list_notes(&auth, case_id(&id)?).await?;
+    let history = history_of(query.as_deref())?;
+    let (notes, total) = haven.note_history(&auth, case_id(&id)?, history).await?;
     let notes: Vec<NoteJson> = notes.iter().map(NoteJson::from).collect();
-    Ok(Json(json!({ "notes": notes })))
+    Ok(Json(json!({ "notes": notes, "total": total })))
 }
 
 #[derive(Deserialize)]

@@ -52,6 +52,12 @@ fn changed_meanwhile(mut op: Value, description: &str) -> Value {
     op
 }
 
+/// A read of a case's notes or messages that may take only the newest.
+fn newest_of(mut op: Value) -> Value {
+    op["parameters"] = json!([{ "name": "newest", "in": "query", "description": "Only the newest N the caller may read, oldest first (200 at most); `total` says how many there are in all", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }]);
+    op
+}
+
 fn id_param(name: &str) -> Value {
     json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
 }
@@ -105,7 +111,7 @@ pub(crate) fn document() -> Value {
             "/api/v1/cases/{id}/status": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Change status (reopening needs a reason)", "204", Some("StatusChange")), "The case moved meanwhile (`case_changed`): nothing was written; read it again") },
             "/api/v1/cases/{id}/notes": {
                 "parameters": [id_param("id")],
-                "get": op("The notes the caller may read", "200", None),
+                "get": newest_of(op("The notes the caller may read, oldest first, and `total`, how many", "200", None)),
                 "post": changed_meanwhile(op("Add a note; its category decides who may read it", "201", Some("NewNote")), MOVED)
             },
             "/api/v1/cases/{id}/goals": { "parameters": [id_param("id")], "post": changed_meanwhile(op("Add a goal to the case plan", "201", Some("NewGoal")), MOVED) },
@@ -129,7 +135,7 @@ pub(crate) fn document() -> Value {
             },
             "/api/v1/cases/{id}/messages": {
                 "parameters": [id_param("id")],
-                "get": op("Messages between the case team and receiving staff of open referrals", "200", None),
+                "get": newest_of(op("Messages between the case team and receiving staff of open referrals, oldest first, and `total`, how many", "200", None)),
                 "post": changed_meanwhile(op("Send a message", "201", Some("NewMessage")), MOVED)
             },
             "/api/v1/cases/{id}/access-report": { "parameters": [id_param("id")], "get": op("Who opened this survivor's record, when, and under which release", "200", None) },

@@ -2,12 +2,12 @@
 //! incoming, moves, intake referrals from law enforcement), case messages and the access
 //! report.
 
-use super::cases::case_id;
+use super::cases::{case_id, history_of};
 use super::json::JsonBody;
 use crate::errors::ApiError;
 use crate::extract::ApiCaller;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use haven_core::problem::{Problem, Reason};
 use haven_core::sharing::{ConsentInput, ConsentView, IntakeReferral, ReferralView};
@@ -320,11 +320,14 @@ pub(crate) async fn messages<S: Store>(
     State(haven): State<Haven<S>>,
     ApiCaller(auth): ApiCaller,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let list = haven.messages(&auth, case_id(&id)?).await?;
+    let history = history_of(query.as_deref())?;
+    let (list, total) = haven.message_history(&auth, case_id(&id)?, history).await?;
     Ok(Json(json!({ "messages": list.iter().map(|m| json!({
         "id": m.id, "author": m.author, "author_org": m.author_org,
-        "created_at": rfc3339(m.created_at), "body": m.body })).collect::<Vec<_>>() })))
+        "created_at": rfc3339(m.created_at), "body": m.body })).collect::<Vec<_>>(),
+        "total": total })))
 }
 
 pub(crate) async fn access_report<S: Store>(

@@ -123,6 +123,77 @@ async fn a_case_page_shows_its_newest_history_and_the_rest_when_asked<S: Store>(
     assert_eq!(thread.status, StatusCode::OK, "{}", thread.body);
     assert_eq!(thread.body.matches("Message ").count(), 52, "every message");
 
+    // Notes and messages over the API: all of them, or only the newest the caller may read,
+    // oldest first; `total` says how many there are either way.
+    let texts = |r: &Reply, list: &str| -> (Vec<String>, Option<u64>) {
+        let v = body(r);
+        let texts = v[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n["body"].as_str().map(str::to_owned))
+            .collect();
+        (texts, v["total"].as_u64())
+    };
+    let (all, total) = texts(&app.api_get(&notes, &team.cm).await, "notes");
+    assert_eq!((all.len(), total), (55, Some(55)));
+    let newest = app.api_get(&format!("{notes}?newest=10"), &team.cm).await;
+    assert_eq!(newest.status, StatusCode::OK, "{}", newest.body);
+    let (ten, total) = texts(&newest, "notes");
+    assert_eq!(total, Some(55), "the psychotherapy notes are not counted");
+    assert_eq!(ten.len(), 10);
+    assert_eq!(
+        (ten[0].as_str(), ten[9].as_str()),
+        ("General note 46.", "General note 55.")
+    );
+    // The clinician reads (and counts) her own notes too. Her last note was written in the
+    // same minute as the last general one, so those two may come in either order.
+    let clinician = app
+        .api_get(&format!("{notes}?newest=3"), &team.clinician)
+        .await;
+    let (mut three, total) = texts(&clinician, "notes");
+    three.sort();
+    assert_eq!(
+        (three, total),
+        (
+            vec![
+                "General note 54.".to_owned(),
+                "General note 55.".to_owned(),
+                "Session 55.".to_owned()
+            ],
+            Some(60)
+        ),
+        "the clinician reads and counts her own too"
+    );
+    let (five, total) = texts(
+        &app.api_get(&format!("{messages}?newest=5"), &team.cm).await,
+        "messages",
+    );
+    assert_eq!(total, Some(52));
+    assert_eq!(
+        five,
+        (48..=52)
+            .map(|i| format!("Message {i}."))
+            .collect::<Vec<_>>()
+    );
+    for list in [&notes, &messages] {
+        for (query, code, field) in [
+            ("newest=0", "invalid", Some("newest")),
+            ("newest=201", "invalid", Some("newest")),
+            ("newest=ten", "invalid", Some("newest")),
+            ("page=2", "unknown_field", None),
+        ] {
+            let r = app.api_get(&format!("{list}?{query}"), &team.cm).await;
+            let error = &body(&r)["error"];
+            assert_eq!(
+                (r.status, error["code"].as_str(), error["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(code), field),
+                "{list}?{query}: {}",
+                r.body
+            );
+        }
+    }
+
     for query in ["history=everything", "history=", "page=2"] {
         let r = app.get(&format!("{page}?{query}"), Some(&session)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
