@@ -154,6 +154,8 @@ pub struct ErrorPage {
     pub problem: Option<haven_core::problem::Problem>,
     /// What the refused form carried, handed back to copy (the form is not shown again).
     pub unsaved: crate::pages::Typed,
+    /// A demo installation (`haven demo`) marks its error pages as it marks every page.
+    pub demo: bool,
 }
 
 impl ErrorPage {
@@ -165,6 +167,7 @@ impl ErrorPage {
             detail: None,
             problem: None,
             unsaved: Default::default(),
+            demo: false,
         }
     }
 
@@ -207,6 +210,7 @@ impl ErrorPage {
                 title: &title,
                 message: &message,
                 unsaved,
+                demo: self.demo,
             },
         );
         response.extensions_mut().insert(self.clone());
@@ -214,8 +218,10 @@ impl ErrorPage {
     }
 }
 
-/// Renders error pages in the signed-in person's language, else the browser's.
+/// Renders error pages in the signed-in person's language, else the browser's, and on a
+/// demo installation (`demo`) with its DEMO tag.
 pub async fn localise_error_pages(
+    axum::extract::State(demo): axum::extract::State<bool>,
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -230,8 +236,11 @@ pub async fn localise_error_pages(
     let response = next.run(req).await;
     let lang = chosen.0.get().copied().unwrap_or(browser);
     match response.extensions().get::<ErrorPage>() {
-        Some(page) if lang != Lang::En => {
-            let page = page.clone();
+        Some(page) if lang != Lang::En || demo => {
+            let page = ErrorPage {
+                demo,
+                ..page.clone()
+            };
             let mut localised = page.render(Tr(lang));
             for (name, value) in response.headers() {
                 if name != axum::http::header::CONTENT_LENGTH

@@ -45,9 +45,12 @@ pub fn router<S: Store>(haven: Haven<S>) -> Router {
                 None,
             )
         })
-        .with_state(haven)
+        .with_state(haven.clone())
         .layer(axum::middleware::from_fn(return_to::remember_page))
-        .layer(axum::middleware::from_fn(i18n::localise_error_pages))
+        .layer(axum::middleware::from_fn_with_state(
+            haven.is_demo(),
+            i18n::localise_error_pages,
+        ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(headers::security_headers))
 }

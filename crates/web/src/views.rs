@@ -23,6 +23,8 @@ pub struct Message<'a> {
     pub message: &'a str,
     /// Free text a refused form carried, handed back to copy: (label, text).
     pub unsaved: Vec<(String, &'a str)>,
+    /// A demo installation marks every page.
+    pub demo: bool,
 }
 
 /// An error page by its message keys: English here, localised on the way out by

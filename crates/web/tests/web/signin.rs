@@ -350,12 +350,23 @@ async fn a_demo_installation_marks_every_staff_page<S: Store>(app: App<S>) {
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(!page.body.contains("DEMO"), "{path} on a real installation");
     }
+    let missing = "/cases/00000000-0000-4000-8000-000000000000";
+    let not_found = app.get(missing, Some(&cm)).await;
+    assert_eq!(not_found.status, StatusCode::NOT_FOUND);
+    assert!(!not_found.body.contains("DEMO"), "the not-found page");
     serve_as_demo(&mut app);
     for (path, session) in pages {
         let page = app.get(path, Some(session)).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(page.body.contains(marked), "{path} on a demo installation");
     }
+    // Its error pages too, in either language.
+    let not_found = app.get(missing, Some(&cm)).await;
+    assert_eq!(not_found.status, StatusCode::NOT_FOUND);
+    assert!(not_found.body.contains(marked), "{}", not_found.body);
+    let nowhere = app.get("/nowhere", None).await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    assert!(nowhere.body.contains(marked), "{}", nowhere.body);
 }
 
 /// From here on, `app` answers as a demo installation (`haven demo`) of the same store.
