@@ -133,15 +133,6 @@ impl<S: Store> Haven<S> {
         Ok(id)
     }
 
-    /// All of a case's messages, oldest first (an audited list).
-    pub async fn messages(
-        &self,
-        auth: &Authenticated,
-        case: CaseId,
-    ) -> Result<Vec<MessageView>, CoreError> {
-        Ok(self.message_history(auth, case, History::All).await?.0)
-    }
-
     /// A case's messages, oldest first, as far as `history` reaches, and how many there are
     /// in all: those beyond it are counted, not opened (an audited list).
     pub async fn message_history(
