@@ -246,9 +246,9 @@ pub(crate) async fn page(
     limit: u32,
 ) -> Result<Vec<AuditRecord>, StoreError> {
     let after = convert::to_i64(after)?;
-    let inline = store.inline.clone();
-    tokio::task::spawn_blocking(move || {
-        inline.read(|r| {
+    store
+        .inline
+        .read_blocking(move |r| {
             r.all(
                 "SELECT seq, body, hash FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 rusqlite::params![after, limit],
@@ -268,9 +268,7 @@ pub(crate) async fn page(
                 },
             )
         })
-    })
-    .await
-    .map_err(|_| StoreError::Backend("the audit page reader stopped".into()))?
+        .await
 }
 
 #[cfg(test)]

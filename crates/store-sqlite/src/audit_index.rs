@@ -14,9 +14,9 @@ pub(crate) async fn rows(
 ) -> Result<Vec<(u64, Uuid)>, StoreError> {
     let after = convert::to_i64(after)?;
     let upto = convert::to_i64(upto.min(i64::MAX.unsigned_abs()))?;
-    let inline = store.inline.clone();
-    tokio::task::spawn_blocking(move || {
-        inline.read(|r| {
+    store
+        .inline
+        .read_blocking(move |r| {
             r.all(
                 "SELECT seq, target FROM audit_targets WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
                 rusqlite::params![after, upto],
@@ -34,7 +34,5 @@ pub(crate) async fn rows(
                 },
             )
         })
-    })
-    .await
-    .map_err(|_| StoreError::Backend("the audit index reader stopped".into()))?
+        .await
 }

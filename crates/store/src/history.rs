@@ -41,23 +41,6 @@ pub struct HistoryCounts {
     pub events: BTreeMap<String, u64>,
 }
 
-impl HistoryCounts {
-    /// The counts of a whole history.
-    pub fn of(notes: &[NoteRow], events: &[CaseEvent]) -> Self {
-        let mut counts = Self::default();
-        for note in notes {
-            *counts.notes.entry(note.category.clone()).or_default() += 1;
-        }
-        for event in events {
-            *counts
-                .events
-                .entry(event_kind(&event.kind, &event.detail))
-                .or_default() += 1;
-        }
-        counts
-    }
-}
-
 /// Whether a window of `n` of each kind holds every row of `kinds` (then the plain read of
 /// the whole history is the cheaper one).
 pub fn holds_all(kinds: &BTreeMap<String, u64>, n: u32) -> bool {

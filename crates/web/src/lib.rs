@@ -33,7 +33,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router<S: Store>(haven: Haven<S>) -> Router {
     Router::new()
         .merge(health::routes())
-        .merge(pages::routes())
+        // Only pages are returned to after signing in; the API's requests never pass here.
+        .merge(pages::routes().layer(axum::middleware::from_fn(return_to::remember_page)))
         .merge(api::routes())
         .route("/assets/haven.css", get(assets::stylesheet))
         .route("/assets/htmx.min.js", get(assets::htmx))
@@ -46,7 +47,6 @@ pub fn router<S: Store>(haven: Haven<S>) -> Router {
             )
         })
         .with_state(haven.clone())
-        .layer(axum::middleware::from_fn(return_to::remember_page))
         .layer(axum::middleware::from_fn_with_state(
             haven.is_demo(),
             i18n::localise_error_pages,

@@ -13,7 +13,7 @@ use haven_domain::access::Basis;
 use haven_domain::audit::{AuditAction, AuditTarget};
 use haven_domain::referral::{ReferralState, ServiceKind};
 use haven_domain::{CaseId, DataCategory, MessageId, OrgId, SurvivorId, UserId};
-use haven_store::{MessageRow, Store};
+use haven_store::{HistoryWindow, MessageRow, Store};
 use time::OffsetDateTime;
 
 pub const MAX_MESSAGE_CHARS: usize = 5_000;
@@ -143,10 +143,9 @@ impl<S: Store> Haven<S> {
     ) -> Result<(Vec<MessageView>, usize), CoreError> {
         let (survivor, owner, basis) = self.message_access(auth, case).await?;
         let key = self.survivor_key(survivor).await?;
-        let (rows, total) = match history {
-            History::All => history.keep(self.store().messages_of_case(case).await?),
-            History::Newest(n) => {
-                let n = u32::try_from(n).unwrap_or(u32::MAX);
+        let (rows, total) = match history.window() {
+            HistoryWindow::All => history.keep(self.store().messages_of_case(case).await?),
+            HistoryWindow::NewestOfEachKind(n) => {
                 let (rows, total) = self.store().newest_messages_of_case(case, n).await?;
                 (rows, usize::try_from(total).unwrap_or(usize::MAX))
             }

@@ -90,6 +90,18 @@ impl InlineReader {
         out
     }
 
+    /// Runs `read` as [`Self::read`] does, on a blocking thread: for the long reads of the
+    /// whole audit log (`audit verify`), which would otherwise hold a runtime thread.
+    pub(crate) async fn read_blocking<T: Send + 'static>(
+        self: &std::sync::Arc<Self>,
+        read: impl FnOnce(&Reads<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let reader = std::sync::Arc::clone(self);
+        tokio::task::spawn_blocking(move || reader.read(read))
+            .await
+            .map_err(|_| StoreError::Backend("a blocking reader stopped".into()))?
+    }
+
     /// Runs `read` inside one read transaction, so every statement sees the same snapshot
     /// and the WAL read lock is taken once rather than per statement.
     pub(crate) fn snapshot<T>(

@@ -94,7 +94,7 @@ pub async fn a_window_of_a_case_history_keeps_the_newest_of_each_kind<S: Store>(
         whole.counts.is_none(),
         "the whole history needs no counts: its rows are all there is",
     )?;
-    let counts = HistoryCounts::of(&whole.notes, &whole.events);
+    let counts = counts_of(&whole.notes, &whole.events);
     let messages = store.messages_of_case(case.id).await?;
     for n in [0, 1, 2, 5, 40] {
         let window = store
@@ -125,6 +125,21 @@ pub async fn a_window_of_a_case_history_keeps_the_newest_of_each_kind<S: Store>(
         )?;
     }
     Ok(())
+}
+
+/// What a window should count: each kind of a whole history.
+fn counts_of(notes: &[NoteRow], events: &[CaseEvent]) -> HistoryCounts {
+    let mut counts = HistoryCounts::default();
+    for note in notes {
+        *counts.notes.entry(note.category.clone()).or_default() += 1;
+    }
+    for event in events {
+        *counts
+            .events
+            .entry(event_kind(&event.kind, &event.detail))
+            .or_default() += 1;
+    }
+    counts
 }
 
 /// What a window should hold: the newest `n` of `rows` (oldest first) of each kind, in

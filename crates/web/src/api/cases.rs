@@ -98,8 +98,26 @@ pub(crate) fn page_after(raw: &str) -> Result<BoardCursor, CoreError> {
     raw.parse().map_err(|_| not_a_page_position())
 }
 
-/// The most cases one page of `GET /api/v1/cases` lists.
+/// The most cases one page of `GET /api/v1/cases` lists, and notes or messages one
+/// `?newest=` asks for.
 const MAX_PAGE: u32 = 200;
+
+/// How many a page holds, from `field`'s `raw` value: 1 to [`MAX_PAGE`].
+fn page_size(field: &'static str, raw: &str) -> Result<u32, CoreError> {
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_PAGE).contains(n))
+        .ok_or_else(|| not_a_page_size(field))
+}
+
+fn not_a_page_size(field: &'static str) -> CoreError {
+    CoreError::invalid(
+        field,
+        Problem::new(Reason::PageSize)
+            .with("min", 1)
+            .with("max", MAX_PAGE),
+    )
+}
 
 /// My cases, newest first, a page at a time: `next` (absent after the last page) is the
 /// `after` of the next.
@@ -120,18 +138,7 @@ pub(crate) async fn list<S: Store>(
         })?;
     let limit = match q.limit {
         None => MAX_PAGE,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                CoreError::invalid(
-                    "limit",
-                    Problem::new(Reason::PageSize)
-                        .with("min", 1)
-                        .with("max", MAX_PAGE),
-                )
-            })?,
+        Some(raw) => page_size("limit", &raw)?,
     };
     let after = q.after.as_deref().map(page_after).transpose()?;
     let page = BoardQuery {
@@ -207,18 +214,9 @@ pub(crate) async fn add_note<S: Store>(
 /// caller may read, oldest first; without it, all of them. Either way the answer's `total`
 /// says how many the caller may read in all. Any other parameter is refused.
 pub(crate) fn history_of(query: Option<&str>) -> Result<History, ApiError> {
-    let refused = || -> ApiError {
-        CoreError::invalid(
-            "newest",
-            Problem::new(Reason::PageSize)
-                .with("min", 1)
-                .with("max", MAX_PAGE),
-        )
-        .into()
-    };
     let pairs: Vec<(String, String)> = match query {
         None | Some("") => return Ok(History::All),
-        Some(q) => serde_urlencoded::from_str(q).map_err(|_| refused())?,
+        Some(q) => serde_urlencoded::from_str(q).map_err(|_| not_a_page_size("newest"))?,
     };
     let mut history = History::All;
     for (name, value) in pairs {
@@ -228,12 +226,7 @@ pub(crate) fn history_of(query: Option<&str>) -> Result<History, ApiError> {
                 message: "the only query parameter here is `newest`".into(),
             });
         }
-        let n = value
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(refused)?;
-        history = History::Newest(n as usize);
+        history = History::Newest(page_size("newest", &value)? as usize);
     }
     Ok(history)
 }
