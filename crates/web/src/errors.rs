@@ -68,6 +68,12 @@ fn correlate(detail: &dyn std::fmt::Display) -> uuid::Uuid {
     correlation
 }
 
+/// Logs a server fault that has no page to show (a background request's), under a new
+/// correlation id.
+pub(crate) fn log_fault(e: &CoreError) {
+    correlate(e);
+}
+
 /// The status a client-facing core error answers with (422 refused input, 409 a record
 /// changed meanwhile, …); `None` for server faults.
 pub(crate) fn client_status(e: &CoreError) -> Option<StatusCode> {

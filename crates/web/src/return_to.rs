@@ -15,7 +15,14 @@ const MAX_LEN: usize = 512;
 
 /// Addresses not worth returning to: signing in goes home anyway, and the others are not
 /// pages someone reads.
-const NOT_PAGES: [&str; 5] = ["/", "/login", "/logout", "/enrol", "/session/keep-alive"];
+const NOT_PAGES: [&str; 6] = [
+    "/",
+    "/login",
+    "/logout",
+    "/enrol",
+    "/session/keep-alive",
+    "/session/clock",
+];
 
 /// A page on this server to go to after signing in: a path, and its query if it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +51,13 @@ impl ReturnTo {
             .iter()
             .find(|(name, _)| name == "next")
             .and_then(|(_, value)| Self::parse(value))
+    }
+
+    /// The page of an address as a browser names it (`http://host/cases/…?…`), as htmx
+    /// sends it in `HX-Current-URL`; only its path and query are kept.
+    pub(crate) fn from_page_url(url: &str) -> Option<Self> {
+        let uri: axum::http::Uri = url.parse().ok()?;
+        Self::parse(uri.path_and_query()?.as_str())
     }
 
     pub(crate) fn as_str(&self) -> &str {

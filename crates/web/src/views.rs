@@ -55,6 +55,32 @@ pub struct Nav {
     pub is_admin: bool,
     /// A demo installation (`haven demo`) marks every page as synthetic.
     pub demo: bool,
+    /// Seconds until the page first asks for the session's clock
+    /// ([`crate::pages::session_clock`]).
+    pub clock_after: i64,
+}
+
+/// The session's clock in the signed-in navigation: what it says, and when it asks again
+/// (never, once the session has ended).
+#[derive(Template)]
+#[template(path = "session_clock.html")]
+pub struct SessionClockView {
+    pub t: Tr,
+    pub csrf: String,
+    pub ask_after: Option<i64>,
+    pub state: ClockState,
+}
+
+pub enum ClockState {
+    /// Nothing to say yet.
+    Quiet,
+    /// The session ends soon unless something is sent: the line saying when.
+    Idle(String),
+    /// The session reaches its absolute limit soon, which nothing moves: the line saying
+    /// when.
+    Limit(String),
+    /// The session has ended; the sign-in page that comes back here.
+    Ended(String),
 }
 
 #[derive(Template)]

@@ -417,6 +417,20 @@ async fn intake_search_and_a_psychotherapy_note_only_the_team_clinician_reads() 
         assert!(ended.contains("Your session has ended"), "{ended}");
         let kept = c.find(Locator::Id("note-body")).await?.prop("value").await?;
         assert_eq!(kept.as_deref(), Some("Written after the session ended"));
+        // Coming back to the window asks the session's clock, which says the session has
+        // ended, with a sign-in that comes back to the case.
+        c.execute("window.dispatchEvent(new Event('focus'));", vec![])
+            .await?;
+        let again = wait_for(&c, Locator::Css(".session-clock a[href^='/login?next=']"))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        let case_path = case_url.trim_start_matches(&base);
+        assert!(
+            again.contains(&case_path.replace('/', "%2F")),
+            "{again} names {case_path}"
+        );
         // … and sending the note anyway loads the sign-in page whole, without the signed-in
         // navigation.
         c.find(Locator::Css("form[action$='/notes'] button"))

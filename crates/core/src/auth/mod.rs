@@ -14,7 +14,7 @@ pub use enrolment::TotpEnrolment;
 pub use login::NewSession;
 pub use secrets::API_TOKEN_PREFIX;
 pub(crate) use secrets::token as random_token;
-pub use sessions::{Authenticated, Via};
+pub use sessions::{Authenticated, SessionClock, Via};
 pub use users::{Acting, NewUser};
 
 use crate::local_time::LocalTime;

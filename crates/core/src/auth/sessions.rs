@@ -8,8 +8,8 @@ use crate::problem::{Problem, Reason};
 use crate::{CoreError, Haven};
 use haven_domain::TokenId;
 use haven_domain::audit::{AuditAction, AuditTarget};
-use haven_store::{ApiTokenRow, Store};
-use time::Duration;
+use haven_store::{ApiTokenRow, SessionRow, Store, UserRow};
+use time::{Duration, OffsetDateTime};
 
 /// How a request was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +49,91 @@ impl Authenticated {
 /// Sessions are touched at most this often, to spare a write on every request.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
+/// When a session ends if nothing more is sent: read without counting as activity, so that
+/// a page may ask how long it has left without keeping itself alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionClock {
+    /// The time it was read at.
+    pub now: OffsetDateTime,
+    /// The idle timeout's end; any request moves it. Sessions are touched at most once a
+    /// minute, so this is up to a minute early, never late.
+    pub idle_ends_at: OffsetDateTime,
+    /// The absolute limit, which nothing moves.
+    pub limit_at: OffsetDateTime,
+}
+
+impl SessionClock {
+    /// When the session ends if nothing more is sent.
+    pub fn ends_at(&self) -> OffsetDateTime {
+        self.idle_ends_at.min(self.limit_at)
+    }
+
+    /// Time left until [`Self::ends_at`] (never negative).
+    pub fn left(&self) -> Duration {
+        (self.ends_at() - self.now).max(Duration::ZERO)
+    }
+
+    /// Whether the absolute limit comes first, so that staying active would not help.
+    pub fn ends_at_limit(&self) -> bool {
+        self.limit_at <= self.idle_ends_at
+    }
+}
+
+/// A session that has not ended, with its account.
+struct LiveSession {
+    hash: [u8; 32],
+    session: SessionRow,
+    user: UserRow,
+    now: OffsetDateTime,
+}
+
+impl LiveSession {
+    fn authenticated(self) -> Authenticated {
+        Authenticated {
+            staff: Staff::from_row(&self.user),
+            via: Via::Session {
+                token_hash: self.hash,
+                csrf_token: self.session.csrf_token,
+                mfa_verified: self.session.mfa_verified,
+            },
+        }
+    }
+}
+
 impl<S: Store> Haven<S> {
     pub async fn authenticate_session(&self, token: &str) -> Result<Authenticated, CoreError> {
+        let live = self.live_session(token).await?;
+        if live.now - live.session.last_seen_at >= TOUCH_EVERY {
+            self.store().touch_session(&live.hash, live.now).await?;
+        }
+        Ok(live.authenticated())
+    }
+
+    /// The session's account and when the session ends, without counting this as activity:
+    /// asking does not move the idle timeout. A session that has ended is removed and
+    /// answered `Unauthenticated`, as on any request.
+    pub async fn session_clock(
+        &self,
+        token: &str,
+    ) -> Result<(Authenticated, SessionClock), CoreError> {
+        let live = self.live_session(token).await?;
+        let settings = &self.inner().auth;
+        let clock = SessionClock {
+            now: live.now,
+            idle_ends_at: live.session.last_seen_at + settings.idle_timeout,
+            limit_at: live.session.created_at + settings.absolute_timeout,
+        };
+        Ok((live.authenticated(), clock))
+    }
+
+    /// How long a session lasts without a request (the installation's setting).
+    pub fn idle_timeout(&self) -> Duration {
+        self.inner().auth.idle_timeout
+    }
+
+    /// The session behind `token`, unless it has ended (idle, at its limit, or by a change
+    /// to its account), in which case it is removed.
+    async fn live_session(&self, token: &str) -> Result<LiveSession, CoreError> {
         let hash = secrets::hash(token);
         let session = self
             .store()
@@ -70,16 +153,11 @@ impl<S: Store> Haven<S> {
             self.store().delete_session(&hash).await?;
             return Err(CoreError::Unauthenticated);
         }
-        if now - session.last_seen_at >= TOUCH_EVERY {
-            self.store().touch_session(&hash, now).await?;
-        }
-        Ok(Authenticated {
-            staff: Staff::from_row(&user),
-            via: Via::Session {
-                token_hash: hash,
-                csrf_token: session.csrf_token,
-                mfa_verified: session.mfa_verified,
-            },
+        Ok(LiveSession {
+            hash,
+            session,
+            user,
+            now,
         })
     }
 

@@ -34,6 +34,7 @@ pub(crate) fn nav<S: Store>(haven: &Haven<S>, auth: &Authenticated) -> Nav {
     Nav {
         is_admin: auth.staff.roles.contains(&Role::Admin),
         demo: haven.is_demo(),
+        clock_after: super::session_clock::first_ask_after(haven.idle_timeout()),
     }
 }
 

@@ -9,6 +9,7 @@ mod form;
 mod intake;
 mod referrals;
 mod session;
+pub(crate) mod session_clock;
 mod sharing;
 mod survivor_edit;
 mod typed;
@@ -29,6 +30,10 @@ pub(crate) fn routes<S: Store>() -> Router<Haven<S>> {
         )
         .route("/logout", post(session::logout::<S>))
         .route("/session/keep-alive", post(session::keep_alive))
+        .route(
+            "/session/clock",
+            get(session_clock::show::<S>).post(session_clock::stay::<S>),
+        )
         .route(
             "/enrol",
             get(session::enrol_form::<S>).post(session::enrol::<S>),

@@ -121,7 +121,7 @@ pub(crate) async fn login<S: Store>(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CsrfOnly {
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 pub(crate) async fn logout<S: Store>(

@@ -23,6 +23,7 @@ mod referrals;
 mod refused_forms;
 mod return_after_sign_in;
 mod search;
+mod session_clock;
 mod sessions;
 mod sharing;
 mod sharing_network;
