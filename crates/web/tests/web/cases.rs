@@ -350,6 +350,21 @@ async fn a_member_taken_off_the_team_loses_the_case_and_a_case_manager_always_st
         me(&t.cm).await,
         me(&t.colleague).await,
     );
+    // On the page, each Remove button says whom it removes to a screen reader.
+    let session = t.app.session(&t.cm_user).await;
+    let page = t
+        .app
+        .get(&format!("/cases/{}", t.case), Some(&session))
+        .await;
+    let named = page
+        .body
+        .matches("Remove<span class=\"visually-hidden\"> ")
+        .count();
+    assert_eq!(
+        named, 2,
+        "the case manager and the clinician: {}",
+        page.body
+    );
     let path = |u: &str| format!("/api/v1/cases/{}/team/{u}", t.case);
     // Only the case manager may; the clinician on the team may not.
     assert_eq!(
