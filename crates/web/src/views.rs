@@ -236,7 +236,27 @@ pub struct TaskLine {
     pub id: String,
     pub title: String,
     pub due: String,
-    pub done: bool,
+    /// Still to do and due before the reader's today.
+    pub overdue: bool,
+}
+
+/// A goal of the case plan: id, title, status code.
+pub struct GoalLine {
+    pub id: String,
+    pub title: String,
+    pub status: &'static str,
+}
+
+/// The case plan on the case page ([`crate::pages::case_plan`]): what is open, and apart
+/// from it what is finished.
+pub struct PlanLines {
+    pub open_tasks: Vec<TaskLine>,
+    pub done_tasks: Vec<TaskLine>,
+    pub open_goals: Vec<GoalLine>,
+    pub closed_goals: Vec<GoalLine>,
+    /// What the folded lists are called, with how many they hold.
+    pub done_tasks_label: String,
+    pub closed_goals_label: String,
 }
 
 /// The case's classification as a form: the exploitation choices and the one chosen, the
@@ -287,9 +307,8 @@ pub struct Case {
     pub can_tasks: bool,
     /// The classification form, for an editor of the case who sees all of it.
     pub classification: Option<ClassificationForm>,
-    pub tasks: Vec<TaskLine>,
-    /// Goals of the plan: (id, title, status).
-    pub goals: Vec<(String, String, &'static str)>,
+    /// Goals and tasks, open first.
+    pub plan: PlanLines,
     pub timeline: Vec<(String, String)>,
     /// Where older timeline entries are left out: how many of how many are shown.
     pub timeline_more: Option<String>,

@@ -6,7 +6,7 @@ use crate::errors::{PageError, client_status};
 use crate::extract::SignedIn;
 use crate::i18n::Tr;
 use crate::shown_time;
-use crate::views::{self, Case, CaseLine, Choice, DueLine, Nav, NoteLine, TaskLine};
+use crate::views::{self, Case, CaseLine, Choice, DueLine, Nav, NoteLine};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -328,16 +328,12 @@ async fn case_page<S: Store>(
             can_manage,
             can_tasks,
             classification: super::classification::form(t, &v, can_tasks, typed),
-            tasks: v
-                .tasks
-                .iter()
-                .map(|t| TaskLine {
-                    id: t.id.to_string(),
-                    title: t.title.clone(),
-                    due: t.due_on.to_string(),
-                    done: t.done_at.is_some(),
-                })
-                .collect(),
+            plan: super::case_plan::plan_lines(
+                t,
+                &v.tasks,
+                &v.goals,
+                auth.staff.local_time.today(haven.now()),
+            ),
             timeline: v
                 .timeline
                 .iter()
@@ -355,11 +351,6 @@ async fn case_page<S: Store>(
                 v.timeline_total,
             ),
             protected_status: v.protected_status,
-            goals: v
-                .goals
-                .iter()
-                .map(|g| (g.id.to_string(), g.title.clone(), g.status.as_str()))
-                .collect(),
             team,
             sharing,
             error,

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod case_changes;
+mod case_plan;
 mod cases;
 mod classification;
 mod form;

@@ -8,6 +8,7 @@ mod api;
 mod audit;
 mod case_history;
 mod case_list;
+mod case_plan;
 mod case_races;
 mod case_team;
 mod cases;
