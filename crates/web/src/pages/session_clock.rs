@@ -79,13 +79,23 @@ pub(crate) async fn show<S: Store>(
 
 /// `POST /session/clock`: "stay signed in". Signing in with the session is the activity;
 /// the answer is the clock as it now stands. Sent without htmx, the answer is
-/// `204 No Content`, which leaves the browser on its page.
+/// `204 No Content`, which leaves the browser on its page. Pressed after the session has
+/// ended, it answers the ended line, as asking would, not the sign-in page in place of the
+/// page.
 pub(crate) async fn stay<S: Store>(
     State(haven): State<Haven<S>>,
-    SignedIn(auth, t): SignedIn,
+    signed_in: Result<SignedIn, PageError>,
+    Locale(lang): Locale,
     headers: HeaderMap,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
+    let SignedIn(auth, t) = match signed_in {
+        Ok(signed_in) => signed_in,
+        Err(PageError::Core(CoreError::Unauthenticated)) if headers.contains_key("hx-request") => {
+            return Ok(ended(Tr(lang), &headers));
+        }
+        Err(e) => return Err(e),
+    };
     check_csrf(&auth, &form.csrf)?;
     if !headers.contains_key("hx-request") {
         return Ok(StatusCode::NO_CONTENT.into_response());

@@ -131,6 +131,21 @@ async fn a_page_warns_before_its_session_ends_and_asking_keeps_nothing_alive<S: 
         "the session is over"
     );
 
+    // Pressing "Stay signed in" too late says the same, in place of the button.
+    let late = app.send(stay(&session, "any")).await;
+    assert!(
+        late.status == StatusCode::OK && late.body.contains("Your session has ended"),
+        "{}: {}",
+        late.status,
+        late.body
+    );
+    // In the browser's language, as the reader's own choice is no longer known.
+    let mut spanish = ask(&session, None);
+    spanish
+        .headers_mut()
+        .insert(header::ACCEPT_LANGUAGE, "es".parse().unwrap());
+    let r = app.send(spanish).await;
+    assert!(r.body.contains("Su sesión ha terminado"), "{}", r.body);
     // Without a page named, or with one that is not a page, signing in goes home.
     for page in [None, Some("/api/v1/cases"), Some("//evil.example/cases")] {
         let r = app.send(ask(&session, page)).await;
