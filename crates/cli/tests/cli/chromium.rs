@@ -40,7 +40,16 @@ pub(crate) async fn wait_for(
     c: &fantoccini::Client,
     locator: Locator<'_>,
 ) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    wait_for_within(c, locator, Duration::from_secs(10)).await
+}
+
+/// [`wait_for`], for something that takes longer than ten seconds to come.
+pub(crate) async fn wait_for_within(
+    c: &fantoccini::Client,
+    locator: Locator<'_>,
+    within: Duration,
+) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+    let deadline = Instant::now() + within;
     loop {
         match c.find(locator).await {
             Err(e) if not_yet(&e) && Instant::now() < deadline => {

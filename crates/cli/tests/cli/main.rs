@@ -12,6 +12,7 @@ mod browser;
 mod browser_case_history;
 mod browser_no_script;
 mod browser_referral;
+mod browser_session_clock;
 mod chromium;
 mod demo;
 mod erasure;

@@ -15,6 +15,7 @@ on_both_stores!(
     staying_signed_in_moves_the_end_and_needs_the_form_token,
     a_request_from_another_tab_moves_the_warning_along,
     near_the_absolute_limit_the_page_says_so_and_offers_no_stay,
+    a_one_minute_timeout_warns_halfway_and_keeps_someone_who_clicks,
 );
 
 /// The clock asked for by htmx on `page`.
@@ -224,4 +225,26 @@ async fn near_the_absolute_limit_the_page_says_so_and_offers_no_stay<S: Store>(a
         "staying would not help, so it is not offered: {}",
         r.body
     );
+}
+
+/// An installation that sets `session_idle_minutes = 1`: the warning comes halfway, and a
+/// session is touched often enough that someone clicking every 50 seconds stays signed in.
+async fn a_one_minute_timeout_warns_halfway_and_keeps_someone_who_clicks<S: Store>(app: App<S>) {
+    let app = app.with_idle_timeout(Duration::minutes(1));
+    let PageUser { session, .. } = app
+        .page_user(app.org_a, "brief@example.org", &[Role::CaseManager])
+        .await;
+    let page = app.get("/search", Some(&session)).await;
+    assert_eq!(asks_after(&page), Some(30), "{}", page.body);
+    for _ in 0..10 {
+        app.clock.advance(Duration::seconds(50));
+        assert_eq!(
+            app.get("/search", Some(&session)).await.status,
+            StatusCode::OK,
+            "a click every 50 seconds keeps a one-minute session"
+        );
+    }
+    app.clock.advance(Duration::seconds(35));
+    let r = app.send(ask(&session, None)).await;
+    assert!(warns(&r) && asks_after(&r) == Some(26), "{}", r.body);
 }

@@ -233,6 +233,17 @@ impl<S: Store> App<S> {
         }
     }
 
+    /// The same installation with a different idle timeout (`session_idle_minutes`).
+    pub fn with_idle_timeout(mut self, idle: time::Duration) -> Self {
+        self.haven = self.haven.clone().with_auth(AuthSettings {
+            password: PasswordParams::TESTING,
+            idle_timeout: idle,
+            ..AuthSettings::default()
+        });
+        self.router = haven_web::router(self.haven.clone());
+        self
+    }
+
     /// An account with a password and no second factor yet.
     pub async fn account(&self, org: OrgId, email: &str, roles: &[Role]) -> User {
         self.haven
