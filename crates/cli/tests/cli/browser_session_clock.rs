@@ -48,6 +48,11 @@ async fn a_page_warns_before_its_session_ends_and_staying_keeps_it() -> TestResu
             shown.elapsed()
         );
         assert!(warning.contains("your session ends at"), "{warning}");
+        let broken = crate::accessibility::violations(&c).await?;
+        assert!(
+            broken.is_empty(),
+            "WCAG 2.1 AA with the warning shown: {broken:?}"
+        );
         c.find(Locator::Css(".session-clock button"))
             .await?
             .click()
