@@ -2,6 +2,7 @@
 //! offers to stay signed in; once it has ended, it says so, with a sign-in that comes back to
 //! the page. Asking the clock is not activity: a page left open does not keep its session.
 
+use crate::case_team::team_on;
 use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -16,6 +17,7 @@ on_both_stores!(
     a_request_from_another_tab_moves_the_warning_along,
     near_the_absolute_limit_the_page_says_so_and_offers_no_stay,
     a_one_minute_timeout_warns_halfway_and_keeps_someone_who_clicks,
+    the_case_pages_long_fields_keep_the_session_while_someone_types,
 );
 
 /// The clock asked for by htmx on `page`.
@@ -247,4 +249,32 @@ async fn a_one_minute_timeout_warns_halfway_and_keeps_someone_who_clicks<S: Stor
     app.clock.advance(Duration::seconds(35));
     let r = app.send(ask(&session, None)).await;
     assert!(warns(&r) && asks_after(&r) == Some(26), "{}", r.body);
+}
+
+/// A note, and a status change's reason (up to 2,000 characters, kept as a note when a case
+/// reopens), tell the server someone is typing; the short fields (a task's or a goal's
+/// title, a colleague's address) do not need to.
+async fn the_case_pages_long_fields_keep_the_session_while_someone_types<S: Store>(app: App<S>) {
+    let team = team_on(app).await;
+    let session = team.app.session(&team.cm_user).await;
+    let page = team
+        .app
+        .get(&format!("/cases/{}", team.case), Some(&session))
+        .await
+        .body;
+    let form = |action: &str| {
+        let start = page
+            .find(&format!("action=\"/cases/{}/{action}\"", team.case))
+            .unwrap_or_else(|| panic!("the {action} form in {page}"));
+        let rest = &page[start..];
+        rest[..rest.find("</form>").unwrap_or(rest.len())].to_owned()
+    };
+    for action in ["notes", "status"] {
+        assert!(
+            form(action).contains("hx-post=\"/session/keep-alive\""),
+            "{action}: {}",
+            form(action)
+        );
+    }
+    assert!(!form("tasks").contains("keep-alive"));
 }
