@@ -47,6 +47,10 @@ pub enum CoreError {
     /// Any store error but `Stale`, which arrives as a conflict (see `From<StoreError>`).
     #[error(transparent)]
     Store(haven_store::StoreError),
+    /// Too many passwords are being checked at once for this one to wait its turn; nothing
+    /// was done (see `auth::password_gate`).
+    #[error("too many sign-ins are being checked at once")]
+    Busy,
     #[error(transparent)]
     Crypto(#[from] haven_crypto::CryptoError),
 }

@@ -49,6 +49,8 @@ pub(crate) struct Inner<S> {
     pub(crate) dummy_phc: OnceCell<String>,
     /// Seals staff TOTP secrets; derived from the key file's non-rotating root.
     pub(crate) totp_key: DataKey,
+    /// Bounds the password hashes worked out at once.
+    pub(crate) passwords: crate::auth::PasswordGate,
 }
 
 impl<S: Store> Haven<S> {
@@ -73,6 +75,10 @@ impl<S: Store> Haven<S> {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                passwords: crate::auth::PasswordGate::new(
+                    auth.passwords_at_once,
+                    auth.password_wait,
+                ),
                 auth,
                 consent_rules,
                 dummy_phc: OnceCell::new(),

@@ -118,6 +118,12 @@ impl IntoResponse for ApiError {
             ApiError::Core(CoreError::Store(StoreError::Unavailable(detail))) => {
                 ApiError::Unavailable(detail).into_response()
             }
+            ApiError::Core(CoreError::Busy) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+                Json(json!({ "error": { "code": "busy", "message": "too many sign-ins are being checked at once; nothing was done" } })),
+            )
+                .into_response(),
             ApiError::Core(e) => match classify(&e) {
                 Some((status, code, field)) => with_reason(
                     status,
@@ -215,6 +221,11 @@ fn core_page(e: CoreError, unsaved: crate::pages::Typed) -> Response {
             StatusCode::FORBIDDEN,
             "error-not-permitted",
             "error-not-permitted-body",
+        ),
+        CoreError::Busy => ErrorPage::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "error-busy",
+            "error-busy-body",
         ),
         CoreError::Store(StoreError::Unavailable(detail)) => ErrorPage {
             detail: Some(correlate(&detail).to_string()),
@@ -329,6 +340,29 @@ mod tests {
         assert!(page.contains("The database is not answering"), "{page}");
         assert!(page.contains("Asked about the clinic."), "{page}");
         assert!(!page.contains("/var/lib"), "{page}");
+    }
+
+    /// A sign-in refused because too many passwords are being checked at once asks to try
+    /// again, on the API and on the pages, in the reader's language.
+    #[tokio::test]
+    async fn too_many_sign_ins_at_once_asks_to_try_again() {
+        use crate::i18n::{ErrorPage, Lang, Tr};
+        let r = ApiError::Core(CoreError::Busy).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
+        let body = text_of(r.into_body()).await;
+        assert!(body.contains("\"busy\""), "{body}");
+        let r = PageError::Core(CoreError::Busy).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
+        let page = r.extensions().get::<ErrorPage>().cloned().unwrap();
+        let es = text_of(page.render(Tr(Lang::Es)).into_body()).await;
+        assert!(es.contains("El servidor está ocupado"), "{es}");
+        let en = text_of(r.into_body()).await;
+        assert!(
+            en.contains("Nothing was done; try again in a moment."),
+            "{en}"
+        );
     }
 
     /// What a refused form carried is handed back in the reader's language, but never to a

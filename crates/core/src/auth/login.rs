@@ -55,12 +55,17 @@ impl Failure {
 }
 
 impl<S: Store> Haven<S> {
-    /// Verifies `password` against `phc` off the async threads.
-    pub(crate) async fn verify_password(&self, password: &str, phc: String) -> bool {
+    /// Verifies `password` against `phc` off the async threads, in its turn.
+    pub(crate) async fn verify_password(
+        &self,
+        password: &str,
+        phc: String,
+    ) -> Result<bool, CoreError> {
         let pw = password.to_owned();
-        tokio::task::spawn_blocking(move || password::verify(pw.as_bytes(), &phc))
+        self.inner()
+            .passwords
+            .run(move || password::verify(pw.as_bytes(), &phc))
             .await
-            .unwrap_or(false)
     }
 
     /// Hashes a password with the configured parameters off the async threads.
@@ -68,17 +73,17 @@ impl<S: Store> Haven<S> {
         let params = self.inner().auth.password;
         let pw = password.to_owned();
         let salt: [u8; 16] = haven_crypto::entropy::random_array(self.inner().entropy.as_ref());
-        tokio::task::spawn_blocking(move || params.hash(pw.as_bytes(), &salt))
-            .await
-            .ok()
-            .flatten()
+        self.inner()
+            .passwords
+            .run(move || params.hash(pw.as_bytes(), &salt))
+            .await?
             .ok_or(CoreError::Crypto(haven_crypto::CryptoError::Malformed))
     }
 
     /// Spends the time of one password verification, for accounts that do not get one.
-    async fn dummy_verification(&self, password: &str) {
+    async fn dummy_verification(&self, password: &str) -> Result<(), CoreError> {
         let phc = self.dummy_phc().await;
-        let _ = self.verify_password(password, phc).await;
+        self.verify_password(password, phc).await.map(|_| ())
     }
 
     /// Records a failure — the account's counters and the audit entry in one write, so every
@@ -121,11 +126,11 @@ impl<S: Store> Haven<S> {
             Err(_) => None,
         };
         let Some(mut user) = user else {
-            self.dummy_verification(password).await;
+            self.dummy_verification(password).await?;
             return Err(self.fail(None, Failure::UnknownAccount).await);
         };
         if user.disabled_at.is_some() {
-            self.dummy_verification(password).await;
+            self.dummy_verification(password).await?;
             return Err(self.fail(Some(&user), Failure::Disabled).await);
         }
         if user
@@ -136,13 +141,13 @@ impl<S: Store> Haven<S> {
             user.failed_logins = 0;
         }
         if user.failed_logins >= settings.max_failures_per_hour {
-            self.dummy_verification(password).await;
+            self.dummy_verification(password).await?;
             return Err(self.fail(Some(&user), Failure::Throttled).await);
         }
         let enrolled = user.totp_secret.is_some();
         if enrolled {
             if user.totp_locked_until.is_some_and(|until| now < until) {
-                self.dummy_verification(password).await;
+                self.dummy_verification(password).await?;
                 return Err(self.fail(Some(&user), Failure::FactorLocked).await);
             }
             if !self.second_factor_ok(&mut user, code, now).await? {
@@ -152,13 +157,13 @@ impl<S: Store> Haven<S> {
                     user.totp_locked_until = Some(now + settings.totp_lock_for);
                     user.totp_failures = 0;
                 }
-                self.dummy_verification(password).await;
+                self.dummy_verification(password).await?;
                 return Err(self.fail(Some(&user), Failure::WrongCode).await);
             }
         }
         if !self
             .verify_password(password, user.password_hash.clone())
-            .await
+            .await?
         {
             user.failed_logins += 1;
             return Err(self.fail(Some(&user), Failure::WrongPassword).await);

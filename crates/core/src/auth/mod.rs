@@ -5,6 +5,7 @@
 mod demo;
 mod enrolment;
 mod login;
+mod password_gate;
 mod secrets;
 mod sessions;
 mod users;
@@ -12,6 +13,7 @@ mod users;
 pub use demo::DemoAccount;
 pub use enrolment::TotpEnrolment;
 pub use login::NewSession;
+pub(crate) use password_gate::PasswordGate;
 pub use secrets::API_TOKEN_PREFIX;
 pub(crate) use secrets::token as random_token;
 pub use sessions::{Authenticated, SessionClock, Via};
@@ -41,6 +43,10 @@ pub struct AuthSettings {
     /// Demo installations only (`haven demo`): the sign-in page may show demo accounts'
     /// current codes under a DEMO banner. Never set by `haven serve`.
     pub demo: bool,
+    /// Password hashes worked out at once (see `password_gate`), and how long one may wait
+    /// for its turn before the sign-in is refused as busy.
+    pub passwords_at_once: usize,
+    pub password_wait: std::time::Duration,
 }
 
 impl Default for AuthSettings {
@@ -53,6 +59,8 @@ impl Default for AuthSettings {
             totp_lock_after: 5,
             totp_lock_for: Duration::seconds(60),
             demo: false,
+            passwords_at_once: password_gate::default_at_once(),
+            password_wait: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -294,7 +294,7 @@ impl<S: Store> Haven<S> {
         let user = self.user_for(&by, &auth.staff.email).await?;
         if !self
             .verify_password(current, user.password_hash.clone())
-            .await
+            .await?
         {
             return Err(CoreError::invalid(
                 "current_password",

@@ -312,6 +312,8 @@ unsaved-heading = What you wrote, not saved
 unsaved-hint = Haven did not keep it. Copy it now if you need it: it is gone once you leave this page.
 error-went-wrong = Something went wrong
 error-went-wrong-body = Nothing was changed. If this keeps happening, give your administrator this reference:
+error-busy = The server is busy
+error-busy-body = Too many sign-ins are being checked at once. Nothing was done; try again in a moment.
 error-unavailable = The database is not answering
 error-unavailable-body = Nothing was saved. Try again in a moment; if it goes on, give your administrator this reference:
 

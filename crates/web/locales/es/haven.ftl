@@ -312,6 +312,8 @@ unsaved-heading = Lo que escribió, sin guardar
 unsaved-hint = Haven no lo guardó. Cópielo ahora si lo necesita: se pierde al salir de esta página.
 error-went-wrong = Algo salió mal
 error-went-wrong-body = No se cambió nada. Si vuelve a ocurrir, dé a su administrador esta referencia:
+error-busy = El servidor está ocupado
+error-busy-body = Se están comprobando demasiados inicios de sesión a la vez. No se ha hecho nada; vuelva a intentarlo en un momento.
 error-unavailable = La base de datos no responde
 error-unavailable-body = No se guardó nada. Vuelva a intentarlo en un momento; si continúa, dé a su administrador esta referencia:
 

@@ -234,12 +234,17 @@ impl<S: Store> App<S> {
     }
 
     /// The same installation with a different idle timeout (`session_idle_minutes`).
-    pub fn with_idle_timeout(mut self, idle: time::Duration) -> Self {
-        self.haven = self.haven.clone().with_auth(AuthSettings {
+    pub fn with_idle_timeout(self, idle: time::Duration) -> Self {
+        self.with_auth(AuthSettings {
             password: PasswordParams::TESTING,
             idle_timeout: idle,
             ..AuthSettings::default()
-        });
+        })
+    }
+
+    /// The same installation with other authentication settings.
+    pub fn with_auth(mut self, settings: AuthSettings) -> Self {
+        self.haven = self.haven.clone().with_auth(settings);
         self.router = haven_web::router(self.haven.clone());
         self
     }

@@ -1,0 +1,113 @@
+//! How many password hashes are worked out at once. Each verification of a staff password
+//! holds 64 MiB or more for a tenth of a second or so (Argon2id at the calibrated cost), on a
+//! blocking thread; tokio allows 512 of those. Without a bound, a flood of sign-in attempts
+//! (to any account, known or not: unknown ones verify a dummy hash) would take every core
+//! and could take more memory than the machine has, ending the server for everyone. With
+//! one, the rest wait their turn for a while and are then told the server is busy
+//! (`CoreError::Busy`, a 503), while the cores left over keep serving the pages.
+
+use crate::CoreError;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+pub(crate) struct PasswordGate {
+    slots: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl PasswordGate {
+    /// `at_once` hashes at a time (at least one); a hash that cannot start within `wait`
+    /// is not worked out.
+    pub(crate) fn new(at_once: usize, wait: Duration) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(at_once.max(1))),
+            wait,
+        }
+    }
+
+    /// Runs `work` on a blocking thread once a slot is free. The slot goes with the work,
+    /// so a request abandoned meanwhile still counts until its hash is done.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let slot = tokio::time::timeout(self.wait, Arc::clone(&self.slots).acquire_owned())
+            .await
+            .map_err(|_| CoreError::Busy)?
+            .map_err(|_| CoreError::Busy)?;
+        tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(slot);
+            out
+        })
+        .await
+        .map_err(|_| CoreError::Busy)
+    }
+}
+
+/// All the machine's cores but one, so that pages are still served while passwords are
+/// checked; one on a single core.
+pub(crate) fn default_at_once() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_than_its_slots_run_at_once() {
+        let gate = Arc::new(PasswordGate::new(2, Duration::from_secs(30)));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let (gate, running, most) = (gate.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    gate.run(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap().is_ok(), "each had its turn");
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_cannot_start_in_time_is_refused_as_busy() {
+        let gate = Arc::new(PasswordGate::new(1, Duration::from_millis(50)));
+        let (started, release) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(std::sync::Barrier::new(2)),
+        );
+        let long = {
+            let (gate, started, release) = (gate.clone(), started.clone(), release.clone());
+            tokio::spawn(async move {
+                gate.run(move || {
+                    started.notify_one();
+                    release.wait();
+                })
+                .await
+            })
+        };
+        started.notified().await;
+        assert!(matches!(gate.run(|| ()).await, Err(CoreError::Busy)));
+        release.wait();
+        assert!(long.await.unwrap().is_ok());
+        assert!(gate.run(|| ()).await.is_ok(), "free again");
+    }
+
+    #[test]
+    fn one_core_is_left_for_the_pages() {
+        assert!(default_at_once() >= 1);
+    }
+}
