@@ -37,6 +37,8 @@ struct FileConfig {
     listen: Option<String>,
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
+    sign_in_failures_per_address: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
     /// The jurisdiction's release rules (`haven_domain::consent::ConsentRules`).
     consent_default_days: Option<u32>,
     consent_max_days: Option<u32>,
@@ -69,6 +71,10 @@ pub struct Config {
     /// Session timeouts (defaults 15 minutes idle, 12 hours absolute).
     pub session_idle: time::Duration,
     pub session_absolute: time::Duration,
+    /// Failed sign-ins allowed in a row from one address (0: no limit), and the reverse
+    /// proxies whose `X-Forwarded-For` names the client.
+    pub sign_in_failures_per_address: u32,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Releases of information: default and longest duration, verbal consent, minors.
     pub consent: ConsentRules,
 }
@@ -149,6 +155,18 @@ impl Config {
             12,
             "session_absolute_hours",
         )?);
+        let trusted_proxies = file
+            .trusted_proxies
+            .unwrap_or_default()
+            .iter()
+            .map(|p| parse_network(p))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                CliError::Config(format!(
+                    "{}: trusted_proxies must be addresses or networks such as \"10.0.0.5\" or \"10.0.0.0/8\"",
+                    path.display()
+                ))
+            })?;
         let defaults = ConsentRules::default();
         let consent = match (
             &file.consent_default_days,
@@ -178,6 +196,10 @@ impl Config {
             listen,
             session_idle,
             session_absolute,
+            sign_in_failures_per_address: file
+                .sign_in_failures_per_address
+                .unwrap_or(DEFAULT_FAILURES_PER_ADDRESS),
+            trusted_proxies,
             consent,
         })
     }
@@ -210,6 +232,19 @@ impl Config {
     }
 }
 
+/// Failed sign-ins allowed in a row from one address, as `haven_core::auth::AuthSettings`.
+const DEFAULT_FAILURES_PER_ADDRESS: u32 = 20;
+
+/// A proxy's address (`10.0.0.5`, `::1`) or network (`10.0.0.0/8`).
+fn parse_network(text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
+}
+
 pub fn default_key_file(data_dir: &Path) -> PathBuf {
     data_dir.join("keys").join("haven.key")
 }
@@ -231,6 +266,11 @@ pub fn default_file_text() -> String {
          listen = \"{DEFAULT_LISTEN}\"\n\
          # session_idle_minutes = 15\n\
          # session_absolute_hours = 12\n\
+         # Failed sign-ins allowed in a row from one address (an IPv6 /64), then one more\n\
+         # every 6 seconds; 0 switches the limit off.\n\
+         # sign_in_failures_per_address = 20\n\
+         # Reverse proxies in front of Haven, whose X-Forwarded-For header names the client.\n\
+         # trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n\
          # Releases of information: the law fixes no maximum for \"reasonably time-limited\".\n\
          # consent_default_days = 90\n\
          # consent_max_days = 365\n\
@@ -265,5 +305,24 @@ mod tests {
             load_with("consent_forever = true\n").is_err(),
             "unknown keys are refused"
         );
+    }
+
+    #[test]
+    fn the_sign_in_limit_and_trusted_proxies_come_from_haven_toml_and_are_checked() {
+        let d = load_with("").expect("valid");
+        assert_eq!(d.sign_in_failures_per_address, 20);
+        assert!(d.trusted_proxies.is_empty());
+        let c = load_with(
+            "sign_in_failures_per_address = 0\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(c.sign_in_failures_per_address, 0);
+        let nets: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(nets, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        let bad = load_with("trusted_proxies = [\"the load balancer\"]\n");
+        assert!(matches!(bad, Err(CliError::Config(m)) if m.contains("trusted_proxies")));
+        assert!(load_with("sign_in_failures_per_address = -1\n").is_err());
+        let written = load_with(&default_file_text()).expect("the default file loads");
+        assert_eq!(written.sign_in_failures_per_address, 20);
     }
 }

@@ -51,6 +51,10 @@ pub enum CoreError {
     /// was done (see `auth::password_gate`).
     #[error("too many sign-ins are being checked at once")]
     Busy,
+    /// Too many sign-ins have failed from this address lately; nothing was read or checked
+    /// (see `auth::address_limit`).
+    #[error("too many failed sign-ins from one address")]
+    TooManyAttempts { retry_after: std::time::Duration },
     #[error(transparent)]
     Crypto(#[from] haven_crypto::CryptoError),
 }

@@ -51,6 +51,7 @@ pub(crate) struct Inner<S> {
     pub(crate) totp_key: DataKey,
     /// Bounds the password hashes worked out at once.
     pub(crate) passwords: crate::auth::PasswordGate,
+    pub(crate) addresses: crate::auth::AddressLimit,
 }
 
 impl<S: Store> Haven<S> {
@@ -78,6 +79,10 @@ impl<S: Store> Haven<S> {
                 passwords: crate::auth::PasswordGate::new(
                     auth.passwords_at_once,
                     auth.password_wait,
+                ),
+                addresses: crate::auth::AddressLimit::new(
+                    auth.failures_per_address,
+                    auth.address_refill,
                 ),
                 auth,
                 consent_rules,

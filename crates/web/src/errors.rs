@@ -101,6 +101,9 @@ fn classify(e: &CoreError) -> Option<(StatusCode, &'static str, Option<&'static 
             Some("password"),
         ),
         CoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+        CoreError::TooManyAttempts { .. } => {
+            (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None)
+        }
         _ => return None,
     })
 }

@@ -7,6 +7,7 @@
 
 mod api;
 mod assets;
+mod client_address;
 mod cookies;
 mod errors;
 mod extract;

@@ -88,7 +88,8 @@ pub enum ClockState {
 pub struct Login {
     pub t: Tr,
     pub csrf: String,
-    pub failed: bool,
+    /// Why the last attempt was refused, if it was.
+    pub refused: Option<String>,
     /// The page to go back to after signing in, if the session ended on one.
     pub next: Option<String>,
     /// Demo installations only.

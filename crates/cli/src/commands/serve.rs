@@ -7,6 +7,7 @@ use haven_core::Haven;
 use haven_core::auth::AuthSettings;
 use haven_crypto::password::PasswordParams;
 use haven_store::Store;
+use std::net::SocketAddr;
 
 pub async fn run(cfg: &Config) -> Result<(), CliError> {
     cfg.warn_if_key_in_data_dir();
@@ -38,6 +39,8 @@ pub(crate) async fn auth_settings(cfg: &Config) -> AuthSettings {
         password,
         idle_timeout: cfg.session_idle,
         absolute_timeout: cfg.session_absolute,
+        failures_per_address: cfg.sign_in_failures_per_address,
+        trusted_proxies: cfg.trusted_proxies.clone(),
         ..AuthSettings::default()
     }
 }
@@ -53,7 +56,9 @@ pub(crate) async fn serve<S: Store>(haven: Haven<S>, listen: &str) -> Result<(),
     println!("haven listening on http://{addr}");
     let review = tokio::spawn(review_minor_flags(haven.clone()));
     let index = tokio::spawn(index_audit_targets(haven.clone()));
-    let served = axum::serve(listener, haven_web::router(haven))
+    // The peer's address goes with each request, for the limit on failed sign-ins.
+    let app = haven_web::router(haven).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await;
     review.abort();

@@ -73,16 +73,39 @@ pub fn get_with_header(
     path: &str,
     header: &str,
 ) -> Result<Response, Box<dyn std::error::Error>> {
-    let mut s = TcpStream::connect(addr)?;
     let header = if header.is_empty() {
         String::new()
     } else {
         format!("{header}\r\n")
     };
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{header}Connection: close\r\n\r\n"
-    )?;
+    exchange(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{header}Connection: close\r\n\r\n"),
+    )
+}
+
+/// A minimal HTTP/1.1 form POST carrying a Cookie header.
+pub fn post_form(
+    addr: &str,
+    path: &str,
+    cookie: &str,
+    form: &str,
+) -> Result<Response, Box<dyn std::error::Error>> {
+    exchange(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    )
+}
+
+/// Sends `request` on a new connection and reads the whole response.
+fn exchange(addr: &str, request: &str) -> Result<Response, Box<dyn std::error::Error>> {
+    let mut s = TcpStream::connect(addr)?;
+    s.write_all(request.as_bytes())?;
     let mut raw = String::new();
     s.read_to_string(&mut raw)?;
     let (head, body) = raw.split_once("\r\n\r\n").ok_or("no header end")?;
@@ -127,6 +150,36 @@ fn serve_answers_health_and_readiness_with_security_headers() -> TestResult {
     assert_eq!(h("x-content-type-options"), Some("nosniff"));
     assert!(h("strict-transport-security").is_some_and(|v| v.contains("max-age=31536000")));
     assert_eq!(h("cross-origin-opener-policy"), Some("same-origin"));
+    Ok(())
+}
+
+/// Over a real connection the server knows each client's address, so an address that
+/// keeps failing to sign in waits (`sign_in_failures_per_address` in `haven.toml`).
+#[test]
+fn serve_limits_failed_sign_ins_by_the_connections_address() -> TestResult {
+    let install = Install::new();
+    let config = install.path().join("haven.toml");
+    let mut text = std::fs::read_to_string(&config)?;
+    text.push_str("sign_in_failures_per_address = 1\n");
+    std::fs::write(&config, text)?;
+    let (server, addr) = serve(&install)?;
+    let (_, headers, _) = get(&addr, "/login")?;
+    let csrf = headers
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("__Host-haven_csrf="))
+        .and_then(|(_, v)| v.split(';').next())
+        .and_then(|c| c.split_once('='))
+        .map(|(_, token)| token.to_owned())
+        .ok_or("no sign-in cookie")?;
+    let cookie = format!("__Host-haven_csrf={csrf}");
+    let form = format!("csrf={csrf}&email=nobody%40example.org&password=a+guess&code=");
+    let (first, _, _) = post_form(&addr, "/login", &cookie, &form)?;
+    let (second, second_headers, body) = post_form(&addr, "/login", &cookie, &form)?;
+    drop(server);
+    assert_eq!(first, 401);
+    assert_eq!(second, 429, "{body}");
+    assert!(second_headers.iter().any(|(k, _)| k == "retry-after"));
+    assert!(body.contains("Too many sign-ins have failed from your network"));
     Ok(())
 }
 

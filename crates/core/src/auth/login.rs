@@ -14,6 +14,7 @@ use haven_crypto::{password, totp};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget, Decision};
 use haven_domain::staff::Email;
 use haven_store::{SessionRow, Store, StoreError, UserRow};
+use std::net::IpAddr;
 use time::Duration;
 
 /// What a successful sign-in gives the browser.
@@ -111,6 +112,36 @@ impl<S: Store> Haven<S> {
             tracing::error!(error = %e, "could not record a failed login");
         }
         CoreError::LoginFailed
+    }
+
+    /// A sign-in sent from `from` (the client's address, where the server knows it): counted
+    /// against the address's limit before anything is read or checked, and given back if it
+    /// succeeds. Without an address (a caller in the same process) it is [`Haven::login`].
+    pub async fn login_from(
+        &self,
+        from: Option<IpAddr>,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) -> Result<NewSession, CoreError> {
+        let Some(addr) = from else {
+            return self.login(email, password, code).await;
+        };
+        let limit = &self.inner().addresses;
+        if let Err(over) = limit.spend(addr, self.now()) {
+            if over.first {
+                // The address is not logged: it may be a member of staff's.
+                tracing::warn!("sign-ins refused: too many failures from one address");
+            }
+            return Err(CoreError::TooManyAttempts {
+                retry_after: over.retry_after,
+            });
+        }
+        let signed_in = self.login(email, password, code).await;
+        if signed_in.is_ok() {
+            limit.give_back(addr, self.now());
+        }
+        signed_in
     }
 
     pub async fn login(

@@ -2,6 +2,7 @@
 //! API tokens, and the administration of accounts. Who may read survivor data is decided
 //! separately, by the policy (`crate::access`).
 
+mod address_limit;
 mod demo;
 mod enrolment;
 mod login;
@@ -10,6 +11,7 @@ mod secrets;
 mod sessions;
 mod users;
 
+pub(crate) use address_limit::AddressLimit;
 pub use demo::DemoAccount;
 pub use enrolment::TotpEnrolment;
 pub use login::NewSession;
@@ -47,6 +49,13 @@ pub struct AuthSettings {
     /// for its turn before the sign-in is refused as busy.
     pub passwords_at_once: usize,
     pub password_wait: std::time::Duration,
+    /// Sign-ins that may fail in a row from one address (an IPv6 /64), and how often one
+    /// more is allowed after that (see `address_limit`). A burst of zero: no limit.
+    pub failures_per_address: u32,
+    pub address_refill: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client's address; a request from
+    /// anywhere else is counted by its own address, whatever the header says.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for AuthSettings {
@@ -61,6 +70,9 @@ impl Default for AuthSettings {
             demo: false,
             passwords_at_once: password_gate::default_at_once(),
             password_wait: std::time::Duration::from_secs(10),
+            failures_per_address: 20,
+            address_refill: Duration::seconds(6),
+            trusted_proxies: Vec::new(),
         }
     }
 }

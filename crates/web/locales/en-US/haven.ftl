@@ -10,6 +10,7 @@ home-link = Go to the start page
 
 signin-title = Sign in
 signin-failed = Sign-in failed. Check your email, password and code, and try again.
+signin-wait = Too many sign-ins have failed from your network. Nothing was checked; try again in { $seconds } s.
 email = Email
 password = Password
 code-label = Code from your authenticator app (or a recovery code)

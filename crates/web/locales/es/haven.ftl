@@ -10,6 +10,7 @@ home-link = Ir a la página de inicio
 
 signin-title = Iniciar sesión
 signin-failed = No se pudo iniciar sesión. Revise su correo, contraseña y código, e inténtelo de nuevo.
+signin-wait = Han fallado demasiados inicios de sesión desde su red. No se ha comprobado nada; vuelva a intentarlo en { $seconds } s.
 email = Correo electrónico
 password = Contraseña
 code-label = Código de su aplicación de autenticación (o un código de recuperación)

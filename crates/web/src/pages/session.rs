@@ -2,6 +2,7 @@
 
 use super::form::PageForm;
 use crate::api::cases::{not_a_page_position, page_after};
+use crate::client_address::ClientAddress;
 use crate::cookies;
 use crate::errors::PageError;
 use crate::extract::{AnySession, SignedIn, check_csrf, check_login_csrf};
@@ -30,13 +31,13 @@ async fn login_page<S: Store>(
     haven: &Haven<S>,
     lang: Lang,
     csrf: String,
-    failed: bool,
+    refused: Option<String>,
     next: Option<ReturnTo>,
 ) -> Login {
     Login {
         t: Tr(lang),
         csrf,
-        failed,
+        refused,
         next: next.map(|page| page.as_str().to_owned()),
         demo: haven.demo_accounts().await.unwrap_or_default(),
     }
@@ -65,7 +66,7 @@ pub(crate) async fn login_form<S: Store>(
         .unwrap_or_else(|| haven.random_token());
     let mut r = views::render(
         StatusCode::OK,
-        &login_page(&haven, lang, csrf.clone(), false, next).await,
+        &login_page(&haven, lang, csrf.clone(), None, next).await,
     );
     if let Ok(v) = HeaderValue::from_str(&cookies::set(cookies::LOGIN_CSRF, &csrf)) {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -89,13 +90,17 @@ pub(crate) struct LoginForm {
 pub(crate) async fn login<S: Store>(
     State(haven): State<Haven<S>>,
     Locale(lang): Locale,
+    ClientAddress(from): ClientAddress,
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let cookie = cookies::get(&headers, cookies::LOGIN_CSRF);
     check_login_csrf(cookie.as_deref(), &form.csrf)?;
     let next = ReturnTo::parse(&form.next);
-    match haven.login(&form.email, &form.password, &form.code).await {
+    match haven
+        .login_from(from, &form.email, &form.password, &form.code)
+        .await
+    {
         Ok(session) => {
             let to = match (session.mfa_verified, &next) {
                 (false, _) => "/enrol",
@@ -110,10 +115,29 @@ pub(crate) async fn login<S: Store>(
         // Identical, byte for byte, whatever the reason. A demo installation lists its
         // accounts' codes again, as the form did, so a newcomer who mistyped or waited past
         // a code's 30 seconds can try again without reloading the page.
-        Err(haven_core::CoreError::LoginFailed) => Ok(views::render(
+        Err(CoreError::LoginFailed) => Ok(views::render(
             StatusCode::UNAUTHORIZED,
-            &login_page(&haven, lang, form.csrf, true, next).await,
+            &login_page(
+                &haven,
+                lang,
+                form.csrf,
+                Some(Tr(lang).t("signin-failed")),
+                next,
+            )
+            .await,
         )),
+        // Nothing was read or checked. Said per address, it tells nothing about any account.
+        Err(CoreError::TooManyAttempts { retry_after }) => {
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            let why = Tr(lang).t_args("signin-wait", &[("seconds", seconds.to_string())]);
+            let mut r = views::render(
+                StatusCode::TOO_MANY_REQUESTS,
+                &login_page(&haven, lang, form.csrf, Some(why), next).await,
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+            Ok(r)
+        }
         Err(e) => Err(e.into()),
     }
 }

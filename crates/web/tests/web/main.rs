@@ -28,6 +28,7 @@ mod session_clock;
 mod sessions;
 mod sharing;
 mod sharing_network;
+mod sign_in_by_address;
 mod sign_in_flood;
 mod signin;
 mod stored_faults;

@@ -93,6 +93,18 @@ impl Reply {
 }
 
 /// A JSON reply's body (`null` if it is not JSON).
+/// The sign-in form's request, with a fixed pre-sign-in CSRF cookie, and its body: the
+/// token and `fields`.
+fn login_request(fields: &[(&str, &str)]) -> (axum::http::request::Builder, String) {
+    let csrf = "c".repeat(43);
+    let mut pairs = vec![("csrf", csrf.as_str())];
+    pairs.extend_from_slice(fields);
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("__Host-haven_csrf={csrf}"));
+    (req, encode(&pairs))
+}
+
 pub fn body(r: &Reply) -> serde_json::Value {
     serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null)
 }
@@ -393,14 +405,29 @@ impl<S: Store> App<S> {
     /// Submits the sign-in form with a fixed pre-sign-in CSRF cookie and its token, and
     /// `fields`.
     pub async fn submit_login(&self, fields: &[(&str, &str)]) -> Reply {
-        let csrf = "c".repeat(43);
-        let mut pairs = vec![("csrf", csrf.as_str())];
-        pairs.extend_from_slice(fields);
-        let req = Request::post("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, format!("__Host-haven_csrf={csrf}"))
-            .body(Body::from(encode(&pairs)))
-            .unwrap();
+        let (req, form) = login_request(fields);
+        self.send(req.body(Body::from(form)).unwrap()).await
+    }
+
+    /// Submits the sign-in form over a connection from `peer`, as `haven serve` sees one,
+    /// carrying `X-Forwarded-For: forwarded` if given.
+    pub async fn login_from(
+        &self,
+        peer: &str,
+        forwarded: Option<&str>,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) -> Reply {
+        let (mut req, form) =
+            login_request(&[("email", email), ("password", password), ("code", code)]);
+        if let Some(list) = forwarded {
+            req = req.header("x-forwarded-for", list);
+        }
+        let mut req = req.body(Body::from(form)).unwrap();
+        let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
         self.send(req).await
     }
 
