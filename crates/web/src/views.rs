@@ -81,6 +81,16 @@ pub enum ClockState {
     Limit(String),
     /// The session has ended; the sign-in page that comes back here.
     Ended(String),
+    /// "Stay signed in" was pressed and nothing more is needed: said where the button was,
+    /// taking its keyboard focus, then gone.
+    Stayed,
+}
+
+impl ClockState {
+    /// Said for a moment only.
+    pub fn fades(&self) -> bool {
+        matches!(self, Self::Stayed)
+    }
 }
 
 #[derive(Template)]

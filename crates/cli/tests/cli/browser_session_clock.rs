@@ -66,6 +66,28 @@ async fn a_page_warns_before_its_session_ends_and_staying_keeps_it() -> TestResu
             assert!(Instant::now() < deadline, "the warning stays after staying");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // Where the button was, the page says it worked, and the keyboard focus is there
+        // rather than back at the page's start; a few seconds later it is gone.
+        let focused = c
+            .execute(
+                "return [document.activeElement.id, document.activeElement.textContent];",
+                vec![],
+            )
+            .await?;
+        assert_eq!(
+            focused,
+            serde_json::json!(["session-stay", "You are still signed in."])
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while c
+            .find(Locator::Css(".clock-stayed"))
+            .await?
+            .is_displayed()
+            .await?
+        {
+            assert!(Instant::now() < deadline, "the confirmation stays");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         // The quiet clock came from a session whose end moved: the server says nothing only
         // while more than half the minute is left.
         c.goto(&format!("{base}/search")).await?;

@@ -307,6 +307,7 @@ session-ended = Your session has ended, so this will not be saved. Copy what you
 session-ends-idle = Nothing has been sent for a while, so your session ends at { $at }.
 session-ends-limit = Your session reaches its time limit at { $at }. Save what you are writing, then sign in again.
 session-stay = Stay signed in
+session-stayed = You are still signed in.
 session-has-ended = Your session has ended; anything typed on this page has not been saved.
 session-sign-in-again = Sign in again
 unsaved-heading = What you wrote, not saved

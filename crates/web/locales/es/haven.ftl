@@ -307,6 +307,7 @@ session-ended = Su sesión ha terminado, así que esto no se guardará. Copie lo
 session-ends-idle = No se ha enviado nada desde hace un rato, así que su sesión termina a las { $at }.
 session-ends-limit = Su sesión llega a su límite de tiempo a las { $at }. Guarde lo que está escribiendo y vuelva a iniciar sesión.
 session-stay = Seguir con la sesión
+session-stayed = Su sesión sigue abierta.
 session-has-ended = Su sesión ha terminado; lo escrito en esta página no se ha guardado.
 session-sign-in-again = Volver a iniciar sesión
 unsaved-heading = Lo que escribió, sin guardar

@@ -7,7 +7,8 @@
 //! count as activity, so a page left open does not keep its session alive; each answer
 //! carries when to ask next, worked out from the session as the server has it, so a
 //! request from another tab meanwhile moves the warning along. `POST /session/clock` is
-//! the button: it counts as activity, as any request does. Needs JavaScript (htmx); without
+//! the button: it counts as activity, as any request does, and its answer says "You are
+//! still signed in" for a few seconds in the button's place, holding the keyboard focus. Needs JavaScript (htmx); without
 //! it the session ends as before, and the next page asked for is the sign-in page.
 
 use super::cases::csrf;
@@ -102,7 +103,12 @@ pub(crate) async fn stay<S: Store>(
     }
     let token = cookies::get(&headers, cookies::SESSION).ok_or(CoreError::Unauthenticated)?;
     let (auth, clock) = haven.session_clock(&token).await?;
-    let view = view_of(&haven, t, csrf(&auth), &auth.staff.local_time, clock);
+    let mut view = view_of(&haven, t, csrf(&auth), &auth.staff.local_time, clock);
+    // Said where the button was, so that a screen reader hears it worked and the keyboard
+    // focus has somewhere to go; near the absolute limit the limit's line stays instead.
+    if matches!(view.state, ClockState::Quiet) {
+        view.state = ClockState::Stayed;
+    }
     Ok(views::render(StatusCode::OK, &view))
 }
 

@@ -161,7 +161,15 @@ async fn staying_signed_in_moves_the_end_and_needs_the_form_token<S: Store>(app:
         .page_user(app.org_a, "stay@example.org", &[Role::CaseManager])
         .await;
     app.clock.advance(Duration::seconds(13 * 60 + 30));
-    assert!(warns(&app.send(ask(&session, None)).await));
+    let warning = app.send(ask(&session, None)).await;
+    assert!(
+        warns(&warning)
+            && warning
+                .body
+                .contains("<button type=\"submit\" id=\"session-stay\">"),
+        "{}",
+        warning.body
+    );
 
     let forged = app.send(stay(&session, "forged")).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN, "like every form");
@@ -173,6 +181,18 @@ async fn staying_signed_in_moves_the_end_and_needs_the_form_token<S: Store>(app:
         "fifteen minutes again from now: {}",
         stayed.body
     );
+    // It says so where the button was, under the button's id, which htmx gives the focus
+    // back to, and only for a moment.
+    assert!(
+        stayed.body.contains(
+            "<p class=\"clock-stayed\" id=\"session-stay\" tabindex=\"-1\">You are still signed in.</p>"
+        ) && stayed.body.contains("class=\"session-clock fades\""),
+        "{}",
+        stayed.body
+    );
+    // Asking afterwards is quiet again.
+    let asked = app.send(ask(&session, None)).await;
+    assert!(!asked.body.contains("clock-stayed") && !asked.body.contains("fades"));
     app.clock.advance(Duration::minutes(14));
     assert_eq!(
         app.get("/", Some(&session)).await.status,
