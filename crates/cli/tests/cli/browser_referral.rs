@@ -120,6 +120,25 @@ async fn a_referral_under_a_release_closes_the_loop_across_two_organisations() -
         click(&c, "#referral-consent option:nth-child(2)").await?;
         click(&c, "#referral-form button").await?;
         wait_for_text(&c, "referrals", "sent").await?;
+        // In a phone's window the page does not scroll sideways: the releases table, the
+        // widest thing on it, scrolls inside its own region (WCAG 1.4.10).
+        let (width, height) = c.get_window_size().await?;
+        c.set_window_size(400, 900).await?;
+        c.goto(&case_url).await?;
+        wait_for(&c, Locator::Id("consents")).await?;
+        let widths = c
+            .execute(
+                "const r = document.querySelector('.table-scroll'); \
+                 return [document.documentElement.scrollWidth, document.documentElement.clientWidth, \
+                         r.scrollWidth > r.clientWidth, r.getAttribute('tabindex')];",
+                vec![],
+            )
+            .await?;
+        assert_eq!(widths[0], widths[1], "the page fits: {widths}");
+        assert_eq!(widths[2], serde_json::json!(true), "the table scrolls: {widths}");
+        assert_eq!(widths[3], serde_json::json!("0"), "by keyboard too");
+        c.set_window_size(u32::try_from(width)?, u32::try_from(height)?)
+            .await?;
         sign_out(&c).await?;
 
         // The NGO's therapist writes a psychotherapy note.
