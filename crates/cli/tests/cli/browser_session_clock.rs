@@ -48,6 +48,9 @@ async fn a_page_warns_before_its_session_ends_and_staying_keeps_it() -> TestResu
             shown.elapsed()
         );
         assert!(warning.contains("your session ends at"), "{warning}");
+        // The page can be scrolled past the warning, so it hides nothing at the page's foot.
+        let room = "return getComputedStyle(document.querySelector('main')).paddingBottom;";
+        assert_eq!(c.execute(room, vec![]).await?, serde_json::json!("128px"));
         let broken = crate::accessibility::violations(&c).await?;
         assert!(
             broken.is_empty(),
@@ -88,6 +91,7 @@ async fn a_page_warns_before_its_session_ends_and_staying_keeps_it() -> TestResu
             assert!(Instant::now() < deadline, "the confirmation stays");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+        assert_eq!(c.execute(room, vec![]).await?, serde_json::json!("24px"));
         // The quiet clock came from a session whose end moved: the server says nothing only
         // while more than half the minute is left.
         c.goto(&format!("{base}/search")).await?;
