@@ -66,6 +66,40 @@ pub fn canonical_zone(name: &str) -> Result<String, CoreError> {
 }
 
 /// Every zone name the account page offers, sorted.
+/// The areas of the database's own names (`Area/Location`). The other names are old
+/// spellings kept for compatibility (`US/Eastern`, `EST5EDT`, `Japan`) and the `Etc/GMT±N`
+/// zones, whose sign is the reverse of what it seems (`Etc/GMT+5` is five hours behind UTC).
+const AREAS: [&str; 10] = [
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+];
+
+/// The zones a person is offered, by area: the database's `Area/Location` names, sorted.
+/// Any other name the database knows is still accepted (`canonical_zone`).
+pub fn zones_by_area() -> Vec<(&'static str, Vec<String>)> {
+    let names = zone_names();
+    AREAS
+        .iter()
+        .map(|area| {
+            let prefix = format!("{area}/");
+            let zones = names
+                .iter()
+                .filter(|n| n.starts_with(&prefix))
+                .cloned()
+                .collect();
+            (*area, zones)
+        })
+        .collect()
+}
+
 pub fn zone_names() -> Vec<String> {
     let mut names: Vec<String> = tz::db()
         .available()
@@ -119,5 +153,28 @@ mod tests {
         let names = zone_names();
         assert!(names.len() > 300, "{}", names.len());
         assert!(names.iter().any(|n| n == "Africa/Lagos"));
+    }
+
+    #[test]
+    fn the_offered_zones_are_grouped_by_area_without_old_or_reversed_names() {
+        let areas = zones_by_area();
+        assert_eq!(areas.len(), 10);
+        let offered: Vec<&String> = areas.iter().flat_map(|(_, zones)| zones).collect();
+        assert!(offered.len() > 300, "{}", offered.len());
+        for (area, zones) in &areas {
+            assert!(!zones.is_empty(), "{area}");
+            assert!(zones.iter().all(|z| z.starts_with(&format!("{area}/"))));
+            assert!(zones.is_sorted());
+        }
+        let america = &areas[1].1;
+        assert!(
+            america
+                .iter()
+                .any(|z| z == "America/Argentina/Buenos_Aires")
+        );
+        for old in ["US/Eastern", "Etc/GMT+5", "EST5EDT", "Japan", "UTC"] {
+            assert!(!offered.iter().any(|z| *z == old), "{old} is not offered");
+            assert!(canonical_zone(old).is_ok(), "{old} is still accepted");
+        }
     }
 }

@@ -376,7 +376,9 @@ pub struct Account {
     pub languages: Vec<(&'static str, &'static str)>,
     /// The chosen time zone's name, empty for UTC (no choice).
     pub zone: String,
-    pub zones: Vec<String>,
+    /// The zones offered, by area; a zone chosen earlier that is not among them (an old
+    /// spelling) comes first, in a group of its own.
+    pub zones: Vec<(String, Vec<String>)>,
     pub notice: Option<String>,
     pub error: Option<String>,
 }

@@ -79,6 +79,7 @@ staff-factor-reset = Second factor removed; the person sets it up again at their
 account-title = My account
 time-zone = Time zone
 time-zone-utc = UTC (none chosen)
+time-zone-chosen = Chosen earlier
 time-zone-hint = Notes, the timeline and due dates follow this zone. Without one, times are shown in UTC and say so.
 tokens = API tokens
 tokens-intro = Tokens are created by an operator with "haven token create" and shown once.

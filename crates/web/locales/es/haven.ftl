@@ -79,6 +79,7 @@ staff-factor-reset = Segundo factor eliminado; la persona lo configura de nuevo 
 account-title = Mi cuenta
 time-zone = Zona horaria
 time-zone-utc = UTC (ninguna elegida)
+time-zone-chosen = Elegida antes
 time-zone-hint = Las notas, la cronología y los vencimientos siguen esta zona. Sin ella, las horas se muestran en UTC y lo indican.
 tokens = Tokens de la API
 tokens-intro = Los tokens los crea un operador con "haven token create" y se muestran una sola vez.

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use haven_core::auth::{Acting, Authenticated};
-use haven_core::local_time::zone_names;
+use haven_core::local_time::zones_by_area;
 use haven_core::{CoreError, Haven};
 use haven_domain::TokenId;
 use haven_store::Store;
@@ -35,7 +35,7 @@ async fn page<S: Store>(
             chosen: auth.staff.language.clone().unwrap_or_default(),
             languages: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
             zone: auth.staff.local_time.name().unwrap_or_default().to_owned(),
-            zones: zone_names(),
+            zones: offered_zones(t, auth.staff.local_time.name()),
             csrf: auth.csrf_token().unwrap_or_default().to_owned(),
             nav: super::cases::nav(haven, auth),
             tokens: tokens
@@ -175,4 +175,21 @@ pub(crate) async fn set_time_zone<S: Store>(
         Err(e @ CoreError::InvalidInput { .. }) => refused(t, &haven, &auth, &e).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// The zones the account page offers, by area, with `chosen` first where it is none of
+/// them, so that the list still shows what is chosen.
+fn offered_zones(t: Tr, chosen: Option<&str>) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = zones_by_area()
+        .into_iter()
+        .map(|(area, zones)| (area.to_owned(), zones))
+        .collect();
+    if let Some(zone) = chosen
+        && !groups
+            .iter()
+            .any(|(_, zones)| zones.iter().any(|z| z == zone))
+    {
+        groups.insert(0, (t.t("time-zone-chosen"), vec![zone.to_owned()]));
+    }
+    groups
 }

@@ -176,6 +176,20 @@ async fn a_zone_the_database_does_not_know_is_refused_and_nothing_changes<S: Sto
     }
     let account = app.get("/account", Some(&s)).await.body;
     assert!(account.contains("<option selected>America/Bogota</option>"));
+    // The list is by area, and offers neither old spellings nor `Etc/GMT+5`, which is five
+    // hours behind UTC; an old spelling chosen all the same still shows as chosen.
+    assert!(account.contains("<optgroup label=\"America\">"));
+    assert!(!account.contains(">US/Eastern<") && !account.contains(">Etc/GMT+5<"));
+    choose_zone(&app, &s, &csrf, "US/Eastern").await;
+    let account = app.get("/account", Some(&s)).await.body;
+    assert!(
+        account.contains(
+            "<optgroup label=\"Chosen earlier\"><option selected>US/Eastern</option></optgroup>"
+        ),
+        "{account}"
+    );
+    let zones = part(&account, "id=\"time-zone\"", "</select>");
+    assert_eq!(zones.matches(" selected>").count(), 1, "one choice shown");
     choose_zone(&app, &s, &csrf, "").await;
     let account = app.get("/account", Some(&s)).await.body;
     assert!(account.contains("<option value=\"\" selected>UTC (none chosen)</option>"));
