@@ -65,7 +65,6 @@ pub fn canonical_zone(name: &str) -> Result<String, CoreError> {
         .ok_or_else(|| CoreError::invalid("time_zone", Reason::TimeZoneUnknown))
 }
 
-/// Every zone name the account page offers, sorted.
 /// The areas of the database's own names (`Area/Location`). The other names are old
 /// spellings kept for compatibility (`US/Eastern`, `EST5EDT`, `Japan`) and the `Etc/GMT±N`
 /// zones, whose sign is the reverse of what it seems (`Etc/GMT+5` is five hours behind UTC).
@@ -100,6 +99,7 @@ pub fn zones_by_area() -> Vec<(&'static str, Vec<String>)> {
         .collect()
 }
 
+/// Every zone name the database knows, sorted.
 pub fn zone_names() -> Vec<String> {
     let mut names: Vec<String> = tz::db()
         .available()

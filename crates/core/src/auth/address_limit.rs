@@ -9,9 +9,9 @@
 //! The limit is a generic cell rate (GCRA): one instant per address, the time at which its
 //! bucket would be full again. An address whose bucket is full needs no entry, so the table
 //! holds only addresses that failed recently; when it reaches its size it drops those whose
-//! buckets are full again, then arbitrary ones (which only gives them a fresh burst). IPv6 addresses count by their
-//! /64 prefix, which is what one household or office is given. The table is per server
-//! process: several servers each keep their own.
+//! buckets are full again, then arbitrary ones (which only gives them a fresh burst). IPv6
+//! addresses count by their /64 prefix, which is what one household or office is given. The
+//! table is per server process: several servers each keep their own.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;

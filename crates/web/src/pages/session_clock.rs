@@ -8,8 +8,9 @@
 //! carries when to ask next, worked out from the session as the server has it, so a
 //! request from another tab meanwhile moves the warning along. `POST /session/clock` is
 //! the button: it counts as activity, as any request does, and its answer says "You are
-//! still signed in" for a few seconds in the button's place, holding the keyboard focus. Needs JavaScript (htmx); without
-//! it the session ends as before, and the next page asked for is the sign-in page.
+//! still signed in" for a few seconds in the button's place, holding the keyboard focus.
+//! Needs JavaScript (htmx); without it the session ends as before, and the next page asked
+//! for is the sign-in page.
 
 use super::cases::csrf;
 use super::form::PageForm;
