@@ -39,6 +39,7 @@ struct FileConfig {
     session_absolute_hours: Option<i64>,
     sign_in_failures_per_address: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
+    known_device_days: Option<u32>,
     /// The jurisdiction's release rules (`haven_domain::consent::ConsentRules`).
     consent_default_days: Option<u32>,
     consent_max_days: Option<u32>,
@@ -75,6 +76,8 @@ pub struct Config {
     /// proxies whose `X-Forwarded-For` names the client.
     pub sign_in_failures_per_address: u32,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a browser that signed in stays a known device of its account (0: none is).
+    pub known_device_for: time::Duration,
     /// Releases of information: default and longest duration, verbal consent, minors.
     pub consent: ConsentRules,
 }
@@ -167,6 +170,13 @@ impl Config {
                     path.display()
                 ))
             })?;
+        let known_device_days = file.known_device_days.unwrap_or(DEFAULT_KNOWN_DEVICE_DAYS);
+        if known_device_days > MOST_KNOWN_DEVICE_DAYS {
+            return Err(CliError::Config(format!(
+                "{}: known_device_days must be at most {MOST_KNOWN_DEVICE_DAYS}: browsers keep a cookie no longer",
+                path.display()
+            )));
+        }
         let defaults = ConsentRules::default();
         let consent = match (
             &file.consent_default_days,
@@ -200,6 +210,7 @@ impl Config {
                 .sign_in_failures_per_address
                 .unwrap_or(DEFAULT_FAILURES_PER_ADDRESS),
             trusted_proxies,
+            known_device_for: time::Duration::days(i64::from(known_device_days)),
             consent,
         })
     }
@@ -234,6 +245,9 @@ impl Config {
 
 /// Failed sign-ins allowed in a row from one address, as `haven_core::auth::AuthSettings`.
 const DEFAULT_FAILURES_PER_ADDRESS: u32 = 20;
+const DEFAULT_KNOWN_DEVICE_DAYS: u32 = 90;
+/// Chromium keeps a cookie for at most 400 days, whatever it asks for.
+const MOST_KNOWN_DEVICE_DAYS: u32 = 400;
 
 /// A proxy's address (`10.0.0.5`, `::1`) or network (`10.0.0.0/8`).
 fn parse_network(text: &str) -> Option<ipnet::IpNet> {
@@ -271,6 +285,9 @@ pub fn default_file_text() -> String {
          # sign_in_failures_per_address = 20\n\
          # Reverse proxies in front of Haven, whose X-Forwarded-For header names the client.\n\
          # trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n\
+         # Days a browser that signed in with both factors stays known to its account: its\n\
+         # owner can sign in from it while guesses from elsewhere lock the account. 0: never.\n\
+         # known_device_days = 90\n\
          # Releases of information: the law fixes no maximum for \"reasonably time-limited\".\n\
          # consent_default_days = 90\n\
          # consent_max_days = 365\n\
@@ -324,5 +341,14 @@ mod tests {
         assert!(load_with("sign_in_failures_per_address = -1\n").is_err());
         let written = load_with(&default_file_text()).expect("the default file loads");
         assert_eq!(written.sign_in_failures_per_address, 20);
+        assert_eq!(written.known_device_for, time::Duration::days(90));
+        assert_eq!(
+            load_with("known_device_days = 0\n")
+                .expect("valid")
+                .known_device_for,
+            time::Duration::ZERO
+        );
+        let long = load_with("known_device_days = 401\n");
+        assert!(matches!(long, Err(CliError::Config(m)) if m.contains("known_device_days")));
     }
 }

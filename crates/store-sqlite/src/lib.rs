@@ -16,6 +16,7 @@ mod db;
 mod directory;
 mod inline_reads;
 mod keystore;
+mod known_devices;
 mod plan;
 mod sharing;
 mod staff;

@@ -3,7 +3,7 @@
 
 use crate::{
     DATA_MIGRATIONS, KEYSTORE_MIGRATIONS, SqliteStore, audit, audit_index, cases, checkpoints,
-    convert, keystore, plan, staff, survivor_edit, survivors,
+    convert, keystore, known_devices, plan, staff, survivor_edit, survivors,
 };
 use haven_store::{SchemaState, StoreError};
 
@@ -313,6 +313,28 @@ impl haven_store::Store for SqliteStore {
         token_hash: &[u8; 32],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         staff::delete_session(self, token_hash)
+    }
+    fn remember_device(
+        &self,
+        device: &haven_store::KnownDeviceRow,
+        replacing: Option<&[u8; 32]>,
+        expired_before: time::OffsetDateTime,
+        keep: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        known_devices::remember_device(self, device, replacing, expired_before, keep)
+    }
+    fn known_device(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<haven_store::KnownDeviceRow>, StoreError>> + Send {
+        known_devices::known_device_by_hash(self, token_hash)
+    }
+    fn known_device_failed(
+        &self,
+        token_hash: &[u8; 32],
+        forget_at: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        known_devices::known_device_failed(self, token_hash, forget_at)
     }
     fn insert_api_token(
         &self,

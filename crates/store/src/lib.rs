@@ -315,6 +315,27 @@ pub trait Store: SharingStore + Clone + Send + Sync + 'static {
         &self,
         token_hash: &[u8; 32],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Remembers a browser that signed in, in one transaction with forgetting `replacing`
+    /// (the device it signed in from, whose cookie it replaces), the account's devices
+    /// remembered before `expired_before`, and all but the account's newest `keep`.
+    fn remember_device(
+        &self,
+        device: &KnownDeviceRow,
+        replacing: Option<&[u8; 32]>,
+        expired_before: time::OffsetDateTime,
+        keep: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn known_device(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<KnownDeviceRow>, StoreError>> + Send;
+    /// Counts a failed sign-in from a known device, and forgets the device once it has
+    /// failed `forget_at` times.
+    fn known_device_failed(
+        &self,
+        token_hash: &[u8; 32],
+        forget_at: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn insert_api_token(
         &self,
         token: &ApiTokenRow,

@@ -147,6 +147,22 @@ pub struct SessionRow {
     pub last_seen_at: OffsetDateTime,
 }
 
+/// A browser that has signed in to an account with both factors (a known device). Only its
+/// cookie's hash is stored, with no address or description of the browser. Signing in from
+/// it is counted against its own failures, not against the account's or the address's, so
+/// someone guessing at an account from elsewhere cannot lock its owner out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDeviceRow {
+    pub token_hash: [u8; 32],
+    pub user: UserId,
+    /// The account's security epoch when the device was remembered: a password change or
+    /// reset, a new second factor, or disabling the account forgets every device.
+    pub security_epoch: u64,
+    pub created_at: OffsetDateTime,
+    /// Sign-ins from it that failed since it was remembered.
+    pub failures: u32,
+}
+
 /// An API token; only the token's hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRow {

@@ -7,6 +7,11 @@ use axum::http::header::COOKIE;
 
 pub const SESSION: &str = "__Host-haven_session";
 pub const LOGIN_CSRF: &str = "__Host-haven_csrf";
+/// A known device of the account that last signed in from this browser (see
+/// `haven_core::auth::known_devices`). It outlives the session and signing out: it opens
+/// nothing, and it is what keeps its owner able to sign in while someone guesses at the
+/// account from elsewhere.
+pub const DEVICE: &str = "__Host-haven_device";
 
 /// The value of cookie `name`, if the request carries it.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -22,6 +27,14 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
 
 pub fn set(name: &str, value: &str) -> String {
     format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict")
+}
+
+/// A cookie that outlives the browser's session, for `lasts`.
+pub fn set_lasting(name: &str, value: &str, lasts: time::Duration) -> String {
+    format!(
+        "{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={}",
+        lasts.whole_seconds().max(0)
+    )
 }
 
 pub fn clear(name: &str) -> String {

@@ -41,6 +41,7 @@ pub(crate) async fn auth_settings(cfg: &Config) -> AuthSettings {
         absolute_timeout: cfg.session_absolute,
         failures_per_address: cfg.sign_in_failures_per_address,
         trusted_proxies: cfg.trusted_proxies.clone(),
+        known_device_for: cfg.known_device_for,
         ..AuthSettings::default()
     }
 }

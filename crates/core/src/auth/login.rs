@@ -7,13 +7,18 @@
 //! that race cannot spend one code twice or undo each other's failure counts, and none can
 //! write back enabled an account an administrator disabled meanwhile: the loser's answer
 //! is not used, and it fails like any other.
+//!
+//! A sign-in from a known device of its account (`known_devices`) is counted against that
+//! device instead of the account or the address, so guessing at an account from elsewhere
+//! cannot lock its owner out.
 
-use super::{Staff, secrets};
+use super::known_devices::RememberedDevice;
+use super::{Lane, Staff, secrets};
 use crate::{CoreError, Haven};
 use haven_crypto::{password, totp};
 use haven_domain::audit::{Actor, AuditAction, AuditTarget, Decision};
 use haven_domain::staff::Email;
-use haven_store::{SessionRow, Store, StoreError, UserRow};
+use haven_store::{KnownDeviceRow, SessionRow, Store, StoreError, UserRow};
 use std::net::IpAddr;
 use time::Duration;
 
@@ -27,9 +32,21 @@ pub struct NewSession {
     /// enrolment page.
     pub mfa_verified: bool,
     pub staff: Staff,
+    /// The browser's new known-device cookie, for a sign-in with both factors where the
+    /// installation remembers devices.
+    pub device: Option<RememberedDevice>,
 }
 
-enum Failure {
+/// Where a sign-in comes from, as far as the server can tell.
+#[derive(Debug, Clone, Default)]
+pub struct SignInFrom {
+    /// The client's address; none for a caller in the same process.
+    pub address: Option<IpAddr>,
+    /// The known-device cookie the browser sent, if any.
+    pub device: Option<String>,
+}
+
+pub(super) enum Failure {
     UnknownAccount,
     Disabled,
     Throttled,
@@ -42,7 +59,7 @@ enum Failure {
 }
 
 impl Failure {
-    fn reason(&self) -> &'static str {
+    pub(super) fn reason(&self) -> &'static str {
         match self {
             Failure::UnknownAccount => "unknown_account",
             Failure::Disabled => "disabled",
@@ -56,40 +73,49 @@ impl Failure {
 }
 
 impl<S: Store> Haven<S> {
-    /// Verifies `password` against `phc` off the async threads, in its turn.
+    /// Verifies `password` against `phc` off the async threads, in its turn in `lane`.
     pub(crate) async fn verify_password(
         &self,
+        lane: Lane,
         password: &str,
         phc: String,
     ) -> Result<bool, CoreError> {
         let pw = password.to_owned();
         self.inner()
             .passwords
-            .run(move || password::verify(pw.as_bytes(), &phc))
+            .run(lane, move || password::verify(pw.as_bytes(), &phc))
             .await
     }
 
     /// Hashes a password with the configured parameters off the async threads.
-    pub(crate) async fn hash_password(&self, password: &str) -> Result<String, CoreError> {
+    pub(crate) async fn hash_password(
+        &self,
+        lane: Lane,
+        password: &str,
+    ) -> Result<String, CoreError> {
         let params = self.inner().auth.password;
         let pw = password.to_owned();
         let salt: [u8; 16] = haven_crypto::entropy::random_array(self.inner().entropy.as_ref());
         self.inner()
             .passwords
-            .run(move || params.hash(pw.as_bytes(), &salt))
+            .run(lane, move || params.hash(pw.as_bytes(), &salt))
             .await?
             .ok_or(CoreError::Crypto(haven_crypto::CryptoError::Malformed))
     }
 
     /// Spends the time of one password verification, for accounts that do not get one.
-    async fn dummy_verification(&self, password: &str) -> Result<(), CoreError> {
+    pub(super) async fn dummy_verification(
+        &self,
+        lane: Lane,
+        password: &str,
+    ) -> Result<(), CoreError> {
         let phc = self.dummy_phc().await;
-        self.verify_password(password, phc).await.map(|_| ())
+        self.verify_password(lane, password, phc).await.map(|_| ())
     }
 
     /// Records a failure — the account's counters and the audit entry in one write, so every
     /// kind of failure costs the same — and returns the one error all failures share.
-    async fn fail(&self, user: Option<&UserRow>, failure: Failure) -> CoreError {
+    pub(super) async fn fail(&self, user: Option<&UserRow>, failure: Failure) -> CoreError {
         let mut event = self.event(Actor::Anonymous, AuditAction::LoginFailed, failure.reason());
         event.decision = Decision::Deny;
         let written = match user {
@@ -114,56 +140,100 @@ impl<S: Store> Haven<S> {
         CoreError::LoginFailed
     }
 
-    /// A sign-in sent from `from` (the client's address, where the server knows it): counted
-    /// against the address's limit before anything is read or checked, and given back if it
-    /// succeeds. Without an address (a caller in the same process) it is [`Haven::login`].
+    /// A sign-in sent from `from`. Unless it comes from a known device of the account it
+    /// names, it is counted against its address's limit, before anything else is read where
+    /// it carries no device cookie the server knows, and given back if it succeeds.
     pub async fn login_from(
         &self,
-        from: Option<IpAddr>,
+        from: &SignInFrom,
         email: &str,
         password: &str,
         code: &str,
     ) -> Result<NewSession, CoreError> {
-        let Some(addr) = from else {
-            return self.login(email, password, code).await;
-        };
-        let limit = &self.inner().addresses;
-        if let Err(over) = limit.spend(addr, self.now()) {
-            if over.first {
-                // The address is not logged: it may be a member of staff's.
-                tracing::warn!("sign-ins refused: too many failures from one address");
-            }
-            return Err(CoreError::TooManyAttempts {
-                retry_after: over.retry_after,
-            });
+        let presented = self.presented_device(from.device.as_deref()).await?;
+        if presented.is_none() {
+            self.spend_address(from.address)?;
         }
-        let signed_in = self.login(email, password, code).await;
-        if signed_in.is_ok() {
-            limit.give_back(addr, self.now());
+        let user = self.account_named(email).await?;
+        let device = presented
+            .as_ref()
+            .filter(|d| user.as_ref().is_some_and(|u| self.is_known_device_of(d, u)));
+        if presented.is_some() && device.is_none() {
+            // Another account's device, or this one's from before its password changed:
+            // an attempt like any other.
+            self.spend_address(from.address)?;
+        }
+        let signed_in = self.attempt(user, device, password, code).await;
+        if let (Ok(_), None, Some(address)) = (&signed_in, device, from.address) {
+            self.inner().addresses.give_back(address, self.now());
         }
         signed_in
     }
 
+    /// Counts an attempt against its address's limit: `TooManyAttempts` past it. Without an
+    /// address (a caller in the same process) there is nothing to count.
+    fn spend_address(&self, address: Option<IpAddr>) -> Result<(), CoreError> {
+        let Some(address) = address else {
+            return Ok(());
+        };
+        self.inner()
+            .addresses
+            .spend(address, self.now())
+            .map_err(|over| {
+                if over.first {
+                    // The address is not logged: it may be a member of staff's.
+                    tracing::warn!("sign-ins refused: too many failures from one address");
+                }
+                CoreError::TooManyAttempts {
+                    retry_after: over.retry_after,
+                }
+            })
+    }
+
+    /// A sign-in from a caller in the same process: no address, no device.
     pub async fn login(
         &self,
         email: &str,
         password: &str,
         code: &str,
     ) -> Result<NewSession, CoreError> {
-        let settings = self.inner().auth.clone();
-        let now = self.now();
-        let user = match Email::parse(email) {
-            Ok(e) => self.store().user_by_email(e.as_str()).await?,
-            Err(_) => None,
+        let user = self.account_named(email).await?;
+        self.attempt(user, None, password, code).await
+    }
+
+    /// The account an email names, if any (a malformed email names none).
+    async fn account_named(&self, email: &str) -> Result<Option<UserRow>, CoreError> {
+        match Email::parse(email) {
+            Ok(e) => Ok(self.store().user_by_email(e.as_str()).await?),
+            Err(_) => Ok(None),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        user: Option<UserRow>,
+        device: Option<&KnownDeviceRow>,
+        password: &str,
+        code: &str,
+    ) -> Result<NewSession, CoreError> {
+        let lane = if device.is_some() {
+            Lane::KnownDevice
+        } else {
+            Lane::Anyone
         };
         let Some(mut user) = user else {
-            self.dummy_verification(password).await?;
+            self.dummy_verification(lane, password).await?;
             return Err(self.fail(None, Failure::UnknownAccount).await);
         };
         if user.disabled_at.is_some() {
-            self.dummy_verification(password).await?;
+            self.dummy_verification(lane, password).await?;
             return Err(self.fail(Some(&user), Failure::Disabled).await);
         }
+        if let Some(device) = device {
+            return self.attempt_on_device(user, device, password, code).await;
+        }
+        let settings = self.inner().auth.clone();
+        let now = self.now();
         if user
             .failed_window_start
             .is_none_or(|start| now - start >= Duration::hours(1))
@@ -172,13 +242,13 @@ impl<S: Store> Haven<S> {
             user.failed_logins = 0;
         }
         if user.failed_logins >= settings.max_failures_per_hour {
-            self.dummy_verification(password).await?;
+            self.dummy_verification(lane, password).await?;
             return Err(self.fail(Some(&user), Failure::Throttled).await);
         }
         let enrolled = user.totp_secret.is_some();
         if enrolled {
             if user.totp_locked_until.is_some_and(|until| now < until) {
-                self.dummy_verification(password).await?;
+                self.dummy_verification(lane, password).await?;
                 return Err(self.fail(Some(&user), Failure::FactorLocked).await);
             }
             if !self.second_factor_ok(&mut user, code, now).await? {
@@ -188,12 +258,12 @@ impl<S: Store> Haven<S> {
                     user.totp_locked_until = Some(now + settings.totp_lock_for);
                     user.totp_failures = 0;
                 }
-                self.dummy_verification(password).await?;
+                self.dummy_verification(lane, password).await?;
                 return Err(self.fail(Some(&user), Failure::WrongCode).await);
             }
         }
         if !self
-            .verify_password(password, user.password_hash.clone())
+            .verify_password(lane, password, user.password_hash.clone())
             .await?
         {
             user.failed_logins += 1;
@@ -203,19 +273,18 @@ impl<S: Store> Haven<S> {
         user.totp_failures = 0;
         user.totp_locked_until = None;
         if settings.password.needs_rehash(&user.password_hash) {
-            user.password_hash = self.hash_password(password).await?;
+            user.password_hash = self.hash_password(lane, password).await?;
         }
         if haven_domain::staff::is_common(password) {
             user.must_change_password = true;
         }
-        let staff = Staff::from_row(&user);
         let method = if enrolled {
             "password_totp"
         } else {
             "password_only_enrolment"
         };
         let event = self.account_event(
-            staff.actor(),
+            Staff::from_row(&user).actor(),
             AuditAction::Login,
             method,
             (user.org, user.id),
@@ -234,11 +303,15 @@ impl<S: Store> Haven<S> {
             }
             Err(e) => return Err(e.into()),
         }
-        self.start_session(&user, enrolled).await
+        let mut session = self.start_session(&user, enrolled).await?;
+        if enrolled {
+            session.device = self.remember_device(&user, None).await;
+        }
+        Ok(session)
     }
 
     /// Checks a TOTP code (or an unused recovery code) and consumes it.
-    async fn second_factor_ok(
+    pub(super) async fn second_factor_ok(
         &self,
         user: &mut UserRow,
         code: &str,
@@ -286,6 +359,7 @@ impl<S: Store> Haven<S> {
             csrf_token,
             mfa_verified,
             staff: Staff::from_row(user),
+            device: None,
         })
     }
 }

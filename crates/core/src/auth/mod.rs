@@ -5,6 +5,7 @@
 mod address_limit;
 mod demo;
 mod enrolment;
+mod known_devices;
 mod login;
 mod password_gate;
 mod secrets;
@@ -14,8 +15,9 @@ mod users;
 pub(crate) use address_limit::AddressLimit;
 pub use demo::DemoAccount;
 pub use enrolment::TotpEnrolment;
-pub use login::NewSession;
-pub(crate) use password_gate::PasswordGate;
+pub use known_devices::RememberedDevice;
+pub use login::{NewSession, SignInFrom};
+pub(crate) use password_gate::{Lane, PasswordGate};
 pub use secrets::API_TOKEN_PREFIX;
 pub(crate) use secrets::token as random_token;
 pub use sessions::{Authenticated, SessionClock, Via};
@@ -56,6 +58,12 @@ pub struct AuthSettings {
     /// Reverse proxies whose `X-Forwarded-For` names the client's address; a request from
     /// anywhere else is counted by its own address, whatever the header says.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a browser that signed in with both factors stays a known device of its
+    /// account (zero: none is remembered), how many of an account's are kept, and how many
+    /// sign-ins from one may fail before it is forgotten (see `known_devices`).
+    pub known_device_for: Duration,
+    pub known_devices_kept: u32,
+    pub known_device_failures: u32,
 }
 
 impl Default for AuthSettings {
@@ -73,6 +81,9 @@ impl Default for AuthSettings {
             failures_per_address: 20,
             address_refill: Duration::seconds(6),
             trusted_proxies: Vec::new(),
+            known_device_for: Duration::days(90),
+            known_devices_kept: 10,
+            known_device_failures: 5,
         }
     }
 }

@@ -5,6 +5,11 @@
 //! and could take more memory than the machine has, ending the server for everyone. With
 //! one, the rest wait their turn for a while and are then told the server is busy
 //! (`CoreError::Busy`, a 503), while the cores left over keep serving the pages.
+//!
+//! Sign-ins from a browser that has signed in to its account before (a known device, see
+//! `known_devices`) have a lane of their own, one hash at a time, so that a flood from many
+//! addresses, which fills the first lane, does not keep staff out. Nobody can fill that
+//! lane without a device's cookie, and a cookie is forgotten after a few failures.
 
 use crate::CoreError;
 use std::sync::Arc;
@@ -13,15 +18,26 @@ use tokio::sync::Semaphore;
 
 pub(crate) struct PasswordGate {
     slots: Arc<Semaphore>,
+    known_device_slots: Arc<Semaphore>,
     wait: Duration,
 }
 
+/// Which queue a hash waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// Everyone else: sign-ins from anywhere, accounts being made, passwords being changed.
+    Anyone,
+    /// A sign-in from a known device of the account it names.
+    KnownDevice,
+}
+
 impl PasswordGate {
-    /// `at_once` hashes at a time (at least one); a hash that cannot start within `wait`
-    /// is not worked out.
+    /// `at_once` hashes at a time (at least one) in the lane for anyone, and one in the lane
+    /// for known devices; a hash that cannot start within `wait` is not worked out.
     pub(crate) fn new(at_once: usize, wait: Duration) -> Self {
         Self {
             slots: Arc::new(Semaphore::new(at_once.max(1))),
+            known_device_slots: Arc::new(Semaphore::new(1)),
             wait,
         }
     }
@@ -31,9 +47,14 @@ impl PasswordGate {
     /// panicked is a fault, not a busy server.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
+        lane: Lane,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, CoreError> {
-        let slot = tokio::time::timeout(self.wait, Arc::clone(&self.slots).acquire_owned())
+        let slots = match lane {
+            Lane::Anyone => &self.slots,
+            Lane::KnownDevice => &self.known_device_slots,
+        };
+        let slot = tokio::time::timeout(self.wait, Arc::clone(slots).acquire_owned())
             .await
             .map_err(|_| CoreError::Busy)?
             .map_err(|_| CoreError::Busy)?;
@@ -71,7 +92,7 @@ mod tests {
             .map(|_| {
                 let (gate, running, most) = (gate.clone(), running.clone(), most.clone());
                 tokio::spawn(async move {
-                    gate.run(move || {
+                    gate.run(Lane::Anyone, move || {
                         let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                         most.fetch_max(now, Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(20));
@@ -97,7 +118,7 @@ mod tests {
         let long = {
             let (gate, started, release) = (gate.clone(), started.clone(), release.clone());
             tokio::spawn(async move {
-                gate.run(move || {
+                gate.run(Lane::Anyone, move || {
                     started.notify_one();
                     release.wait();
                 })
@@ -105,10 +126,44 @@ mod tests {
             })
         };
         started.notified().await;
-        assert!(matches!(gate.run(|| ()).await, Err(CoreError::Busy)));
+        assert!(matches!(
+            gate.run(Lane::Anyone, || ()).await,
+            Err(CoreError::Busy)
+        ));
         release.wait();
         assert!(long.await.unwrap().is_ok());
-        assert!(gate.run(|| ()).await.is_ok(), "free again");
+        assert!(gate.run(Lane::Anyone, || ()).await.is_ok(), "free again");
+    }
+
+    #[tokio::test]
+    async fn a_known_device_does_not_wait_behind_everyone_else() {
+        let gate = Arc::new(PasswordGate::new(1, Duration::from_millis(50)));
+        let (started, release) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(std::sync::Barrier::new(2)),
+        );
+        let long = {
+            let (gate, started, release) = (gate.clone(), started.clone(), release.clone());
+            tokio::spawn(async move {
+                gate.run(Lane::Anyone, move || {
+                    started.notify_one();
+                    release.wait();
+                })
+                .await
+            })
+        };
+        started.notified().await;
+        assert!(matches!(
+            gate.run(Lane::Anyone, || ()).await,
+            Err(CoreError::Busy)
+        ));
+        assert_eq!(
+            gate.run(Lane::KnownDevice, || 7).await.ok(),
+            Some(7),
+            "its own lane is free"
+        );
+        release.wait();
+        assert!(long.await.unwrap().is_ok());
     }
 
     #[test]

@@ -152,7 +152,7 @@ impl<S: Store> Haven<S> {
             email: email.as_str().to_owned(),
             display_name: name.to_owned(),
             roles,
-            password_hash: self.hash_password(&password).await?,
+            password_hash: self.hash_password(super::Lane::Anyone, &password).await?,
             totp_secret: None,
             totp_last_step: None,
             totp_failures: 0,
@@ -266,7 +266,7 @@ impl<S: Store> Haven<S> {
             return Err(CoreError::invalid("email", Reason::ResetOwnPassword));
         }
         let password = secrets::token(self.inner().entropy.as_ref());
-        let hash = self.hash_password(&password).await?;
+        let hash = self.hash_password(super::Lane::Anyone, &password).await?;
         self.end_sign_ins(
             by,
             user,
@@ -293,7 +293,7 @@ impl<S: Store> Haven<S> {
         let by = Acting::Staff(auth.staff.clone());
         let user = self.user_for(&by, &auth.staff.email).await?;
         if !self
-            .verify_password(current, user.password_hash.clone())
+            .verify_password(super::Lane::Anyone, current, user.password_hash.clone())
             .await?
         {
             return Err(CoreError::invalid(
@@ -304,7 +304,7 @@ impl<S: Store> Haven<S> {
         let words = self.context_words(user.org, &user.email).await?;
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         check_new_password(new, &refs)?;
-        let hash = self.hash_password(new).await?;
+        let hash = self.hash_password(super::Lane::Anyone, new).await?;
         let user = self
             .end_sign_ins(
                 &by,
@@ -317,7 +317,13 @@ impl<S: Store> Haven<S> {
                 },
             )
             .await?;
-        self.start_session(&user, auth.mfa_verified()).await
+        let mut session = self.start_session(&user, auth.mfa_verified()).await?;
+        // The change forgot every device of the account; this browser has just shown the
+        // password, in a session that showed the second factor.
+        if auth.mfa_verified() {
+            session.device = self.remember_device(&user, None).await;
+        }
+        Ok(session)
     }
 
     /// The accounts of an organisation, for its admins.

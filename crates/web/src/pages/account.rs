@@ -1,8 +1,7 @@
 //! The signed-in person's own account: API tokens and password.
 
 use super::form::PageForm;
-use super::session::redirect_setting;
-use crate::cookies;
+use super::session::redirect_signed_in;
 use crate::errors::PageError;
 use crate::extract::{SignedIn, check_csrf};
 use crate::i18n::{Lang, Tr};
@@ -125,10 +124,7 @@ pub(crate) async fn change_password<S: Store>(
         .change_password(&auth, &form.current_password, &form.new_password)
         .await
     {
-        Ok(session) => Ok(redirect_setting(
-            "/",
-            &cookies::set(cookies::SESSION, &session.token),
-        )),
+        Ok(session) => Ok(redirect_signed_in("/", &session)),
         Err(e @ (CoreError::InvalidInput { .. } | CoreError::PasswordRejected(_))) => {
             refused(t, &haven, &auth, &e).await
         }

@@ -12,6 +12,7 @@ use crate::views::{self, Enrol, Home, Login, Recovery, SessionEnded};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use haven_core::auth::{NewSession, SignInFrom};
 use haven_core::{CoreError, Haven};
 use haven_store::Store;
 use serde::Deserialize;
@@ -20,6 +21,22 @@ use serde::Deserialize;
 pub(crate) fn redirect_setting(to: &str, cookie: &str) -> Response {
     let mut r = Redirect::to(to).into_response();
     if let Ok(v) = HeaderValue::from_str(cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// A response that goes to `to` with a new session's cookie, and its known-device cookie
+/// where it has one.
+pub(crate) fn redirect_signed_in(to: &str, session: &NewSession) -> Response {
+    let mut r = redirect_setting(to, &cookies::set(cookies::SESSION, &session.token));
+    if let Some(device) = &session.device
+        && let Ok(v) = HeaderValue::from_str(&cookies::set_lasting(
+            cookies::DEVICE,
+            &device.token,
+            device.lasts,
+        ))
+    {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -97,8 +114,12 @@ pub(crate) async fn login<S: Store>(
     let cookie = cookies::get(&headers, cookies::LOGIN_CSRF);
     check_login_csrf(cookie.as_deref(), &form.csrf)?;
     let next = ReturnTo::parse(&form.next);
+    let from = SignInFrom {
+        address: from,
+        device: cookies::get(&headers, cookies::DEVICE),
+    };
     match haven
-        .login_from(from, &form.email, &form.password, &form.code)
+        .login_from(&from, &form.email, &form.password, &form.code)
         .await
     {
         Ok(session) => {
@@ -107,10 +128,7 @@ pub(crate) async fn login<S: Store>(
                 (true, Some(page)) => page.as_str(),
                 (true, None) => "/",
             };
-            Ok(redirect_setting(
-                to,
-                &cookies::set(cookies::SESSION, &session.token),
-            ))
+            Ok(redirect_signed_in(to, &session))
         }
         // Identical, byte for byte, whatever the reason. A demo installation lists its
         // accounts' codes again, as the form did, so a newcomer who mistyped or waited past
@@ -155,10 +173,17 @@ pub(crate) async fn logout<S: Store>(
 ) -> Result<Response, PageError> {
     check_csrf(&auth, &form.csrf)?;
     haven.logout(&auth).await?;
+    // The session's cookie goes, and everything the pages left in the browser; the known
+    // device's cookie stays (Clear-Site-Data's "cookies" would take it too). It holds
+    // nothing about anyone, and without it a sign-out would leave its owner open to being
+    // locked out by guesses from elsewhere.
     let mut r = redirect_setting("/login", &cookies::clear(cookies::SESSION));
+    if let Ok(v) = HeaderValue::from_str(&cookies::clear(cookies::LOGIN_CSRF)) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
     r.headers_mut().insert(
         "clear-site-data",
-        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+        HeaderValue::from_static("\"cache\", \"storage\""),
     );
     Ok(r)
 }

@@ -17,6 +17,7 @@ mod client_mistakes;
 mod coming_of_age;
 mod consistent_reads;
 mod intake_form;
+mod known_devices;
 mod languages;
 mod page_forms;
 mod record_edit;

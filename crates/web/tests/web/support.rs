@@ -333,6 +333,32 @@ impl<S: Store> App<S> {
         if let Some(list) = forwarded {
             req = req.header("x-forwarded-for", list);
         }
+        self.send_from(peer, (req, form)).await
+    }
+
+    /// Submits the sign-in form from `peer` in a browser holding the known-device cookie
+    /// `device`, if any.
+    pub async fn login_on_device(
+        &self,
+        peer: &str,
+        device: Option<&str>,
+        email: &str,
+        password: &str,
+        code: &str,
+    ) -> Reply {
+        let (mut req, form) =
+            login_request(&[("email", email), ("password", password), ("code", code)]);
+        if let Some(token) = device {
+            req = req.header(header::COOKIE, format!("__Host-haven_device={token}"));
+        }
+        self.send_from(peer, (req, form)).await
+    }
+
+    async fn send_from(
+        &self,
+        peer: &str,
+        (req, form): (axum::http::request::Builder, String),
+    ) -> Reply {
         let mut req = req.body(Body::from(form)).unwrap();
         let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
         req.extensions_mut()
