@@ -16,6 +16,7 @@ on_both_stores!(
     a_known_device_counts_only_for_its_own_account,
     a_known_device_that_keeps_failing_is_forgotten,
     a_password_change_or_the_passing_of_time_forgets_a_device,
+    a_known_device_signs_in_while_guesses_write_the_account,
 );
 
 const OFFICE: &str = "192.0.2.10";
@@ -271,4 +272,40 @@ async fn a_password_change_or_the_passing_of_time_forgets_a_device<S: Store>(app
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.cookie(DEVICE).is_none());
+}
+
+async fn a_known_device_signs_in_while_guesses_write_the_account<S: Store>(app: App<S>) {
+    let user = app
+        .enrolled(app.org_a, "harbour@example.org", &[Role::CaseManager])
+        .await;
+    let mut device = signs_in(&app, OFFICE, None, &user).await;
+    // Each failure writes the account. A sign-in that read it before one of them must
+    // read it again, not give up as a sign-in from anywhere would.
+    for round in 0..12 {
+        lock_the_factor(&app, &user.email).await;
+        let code = app.next_code(&user);
+        let guesses = async {
+            for i in 0..4 {
+                app.login_from(
+                    &format!("198.51.100.{i}"),
+                    None,
+                    &user.email,
+                    "a guess",
+                    "1",
+                )
+                .await;
+            }
+        };
+        let (owner, ()) = tokio::join!(
+            app.login_on_device(OFFICE, Some(&device), &user.email, PASSWORD, &code),
+            guesses
+        );
+        assert_eq!(
+            owner.status,
+            StatusCode::SEE_OTHER,
+            "round {round}: {}",
+            owner.body
+        );
+        device = owner.cookie(DEVICE).unwrap();
+    }
 }
