@@ -6,6 +6,7 @@ mod audit_index;
 mod board;
 mod cases;
 mod history;
+mod known_devices;
 mod reopening;
 mod sharing;
 mod staff;
@@ -14,6 +15,7 @@ pub use audit_index::*;
 pub use board::*;
 pub use cases::*;
 pub use history::*;
+pub use known_devices::*;
 pub use reopening::*;
 pub use sharing::*;
 pub use staff::*;
@@ -463,6 +465,7 @@ macro_rules! conformance_tests {
             checkpoints_are_kept_in_order,
             the_audit_index_moves_once_and_finds_entries_by_target,
             staff_sessions_and_tokens_round_trip,
+            known_devices_are_replaced_kept_few_and_forgotten,
             cases_carry_their_team,
             a_window_of_a_case_history_keeps_the_newest_of_each_kind,
             a_members_board_pages_and_filters,
